@@ -1,0 +1,51 @@
+"""``create_app(settings)``: the FastAPI application."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy import Engine, text
+
+from wms import __version__
+from wms.api.errors import install_error_handlers
+from wms.api.idempotency import purge_expired
+from wms.api.routers import counts, items, stock, warehouses
+from wms.api.schemas import Health
+from wms.config import Settings
+from wms.db import make_engine, make_session_factory
+
+DESCRIPTION = """Warehouse management: warehouses, locations, items, lots, stock and its ledger.
+
+Every request but `/healthz` needs `Authorization: Bearer <token>` (`wms keys create`).
+Every POST accepts an `Idempotency-Key` header. Errors have the body
+`{"error": {"code", "message", "details"}}`.
+"""
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    settings = settings or Settings()
+    engine = engine or make_engine(settings)
+    session_factory = make_session_factory(engine)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        purge_expired(session_factory, settings.idempotency_ttl_hours)
+        yield
+
+    app = FastAPI(title="WMS", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = session_factory
+    install_error_handlers(app)
+    for module in (warehouses, items, stock, counts):
+        app.include_router(module.router)
+
+    @app.get("/healthz", response_model=Health, tags=["health"])
+    def healthz() -> Health:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return Health(status="ok")
+
+    return app

@@ -1,0 +1,53 @@
+"""Cursor pagination: ``?limit=&cursor=`` → ``{items, next_cursor}``, ordered by id."""
+
+from __future__ import annotations
+
+import base64
+from typing import Annotated, Generic, TypeVar
+
+from fastapi import Query
+from pydantic import BaseModel
+
+from wms.errors import InvalidInput
+
+T = TypeVar("T")
+MAX_LIMIT = 500
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+class PageParams:
+    def __init__(
+        self,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
+        cursor: Annotated[str | None, Query(max_length=200)] = None,
+    ) -> None:
+        self.limit = limit
+        self.after_id = decode_cursor(cursor) if cursor else 0
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        prefix, value = raw.split(":", 1)
+        last_id = int(value)
+        if prefix != "id" or last_id < 0:
+            raise ValueError
+        return last_id
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput("cursor is not one this service issued", code="invalid_cursor") from exc
+
+
+def page_of(rows: list[tuple[int, T]], limit: int) -> dict[str, object]:
+    """``rows`` are (id, item) pairs, ``limit + 1`` of them fetched to see if more follow."""
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {"items": [item for _, item in rows],
+            "next_cursor": encode_cursor(rows[-1][0]) if more and rows else None}

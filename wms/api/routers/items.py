@@ -1,0 +1,54 @@
+"""Items and their lots."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends
+from sqlalchemy import select
+
+from wms.api.deps import AnyRole, Uow, require
+from wms.api.pagination import Page, PageParams, page_of
+from wms.api.routing import resource_router
+from wms.api.schemas import ItemOut, LotOut
+from wms.auth.keys import Principal
+from wms.batches.orm import Lot
+from wms.db import UnitOfWork
+from wms.inventory import repository as repo
+from wms.inventory.commands import CreateItem
+from wms.inventory.orm import Item
+from wms.inventory.warehouses import create_item
+
+router = resource_router("items")
+
+
+@router.post("/items", status_code=201, response_model=ItemOut)
+def post_item(body: CreateItem, uow: Uow, _: Annotated[Principal, Depends(require("erp"))]) -> Item:
+    """Create an item; its SKU is unique."""
+    return create_item(body, uow)
+
+
+@router.get("/items", response_model=Page[ItemOut])
+def list_items(uow: Uow, _: AnyRole, page: Annotated[PageParams, Depends()]) -> dict[str, Any]:
+    def work(uow: UnitOfWork) -> list[tuple[int, Item]]:
+        stmt = select(Item).where(Item.id > page.after_id).order_by(Item.id).limit(page.limit + 1)
+        return [(i.id, i) for i in uow.session.scalars(stmt).all()]
+
+    return page_of(uow.run(work, read_only=True), page.limit)
+
+
+@router.get("/items/{sku}", response_model=ItemOut)
+def get_item(sku: str, uow: Uow, _: AnyRole) -> Item:
+    return uow.run(lambda u: repo.item_by_sku(u.session, sku), read_only=True)
+
+
+@router.get("/items/{sku}/lots", response_model=Page[LotOut])
+def list_lots(sku: str, uow: Uow, _: AnyRole, page: Annotated[PageParams, Depends()]) -> dict[str, Any]:
+    def work(uow: UnitOfWork) -> list[tuple[int, dict[str, Any]]]:
+        item = repo.item_by_sku(uow.session, sku)
+        stmt = (select(Lot).where(Lot.item_id == item.id, Lot.id > page.after_id)
+                .order_by(Lot.id).limit(page.limit + 1))
+        return [(lot.id, {"sku": sku, "lot": lot.code, "expiry_date": lot.expiry_date})
+                for lot in uow.session.scalars(stmt).all()]
+
+    return page_of(uow.run(work, read_only=True), page.limit)

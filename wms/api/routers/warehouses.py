@@ -1,0 +1,77 @@
+"""Warehouses and their locations."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Query
+from sqlalchemy import select
+
+from wms.api.deps import AnyRole, AppSettings, Uow, check_warehouse, require
+from wms.api.pagination import Page, PageParams, page_of
+from wms.api.routing import resource_router
+from wms.api.schemas import LocationOut, WarehouseOut
+from wms.auth.keys import Principal
+from wms.db import UnitOfWork
+from wms.inventory import repository as repo
+from wms.inventory.commands import CreateWarehouse
+from wms.inventory.orm import Location, Warehouse
+from wms.inventory.warehouses import create_warehouse, location_count
+
+router = resource_router("warehouses")
+Admin = Annotated[Principal, Depends(require())]
+
+
+def _out(wh: Warehouse, count: int) -> dict[str, Any]:
+    return {"code": wh.code, "name": wh.name, "layout": wh.layout, "created_at": wh.created_at,
+            "location_count": count}
+
+
+@router.post("/warehouses", status_code=201, response_model=WarehouseOut)
+def post_warehouse(body: CreateWarehouse, uow: Uow, settings: AppSettings, _: Admin) -> dict[str, Any]:
+    """Create a warehouse and every location of its layout (``layout.md``)."""
+    wh, count = create_warehouse(body, uow, settings.max_locations_per_warehouse)
+    return _out(wh, count)
+
+
+@router.get("/warehouses", response_model=Page[WarehouseOut])
+def list_warehouses(uow: Uow, principal: AnyRole, page: Annotated[PageParams, Depends()]) -> dict[str, Any]:
+    def work(uow: UnitOfWork) -> list[tuple[int, dict[str, Any]]]:
+        stmt = select(Warehouse).where(Warehouse.id > page.after_id).order_by(Warehouse.id).limit(page.limit + 1)
+        if principal.warehouse_code is not None:
+            stmt = stmt.where(Warehouse.code == principal.warehouse_code)
+        return [(wh.id, _out(wh, location_count(uow, wh.id))) for wh in uow.session.scalars(stmt).all()]
+
+    return page_of(uow.run(work, read_only=True), page.limit)
+
+
+@router.get("/warehouses/{code}", response_model=WarehouseOut)
+def get_warehouse(code: str, uow: Uow, principal: AnyRole) -> dict[str, Any]:
+    check_warehouse(principal, code)
+
+    def work(uow: UnitOfWork) -> dict[str, Any]:
+        wh = repo.warehouse_by_code(uow.session, code)
+        return _out(wh, location_count(uow, wh.id))
+
+    return uow.run(work, read_only=True)
+
+
+@router.get("/warehouses/{code}/locations", response_model=Page[LocationOut])
+def list_locations(
+    code: str, uow: Uow, principal: AnyRole, page: Annotated[PageParams, Depends()],
+    kind: Annotated[str | None, Query(max_length=20)] = None,
+    aisle: Annotated[int | None, Query(ge=1)] = None,
+) -> dict[str, Any]:
+    check_warehouse(principal, code)
+
+    def work(uow: UnitOfWork) -> list[tuple[int, Location]]:
+        wh = repo.warehouse_by_code(uow.session, code)
+        stmt = (select(Location).where(Location.warehouse_id == wh.id, Location.id > page.after_id)
+                .order_by(Location.id).limit(page.limit + 1))
+        if kind is not None:
+            stmt = stmt.where(Location.kind == kind)
+        if aisle is not None:
+            stmt = stmt.where(Location.aisle == aisle)
+        return [(loc.id, loc) for loc in uow.session.scalars(stmt).all()]
+
+    return page_of(uow.run(work, read_only=True), page.limit)

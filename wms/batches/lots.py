@@ -1,0 +1,42 @@
+"""Lots: one item, one expiry date (or none), created on first receipt."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from wms.batches.orm import Lot
+from wms.errors import Conflict, NotFound
+
+
+def receive_lot(session: Session, item_id: int, sku: str, code: str, expiry_date: date | None) -> Lot:
+    """The lot ``code`` of the item, created if new; a second expiry is a conflict."""
+    insert_fn = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    session.execute(
+        insert_fn(Lot)
+        .values(item_id=item_id, code=code, expiry_date=expiry_date)
+        .on_conflict_do_nothing(index_elements=[Lot.item_id, Lot.code])
+    )
+    lot = find_lot(session, item_id, code)
+    assert lot is not None
+    if lot.expiry_date != expiry_date:
+        raise Conflict(
+            f"lot {code} of {sku} has expiry {lot.expiry_date}, not {expiry_date}",
+            code="lot_expiry_mismatch",
+            details={"sku": sku, "lot": code, "expiry_date": lot.expiry_date and lot.expiry_date.isoformat()},
+        )
+    return lot
+
+
+def find_lot(session: Session, item_id: int, code: str) -> Lot | None:
+    return session.scalars(select(Lot).where(Lot.item_id == item_id, Lot.code == code)).first()
+
+
+def get_lot(session: Session, item_id: int, sku: str, code: str) -> Lot:
+    lot = find_lot(session, item_id, code)
+    if lot is None:
+        raise NotFound(f"lot {code} of {sku} not found", code="lot_not_found")
+    return lot

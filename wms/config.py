@@ -1,0 +1,29 @@
+"""One settings object for the whole service (environment prefix ``WMS_``)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///wms.db"
+
+
+class Settings(BaseSettings):
+    """Built once at start-up and passed down; nothing here connects to anything."""
+
+    model_config = SettingsConfigDict(env_prefix="WMS_", extra="ignore", frozen=True)
+
+    database_url: str = Field(
+        DEFAULT_DATABASE_URL,
+        description="SQLAlchemy URL; the default is an SQLite file in the working directory.",
+    )
+    redis_url: str | None = Field(None, description="redis://… ; optional, unused when empty.")
+    idempotency_ttl_hours: int = Field(48, ge=24, description="How long Idempotency-Keys are kept.")
+    db_retry_attempts: int = Field(8, ge=1, description="Retries of a transaction on deadlock/serialization failure.")
+    max_locations_per_warehouse: int = Field(500_000, ge=1)
+
+    @cached_property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

@@ -1,0 +1,126 @@
+"""Engine, sessions and the unit of work.
+
+SQLite (embedded default): WAL, a busy timeout, foreign keys on, and every
+transaction starts with ``BEGIN IMMEDIATE`` so writers queue instead of
+failing half-way. PostgreSQL: READ COMMITTED; stock counters are changed in
+SQL and rows locked in key order, and deadlocks or serialization failures
+make the whole use case run again (``UnitOfWork.run``).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from wms.config import Settings
+
+T = TypeVar("T")
+
+RETRYABLE_PG_CODES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
+
+
+def make_engine(settings: Settings) -> Engine:
+    if settings.is_sqlite:
+        engine = create_engine(
+            settings.database_url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=8,
+            max_overflow=8,
+        )
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(settings.database_url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # type: ignore[no-untyped-def]
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Deadlock, serialization failure (PostgreSQL) or a busy database (SQLite)."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+    if code in RETRYABLE_PG_CODES:
+        return True
+    return isinstance(exc, OperationalError) and "database is locked" in str(exc.orig)
+
+
+class UnitOfWork:
+    """One use case, one transaction. Rolls back unless ``commit`` was called.
+
+    ``before_commit`` hooks run inside the transaction just before it commits
+    (the API uses one to claim the request's Idempotency-Key atomically with
+    the work it did).
+    """
+
+    def __init__(self, session_factory: sessionmaker[Session], retry_attempts: int = 8) -> None:
+        self._session_factory = session_factory
+        self._retry_attempts = retry_attempts
+        self.before_commit: list[Callable[[Session], None]] = []
+        self._session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            raise RuntimeError("UnitOfWork used outside 'with'")
+        return self._session
+
+    @property
+    def dialect(self) -> str:
+        return self.session.get_bind().dialect.name
+
+    def __enter__(self) -> UnitOfWork:
+        self._session = self._session_factory()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._session is not None
+        try:
+            self._session.rollback()
+        finally:
+            self._session.close()
+            self._session = None
+
+    def commit(self) -> None:
+        for hook in self.before_commit:
+            hook(self.session)
+        self.session.commit()
+
+    def run(self, work: Callable[[UnitOfWork], T], *, read_only: bool = False) -> T:
+        """Run ``work`` in a transaction, committing it; retried on deadlocks."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                with self:
+                    result = work(self)
+                    if not read_only:
+                        self.commit()
+                    return result
+            except DBAPIError as exc:
+                if attempt >= self._retry_attempts or not is_retryable(exc):
+                    raise
+                time.sleep(random.uniform(0, 0.01 * 2**attempt))

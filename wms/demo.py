@@ -1,0 +1,86 @@
+"""``wms demo``: a small warehouse run through receiving, putaway, adjustment and a count."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import date, timedelta
+
+from sqlalchemy import Engine, func, select
+
+from wms.config import Settings
+from wms.db import UnitOfWork, make_session_factory
+from wms.inventory import counting
+from wms.inventory.commands import (
+    Adjust, CountLine, CreateItem, CreateWarehouse, LayoutIn, Move, ReceiptLine, Receive, RecordCount, StartCount,
+)
+from wms.inventory.movements import adjust, move, receive
+from wms.inventory.orm import Stock, StockMovement, Warehouse
+from wms.inventory.warehouses import create_item, create_warehouse
+
+CODE = "DEMO"
+LAYOUT = LayoutIn(aisles=10, aisle_pitch_m=3.0, blocks=1, bays_per_block=20, bay_width_m=1.3,
+                  cross_aisle_width_m=2.0, levels=3, depot_x_m=0.0)
+ITEMS = [("MILK-1L", "Milk 1 l", 5), ("YOG-500", "Yoghurt 500 g", 3), ("CHS-200", "Cheese 200 g", 10),
+         ("RICE-1K", "Rice 1 kg", 60), ("PASTA-500", "Pasta 500 g", 90), ("SOAP-3", "Soap, 3 bars", 0),
+         ("TEA-100", "Green tea, 100 bags", 120), ("COF-250", "Coffee 250 g", 30)]
+ACTOR = "demo"
+
+
+def run_demo(settings: Settings, engine: Engine, say: Callable[[str], None]) -> None:
+    uow = UnitOfWork(make_session_factory(engine), settings.db_retry_attempts)
+    if uow.run(lambda u: u.session.scalar(select(Warehouse.id).where(Warehouse.code == CODE)), read_only=True):
+        say(f"warehouse {CODE} exists already at {settings.database_url}; showing its stock")
+        _summary(uow, say)
+        return
+    rng = random.Random(7)
+    wh, n = create_warehouse(CreateWarehouse(code=CODE, name="Demo warehouse", layout=LAYOUT), uow,
+                             settings.max_locations_per_warehouse)
+    say(f"created warehouse {wh.code}: 10 aisles x 20 bays x 3 levels x 2 sides, {n} locations")
+    for sku, name, shelf in ITEMS:
+        create_item(CreateItem(sku=sku, name=name, min_shelf_life_days=shelf), uow)
+    say(f"created {len(ITEMS)} items: {', '.join(s for s, _, _ in ITEMS)}")
+
+    today = date.today()
+    lines, putaways = [], []
+    for i, (sku, _, shelf) in enumerate(ITEMS):
+        for j in range(2):
+            expiry = today + timedelta(days=shelf * 3 + 7 * j + 14) if shelf else None
+            lot = f"{sku[:4]}-{i}{j}"
+            qty = rng.randint(20, 120)
+            lines.append(ReceiptLine(sku=sku, lot=lot, expiry_date=expiry, quantity=qty, location="RECEIVING"))
+            bay, level, side = rng.randint(1, 20), rng.randint(1, 3), rng.choice("LR")
+            putaways.append((sku, lot, qty, f"A{i + 1:02d}-B{bay:03d}-L{level}-{side}"))
+    receipt = receive(Receive(warehouse=CODE, reference="PO-1001", lines=lines), uow, ACTOR)
+    say(f"received {receipt.reference}: {len(lines)} lots, {sum(ln.quantity for ln in lines)} units at RECEIVING")
+
+    for sku, lot, qty, loc in putaways:
+        move(Move(warehouse=CODE, sku=sku, lot=lot, quantity=qty, from_location="RECEIVING", to_location=loc,
+                  reference="PUTAWAY"), uow, ACTOR)
+    say(f"put away {len(putaways)} lots into storage locations")
+
+    sku, lot, _, loc = putaways[0]
+    adjust(Adjust(warehouse=CODE, location=loc, sku=sku, lot=lot, delta=-2, reason="damaged"), uow, ACTOR)
+    say(f"adjusted {loc}: 2 x {sku} lot {lot} damaged")
+
+    sku, lot, qty, loc = putaways[3]
+    count = counting.start_count(StartCount(warehouse=CODE, location=loc), uow, ACTOR)
+    counting.record_count(count.id, RecordCount(lines=[CountLine(sku=sku, lot=lot, quantity=qty - 3)]), uow, ACTOR)
+    counting.post_count(count.id, uow, ACTOR)
+    say(f"cycle count {count.id} at {loc}: counted {qty - 3} of {qty} {sku}, variance -3 posted")
+    _summary(uow, say)
+
+
+def _summary(uow: UnitOfWork, say: Callable[[str], None]) -> None:
+    def work(u: UnitOfWork) -> tuple[int, int, int]:
+        wh_id = u.session.scalar(select(Warehouse.id).where(Warehouse.code == CODE))
+        on_hand = u.session.scalar(select(func.coalesce(func.sum(Stock.on_hand), 0)).where(Stock.warehouse_id == wh_id))
+        ledger = u.session.scalar(
+            select(func.coalesce(func.sum(StockMovement.delta), 0)).where(StockMovement.warehouse_id == wh_id))
+        rows = u.session.scalar(select(func.count()).where(StockMovement.warehouse_id == wh_id))
+        assert on_hand is not None and ledger is not None and rows is not None
+        return on_hand, ledger, rows
+
+    on_hand, ledger, rows = uow.run(work, read_only=True)
+    say(f"stock in {CODE}: {on_hand} units on hand; ledger: {rows} rows summing to {ledger}"
+        f" ({'agrees' if on_hand == ledger else 'DISAGREES'})")

@@ -1,0 +1,135 @@
+"""Commands of the inventory context: what a caller asks for, validated.
+
+They double as the API's request bodies: unknown fields are refused, a
+quantity is a strictly positive integer (no strings, floats or booleans).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, model_validator
+
+from wms.inventory.layout import Layout
+
+Quantity = Annotated[StrictInt, Field(gt=0, le=1_000_000_000, description="Positive integer, base units.")]
+Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")]
+LocationCode = Annotated[str, Field(min_length=1, max_length=40)]
+Text = Annotated[str, Field(min_length=1, max_length=200)]
+Reference = Annotated[str, Field(min_length=1, max_length=100)]
+PositiveNumber = Annotated[StrictFloat | StrictInt, Field(gt=0, le=1e6)]
+
+ADJUSTMENT_REASONS: dict[str, int] = {
+    # reason: required sign of the delta (0 = either)
+    "damaged": -1,
+    "expired": -1,
+    "lost": -1,
+    "theft": -1,
+    "sample": -1,
+    "found": +1,
+    "correction": 0,
+}
+AdjustmentReason = Literal["damaged", "expired", "lost", "theft", "sample", "found", "correction"]
+
+
+class Command(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LayoutIn(Command):
+    aisles: Annotated[StrictInt, Field(ge=1, le=999)]
+    aisle_pitch_m: PositiveNumber
+    blocks: Annotated[StrictInt, Field(ge=1, le=50)]
+    bays_per_block: Annotated[StrictInt, Field(ge=1, le=9999)]
+    bay_width_m: PositiveNumber
+    cross_aisle_width_m: Annotated[StrictFloat | StrictInt, Field(ge=0, le=1e6)]
+    levels: Annotated[StrictInt, Field(ge=1, le=99)]
+    depot_x_m: Annotated[StrictFloat | StrictInt, Field(ge=0, le=1e9)] = 0.0
+
+    @model_validator(mode="after")
+    def _depot_on_front_cross_aisle(self) -> LayoutIn:
+        self.to_layout()  # raises ValueError (→ 422) when the depot is off the front cross aisle
+        return self
+
+    def to_layout(self) -> Layout:
+        return Layout(**{k: v for k, v in self.model_dump().items()})
+
+
+class CreateWarehouse(Command):
+    code: Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")]
+    name: Text
+    layout: LayoutIn
+
+
+class CreateItem(Command):
+    sku: Code
+    name: Text
+    min_shelf_life_days: Annotated[StrictInt, Field(ge=0, le=36500)] = 0
+    unit_volume_l: PositiveNumber | None = None
+    unit_weight_kg: PositiveNumber | None = None
+
+
+class ReceiptLine(Command):
+    sku: Code
+    lot: Code
+    expiry_date: date | None
+    quantity: Quantity
+    location: LocationCode
+
+
+class Receive(Command):
+    warehouse: Code
+    reference: Reference
+    lines: Annotated[list[ReceiptLine], Field(min_length=1, max_length=1000)]
+
+
+class Move(Command):
+    warehouse: Code
+    sku: Code
+    lot: Code
+    quantity: Quantity
+    from_location: LocationCode
+    to_location: LocationCode
+    reference: Reference | None = None
+
+    @model_validator(mode="after")
+    def _different_locations(self) -> Move:
+        if self.from_location == self.to_location:
+            raise ValueError("from_location and to_location must differ")
+        return self
+
+
+class Adjust(Command):
+    warehouse: Code
+    location: LocationCode
+    sku: Code
+    lot: Code
+    delta: Annotated[StrictInt, Field(ge=-1_000_000_000, le=1_000_000_000, description="Non-zero change of on hand.")]
+    reason: AdjustmentReason
+    reference: Reference | None = None
+
+    @model_validator(mode="after")
+    def _sign_fits_reason(self) -> Adjust:
+        if self.delta == 0:
+            raise ValueError("delta must not be zero")
+        sign = ADJUSTMENT_REASONS[self.reason]
+        if sign and (self.delta > 0) != (sign > 0):
+            raise ValueError(f"reason {self.reason} needs a {'positive' if sign > 0 else 'negative'} delta")
+        return self
+
+
+class StartCount(Command):
+    warehouse: Code
+    location: LocationCode
+
+
+class CountLine(Command):
+    sku: Code
+    lot: Code
+    quantity: Annotated[StrictInt, Field(ge=0, le=1_000_000_000, description="Counted units (0 allowed).")]
+    expiry_date: date | None = Field(None, description="Only for a lot the system does not know yet.")
+
+
+class RecordCount(Command):
+    lines: Annotated[list[CountLine], Field(max_length=1000)]

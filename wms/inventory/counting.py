@@ -1,0 +1,138 @@
+"""Cycle counts: count a location blind, see the variance, post it.
+
+A count is ``open`` when created, ``counted`` once a result is recorded (the
+system's on hand at that moment is kept as ``expected``), ``posted`` when the
+variance has gone to the ledger as ``count_correction`` adjustments, or
+``cancelled``. Posting is refused if the location's stock changed after the
+count was recorded: the count no longer describes the shelf, recount it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from wms.batches.lots import get_lot, receive_lot
+from wms.db import UnitOfWork
+from wms.errors import Conflict, InvalidInput, NotFound
+from wms.inventory import repository as repo
+from wms.inventory.commands import RecordCount, StartCount
+from wms.inventory.ledger import StockChange, post_operation
+from wms.inventory.orm import CycleCount, CycleCountLine, Stock
+from wms.orm import utcnow
+
+ACTIVE = ("open", "counted")
+
+
+def start_count(cmd: StartCount, uow: UnitOfWork, actor: str, reason: str = "requested") -> CycleCount:
+    def work(uow: UnitOfWork) -> CycleCount:
+        s = uow.session
+        wh = repo.warehouse_by_code(s, cmd.warehouse)
+        loc = repo.location_by_code(s, wh, cmd.location)
+        active = s.scalars(
+            select(CycleCount.id).where(CycleCount.location_id == loc.id, CycleCount.status.in_(ACTIVE))
+        ).first()
+        if active is not None:
+            raise Conflict(f"location {loc.code} already has count {active} in progress",
+                           code="count_in_progress", details={"count_id": active})
+        count = CycleCount(warehouse_id=wh.id, location_id=loc.id, status="open", reason=reason,
+                           created_by=actor)
+        s.add(count)
+        s.flush()
+        return count
+
+    return uow.run(work)
+
+
+def record_count(count_id: int, cmd: RecordCount, uow: UnitOfWork, actor: str) -> CycleCount:
+    def work(uow: UnitOfWork) -> CycleCount:
+        s = uow.session
+        count = _get(uow, count_id, for_update=True)
+        if count.status not in ACTIVE:
+            raise Conflict(f"count {count_id} is {count.status}", code="count_not_active")
+        counted = _counted_by_lot(uow, cmd)
+        on_hand = _location_stock(uow, count.location_id)
+        for old in s.scalars(select(CycleCountLine).where(CycleCountLine.count_id == count.id)):
+            s.delete(old)
+        s.flush()
+        for lot_id in sorted(counted.keys() | on_hand.keys()):
+            item_id, qty = counted.get(lot_id) or (on_hand[lot_id][0], 0)
+            expected = on_hand.get(lot_id, (item_id, 0))[1]
+            s.add(CycleCountLine(count_id=count.id, item_id=item_id, lot_id=lot_id, expected=expected, counted=qty))
+        count.status, count.counted_at, count.counted_by = "counted", utcnow(), actor
+        s.flush()
+        return count
+
+    return uow.run(work)
+
+
+def post_count(count_id: int, uow: UnitOfWork, actor: str) -> CycleCount:
+    def work(uow: UnitOfWork) -> CycleCount:
+        s = uow.session
+        count = _get(uow, count_id, for_update=True)
+        if count.status != "counted":
+            raise Conflict(f"count {count_id} is {count.status}, not counted", code="count_not_counted")
+        lines = list(s.scalars(select(CycleCountLine).where(CycleCountLine.count_id == count.id)))
+        now = {lot_id: qty for lot_id, (_, qty) in _location_stock(uow, count.location_id).items()}
+        then = {line.lot_id: line.expected for line in lines if line.expected}
+        if now != then:
+            raise Conflict("stock at the location changed after it was counted; record the count again",
+                           code="count_stale")
+        changes = [StockChange(count.location_id, ln.item_id, ln.lot_id, ln.counted - ln.expected, "count_correction")
+                   for ln in lines if ln.counted != ln.expected]
+        if changes:
+            op = post_operation(s, warehouse_id=count.warehouse_id, kind="count", reference=f"COUNT-{count.id}",
+                                actor=actor, changes=changes)
+            count.operation_id = op.id
+        count.status = "posted"
+        s.flush()
+        return count
+
+    return uow.run(work)
+
+
+def cancel_count(count_id: int, uow: UnitOfWork) -> CycleCount:
+    def work(uow: UnitOfWork) -> CycleCount:
+        count = _get(uow, count_id, for_update=True)
+        if count.status not in ACTIVE:
+            raise Conflict(f"count {count_id} is {count.status}", code="count_not_active")
+        count.status = "cancelled"
+        uow.session.flush()
+        return count
+
+    return uow.run(work)
+
+
+def _get(uow: UnitOfWork, count_id: int, *, for_update: bool = False) -> CycleCount:
+    stmt = select(CycleCount).where(CycleCount.id == count_id)
+    count = uow.session.scalars(stmt.with_for_update() if for_update else stmt).first()
+    if count is None:
+        raise NotFound(f"cycle count {count_id} not found", code="count_not_found")
+    return count
+
+
+def _location_stock(uow: UnitOfWork, location_id: int) -> dict[int, tuple[int, int]]:
+    """lot_id → (item_id, on_hand) of the stock rows at a location, locked in key order."""
+    rows = uow.session.execute(
+        select(Stock.lot_id, Stock.item_id, Stock.on_hand)
+        .where(Stock.location_id == location_id, Stock.on_hand > 0)
+        .order_by(Stock.lot_id)
+        .with_for_update()
+    )
+    return {r.lot_id: (r.item_id, r.on_hand) for r in rows}
+
+
+def _counted_by_lot(uow: UnitOfWork, cmd: RecordCount) -> dict[int, tuple[int, int]]:
+    """lot_id → (item_id, counted); a lot the system lacks is created when its expiry is given."""
+    s = uow.session
+    items = repo.items_by_sku(s, [ln.sku for ln in cmd.lines]) if cmd.lines else {}
+    result: dict[int, tuple[int, int]] = {}
+    for ln in cmd.lines:
+        item = items[ln.sku]
+        if "expiry_date" in ln.model_fields_set:
+            lot = receive_lot(s, item.id, item.sku, ln.lot, ln.expiry_date)
+        else:
+            lot = get_lot(s, item.id, item.sku, ln.lot)
+        if lot.id in result:
+            raise InvalidInput(f"lot {ln.lot} of {ln.sku} is counted twice", code="duplicate_count_line")
+        result[lot.id] = (item.id, ln.quantity)
+    return result

@@ -1,0 +1,61 @@
+"""All look-ups of the inventory context (SQLAlchemy 2 ``select``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from wms.errors import NotFound
+from wms.inventory.orm import Item, Location, Warehouse
+
+
+def warehouse_by_code(session: Session, code: str) -> Warehouse:
+    wh = session.scalars(select(Warehouse).where(Warehouse.code == code)).first()
+    if wh is None:
+        raise NotFound(f"warehouse {code} not found", code="warehouse_not_found")
+    return wh
+
+
+def location_by_code(session: Session, warehouse: Warehouse, code: str) -> Location:
+    loc = session.scalars(
+        select(Location).where(Location.warehouse_id == warehouse.id, Location.code == code)
+    ).first()
+    if loc is None:
+        raise NotFound(f"location {code} not found in warehouse {warehouse.code}", code="location_not_found")
+    return loc
+
+
+def item_by_sku(session: Session, sku: str) -> Item:
+    item = session.scalars(select(Item).where(Item.sku == sku)).first()
+    if item is None:
+        raise NotFound(f"item {sku} not found", code="item_not_found")
+    return item
+
+
+def items_by_sku(session: Session, skus: Sequence[str]) -> dict[str, Item]:
+    """Items of all ``skus``; any unknown SKU is a NotFound naming them all."""
+    wanted = set(skus)
+    found = {i.sku: i for i in session.scalars(select(Item).where(Item.sku.in_(wanted)))}
+    missing = sorted(wanted - found.keys())
+    if missing:
+        raise NotFound(f"unknown SKU(s): {', '.join(missing)}", code="item_not_found", details={"skus": missing})
+    return found
+
+
+def locations_by_code(session: Session, warehouse: Warehouse, codes: Sequence[str]) -> dict[str, Location]:
+    wanted = set(codes)
+    found = {
+        loc.code: loc
+        for loc in session.scalars(
+            select(Location).where(Location.warehouse_id == warehouse.id, Location.code.in_(wanted))
+        )
+    }
+    missing = sorted(wanted - found.keys())
+    if missing:
+        raise NotFound(
+            f"unknown location(s) in {warehouse.code}: {', '.join(missing)}",
+            code="location_not_found", details={"locations": missing},
+        )
+    return found

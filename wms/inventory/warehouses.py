@@ -1,0 +1,59 @@
+"""Use cases: create a warehouse with all its locations, create items."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, insert, select
+
+from wms.db import UnitOfWork
+from wms.errors import Conflict, InvalidInput
+from wms.inventory.commands import CreateItem, CreateWarehouse
+from wms.inventory.layout import all_locations
+from wms.inventory.orm import Item, Location, Warehouse
+
+INSERT_CHUNK = 5000
+
+
+def create_warehouse(cmd: CreateWarehouse, uow: UnitOfWork, max_locations: int) -> tuple[Warehouse, int]:
+    layout = cmd.layout.to_layout()
+    if layout.storage_location_count > max_locations:
+        raise InvalidInput(
+            f"layout has {layout.storage_location_count} locations, more than the {max_locations} allowed",
+            code="layout_too_large",
+        )
+
+    def work(uow: UnitOfWork) -> tuple[Warehouse, int]:
+        s = uow.session
+        if s.scalars(select(Warehouse.id).where(Warehouse.code == cmd.code)).first() is not None:
+            raise Conflict(f"warehouse {cmd.code} exists", code="warehouse_exists")
+        wh = Warehouse(code=cmd.code, name=cmd.name, layout=layout.as_dict())
+        s.add(wh)
+        s.flush()
+        rows, count = [], 0
+        for spec in all_locations(layout):
+            rows.append({"warehouse_id": wh.id, **spec.__dict__})
+            if len(rows) >= INSERT_CHUNK:
+                s.execute(insert(Location), rows)
+                count, rows = count + len(rows), []
+        if rows:
+            s.execute(insert(Location), rows)
+            count += len(rows)
+        return wh, count
+
+    return uow.run(work)
+
+
+def location_count(uow: UnitOfWork, warehouse_id: int) -> int:
+    return uow.session.scalar(select(func.count()).where(Location.warehouse_id == warehouse_id)) or 0
+
+
+def create_item(cmd: CreateItem, uow: UnitOfWork) -> Item:
+    def work(uow: UnitOfWork) -> Item:
+        s = uow.session
+        if s.scalars(select(Item.id).where(Item.sku == cmd.sku)).first() is not None:
+            raise Conflict(f"item {cmd.sku} exists", code="item_exists")
+        item = Item(**cmd.model_dump())
+        s.add(item)
+        s.flush()
+        return item
+
+    return uow.run(work)
