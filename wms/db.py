@@ -117,7 +117,9 @@ class UnitOfWork:
             try:
                 with self:
                     result = work(self)
-                    if not read_only:
+                    if read_only:
+                        self.session.commit()  # ends the transaction without expiring what it loaded
+                    else:
                         self.commit()
                     return result
             except DBAPIError as exc:

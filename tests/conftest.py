@@ -1,0 +1,146 @@
+"""Fixtures: every database test runs on SQLite and on PostgreSQL.
+
+PostgreSQL comes from WMS_TEST_POSTGRES_URL (default: the local server,
+user postgres). Each test session makes its own database and drops it at
+the end; tests start from empty tables. There is no silent skip: without
+PostgreSQL the PostgreSQL half of the suite fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from wms.api.app import create_app
+from wms.auth.keys import create_key
+from wms.config import Settings
+from wms.db import UnitOfWork, make_engine, make_session_factory
+from wms.migrate import upgrade
+from wms.models import Base
+
+PG_SERVER_URL = os.environ.get("WMS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+@dataclass
+class Backend:
+    name: str
+    settings: Settings
+    engine: Engine
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(make_session_factory(self.engine), self.settings.db_retry_attempts)
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    name = f"wms_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(PG_SERVER_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(PG_SERVER_URL).set(database=name).render_as_string(hide_password=False)
+    engine = create_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(Settings(database_url=f"sqlite:///{path}"))
+    upgrade(engine)
+    engine.dispose()  # the last connection to close checkpoints the WAL into the file
+    assert not path.with_name("template.db-wal").exists()
+    return path
+
+
+TABLES = ", ".join(t.name for t in Base.metadata.sorted_tables)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    if request.param == "sqlite":
+        path = tmp_path / "wms.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        settings = Settings(database_url=f"sqlite:///{path}")
+    else:
+        url = request.getfixturevalue("pg_database")
+        settings = Settings(database_url=url)
+    engine = make_engine(settings)
+    if request.param == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
+    yield Backend(request.param, settings, engine)
+    engine.dispose()
+
+
+class Api:
+    """A TestClient that sends one role's token and checks status codes."""
+
+    def __init__(self, client: TestClient, token: str) -> None:
+        self.client = client
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def get(self, path: str, expect: int = 200, **params: object) -> dict:
+        r = self.client.get(path, headers=self.headers, params={k: v for k, v in params.items() if v is not None})
+        assert r.status_code == expect, r.text
+        return r.json()
+
+    def post(self, path: str, body: object = None, expect: int = 201, key: str | None = None) -> dict:
+        headers = dict(self.headers)
+        if key:
+            headers["Idempotency-Key"] = key
+        r = self.client.post(path, json=body, headers=headers)
+        assert r.status_code == expect, r.text
+        return r.json() if r.content else {}
+
+    def all(self, path: str, **params: object) -> list[dict]:
+        items, cursor = [], None
+        while True:
+            page = self.get(path, limit=500, cursor=cursor, **params)
+            items += page["items"]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                return items
+
+
+@pytest.fixture
+def client(backend: Backend) -> Iterator[TestClient]:
+    with TestClient(create_app(backend.settings, backend.engine)) as c:
+        yield c
+
+
+def make_token(backend: Backend, role: str, warehouse: str | None = None) -> str:
+    return create_key(backend.uow(), role, warehouse)[1]
+
+
+@pytest.fixture
+def admin(backend: Backend, client: TestClient) -> Api:
+    return Api(client, make_token(backend, "admin"))
+
+
+SMALL_LAYOUT = {"aisles": 3, "aisle_pitch_m": 3, "blocks": 2, "bays_per_block": 10, "bay_width_m": 1,
+                "cross_aisle_width_m": 2, "levels": 1, "depot_x_m": 0}
+
+
+@pytest.fixture
+def warehouse(admin: Api) -> str:
+    """A warehouse WH1 with the layout of layout.md's worked example and items A, B (B: 30 days shelf life)."""
+    admin.post("/v1/warehouses", {"code": "WH1", "name": "Main", "layout": SMALL_LAYOUT})
+    admin.post("/v1/items", {"sku": "A", "name": "Item A"})
+    admin.post("/v1/items", {"sku": "B", "name": "Item B", "min_shelf_life_days": 30, "unit_volume_l": 0.5})
+    return "WH1"

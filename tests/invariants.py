@@ -1,0 +1,41 @@
+"""Stock invariants, checked straight in the database."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, text
+
+LEDGER_VS_STOCK = """
+SELECT coalesce(s.location_id, m.location_id) AS location_id, coalesce(s.lot_id, m.lot_id) AS lot_id,
+       coalesce(s.on_hand, 0) AS on_hand, coalesce(m.total, 0) AS ledger
+FROM stock s
+FULL OUTER JOIN (SELECT location_id, lot_id, sum(delta) AS total FROM stock_movements
+                 GROUP BY location_id, lot_id) m
+  ON m.location_id = s.location_id AND m.lot_id = s.lot_id
+WHERE coalesce(s.on_hand, 0) <> coalesce(m.total, 0)
+"""
+
+
+def assert_stock_invariants(engine: Engine) -> None:
+    """On hand equals the ledger sum per (location, lot); never negative; reserved ≤ on hand."""
+    with engine.connect() as conn:
+        mismatches = conn.execute(text(LEDGER_VS_STOCK)).all()
+        bad_rows = conn.execute(
+            text("SELECT id, on_hand, reserved FROM stock WHERE on_hand < 0 OR reserved < 0 OR reserved > on_hand")
+        ).all()
+        running_negative = conn.execute(text(
+            "SELECT 1 FROM (SELECT sum(delta) OVER (PARTITION BY location_id, lot_id ORDER BY id) AS running "
+            "FROM stock_movements) r WHERE running < 0 LIMIT 1"
+        )).all()
+    assert mismatches == [], f"on hand differs from the ledger: {mismatches}"
+    assert bad_rows == [], f"stock rows out of bounds: {bad_rows}"
+    assert running_negative == [], "the ledger went negative at some point"
+
+
+def snapshot(engine: Engine) -> tuple[list, list]:
+    """Every stock row and ledger row, to show a refused request changed nothing."""
+    with engine.connect() as conn:
+        stock = conn.execute(text("SELECT * FROM stock ORDER BY id")).all()
+        ledger = conn.execute(text("SELECT * FROM stock_movements ORDER BY id")).all()
+        ops = conn.execute(text("SELECT count(*) FROM stock_operations")).scalar()
+        lots = conn.execute(text("SELECT * FROM lots ORDER BY id")).all()
+    return [stock, lots, ops], ledger

@@ -1,0 +1,1 @@
+"""Routing core: walking distances of layout.md and pick routes."""
