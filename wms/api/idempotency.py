@@ -53,13 +53,14 @@ def claim_hook() -> Callable[[Session], None] | None:
 
     def hook(session: Session) -> None:
         insert_fn = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        result = session.execute(
+        inserted = session.execute(
             insert_fn(IdempotencyRecord)
             .values(scope=claim.scope, key=claim.key, method=claim.method, path=claim.path,
                     request_hash=claim.request_hash, created_at=utcnow())
             .on_conflict_do_nothing(index_elements=["scope", "key"])
-        )
-        if result.rowcount != 1:
+            .returning(IdempotencyRecord.id)
+        ).first()
+        if inserted is None:
             raise Conflict("a request with this Idempotency-Key is being processed", code="idempotency_in_progress")
         claim.claimed = True
 

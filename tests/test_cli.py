@@ -1,0 +1,75 @@
+"""The command line as a newcomer uses it: demo, keys, serve."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+
+# the embedded default: no WMS_ settings at all
+CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith("WMS_")}
+
+
+def wms(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "wms", *args], cwd=cwd, capture_output=True, text=True,
+                          env=CLEAN_ENV, timeout=120)
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    return tmp_path
+
+
+def test_demo_builds_a_warehouse_in_the_working_directory(workdir: Path) -> None:
+    out = wms("demo", cwd=workdir)
+    assert out.returncode == 0, out.stderr
+    assert "created warehouse DEMO" in out.stdout and "(agrees)" in out.stdout
+    assert (workdir / "wms.db").exists()
+    again = wms("demo", cwd=workdir)
+    assert again.returncode == 0 and "exists already" in again.stdout and "(agrees)" in again.stdout
+
+
+def test_keys_create_prints_a_working_token_last(workdir: Path) -> None:
+    wms("demo", cwd=workdir)
+    out = wms("keys", "create", "--role", "picker", "--warehouse", "DEMO", cwd=workdir)
+    assert out.returncode == 0, out.stderr
+    token = out.stdout.strip().splitlines()[-1]
+    assert token.startswith("wms_") and " " not in token
+    bad = wms("keys", "create", "--role", "boss", cwd=workdir)
+    assert bad.returncode != 0 and "role" in bad.stderr
+    unknown = wms("keys", "create", "--role", "picker", "--warehouse", "NOPE", cwd=workdir)
+    assert unknown.returncode != 0 and "NOPE" in unknown.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_creates_the_schema_and_says_how_to_get_a_token(workdir: Path) -> None:
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "wms", "serve", "--port", str(port)], cwd=workdir, env=CLEAN_ENV,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        for _ in range(200):
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert httpx.get(f"http://127.0.0.1:{port}/v1/stock").status_code == 401
+        token = wms("keys", "create", "--role", "admin", cwd=workdir).stdout.strip().splitlines()[-1]
+        r = httpx.get(f"http://127.0.0.1:{port}/v1/warehouses", headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 200 and r.json() == {"items": [], "next_cursor": None}
+    finally:
+        proc.terminate()
+        output = proc.communicate(timeout=20)[0]
+    assert "wms keys create --role admin" in output

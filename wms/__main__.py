@@ -1,0 +1,3 @@
+from wms.cli import app
+
+app()
