@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
-ROOT = Path(__file__).resolve().parent.parent
+
+def _root() -> Path:
+    """The checkout (editable install) or ``<prefix>/share/wms`` (pip install .)."""
+    for root in (Path(__file__).resolve().parent.parent, Path(sys.prefix) / "share" / "wms"):
+        if (root / "alembic.ini").exists() and (root / "alembic" / "versions").is_dir():
+            return root
+    raise RuntimeError("Alembic migrations not found; reinstall wms")
 
 
 def alembic_config(url: str | None = None) -> Config:
-    ini = ROOT / "alembic.ini"
-    if not ini.exists():
-        raise RuntimeError(f"alembic.ini not found next to the wms package ({ROOT}); install with 'pip install -e .'")
-    cfg = Config(str(ini))
-    cfg.set_main_option("script_location", str(ROOT / "alembic"))
+    root = _root()
+    cfg = Config(str(root / "alembic.ini"))
+    cfg.set_main_option("script_location", str(root / "alembic"))
     if url:
         cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
