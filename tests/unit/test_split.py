@@ -1,0 +1,75 @@
+"""The multi-warehouse split against brute force on small random instances."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from wms.allocation.solver.split import SplitProblem, objective, solve_split
+
+
+def brute_force(demand: np.ndarray, avail: np.ndarray, ranks: np.ndarray) -> tuple[int, int, int]:
+    """Best (shipments, split lines, preference) over every choice of warehouses per line."""
+    n_wh, n_lines = avail.shape
+    fill = np.minimum(demand, avail.sum(axis=0))
+    options = []
+    for line in range(n_lines):
+        if fill[line] == 0:
+            options.append([()])
+            continue
+        subsets = [s for r in range(1, n_wh + 1) for s in itertools.combinations(range(n_wh), r)
+                   if all(avail[w, line] > 0 for w in s) and len(s) <= fill[line]
+                   and sum(avail[w, line] for w in s) >= fill[line]]
+        options.append(subsets)
+    best = None
+    for choice in itertools.product(*options):
+        used = set().union(*map(set, choice))
+        value = (len(used), sum(max(len(s) - 1, 0) for s in choice), sum(int(ranks[w]) for w in used))
+        best = value if best is None or value < best else best
+    assert best is not None
+    return best
+
+
+instances = st.integers(1, 4).flatmap(lambda w: st.integers(1, 4).flatmap(lambda n: st.tuples(
+    st.lists(st.integers(1, 8), min_size=n, max_size=n),
+    st.lists(st.lists(st.integers(0, 8), min_size=n, max_size=n), min_size=w, max_size=w),
+    st.permutations(list(range(w))),
+)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(instances)
+def test_split_is_optimal_against_brute_force(instance: tuple) -> None:
+    demand, avail, ranks = (np.array(x, dtype=np.int64) for x in instance)
+    result = solve_split(SplitProblem(demand, avail, ranks, seed=1))
+    q = result.quantities
+    fill = np.minimum(demand, avail.sum(axis=0))
+    assert (q >= 0).all() and (q <= avail).all()
+    assert (q.sum(axis=0) == fill).all() and (result.backorder == demand - fill).all()
+    if fill.sum():
+        assert objective(q, ranks) == brute_force(demand, avail, ranks)
+
+
+def test_fast_path_takes_the_preferred_warehouse_that_has_everything() -> None:
+    avail = np.array([[9, 9], [1, 0], [9, 9]])
+    result = solve_split(SplitProblem(np.array([3, 4]), avail, np.array([2, 0, 1])))
+    assert result.status == "fast_path" and result.quantities[2].tolist() == [3, 4] and result.shipments == 1
+
+
+def test_shortage_is_backordered() -> None:
+    result = solve_split(SplitProblem(np.array([10, 2]), np.array([[4, 2], [3, 0]])))
+    assert result.backorder.tolist() == [3, 0] and result.quantities.sum(axis=0).tolist() == [7, 2]
+    assert result.shipments == 2 and result.split_lines == 1
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_same_seed_same_answer(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    demand, avail = rng.integers(1, 10, 6), rng.integers(0, 6, (5, 6))
+    a = solve_split(SplitProblem(demand, avail, seed=seed)).quantities
+    b = solve_split(SplitProblem(demand, avail, seed=seed)).quantities
+    assert (a == b).all()

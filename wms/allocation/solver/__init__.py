@@ -1,0 +1,1 @@
+"""Pure allocation solvers: arrays in, results out."""

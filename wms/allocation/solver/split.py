@@ -1,0 +1,100 @@
+"""Split an order across warehouses with as few shipments as possible (OR-Tools CP-SAT).
+
+Arrays in, result out; no database. Lines are the order's distinct SKUs, so
+the availability of one line does not depend on another's. Objective, in
+this order: fewest shipments (warehouses used), then fewest split lines
+(extra warehouses per line), then the most preferred warehouses (smallest
+sum of preference ranks). What no warehouse set can fill is backordered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+
+@dataclass(frozen=True)
+class SplitProblem:
+    demand: np.ndarray  # (L,) units wanted per line
+    available: np.ndarray  # (W, L) FEFO-usable units per warehouse and line
+    preference: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # (W,) rank, 0 = best
+    time_limit_s: float = 2.0
+    seed: int = 0
+    workers: int = 1
+
+    def ranks(self) -> np.ndarray:
+        w = self.available.shape[0]
+        return self.preference if len(self.preference) == w else np.arange(w, dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class SplitResult:
+    status: str  # "fast_path", "optimal", "feasible", "nothing_available"
+    quantities: np.ndarray  # (W, L)
+    backorder: np.ndarray  # (L,)
+
+    @property
+    def shipments(self) -> int:
+        return int((self.quantities.sum(axis=1) > 0).sum())
+
+    @property
+    def split_lines(self) -> int:
+        per_line = (self.quantities > 0).sum(axis=0)
+        return int(np.maximum(per_line - 1, 0).sum())
+
+
+def objective(quantities: np.ndarray, ranks: np.ndarray) -> tuple[int, int, int]:
+    used = quantities.sum(axis=1) > 0
+    per_line = (quantities > 0).sum(axis=0)
+    return int(used.sum()), int(np.maximum(per_line - 1, 0).sum()), int(ranks[used].sum())
+
+
+def solve_split(problem: SplitProblem) -> SplitResult:
+    demand = np.asarray(problem.demand, dtype=np.int64)
+    avail = np.maximum(np.asarray(problem.available, dtype=np.int64), 0)
+    n_wh, n_lines = avail.shape
+    fill = np.minimum(demand, avail.sum(axis=0))
+    backorder = demand - fill
+    ranks = problem.ranks()
+    if fill.sum() == 0:
+        return SplitResult("nothing_available", np.zeros((n_wh, n_lines), dtype=np.int64), backorder)
+    whole = np.all(avail >= fill, axis=1)
+    if whole.any():  # fast path: one warehouse ships everything that can be shipped
+        best = int(np.flatnonzero(whole)[np.argmin(ranks[whole])])
+        q = np.zeros((n_wh, n_lines), dtype=np.int64)
+        q[best] = fill
+        return SplitResult("fast_path", q, backorder)
+    return _solve_cp_sat(problem, fill, avail, ranks, backorder)
+
+
+def _solve_cp_sat(problem: SplitProblem, fill: np.ndarray, avail: np.ndarray, ranks: np.ndarray,
+                  backorder: np.ndarray) -> SplitResult:
+    n_wh, n_lines = avail.shape
+    m = cp_model.CpModel()
+    x = [[m.new_int_var(0, int(min(avail[w, l], fill[l])), f"x{w}_{l}") for l in range(n_lines)] for w in range(n_wh)]
+    z = [[m.new_bool_var(f"z{w}_{l}") for l in range(n_lines)] for w in range(n_wh)]
+    y = [m.new_bool_var(f"y{w}") for w in range(n_wh)]
+    for line in range(n_lines):
+        m.add(sum(x[w][line] for w in range(n_wh)) == int(fill[line]))
+        for w in range(n_wh):
+            m.add(x[w][line] <= int(min(avail[w, line], fill[line])) * z[w][line])
+            m.add(x[w][line] >= 1).only_enforce_if(z[w][line])
+            m.add_implication(z[w][line], y[w])
+    for w in range(n_wh):
+        m.add(sum(z[w]) >= 1).only_enforce_if(y[w])
+    splits = sum(z[w][line] for w in range(n_wh) for line in range(n_lines))
+    pref_weight = 1
+    split_weight = int(ranks.sum()) + 1
+    ship_weight = split_weight * (n_wh * n_lines + 1)
+    m.minimize(ship_weight * sum(y) + split_weight * splits + pref_weight * sum(int(ranks[w]) * y[w] for w in range(n_wh)))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = problem.time_limit_s
+    solver.parameters.random_seed = problem.seed
+    solver.parameters.num_workers = problem.workers
+    status = solver.solve(m)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        raise RuntimeError(f"split model has no solution ({solver.status_name(status)})")  # cannot happen: fill ≤ Σ avail
+    q = np.array([[solver.value(x[w][line]) for line in range(n_lines)] for w in range(n_wh)], dtype=np.int64)
+    return SplitResult("optimal" if status == cp_model.OPTIMAL else "feasible", q, backorder)
