@@ -23,6 +23,11 @@ class Settings(BaseSettings):
     idempotency_ttl_hours: int = Field(48, ge=24, description="How long Idempotency-Keys are kept.")
     db_retry_attempts: int = Field(8, ge=1, description="Retries of a transaction on deadlock/serialization failure.")
     max_locations_per_warehouse: int = Field(500_000, ge=1)
+    merge_orders: bool = Field(True, description="Share one shipment between a customer's paid orders.")
+    review_messages: bool = Field(True, description="Buyer messages and seller remarks need a person.")
+    split_time_limit_s: float = Field(2.0, gt=0, description="CP-SAT time limit of one order split.")
+    webhook_max_attempts: int = Field(12, ge=1, description="Attempts at one event before a webhook is paused.")
+    webhook_relay_interval_s: float = Field(1.0, ge=0, description="Seconds between webhook passes; 0 disables.")
 
     @cached_property
     def is_sqlite(self) -> bool:

@@ -55,7 +55,11 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+    from wms.events.outbox import install  # noqa: PLC0415 (events import the ORM base, not db)
+
+    factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+    install(factory)
+    return factory
 
 
 def is_retryable(exc: BaseException) -> bool:

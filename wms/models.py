@@ -1,8 +1,10 @@
 """Imports every table so that ``Base.metadata`` is complete (Alembic, tests)."""
 
+from wms.allocation.orm import Allocation, Shipment, ShipmentLine
 from wms.api.idempotency_orm import IdempotencyRecord
 from wms.auth.orm import ApiKey
 from wms.batches.orm import Lot
+from wms.events.orm import OutboxCounter, OutboxEvent, Webhook, WebhookDelivery
 from wms.inventory.orm import (
     CycleCount,
     CycleCountLine,
@@ -13,9 +15,11 @@ from wms.inventory.orm import (
     StockOperation,
     Warehouse,
 )
+from wms.orders.orm import Order, OrderLine, OrderProblem, OrderTransition, PendingOrderMessage
 from wms.orm import Base
 
 __all__ = [
-    "ApiKey", "Base", "CycleCount", "CycleCountLine", "IdempotencyRecord", "Item",
-    "Location", "Lot", "Stock", "StockMovement", "StockOperation", "Warehouse",
+    "Allocation", "ApiKey", "Base", "CycleCount", "CycleCountLine", "IdempotencyRecord", "Item", "Location", "Lot",
+    "Order", "OrderLine", "OrderProblem", "OrderTransition", "OutboxCounter", "OutboxEvent", "PendingOrderMessage",
+    "Shipment", "ShipmentLine", "Stock", "StockMovement", "StockOperation", "Warehouse", "Webhook", "WebhookDelivery",
 ]

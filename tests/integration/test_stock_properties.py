@@ -15,14 +15,12 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
-from sqlalchemy import text
 
-from tests.conftest import SMALL_LAYOUT, TABLES, Api, Backend
+from tests.conftest import SMALL_LAYOUT, Api, Backend, reset_postgres
 from tests.invariants import assert_stock_invariants
 from wms.api.app import create_app
 from wms.auth.keys import create_key
-from wms.config import Settings
-from wms.db import UnitOfWork, make_engine, make_session_factory
+from wms.db import UnitOfWork, make_session_factory
 
 LOCATIONS = ["RECEIVING", "A01-B001-L1-L", "A02-B011-L1-R", "A03-B020-L1-L"]
 SKUS = ["A", "B"]
@@ -43,8 +41,7 @@ class StockMachine(RuleBasedStateMachine):
             b.engine.dispose()
             shutil.copy(b.template, b.path)  # type: ignore[attr-defined]
         else:
-            with b.engine.begin() as conn:
-                conn.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
+            reset_postgres(b.engine)
         self.client = TestClient(create_app(b.settings, b.engine))
         self.api = Api(self.client, create_key(UnitOfWork(make_session_factory(b.engine)), "admin")[1])
         self.api.post("/v1/warehouses", {"code": "WH1", "name": "w", "layout": SMALL_LAYOUT})

@@ -11,12 +11,14 @@ from sqlalchemy import Engine, text
 from wms import __version__
 from wms.api.errors import install_error_handlers
 from wms.api.idempotency import purge_expired
-from wms.api.routers import counts, items, stock, warehouses
+from wms.api.routers import counts, events, items, orders, stock, warehouses
 from wms.api.schemas import Health
 from wms.config import Settings
 from wms.db import make_engine, make_session_factory
+from wms.events.relay import WebhookRelay
 
-DESCRIPTION = """Warehouse management: warehouses, locations, items, lots, stock and its ledger.
+DESCRIPTION = """Warehouse management: warehouses, locations, items, lots, stock and its ledger;
+orders from ERPs with review, FEFO allocation, merge and multi-warehouse split; events and webhooks.
 
 Every request but `/healthz` needs `Authorization: Bearer <token>` (`wms keys create`).
 Every POST accepts an `Idempotency-Key` header. Errors have the body
@@ -32,14 +34,22 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         purge_expired(session_factory, settings.idempotency_ttl_hours)
-        yield
+        relay = None
+        if settings.webhook_relay_interval_s > 0:
+            relay = WebhookRelay(session_factory, settings.webhook_max_attempts, settings.webhook_relay_interval_s)
+            relay.start()
+        try:
+            yield
+        finally:
+            if relay is not None:
+                relay.stop()
 
     app = FastAPI(title="WMS", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = session_factory
     install_error_handlers(app)
-    for module in (warehouses, items, stock, counts):
+    for module in (warehouses, items, stock, counts, orders, events):
         app.include_router(module.router)
 
     @app.get("/healthz", response_model=Health, tags=["health"])

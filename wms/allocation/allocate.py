@@ -1,0 +1,165 @@
+"""Allocate an order: FEFO within warehouses, split across warehouses, merge shipments.
+
+The order's open demand per item is matched against FEFO-usable stock in
+storage locations of every warehouse (rows locked in id order). One
+warehouse that can ship everything wins at once; otherwise the CP-SAT split
+chooses the fewest shipments. Within a warehouse each item is taken FEFO.
+Shipments of the same customer, address and carrier that are not yet in a
+wave are shared (merge).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from wms.allocation.orm import Allocation, Shipment, ShipmentLine
+from wms.allocation.reserve import reserve
+from wms.allocation.solver.split import SplitProblem, solve_split
+from wms.batches.fefo import Candidate, allocate as fefo_allocate, usable_quantity
+from wms.batches.orm import Lot
+from wms.inventory.orm import Item, Location, Stock
+from wms.orders.orm import Order, OrderLine
+
+
+@dataclass
+class Outcome:
+    shipment_ids: list[int] = field(default_factory=list)
+    backordered: dict[int, int] = field(default_factory=dict)  # order_line_id → units short
+    solver_status: str = ""
+
+    @property
+    def complete(self) -> bool:
+        return not any(self.backordered.values())
+
+
+@dataclass(frozen=True)
+class _Row:
+    stock_id: int
+    warehouse_id: int
+    item_id: int
+    expiry_date: date | None
+    available: int
+
+
+def open_demand(session: Session, order: Order) -> dict[int, list[tuple[OrderLine, int]]]:
+    """item_id → [(line, units not yet in a live shipment)]."""
+    lines = session.scalars(select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.line_no)).all()
+    done = dict(session.execute(
+        select(ShipmentLine.order_line_id, func.sum(ShipmentLine.quantity))
+        .join(Shipment, Shipment.id == ShipmentLine.shipment_id)
+        .where(ShipmentLine.order_id == order.id, Shipment.status != "cancelled")
+        .group_by(ShipmentLine.order_line_id)
+    ).all())
+    demand: dict[int, list[tuple[OrderLine, int]]] = defaultdict(list)
+    for line in lines:
+        need = line.quantity - int(done.get(line.id, 0))
+        if need > 0:
+            demand[line.item_id].append((line, need))
+    return demand
+
+
+def allocate_order(session: Session, order: Order, *, today: date, merge: bool, time_limit_s: float) -> Outcome:
+    demand = open_demand(session, order)
+    if not demand:
+        return Outcome()
+    item_ids = sorted(demand)
+    rows = _lock_candidates(session, item_ids)
+    shelf = dict(session.execute(select(Item.id, Item.min_shelf_life_days).where(Item.id.in_(item_ids))).all())
+    ship_date = order.promised_ship_by.date()
+    warehouses = sorted({r.warehouse_id for r in rows})
+    mergeable = _mergeable_shipments(session, order, warehouses) if merge else {}
+    by_wh_item: dict[tuple[int, int], list[Candidate]] = defaultdict(list)
+    for r in rows:
+        by_wh_item[(r.warehouse_id, r.item_id)].append(Candidate(r.stock_id, r.expiry_date, r.available))
+    want = np.array([sum(n for _, n in demand[i]) for i in item_ids], dtype=np.int64)
+    avail = np.array([[usable_quantity(by_wh_item[(w, i)], today=today, ship_date=ship_date,
+                                       min_shelf_life_days=shelf[i]) for i in item_ids] for w in warehouses],
+                     dtype=np.int64).reshape(len(warehouses), len(item_ids))
+    # warehouses already holding a mergeable shipment come first, then by id
+    ranks = np.array([0 if w in mergeable else 1 + k for k, w in enumerate(warehouses)], dtype=np.int64)
+    result = solve_split(SplitProblem(want, avail, ranks, time_limit_s=time_limit_s))
+    outcome = Outcome(solver_status=result.status)
+    remaining = {i: list(demand[i]) for i in item_ids}
+    for w_idx, wh_id in enumerate(warehouses):
+        if result.quantities[w_idx].sum() == 0:
+            continue
+        shipment = mergeable.get(wh_id) or _new_shipment(session, order, wh_id)
+        outcome.shipment_ids.append(shipment.id)
+        for l_idx, item_id in enumerate(item_ids):
+            qty = int(result.quantities[w_idx, l_idx])
+            if qty:
+                picks = fefo_allocate(by_wh_item[(wh_id, item_id)], qty, today=today, ship_date=ship_date,
+                                      min_shelf_life_days=shelf[item_id])
+                _book(session, order, shipment, remaining[item_id], picks)
+    for item_id in item_ids:
+        for line, need in remaining[item_id]:
+            outcome.backordered[line.id] = need
+    for line in session.scalars(select(OrderLine).where(OrderLine.order_id == order.id)):
+        line.backordered = outcome.backordered.get(line.id, 0)
+    return outcome
+
+
+def _lock_candidates(session: Session, item_ids: list[int]) -> list[_Row]:
+    """Stock with something available in storage locations, locked in id order."""
+    stmt = (
+        select(Stock.id, Stock.warehouse_id, Stock.item_id, Lot.expiry_date, (Stock.on_hand - Stock.reserved))
+        .join(Lot, Lot.id == Stock.lot_id)
+        .join(Location, Location.id == Stock.location_id)
+        .where(Stock.item_id.in_(item_ids), Stock.on_hand > Stock.reserved, Location.kind == "storage")
+        .order_by(Stock.id)
+        .with_for_update(of=Stock)
+    )
+    return [_Row(*r) for r in session.execute(stmt)]
+
+
+def _mergeable_shipments(session: Session, order: Order, warehouses: list[int]) -> dict[int, Shipment]:
+    if not order.paid:
+        return {}
+    found = session.scalars(
+        select(Shipment).where(Shipment.merge_key == order.merge_key, Shipment.status == "allocated",
+                               Shipment.warehouse_id.in_(warehouses)).order_by(Shipment.id)
+    ).all()
+    return {s.warehouse_id: s for s in reversed(found)}
+
+
+def _new_shipment(session: Session, order: Order, warehouse_id: int) -> Shipment:
+    shipment = Shipment(warehouse_id=warehouse_id, status="allocated", merge_key=order.merge_key,
+                        carrier=order.carrier)
+    session.add(shipment)
+    session.flush()
+    return shipment
+
+
+def _book(session: Session, order: Order, shipment: Shipment, lines: list[tuple[OrderLine, int]],
+          picks: list[tuple[int, int]]) -> None:
+    """Spread FEFO picks over the order's lines of one item, in line order; reserve the stock."""
+    reserve(session, picks)
+    picks = list(picks)
+    while picks and lines:
+        line, need = lines[0]
+        parts: list[tuple[int, int]] = []
+        while picks and need:
+            stock_id, qty = picks[0]
+            take = min(qty, need)
+            parts.append((stock_id, take))
+            need -= take
+            if take == qty:
+                picks.pop(0)
+            else:
+                picks[0] = (stock_id, qty - take)
+        sl = ShipmentLine(shipment_id=shipment.id, order_id=order.id, order_line_id=line.id, item_id=line.item_id,
+                          quantity=sum(q for _, q in parts))
+        session.add(sl)
+        session.flush()
+        session.add_all(Allocation(shipment_line_id=sl.id, stock_id=sid, quantity=q) for sid, q in parts)
+        if need:
+            lines[0] = (line, need)
+        else:
+            lines.pop(0)
+    session.flush()

@@ -1,0 +1,46 @@
+"""Shipments (what one warehouse sends to one address) and their stock reservations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from wms.orm import Base, BigId, UTCDateTime, utcnow
+
+
+class Shipment(Base):
+    __tablename__ = "shipments"
+    __table_args__ = (Index("ix_shipments_merge", "warehouse_id", "merge_key", "status"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"))
+    status: Mapped[str] = mapped_column(String(20))  # allocated, released, picked, packed, shipped, cancelled
+    merge_key: Mapped[str] = mapped_column(String(64))
+    carrier: Mapped[str] = mapped_column(String(50))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ShipmentLine(Base):
+    __tablename__ = "shipment_lines"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id"), index=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    order_line_id: Mapped[int] = mapped_column(ForeignKey("order_lines.id"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    quantity: Mapped[int]
+
+
+class Allocation(Base):
+    """Units of one stock row (location, lot) reserved for a shipment line."""
+
+    __tablename__ = "allocations"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shipment_line_id: Mapped[int] = mapped_column(ForeignKey("shipment_lines.id"), index=True)
+    stock_id: Mapped[int] = mapped_column(ForeignKey("stock.id"), index=True)
+    quantity: Mapped[int]

@@ -1,0 +1,47 @@
+"""Release what an order holds: its reservations, and its part of shared shipments."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from wms.allocation.orm import Allocation, Shipment, ShipmentLine
+from wms.allocation.reserve import unreserve
+from wms.errors import Conflict
+
+RELEASABLE = ("allocated",)
+
+
+def release_order(session: Session, order_id: int) -> int:
+    """Unreserve and remove the order's shipment lines; a shipment left empty is cancelled.
+
+    Returns the units released. Refused (409) once a shipment has gone to a wave.
+    """
+    rows = session.execute(
+        select(ShipmentLine.id, ShipmentLine.shipment_id, Shipment.status)
+        .join(Shipment, Shipment.id == ShipmentLine.shipment_id)
+        .where(ShipmentLine.order_id == order_id, Shipment.status != "cancelled")
+    ).all()
+    busy = sorted({r.shipment_id for r in rows if r.status not in RELEASABLE})
+    if busy:
+        raise Conflict("the order's shipment is already in the warehouse's hands", code="shipment_in_progress",
+                       details={"shipments": busy})
+    line_ids = [r.id for r in rows]
+    if not line_ids:
+        return 0
+    amounts: dict[int, int] = defaultdict(int)
+    for stock_id, qty in session.execute(
+        select(Allocation.stock_id, Allocation.quantity).where(Allocation.shipment_line_id.in_(line_ids))
+    ):
+        amounts[stock_id] += qty
+    unreserve(session, amounts.items())
+    session.execute(delete(Allocation).where(Allocation.shipment_line_id.in_(line_ids)))
+    session.execute(delete(ShipmentLine).where(ShipmentLine.id.in_(line_ids)))
+    for shipment_id in {r.shipment_id for r in rows}:
+        left = session.scalar(select(func.count()).where(ShipmentLine.shipment_id == shipment_id))
+        if not left:
+            session.get_one(Shipment, shipment_id).status = "cancelled"
+    session.flush()
+    return sum(amounts.values())

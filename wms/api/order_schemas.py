@@ -1,0 +1,138 @@
+"""Response bodies of orders, shipments, problems and events."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from wms.api.errors import ErrorDetail
+
+
+class AllocationOut(BaseModel):
+    location: str
+    lot: str
+    expiry_date: date | None
+    quantity: int
+
+
+class ShipmentLineOut(BaseModel):
+    sku: str
+    quantity: int
+    allocations: list[AllocationOut]
+
+
+class ShipmentOut(BaseModel):
+    id: int
+    warehouse: str
+    status: str
+    orders: list[int]
+    lines: list[ShipmentLineOut]
+
+
+class OrderLineOut(BaseModel):
+    line_no: int
+    sku: str
+    quantity: int
+    allocated: int
+    backordered: int
+
+
+class ProblemOut(BaseModel):
+    id: int
+    code: str
+    detail: str
+    due_at: datetime
+    created_at: datetime
+    resolved_at: datetime | None
+    resolved_by: str | None
+    resolution: str | None
+
+
+class TransitionOut(BaseModel):
+    from_status: str | None
+    to_status: str
+    cause: str
+    actor: str
+    at: datetime
+
+
+class OrderSummaryOut(BaseModel):
+    id: int
+    external_id: str
+    channel: str
+    customer_id: str
+    status: str
+    paid: bool
+    promised_ship_by: datetime
+    ship_by: datetime | None
+    carrier: str
+    line_count: int
+    unit_count: int
+    problems: list[str]
+    created_at: datetime
+    updated_at: datetime
+
+
+class OrderOut(OrderSummaryOut):
+    ship_to: dict[str, Any]
+    paid_at: datetime | None
+    payment_reminder_at: datetime | None
+    buyer_message: str | None
+    seller_remark: str | None
+    lines: list[OrderLineOut]
+    shipments: list[ShipmentOut]
+    problem_list: list[ProblemOut]
+    history: list[TransitionOut]
+
+
+class BulkResultOut(BaseModel):
+    index: int
+    result: Literal["created", "existing", "error"]
+    order_id: int | None = None
+    status_code: int
+    error: ErrorDetail | None = None
+
+
+class BulkOut(BaseModel):
+    results: list[BulkResultOut]
+    created: int
+    existing: int
+    errors: int
+
+
+class MessageOut(BaseModel):
+    result: Literal["applied", "pending"]
+    order: OrderOut | None
+
+
+class OpenProblemOut(ProblemOut):
+    order_id: int
+    external_id: str
+    channel: str
+    order_status: str
+
+
+class EventOut(BaseModel):
+    id: str
+    seq: int
+    type: str
+    payload: dict[str, Any]
+    created_at: datetime
+
+
+class EventPage(BaseModel):
+    items: list[EventOut]
+    next_cursor: str | None
+    last_seq: int
+
+
+class WebhookOut(BaseModel):
+    id: int
+    url: str
+    active: bool
+    delivered_seq: int
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str | None

@@ -1,0 +1,1 @@
+"""Outbox events for ERPs: written in the business transaction, delivered after commit."""

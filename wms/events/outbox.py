@@ -1,0 +1,50 @@
+"""Writing to the outbox: events are buffered on the session and numbered at commit.
+
+``seq`` comes from a one-row counter that is locked only for the last moment
+of the transaction, so sequence numbers are gapless and in commit order and a
+poller asking for ``after=N`` can never miss an event that commits later
+with a smaller number.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import event, insert, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from wms.events.orm import OutboxCounter, OutboxEvent
+from wms.orm import utcnow
+
+_KEY = "wms_outbox"
+
+
+def record(session: Session, type_: str, payload: dict[str, Any]) -> None:
+    """Queue an event; it is written in this transaction when it commits."""
+    session.info.setdefault(_KEY, []).append((type_, payload))
+
+
+def _flush(session: Session) -> None:
+    pending = session.info.pop(_KEY, None)
+    if not pending:
+        return
+    last = session.execute(
+        update(OutboxCounter).where(OutboxCounter.id == 1)
+        .values(last_seq=OutboxCounter.last_seq + len(pending)).returning(OutboxCounter.last_seq)
+    ).scalar_one()
+    now = utcnow()
+    first = last - len(pending) + 1
+    session.execute(insert(OutboxEvent), [
+        {"seq": first + i, "event_id": str(uuid.uuid4()), "type": t, "payload": p, "created_at": now}
+        for i, (t, p) in enumerate(pending)
+    ])
+
+
+def _discard(session: Session, *_: object) -> None:
+    session.info.pop(_KEY, None)
+
+
+def install(factory: sessionmaker[Session]) -> None:
+    event.listen(factory, "before_commit", _flush)
+    event.listen(factory, "after_rollback", _discard)

@@ -1,0 +1,71 @@
+"""Commands of the orders context (also the API's request bodies)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictStr
+
+from wms.inventory.commands import Code, Command, Quantity
+
+Short = Annotated[StrictStr, Field(max_length=200)]
+Ident = Annotated[StrictStr, Field(min_length=1, max_length=100)]
+Channel = Annotated[StrictStr, Field(min_length=1, max_length=50)]
+Note = Annotated[StrictStr, Field(max_length=2000)]
+
+
+class Address(BaseModel):
+    """All five parts must be present; an empty or odd one makes the order a problem order, not a 4xx."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: Short
+    line1: Short
+    line2: Short | None = None
+    city: Short
+    region: Short | None = None
+    postcode: Annotated[StrictStr, Field(max_length=20)]
+    country: Annotated[StrictStr, Field(max_length=2)]
+    phone: Annotated[StrictStr, Field(max_length=40)] | None = None
+
+
+class OrderLineIn(Command):
+    sku: Code
+    quantity: Quantity
+
+
+class PushOrder(Command):
+    external_id: Ident
+    channel: Channel
+    customer_id: Ident
+    ship_to: Address
+    paid: StrictBool
+    paid_at: AwareDatetime | None = None
+    promised_ship_by: AwareDatetime
+    carrier: Annotated[StrictStr, Field(min_length=1, max_length=50)]
+    buyer_message: Note | None = None
+    seller_remark: Note | None = None
+    lines: Annotated[list[OrderLineIn], Field(min_length=1, max_length=500)]
+
+
+class BulkPush(Command):
+    orders: Annotated[list[dict[str, object]], Field(min_length=1, max_length=1000)]
+
+
+class OrderMessage(Command):
+    """An update from the ERP, addressed by (channel, external_id); may arrive before the order."""
+
+    channel: Channel
+    external_id: Ident
+    type: Literal["payment", "address", "cancel", "refund"]
+    at: AwareDatetime = Field(description="When the ERP produced the message; orders address corrections.")
+    ship_to: Address | None = None
+    reason: Note | None = None
+
+
+class ResolveProblem(Command):
+    resolution: Annotated[StrictStr, Field(min_length=1, max_length=500)]
+
+
+class Cancel(Command):
+    reason: Note | None = None
+

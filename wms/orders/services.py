@@ -1,0 +1,196 @@
+"""Use cases of the orders context: push, ERP messages, cancel, resolve a problem.
+
+Messages from ERPs may come twice, late or before their order. Each is
+applied so that any arrival order ends in the same state: payment is
+monotone, the newest address wins (by the message's ``at``), a refund wins
+over a cancel, and a message for an order not yet known waits for it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from wms.db import UnitOfWork
+from wms.errors import Conflict, NotFound
+from wms.inventory import repository as inventory
+from wms.orders import workflow as wf
+from wms.orders.commands import OrderMessage, PushOrder
+from wms.orders.lifecycle import FINAL, OPEN
+from wms.orders.orm import Order, OrderLine, OrderProblem, PendingOrderMessage
+from wms.orders.review import PAYMENT_REMINDER_AFTER, ship_by
+from wms.orm import utcnow
+
+
+def push_order(cmd: PushOrder, uow: UnitOfWork, policy: wf.Policy, actor: str) -> tuple[int, bool]:
+    """(order id, created). The same (channel, external_id) again returns the existing order."""
+
+    def work(uow: UnitOfWork) -> tuple[int, bool]:
+        return _push(uow.session, cmd, policy, actor)
+
+    return uow.run(work)
+
+
+def _push(s: Session, cmd: PushOrder, policy: wf.Policy, actor: str) -> tuple[int, bool]:
+    items = inventory.items_by_sku(s, [line.sku for line in cmd.lines])
+    _serialize_external_id(s, cmd.channel, cmd.external_id)
+    existing = _find(s, cmd.channel, cmd.external_id)
+    if existing is not None:
+        _apply_repush(s, existing, cmd, policy, actor)
+        return existing.id, False
+    now = utcnow()
+    ship_to = cmd.ship_to.model_dump()
+    values: dict[str, Any] = {
+        "external_id": cmd.external_id, "channel": cmd.channel, "customer_id": cmd.customer_id,
+        "ship_to": ship_to, "merge_key": wf.merge_key(cmd.customer_id, ship_to, cmd.carrier),
+        "carrier": cmd.carrier, "buyer_message": cmd.buyer_message, "seller_remark": cmd.seller_remark,
+        "paid": cmd.paid, "paid_at": (cmd.paid_at or now) if cmd.paid else None,
+        "promised_ship_by": cmd.promised_ship_by, "status": "unconfirmed",
+        "line_count": len(cmd.lines), "unit_count": sum(line.quantity for line in cmd.lines),
+        "created_at": now, "updated_at": now,
+        "payment_reminder_at": None if cmd.paid else now + PAYMENT_REMINDER_AFTER,
+    }
+    insert_fn = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
+    order_id = s.execute(insert_fn(Order).values(**values).on_conflict_do_nothing(
+        index_elements=["channel", "external_id"]).returning(Order.id)).scalar()
+    if order_id is None:  # pushed concurrently by another request: that one created it
+        order = _find(s, cmd.channel, cmd.external_id)
+        assert order is not None
+        _apply_repush(s, order, cmd, policy, actor)
+        return order.id, False
+    order = s.get_one(Order, order_id)
+    s.add_all(OrderLine(order_id=order.id, line_no=n, item_id=items[line.sku].id, quantity=line.quantity)
+              for n, line in enumerate(cmd.lines, start=1))
+    s.flush()
+    wf.enter(s, order, "unconfirmed", "received", actor)
+    if order.paid:
+        order.ship_by = ship_by(order.paid_at, order.promised_ship_by)  # type: ignore[arg-type]
+    wf.run_review(s, order, policy)
+    pending = s.scalars(select(PendingOrderMessage).where(
+        PendingOrderMessage.channel == cmd.channel, PendingOrderMessage.external_id == cmd.external_id)
+        .order_by(PendingOrderMessage.id)).all()
+    for p in pending:
+        _apply(s, order, OrderMessage.model_validate(p.message), policy, actor, advance=False)
+        s.delete(p)
+    if order.status not in FINAL:
+        wf.advance(s, order, policy, actor)
+    return order.id, True
+
+
+def _apply_repush(s: Session, order: Order, cmd: PushOrder, policy: wf.Policy, actor: str) -> None:
+    """A repeated push may carry what the ERP may change: payment and the address."""
+    if cmd.paid and not order.paid:
+        at = cmd.paid_at or utcnow()
+        _apply(s, order, OrderMessage(channel=order.channel, external_id=order.external_id, type="payment", at=at),
+               policy, actor)
+    if cmd.ship_to.model_dump() != order.ship_to and order.status in OPEN:
+        _apply(s, order, OrderMessage(channel=order.channel, external_id=order.external_id, type="address",
+                                      at=utcnow(), ship_to=cmd.ship_to), policy, actor)
+
+
+def apply_message(msg: OrderMessage, uow: UnitOfWork, policy: wf.Policy, actor: str) -> int | None:
+    """Apply an ERP message; ``None`` when its order is not known yet (kept until it arrives)."""
+
+    def work(uow: UnitOfWork) -> int | None:
+        s = uow.session
+        _serialize_external_id(s, msg.channel, msg.external_id)
+        order = _find(s, msg.channel, msg.external_id, lock=True)
+        if order is None:
+            s.add(PendingOrderMessage(channel=msg.channel, external_id=msg.external_id,
+                                      message=msg.model_dump(mode="json")))
+            return None
+        _apply(s, order, msg, policy, actor)
+        return order.id
+
+    return uow.run(work)
+
+
+def _apply(s: Session, order: Order, msg: OrderMessage, policy: wf.Policy, actor: str, *,
+           advance: bool = True) -> None:
+    if msg.type == "payment":
+        if not order.paid:
+            order.paid, order.paid_at = True, msg.at
+            order.ship_by = ship_by(msg.at, order.promised_ship_by)
+            order.payment_reminder_at = None
+    elif msg.type == "address" and msg.ship_to is not None:
+        if order.address_version is not None and msg.at <= order.address_version:
+            return  # an older correction than the one we have
+        order.address_version = msg.at
+        if msg.ship_to.model_dump() != order.ship_to and order.status in OPEN:
+            order.ship_to = msg.ship_to.model_dump()
+            order.merge_key = wf.merge_key(order.customer_id, order.ship_to, order.carrier)
+            for p in wf.open_problems(s, order):
+                if p.code == "unclear_address":
+                    wf.resolve(s, p, "address corrected", actor)
+            wf.back_to_review(s, order, "address corrected", actor)
+            wf.run_review(s, order, policy)
+    elif msg.type == "cancel":
+        if order.status in OPEN:
+            wf.stop(s, order, "cancelled", msg.reason or "cancelled by the ERP", actor)
+    elif msg.type == "refund":
+        if order.status in OPEN or order.status == "cancelled":
+            wf.stop(s, order, "refunded", msg.reason or "refunded before shipping", actor)
+        elif order.status in ("shipped", "completed"):
+            wf.transition(s, order, "refunding", msg.reason or "refund asked after shipping", actor)
+    if advance and order.status in OPEN:
+        wf.advance(s, order, policy, actor)
+
+
+def cancel_order(order_id: int, reason: str | None, uow: UnitOfWork, actor: str) -> None:
+    def work(uow: UnitOfWork) -> None:
+        order = _get(uow.session, order_id, lock=True)
+        if order.status == "cancelled":
+            return
+        if order.status not in OPEN:
+            raise Conflict(f"an order that is {order.status} cannot be cancelled", code="illegal_transition",
+                           details={"from": order.status, "to": "cancelled"})
+        wf.stop(uow.session, order, "cancelled", reason or "cancelled", actor)
+
+    uow.run(work)
+
+
+def resolve_problem(order_id: int, problem_id: int, resolution: str, uow: UnitOfWork, policy: wf.Policy,
+                    actor: str) -> None:
+    """Close a problem and let the order go on; out of stock is retried and stays open if still short."""
+
+    def work(uow: UnitOfWork) -> None:
+        s = uow.session
+        order = _get(s, order_id, lock=True)
+        problem = s.get(OrderProblem, problem_id)
+        if problem is None or problem.order_id != order.id:
+            raise NotFound(f"problem {problem_id} of order {order_id} not found", code="problem_not_found")
+        if problem.resolved_at is not None:
+            raise Conflict("the problem is resolved already", code="problem_resolved")
+        if problem.code != "out_of_stock":  # out of stock closes itself once allocation succeeds
+            wf.resolve(s, problem, resolution, actor)
+            s.flush()
+        if order.status in OPEN:
+            wf.advance(s, order, policy, actor)
+
+    uow.run(work)
+
+
+def _find(s: Session, channel: str, external_id: str, *, lock: bool = False) -> Order | None:
+    stmt = select(Order).where(Order.channel == channel, Order.external_id == external_id)
+    return s.scalars(stmt.with_for_update() if lock else stmt).first()
+
+
+def _get(s: Session, order_id: int, *, lock: bool = False) -> Order:
+    stmt = select(Order).where(Order.id == order_id)
+    order = s.scalars(stmt.with_for_update() if lock else stmt).first()
+    if order is None:
+        raise NotFound(f"order {order_id} not found", code="order_not_found")
+    return order
+
+
+
+def _serialize_external_id(s: Session, channel: str, external_id: str) -> None:
+    """Pushes and messages of one (channel, external_id) run one at a time (PostgreSQL advisory lock;
+    SQLite transactions are serial anyway), so a message can never slip past its order's creation."""
+    if s.get_bind().dialect.name == "postgresql":
+        digest = hashlib.sha256(f"{channel}\x1f{external_id}".encode()).digest()
+        s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": int.from_bytes(digest[:8], "big", signed=True)})

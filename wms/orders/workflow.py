@@ -1,0 +1,122 @@
+"""Moving an order through its states: review, confirmation, allocation, release.
+
+Every change goes through ``transition``, which checks it, records it with
+its cause and writes an outbox event in the same transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from wms.allocation.allocate import allocate_order
+from wms.allocation.release import release_order
+from wms.events.outbox import record
+from wms.orders.lifecycle import check_transition, confirmed_status
+from wms.orders.orm import Order, OrderProblem, OrderTransition
+from wms.orders.review import Finding, review, same_day_deadline
+from wms.orm import utcnow
+
+BLOCKING = ("unclear_address", "buyer_message", "seller_remark")
+
+
+@dataclass(frozen=True)
+class Policy:
+    merge: bool = True
+    review_messages: bool = True
+    split_time_limit_s: float = 2.0
+
+
+def merge_key(customer_id: str, ship_to: dict[str, Any], carrier: str) -> str:
+    parts = [customer_id, carrier] + [" ".join(str(ship_to.get(f) or "").lower().split())
+                                      for f in ("name", "line1", "line2", "city", "postcode", "country")]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def transition(session: Session, order: Order, to: str, cause: str, actor: str) -> None:
+    if order.status == to:
+        return
+    check_transition(order.status, to)
+    _log(session, order, order.status, to, cause, actor)
+
+
+def enter(session: Session, order: Order, status: str, cause: str, actor: str) -> None:
+    """The first state of a new order."""
+    _log(session, order, None, status, cause, actor)
+
+
+def _log(session: Session, order: Order, old: str | None, new: str, cause: str, actor: str) -> None:
+    now = utcnow()
+    order.status, order.updated_at = new, now
+    session.add(OrderTransition(order_id=order.id, from_status=old, to_status=new, cause=cause, actor=actor, at=now))
+    record(session, "order.status_changed", {
+        "order_id": order.id, "external_id": order.external_id, "channel": order.channel,
+        "from": old, "to": new, "cause": cause, "at": now.isoformat()})
+
+
+def open_problems(session: Session, order: Order) -> list[OrderProblem]:
+    return list(session.scalars(select(OrderProblem).where(
+        OrderProblem.order_id == order.id, OrderProblem.resolved_at.is_(None)).order_by(OrderProblem.id)))
+
+
+def flag(session: Session, order: Order, finding: Finding) -> None:
+    """Open a problem unless one of that code is open already."""
+    if any(p.code == finding.code for p in open_problems(session, order)):
+        return
+    now = utcnow()
+    session.add(OrderProblem(order_id=order.id, code=finding.code, detail=finding.detail,
+                             due_at=same_day_deadline(now), created_at=now))
+    record(session, "order.problem_flagged", {"order_id": order.id, "external_id": order.external_id,
+                                              "channel": order.channel, "code": finding.code,
+                                              "detail": finding.detail})
+    session.flush()
+
+
+def resolve(session: Session, problem: OrderProblem, resolution: str, actor: str) -> None:
+    problem.resolved_at, problem.resolved_by, problem.resolution = utcnow(), actor, resolution
+
+
+def run_review(session: Session, order: Order, policy: Policy) -> None:
+    for finding in review(order.ship_to, order.buyer_message, order.seller_remark,
+                          review_messages=policy.review_messages):
+        flag(session, order, finding)
+
+
+def advance(session: Session, order: Order, policy: Policy, actor: str) -> None:
+    """Take the order as far as it can go on its own: confirm, await payment, allocate."""
+    blocking = [p for p in open_problems(session, order) if p.code in BLOCKING]
+    if order.status == "unconfirmed" and not blocking:
+        transition(session, order, confirmed_status(order.paid), "review passed", actor)
+    if order.status == "awaiting_payment" and order.paid:
+        transition(session, order, "ready", "payment received", actor)
+    if order.status == "ready":
+        outcome = allocate_order(session, order, today=utcnow().date(), merge=policy.merge,
+                                 time_limit_s=policy.split_time_limit_s)
+        if outcome.complete:
+            for p in open_problems(session, order):
+                if p.code == "out_of_stock":
+                    resolve(session, p, "allocated in full", actor)
+            transition(session, order, "allocated", "stock reserved", actor)
+        else:
+            short = sum(outcome.backordered.values())
+            flag(session, order, Finding("out_of_stock", f"{short} unit(s) backordered"))
+
+
+def back_to_review(session: Session, order: Order, cause: str, actor: str) -> None:
+    """Release what the order holds and send it back to review (e.g. its address changed)."""
+    if order.status in ("ready", "allocated"):
+        release_order(session, order.id)
+    if order.status in ("awaiting_payment", "ready", "allocated"):
+        transition(session, order, "unconfirmed", cause, actor)
+
+
+def stop(session: Session, order: Order, to: str, cause: str, actor: str) -> None:
+    """Cancel or refund an order that has not shipped: release its stock first."""
+    release_order(session, order.id)
+    for p in open_problems(session, order):
+        resolve(session, p, f"order {to}", actor)
+    transition(session, order, to, cause, actor)
