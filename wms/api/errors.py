@@ -45,7 +45,7 @@ def error_response(status: int, code: str, message: str, details: Any = None,
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-def _status_of(exc: DomainError) -> int:
+def status_of(exc: DomainError) -> int:
     for cls in type(exc).__mro__:
         if cls in STATUS:
             return STATUS[cls]
@@ -55,7 +55,7 @@ def _status_of(exc: DomainError) -> int:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
-        status = _status_of(exc)
+        status = status_of(exc)
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return error_response(status, exc.code, exc.message, exc.details, headers)
 
