@@ -106,12 +106,13 @@ class Api:
         assert r.status_code == expect, r.text
         return r.json()
 
-    def post(self, path: str, body: object = None, expect: int = 201, key: str | None = None) -> dict:
+    def post(self, path: str, body: object = None, expect: int | None = 201, key: str | None = None) -> dict:
+        """POST and check the status (``expect=None``: any 2xx)."""
         headers = dict(self.headers)
         if key:
             headers["Idempotency-Key"] = key
         r = self.client.post(path, json=body, headers=headers)
-        assert r.status_code == expect, r.text
+        assert r.status_code == expect if expect is not None else 200 <= r.status_code < 300, r.text
         return r.json() if r.content else {}
 
     def all(self, path: str, **params: object) -> list[dict]:

@@ -39,3 +39,33 @@ def snapshot(engine: Engine) -> tuple[list, list]:
         ops = conn.execute(text("SELECT count(*) FROM stock_operations")).scalar()
         lots = conn.execute(text("SELECT * FROM lots ORDER BY id")).all()
     return [stock, lots, ops], ledger
+
+
+RESERVED_VS_ALLOCATIONS = """
+SELECT s.id, s.reserved, coalesce(a.total, 0) AS allocated
+FROM stock s
+LEFT JOIN (SELECT al.stock_id, sum(al.quantity) AS total FROM allocations al
+           JOIN shipment_lines sl ON sl.id = al.shipment_line_id
+           JOIN shipments sh ON sh.id = sl.shipment_id AND sh.status <> 'cancelled'
+           GROUP BY al.stock_id) a ON a.stock_id = s.id
+WHERE s.reserved <> coalesce(a.total, 0)
+"""
+
+ORDER_LINES_ACCOUNTED = """
+SELECT ol.id, ol.quantity, ol.backordered, coalesce(sum(sl.quantity), 0) AS allocated
+FROM order_lines ol JOIN orders o ON o.id = ol.order_id
+LEFT JOIN shipment_lines sl ON sl.order_line_id = ol.id
+     AND sl.shipment_id IN (SELECT id FROM shipments WHERE status <> 'cancelled')
+WHERE o.status IN ('ready', 'allocated')
+GROUP BY ol.id, ol.quantity, ol.backordered
+HAVING coalesce(sum(sl.quantity), 0) + ol.backordered <> ol.quantity
+"""
+
+
+def assert_reservations_consistent(engine: Engine) -> None:
+    """Reserved = what live allocations hold; every open order line allocated or backordered in full."""
+    with engine.connect() as conn:
+        reserved = conn.execute(text(RESERVED_VS_ALLOCATIONS)).all()
+        lines = conn.execute(text(ORDER_LINES_ACCOUNTED)).all()
+    assert reserved == [], f"reserved differs from allocations: {reserved}"
+    assert lines == [], f"order lines neither allocated nor backordered: {lines}"

@@ -87,9 +87,10 @@ def _apply_repush(s: Session, order: Order, cmd: PushOrder, policy: wf.Policy, a
         at = cmd.paid_at or utcnow()
         _apply(s, order, OrderMessage(channel=order.channel, external_id=order.external_id, type="payment", at=at),
                policy, actor)
-    if cmd.ship_to.model_dump() != order.ship_to and order.status in OPEN:
-        _apply(s, order, OrderMessage(channel=order.channel, external_id=order.external_id, type="address",
-                                      at=utcnow(), ship_to=cmd.ship_to), policy, actor)
+    # the pushed address counts as older than any correction message: it only changes a never-corrected order
+    if order.address_version is None and cmd.ship_to.model_dump() != order.ship_to and order.status in OPEN:
+        _change_address(s, order, cmd.ship_to.model_dump(), policy, actor)
+        wf.advance(s, order, policy, actor)
 
 
 def apply_message(msg: OrderMessage, uow: UnitOfWork, policy: wf.Policy, actor: str) -> int | None:
@@ -120,14 +121,8 @@ def _apply(s: Session, order: Order, msg: OrderMessage, policy: wf.Policy, actor
         if order.address_version is not None and msg.at <= order.address_version:
             return  # an older correction than the one we have
         order.address_version = msg.at
-        if msg.ship_to.model_dump() != order.ship_to and order.status in OPEN:
-            order.ship_to = msg.ship_to.model_dump()
-            order.merge_key = wf.merge_key(order.customer_id, order.ship_to, order.carrier)
-            for p in wf.open_problems(s, order):
-                if p.code == "unclear_address":
-                    wf.resolve(s, p, "address corrected", actor)
-            wf.back_to_review(s, order, "address corrected", actor)
-            wf.run_review(s, order, policy)
+        if msg.ship_to.model_dump() != order.ship_to and order.status not in ("shipped", "completed", "refunding"):
+            _change_address(s, order, msg.ship_to.model_dump(), policy, actor)
     elif msg.type == "cancel":
         if order.status in OPEN:
             wf.stop(s, order, "cancelled", msg.reason or "cancelled by the ERP", actor)
@@ -138,6 +133,19 @@ def _apply(s: Session, order: Order, msg: OrderMessage, policy: wf.Policy, actor
             wf.transition(s, order, "refunding", msg.reason or "refund asked after shipping", actor)
     if advance and order.status in OPEN:
         wf.advance(s, order, policy, actor)
+
+
+def _change_address(s: Session, order: Order, ship_to: dict[str, Any], policy: wf.Policy, actor: str) -> None:
+    """Record the address; an open order goes back through review (its merge group may change)."""
+    order.ship_to = ship_to
+    order.merge_key = wf.merge_key(order.customer_id, ship_to, order.carrier)
+    if order.status not in OPEN:
+        return
+    for p in wf.open_problems(s, order):
+        if p.code == "unclear_address":
+            wf.resolve(s, p, "address corrected", actor)
+    wf.back_to_review(s, order, "address corrected", actor)
+    wf.run_review(s, order, policy)
 
 
 def cancel_order(order_id: int, reason: str | None, uow: UnitOfWork, actor: str) -> None:

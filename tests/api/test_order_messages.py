@@ -1,0 +1,72 @@
+"""ERP messages replayed, duplicated and out of order end in the in-order state."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from itertools import count
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.api.orders_helpers import ADDRESS, order_body, receive
+from tests.conftest import SMALL_LAYOUT, Api
+
+T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+OTHER_ADDRESS = {**ADDRESS, "line1": "9 Elm St"}
+UNCLEAR = {**ADDRESS, "postcode": ""}
+MESSAGES = {
+    "payment": {"type": "payment", "at": (T0 + timedelta(hours=1)).isoformat()},
+    "address_a": {"type": "address", "at": (T0 + timedelta(hours=2)).isoformat(), "ship_to": OTHER_ADDRESS},
+    "address_b": {"type": "address", "at": (T0 + timedelta(hours=3)).isoformat(), "ship_to": ADDRESS},
+    "address_bad": {"type": "address", "at": (T0 + timedelta(hours=2, minutes=30)).isoformat(), "ship_to": UNCLEAR},
+    "cancel": {"type": "cancel", "at": (T0 + timedelta(hours=4)).isoformat()},
+    "refund": {"type": "refund", "at": (T0 + timedelta(hours=5)).isoformat()},
+}
+IN_ORDER = ["push", "payment", "address_a", "address_bad", "address_b", "cancel", "refund"]
+_ids = count()
+
+
+@pytest.fixture
+def stocked(admin: Api) -> Api:
+    admin.post("/v1/warehouses", {"code": "WH1", "name": "w", "layout": SMALL_LAYOUT})
+    admin.post("/v1/items", {"sku": "TEA", "name": "Tea"})
+    receive(admin, "WH1", ("TEA", "T", None, 100_000, "A01-B001-L1-L"))
+    return admin
+
+
+def deliver(api: Api, external_id: str, sequence: list[str]) -> dict:
+    for name in sequence:
+        if name == "push":
+            api.post("/v1/orders", order_body(("TEA", 2), external_id=external_id, paid=False,
+                                              ship_to=UNCLEAR), expect=None)  # type: ignore[arg-type]
+        else:
+            api.post("/v1/orders/messages", {"channel": "shop", "external_id": external_id, **MESSAGES[name]},
+                     expect=200)
+    [summary] = api.all("/v1/orders", external_id=external_id)
+    order = api.get(f"/v1/orders/{summary['id']}")
+    return {"status": order["status"], "paid": order["paid"], "paid_at": order["paid_at"],
+            "ship_by": order["ship_by"], "ship_to": order["ship_to"], "problems": order["problems"],
+            "allocated": [(ln["sku"], ln["allocated"], ln["backordered"]) for ln in order["lines"]]}
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(IN_ORDER[1:]), min_size=0, max_size=4, unique=True).flatmap(
+    lambda msgs: st.tuples(st.just(msgs), st.permutations(["push", *msgs]),
+                           st.lists(st.sampled_from(["push", *msgs]), max_size=3))))
+def test_any_arrival_order_ends_in_the_in_order_state(stocked: Api, case: tuple) -> None:
+    messages, shuffled, repeats = case
+    in_order = [m for m in IN_ORDER if m == "push" or m in messages]
+    n = next(_ids)
+    expected = deliver(stocked, f"IO-{n}", in_order)
+    got = deliver(stocked, f"SH-{n}", list(shuffled) + list(repeats))
+    assert got == expected
+
+
+def test_message_before_its_order_waits_for_it(stocked: Api) -> None:
+    pending = stocked.post("/v1/orders/messages", {"channel": "shop", "external_id": "EARLY", **MESSAGES["payment"]},
+                           expect=200)
+    assert pending == {"result": "pending", "order": None}
+    order = stocked.post("/v1/orders", order_body(("TEA", 1), external_id="EARLY", paid=False))
+    assert order["paid"] and order["status"] == "allocated"
