@@ -27,7 +27,7 @@ FINAL = ("refunded", "cancelled")
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     "unconfirmed": frozenset({"awaiting_payment", "ready", "cancelled", "refunded"}),
-    "awaiting_payment": frozenset({"ready", "unconfirmed", "cancelled"}),
+    "awaiting_payment": frozenset({"ready", "unconfirmed", "cancelled", "refunded"}),
     "ready": frozenset({"allocated", "unconfirmed", "cancelled", "refunded"}),
     "allocated": frozenset({"ready", "unconfirmed", "shipped", "cancelled", "refunded"}),
     "shipped": frozenset({"completed", "refunding"}),
