@@ -1,10 +1,10 @@
-"""``wms demo``: a small warehouse run through receiving, putaway, adjustment and a count."""
+"""``wms demo``: a small warehouse run through receiving, putaway, adjustment, a count and orders."""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Engine, func, select
 
@@ -17,6 +17,10 @@ from wms.inventory.commands import (
 from wms.inventory.movements import adjust, move, receive
 from wms.inventory.orm import Stock, StockMovement, Warehouse
 from wms.inventory.warehouses import create_item, create_warehouse
+from wms.orders.commands import Address, OrderLineIn, PushOrder
+from wms.orders.queries import order_detail
+from wms.orders.services import push_order
+from wms.orders.workflow import Policy
 
 CODE = "DEMO"
 LAYOUT = LayoutIn(aisles=10, aisle_pitch_m=3.0, blocks=1, bays_per_block=20, bay_width_m=1.3,
@@ -68,7 +72,33 @@ def run_demo(settings: Settings, engine: Engine, say: Callable[[str], None]) -> 
     counting.record_count(count.id, RecordCount(lines=[CountLine(sku=sku, lot=lot, quantity=qty - 3)]), uow, ACTOR)
     counting.post_count(count.id, uow, ACTOR)
     say(f"cycle count {count.id} at {loc}: counted {qty - 3} of {qty} {sku}, variance -3 posted")
+    _orders(uow, settings, say)
     _summary(uow, say)
+
+
+def _orders(uow: UnitOfWork, settings: Settings, say: Callable[[str], None]) -> None:
+    """Orders from two channels: allocated, merged, unpaid, a problem address, a backorder."""
+    policy = Policy(merge=settings.merge_orders, review_messages=settings.review_messages,
+                    split_time_limit_s=settings.split_time_limit_s)
+    now = datetime.now(UTC)
+    home = Address(name="Ann Lee", line1="1 Main St", city="Springfield", postcode="12345", country="US")
+    cases = [
+        ("web-1001", "C1", home, True, [("MILK-1L", 2), ("TEA-100", 1)], None),
+        ("web-1002", "C1", home, True, [("RICE-1K", 1)], None),  # same customer and address: merged
+        ("app-77", "C2", home.model_copy(update={"name": "Bo Chen"}), False, [("COF-250", 1)], None),  # unpaid
+        ("app-78", "C3", home.model_copy(update={"postcode": "ABC"}), True, [("SOAP-3", 1)], None),  # bad postcode
+        ("web-1003", "C4", home.model_copy(update={"name": "Cy Diaz"}), True, [("PASTA-500", 500)], None),
+        ("web-1004", "C5", home.model_copy(update={"name": "Di Egan"}), True, [("YOG-500", 1)], "leave at door"),
+    ]
+    for ext, customer, address, paid, lines, message in cases:
+        cmd = PushOrder(external_id=ext, channel=ext.split("-")[0], customer_id=customer, ship_to=address,
+                        paid=paid, promised_ship_by=now + timedelta(days=2), carrier="UPS", buyer_message=message,
+                        lines=[OrderLineIn(sku=sku, quantity=q) for sku, q in lines])
+        order_id, _ = push_order(cmd, uow, policy, ACTOR)
+        detail = uow.run(lambda u, oid=order_id: order_detail(u.session, oid), read_only=True)
+        where = ", ".join(f"shipment {sh['id']} from {sh['warehouse']}" for sh in detail["shipments"]) or "no shipment"
+        problems = f" problems: {', '.join(detail['problems'])}" if detail["problems"] else ""
+        say(f"order {ext}: {detail['status']}, {where}{problems}")
 
 
 def _summary(uow: UnitOfWork, say: Callable[[str], None]) -> None:
