@@ -53,7 +53,7 @@ class LayoutIn(Command):
         return self
 
     def to_layout(self) -> Layout:
-        return Layout(**{k: v for k, v in self.model_dump().items()})
+        return Layout(**self.model_dump())
 
 
 class CreateWarehouse(Command):

@@ -73,8 +73,8 @@ def _solve_cp_sat(problem: SplitProblem, fill: np.ndarray, avail: np.ndarray, ra
                   backorder: np.ndarray) -> SplitResult:
     n_wh, n_lines = avail.shape
     m = cp_model.CpModel()
-    x = [[m.new_int_var(0, int(min(avail[w, l], fill[l])), f"x{w}_{l}") for l in range(n_lines)] for w in range(n_wh)]
-    z = [[m.new_bool_var(f"z{w}_{l}") for l in range(n_lines)] for w in range(n_wh)]
+    x = [[m.new_int_var(0, int(min(avail[w, j], fill[j])), f"x{w}_{j}") for j in range(n_lines)] for w in range(n_wh)]
+    z = [[m.new_bool_var(f"z{w}_{j}") for j in range(n_lines)] for w in range(n_wh)]
     y = [m.new_bool_var(f"y{w}") for w in range(n_wh)]
     for line in range(n_lines):
         m.add(sum(x[w][line] for w in range(n_wh)) == int(fill[line]))
