@@ -23,6 +23,7 @@ from wms.config import Settings
 T = TypeVar("T")
 
 RETRYABLE_PG_CODES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
+READ_ONLY = "wms_read_only"
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -51,13 +52,16 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # writers queue for the lock up front; read-only sessions read a WAL snapshot beside them
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+def make_session_factory(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:
+    """Sessions for use cases; ``read_only`` ones never take SQLite's write lock."""
     from wms.events.outbox import install  # noqa: PLC0415 (events import the ORM base, not db)
 
-    factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+    bind = engine.execution_options(**{READ_ONLY: True}) if read_only else engine
+    factory = sessionmaker(bind=bind, expire_on_commit=False, autoflush=True)
     install(factory)
     return factory
 
@@ -80,8 +84,11 @@ class UnitOfWork:
     the work it did).
     """
 
-    def __init__(self, session_factory: sessionmaker[Session], retry_attempts: int = 8) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], retry_attempts: int = 8,
+                 read_factory: sessionmaker[Session] | None = None) -> None:
         self._session_factory = session_factory
+        self._read_factory = read_factory or session_factory
+        self._read_only = False
         self._retry_attempts = retry_attempts
         self.before_commit: list[Callable[[Session], None]] = []
         self._session: Session | None = None
@@ -97,7 +104,7 @@ class UnitOfWork:
         return self.session.get_bind().dialect.name
 
     def __enter__(self) -> UnitOfWork:
-        self._session = self._session_factory()
+        self._session = (self._read_factory if self._read_only else self._session_factory)()
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -119,6 +126,7 @@ class UnitOfWork:
         while True:
             attempt += 1
             try:
+                self._read_only = read_only
                 with self:
                     result = work(self)
                     if read_only:
@@ -129,4 +137,6 @@ class UnitOfWork:
             except DBAPIError as exc:
                 if attempt >= self._retry_attempts or not is_retryable(exc):
                     raise
-                time.sleep(random.uniform(0, 0.01 * 2**attempt))
+            finally:
+                self._read_only = False
+            time.sleep(random.uniform(0, 0.01 * 2**attempt))

@@ -30,6 +30,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     settings = settings or Settings()
     engine = engine or make_engine(settings)
     session_factory = make_session_factory(engine)
+    read_session_factory = make_session_factory(engine, read_only=True)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = session_factory
+    app.state.read_session_factory = read_session_factory
     install_error_handlers(app)
     for module in (warehouses, items, stock, counts, orders, events):
         app.include_router(module.router)

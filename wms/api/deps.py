@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from wms.api.idempotency import claim_hook
+from wms.api.pagination import MAX_DB_INT
 from wms.auth.keys import Principal, authenticate
 from wms.config import Settings
 from wms.db import UnitOfWork
@@ -22,7 +23,8 @@ def get_settings(request: Request) -> Settings:
 
 
 def get_uow(request: Request) -> UnitOfWork:
-    uow = UnitOfWork(request.app.state.session_factory, request.app.state.settings.db_retry_attempts)
+    state = request.app.state
+    uow = UnitOfWork(state.session_factory, state.settings.db_retry_attempts, state.read_session_factory)
     hook = claim_hook()
     if hook is not None:
         uow.before_commit.append(hook)
@@ -34,7 +36,7 @@ def get_principal(
 ) -> Principal:
     if creds is None or creds.scheme.lower() != "bearer" or not creds.credentials:
         raise Unauthorized("missing bearer token", code="missing_token")
-    with request.app.state.session_factory() as session:
+    with request.app.state.read_session_factory() as session:
         principal = authenticate(session, creds.credentials)
     if principal is None:
         raise Unauthorized("invalid or revoked token", code="invalid_token")
@@ -70,3 +72,4 @@ def scoped_warehouse(principal: Principal, requested: str | None) -> str | None:
 Uow = Annotated[UnitOfWork, Depends(get_uow)]
 AnyRole = Annotated[Principal, Depends(get_principal)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
+RowId = Annotated[int, Path(ge=1, le=MAX_DB_INT)]
