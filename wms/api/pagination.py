@@ -12,6 +12,8 @@ from wms.errors import InvalidInput
 
 T = TypeVar("T")
 MAX_LIMIT = 500
+# The largest integer SQLite and PostgreSQL (bigint) store: no id or integer filter can go above it.
+MAX_DB_INT = 2**63 - 1
 
 
 class Page(BaseModel, Generic[T]):
@@ -38,7 +40,7 @@ def decode_cursor(cursor: str) -> int:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         prefix, value = raw.split(":", 1)
         last_id = int(value)
-        if prefix != "id" or last_id < 0:
+        if prefix != "id" or not 0 <= last_id <= MAX_DB_INT:
             raise ValueError
         return last_id
     except (ValueError, UnicodeDecodeError) as exc:
