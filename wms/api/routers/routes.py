@@ -1,0 +1,37 @@
+"""Routes through a warehouse for planners and handhelds."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Path
+from pydantic import BaseModel, Field
+
+from wms.api.deps import Uow, check_warehouse, require
+from wms.api.routing import resource_router
+from wms.auth.keys import Principal
+from wms.inventory.commands import Command, LocationCode
+from wms.picking.routes import plan_route
+
+router = resource_router("routes")
+Router = Annotated[Principal, Depends(require("planner", "picker"))]
+
+
+class RouteRequest(Command):
+    locations: Annotated[list[LocationCode], Field(min_length=1, max_length=1000)]
+
+
+class RouteOut(BaseModel):
+    sequence: list[str]
+    distance_m: float
+    method: str = Field(description="exact, or heuristic/improved where no exact method applies")
+
+
+@router.post("/warehouses/{code}/routes", status_code=200, response_model=RouteOut)
+def post_route(code: Annotated[str, Path(max_length=32)], body: RouteRequest, uow: Uow,
+               principal: Router) -> RouteOut:
+    """The shortest route the service finds from the depot through all locations and back
+    (exact for one and two blocks); ``distance_m`` is its length by ``layout.md``."""
+    check_warehouse(principal, code)
+    planned = plan_route(uow, code, body.locations)
+    return RouteOut(sequence=planned.sequence, distance_m=planned.distance_m, method=planned.method)

@@ -1,0 +1,68 @@
+"""Exact Held–Karp dynamic programme over a distance matrix: the brute-force oracle.
+
+O(2^n · n²) time and O(2^n · n) memory, for the few distinct points of a small
+pick list (n ≤ ``MAX_POINTS``). Tests and benchmarks use it as the reference
+optimum; the router uses it for tiny pick lists on any layout.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from wms.picking.routing.distance import problem_matrix
+from wms.picking.routing.points import finish, unique_problem
+from wms.picking.routing.problem import Route, RoutingProblem
+
+MAX_POINTS = 15  # distinct points; 2^15 · 15 states
+
+
+@njit(cache=True)
+def held_karp_order(d):
+    """Shortest depot → all points → depot order over matrix ``d`` (depot = last index), and its length."""
+    n = d.shape[0] - 1
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), 0.0
+    full = 1 << n
+    cost = np.full((full, n), np.inf)
+    parent = np.full((full, n), -1, dtype=np.int64)
+    for j in range(n):
+        cost[1 << j, j] = d[n, j]
+    for mask in range(1, full):
+        for j in range(n):
+            c = cost[mask, j]
+            if c == np.inf:
+                continue
+            for k in range(n):
+                if (mask >> k) & 1:
+                    continue
+                nxt = mask | (1 << k)
+                if c + d[j, k] < cost[nxt, k]:
+                    cost[nxt, k] = c + d[j, k]
+                    parent[nxt, k] = j
+    best, last = np.inf, -1
+    for j in range(n):
+        if cost[full - 1, j] + d[j, n] < best:
+            best, last = cost[full - 1, j] + d[j, n], j
+    return _walk_back(parent, full - 1, last, n), best
+
+
+@njit(cache=True)
+def _walk_back(parent, mask, last, n):
+    order = np.empty(n, dtype=np.int64)
+    j = last
+    for pos in range(n - 1, -1, -1):
+        order[pos] = j
+        prev = parent[mask, j]
+        mask ^= 1 << j
+        j = prev
+    return order
+
+
+def held_karp(problem: RoutingProblem) -> Route:
+    """Optimal route of a small pick list (at most ``MAX_POINTS`` distinct points)."""
+    unique, inverse = unique_problem(problem)
+    if len(unique.aisle) > MAX_POINTS:
+        raise ValueError(f"Held–Karp takes at most {MAX_POINTS} distinct points, got {len(unique.aisle)}")
+    order, _ = held_karp_order(problem_matrix(unique))
+    return finish(problem, order, inverse, "exact")

@@ -1,0 +1,95 @@
+"""The routing entry point: ``route(problem, method="auto")``.
+
+``auto`` picks the best method the layout allows:
+
+- one block: the exact Ratliff & Rosenthal programme (:mod:`single_block`);
+- two blocks: the exact two-block programme ``two_block.solve_two_block`` if
+  that module is installed (imported lazily, on first use);
+- otherwise: Held–Karp for at most ``HELD_KARP_AUTO`` distinct points (exact,
+  cheap), else the shortest of the classic heuristics improved by 2-opt.
+
+Every method returns a ``Route`` whose length is the layout.md length of its order.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from functools import cache
+
+import numpy as np
+
+from wms.picking.routing.held_karp import held_karp
+from wms.picking.routing.heuristics import HEURISTICS
+from wms.picking.routing.local_search import improve
+from wms.picking.routing.points import unique_problem
+from wms.picking.routing.problem import LayoutArrays, Route, RoutingProblem
+from wms.picking.routing.single_block import solve_single_block
+
+HELD_KARP_AUTO = 10  # distinct points up to which auto solves any layout exactly
+
+Solver = Callable[[RoutingProblem], Route]
+
+
+@cache
+def two_block_solver() -> Solver | None:
+    """``wms.picking.routing.two_block.solve_two_block`` if that module exists, else None."""
+    try:
+        module = importlib.import_module("wms.picking.routing.two_block")
+    except ModuleNotFoundError as exc:
+        if exc.name != "wms.picking.routing.two_block":
+            raise  # the module exists but one of its imports is missing
+        return None
+    return module.solve_two_block
+
+
+def best_heuristic(problem: RoutingProblem) -> Route:
+    """The shortest route of the classic heuristics."""
+    return min((h(problem) for h in HEURISTICS.values()), key=lambda r: r.length)
+
+
+def improved_heuristic(problem: RoutingProblem) -> Route:
+    """The best heuristic route, then 2-opt."""
+    return improve(problem, best_heuristic(problem))
+
+
+def _auto(problem: RoutingProblem) -> Route:
+    blocks = problem.layout.blocks
+    if blocks == 1:
+        return solve_single_block(problem)
+    if blocks == 2 and (solver := two_block_solver()) is not None:
+        return solver(problem)
+    if len(unique_problem(problem)[0].aisle) <= HELD_KARP_AUTO:
+        return held_karp(problem)
+    return improved_heuristic(problem)
+
+
+METHODS: dict[str, Solver] = {
+    "auto": _auto,
+    "single_block": solve_single_block,
+    "held_karp": held_karp,
+    "best_heuristic": best_heuristic,
+    "improved_heuristic": improved_heuristic,
+    **HEURISTICS,
+}
+
+
+def route(problem: RoutingProblem, method: str = "auto") -> Route:
+    """Route a pick list with ``method`` (one of ``METHODS``, or ``two_block`` if installed)."""
+    if method == "two_block":
+        solver = two_block_solver()
+        if solver is None:
+            raise ValueError("the two-block solver is not installed")
+        return solver(problem)
+    if method not in METHODS:
+        raise ValueError(f"unknown routing method {method!r}; choose one of {sorted(METHODS)}")
+    return METHODS[method](problem)
+
+
+def warm_up() -> None:
+    """Compile (or load from the cache) every numba kernel once, e.g. at start-up."""
+    for blocks in (1, 2):
+        layout = LayoutArrays(np.array([0.0, 3.0, 6.0]), np.arange(blocks + 1) * 12.0, 1.5)
+        problem = RoutingProblem(np.array([0, 2, 2, 1], dtype=np.int64), np.array([1.5, 5.5, 5.5, 7.5]), layout)
+        for method in ("auto", "held_karp", "improved_heuristic"):
+            route(problem, method)
