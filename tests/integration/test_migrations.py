@@ -6,7 +6,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
 from tests.conftest import Backend
@@ -28,12 +28,16 @@ def test_database_is_at_the_single_head(backend: Backend) -> None:
         assert MigrationContext.configure(conn).get_current_revision() == heads[0]
 
 
+def _location_with_a_lot(conn: Connection) -> None:
+    conn.execute(text("INSERT INTO warehouses (code, name, layout, created_at) VALUES ('W', 'w', '{}', '2026-01-01')"))
+    conn.execute(text("INSERT INTO locations (warehouse_id, code, kind, x_m, y_m) VALUES (1, 'L', 'storage', 0, 0)"))
+    conn.execute(text("INSERT INTO items (sku, name, min_shelf_life_days, created_at) VALUES ('S', 's', 0, '2026-01-01')"))
+    conn.execute(text("INSERT INTO lots (item_id, code, created_at) VALUES (1, 'L1', '2026-01-01')"))
+
+
 def test_ledger_rows_cannot_be_changed_or_deleted(backend: Backend) -> None:
     with backend.engine.begin() as conn:
-        conn.execute(text("INSERT INTO warehouses (code, name, layout, created_at) VALUES ('W', 'w', '{}', '2026-01-01')"))
-        conn.execute(text("INSERT INTO locations (warehouse_id, code, kind, x_m, y_m) VALUES (1, 'L', 'storage', 0, 0)"))
-        conn.execute(text("INSERT INTO items (sku, name, min_shelf_life_days, created_at) VALUES ('S', 's', 0, '2026-01-01')"))
-        conn.execute(text("INSERT INTO lots (item_id, code, created_at) VALUES (1, 'L1', '2026-01-01')"))
+        _location_with_a_lot(conn)
         conn.execute(text("INSERT INTO stock_operations (kind, warehouse_id, reference, actor, at) "
                           "VALUES ('receipt', 1, 'R', 't', '2026-01-01')"))
         conn.execute(text("INSERT INTO stock_movements (operation_id, at, warehouse_id, location_id, item_id, lot_id, "
@@ -47,10 +51,7 @@ def test_ledger_rows_cannot_be_changed_or_deleted(backend: Backend) -> None:
 
 def test_stock_rows_cannot_go_negative_even_in_raw_sql(backend: Backend) -> None:
     with backend.engine.begin() as conn:
-        conn.execute(text("INSERT INTO warehouses (code, name, layout, created_at) VALUES ('W', 'w', '{}', '2026-01-01')"))
-        conn.execute(text("INSERT INTO locations (warehouse_id, code, kind, x_m, y_m) VALUES (1, 'L', 'storage', 0, 0)"))
-        conn.execute(text("INSERT INTO items (sku, name, min_shelf_life_days, created_at) VALUES ('S', 's', 0, '2026-01-01')"))
-        conn.execute(text("INSERT INTO lots (item_id, code, created_at) VALUES (1, 'L1', '2026-01-01')"))
+        _location_with_a_lot(conn)
         conn.execute(text("INSERT INTO stock (warehouse_id, location_id, item_id, lot_id, on_hand, reserved) "
                           "VALUES (1, 1, 1, 1, 3, 1)"))
     for statement in ("UPDATE stock SET on_hand = -1, reserved = 0", "UPDATE stock SET reserved = 4"):
