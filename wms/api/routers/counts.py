@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Query
 
-from wms.api.deps import Uow, check_warehouse, require, scoped_warehouse
+from wms.api.deps import RowId, Uow, check_warehouse, require, scoped_warehouse
 from wms.api.pagination import Page, PageParams, page_of
 from wms.api.routing import resource_router
 from wms.api.schemas import CycleCountOut
@@ -38,21 +38,21 @@ def post_count(body: StartCount, uow: Uow, principal: Supervisor) -> dict[str, A
 
 
 @router.post("/cycle-counts/{count_id}/result", status_code=201, response_model=CycleCountOut)
-def post_count_result(count_id: int, body: RecordCount, uow: Uow, principal: Counter) -> dict[str, Any]:
+def post_count_result(count_id: RowId, body: RecordCount, uow: Uow, principal: Counter) -> dict[str, Any]:
     """Record what is on the shelf; lots not listed count as zero. Shows the variance."""
     _authorize(uow, principal, count_id)
     return _out(uow, counting.record_count(count_id, body, uow, principal.actor))
 
 
 @router.post("/cycle-counts/{count_id}/post", status_code=201, response_model=CycleCountOut)
-def post_count_post(count_id: int, uow: Uow, principal: Supervisor) -> dict[str, Any]:
+def post_count_post(count_id: RowId, uow: Uow, principal: Supervisor) -> dict[str, Any]:
     """Post the variance to the ledger as ``count_correction`` adjustments."""
     _authorize(uow, principal, count_id)
     return _out(uow, counting.post_count(count_id, uow, principal.actor))
 
 
 @router.post("/cycle-counts/{count_id}/cancel", status_code=201, response_model=CycleCountOut)
-def post_count_cancel(count_id: int, uow: Uow, principal: Supervisor) -> dict[str, Any]:
+def post_count_cancel(count_id: RowId, uow: Uow, principal: Supervisor) -> dict[str, Any]:
     _authorize(uow, principal, count_id)
     return _out(uow, counting.cancel_count(count_id, uow))
 
@@ -68,7 +68,7 @@ def list_counts(uow: Uow, principal: Counter, page: Annotated[PageParams, Depend
 
 
 @router.get("/cycle-counts/{count_id}", response_model=CycleCountOut)
-def get_count(count_id: int, uow: Uow, principal: Counter) -> dict[str, Any]:
+def get_count(count_id: RowId, uow: Uow, principal: Counter) -> dict[str, Any]:
     result = uow.run(lambda u: queries.cycle_count_by_id(u, count_id), read_only=True)
     check_warehouse(principal, result["warehouse"])
     return result

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query
 
-from wms.api.deps import Uow, check_warehouse, require, scoped_warehouse
+from wms.api.deps import RowId, Uow, check_warehouse, require, scoped_warehouse
 from wms.api.pagination import Page, PageParams, page_of
 from wms.api.routing import resource_router
 from wms.api.schemas import MovementOut, OperationOut, StockOut
@@ -39,7 +39,7 @@ def post_receipt(body: Receive, uow: Uow, principal: Receiver) -> dict[str, Any]
 
 
 @router.get("/receipts/{receipt_id}", response_model=OperationOut)
-def get_receipt(receipt_id: int, uow: Uow, principal: Receiver) -> dict[str, Any]:
+def get_receipt(receipt_id: RowId, uow: Uow, principal: Receiver) -> dict[str, Any]:
     result = uow.run(lambda u: queries.operation_by_id(u, receipt_id, "receipt"), read_only=True)
     check_warehouse(principal, result["warehouse"])
     return result

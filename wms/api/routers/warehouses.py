@@ -8,7 +8,7 @@ from fastapi import Depends, Query
 from sqlalchemy import select
 
 from wms.api.deps import AnyRole, AppSettings, Uow, check_warehouse, require
-from wms.api.pagination import Page, PageParams, page_of
+from wms.api.pagination import MAX_DB_INT, Page, PageParams, page_of
 from wms.api.routing import resource_router
 from wms.api.schemas import LocationOut, WarehouseOut
 from wms.auth.keys import Principal
@@ -60,7 +60,7 @@ def get_warehouse(code: str, uow: Uow, principal: AnyRole) -> dict[str, Any]:
 def list_locations(
     code: str, uow: Uow, principal: AnyRole, page: Annotated[PageParams, Depends()],
     kind: Annotated[str | None, Query(max_length=20)] = None,
-    aisle: Annotated[int | None, Query(ge=1)] = None,
+    aisle: Annotated[int | None, Query(ge=1, le=MAX_DB_INT)] = None,
 ) -> dict[str, Any]:
     check_warehouse(principal, code)
 
