@@ -83,10 +83,11 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
     if request.param == "sqlite":
         path = tmp_path / "wms.db"
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        settings = Settings(database_url=f"sqlite:///{path}")
+        url = f"sqlite:///{path}"
     else:
         url = request.getfixturevalue("pg_database")
-        settings = Settings(database_url=url)
+    # no webhook relay unless a test asks for one: webhooks some tests create must not be called
+    settings = Settings(database_url=url, webhook_relay_interval_s=0)
     engine = make_engine(settings)
     if request.param == "postgresql":
         reset_postgres(engine)
