@@ -63,6 +63,7 @@ class Stock(Base):
         CheckConstraint("reserved >= 0", name="reserved_nonneg"),
         CheckConstraint("reserved <= on_hand", name="reserved_le_on_hand"),
         Index("ix_stock_warehouse_item", "warehouse_id", "item_id"),
+        Index("ix_stock_item_id", "item_id"),  # allocation looks across warehouses
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
