@@ -69,6 +69,21 @@ def keys_create(role: str = typer.Option(..., help="admin, erp, planner or picke
 
 
 @app.command()
+def worker() -> None:
+    """Run an RQ worker planning waves in the background (needs WMS_REDIS_URL)."""
+    from redis import Redis  # noqa: PLC0415
+    from rq import Worker  # noqa: PLC0415
+
+    from wms.jobs.dispatch import QUEUE  # noqa: PLC0415
+
+    settings, _ = _prepare()
+    if not settings.redis_url:
+        typer.echo("error: set WMS_REDIS_URL; without Redis, 'wms serve' plans waves in-process", err=True)
+        raise typer.Exit(2)
+    Worker([QUEUE], connection=Redis.from_url(settings.redis_url)).work(with_scheduler=True)
+
+
+@app.command()
 def demo() -> None:
     """Build a demo warehouse with items, lots and stock, printing what it did."""
     from wms.demo import run_demo  # noqa: PLC0415

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     review_messages: bool = Field(True, description="Buyer messages and seller remarks need a person.")
     split_time_limit_s: float = Field(2.0, gt=0, description="CP-SAT time limit of one order split.")
     webhook_max_attempts: int = Field(12, ge=1, description="Attempts at one event before a webhook is paused.")
+    wave_sync_max_orders: int = Field(300, ge=0, description="Larger waves are planned in the background (202).")
+    wave_sweep_interval_s: float = Field(5.0, ge=0, description="Seconds between sweeps for waves to plan; 0 disables.")
     webhook_relay_interval_s: float = Field(1.0, ge=0, description="Seconds between webhook passes; 0 disables.")
 
     @cached_property

@@ -19,6 +19,7 @@ class Shipment(Base):
     status: Mapped[str] = mapped_column(String(20))  # allocated, released, picked, packed, shipped, cancelled
     merge_key: Mapped[str] = mapped_column(String(64))
     carrier: Mapped[str] = mapped_column(String(50))
+    wave_id: Mapped[int | None] = mapped_column(ForeignKey("waves.id"), index=True)  # released into this wave
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -11,11 +11,12 @@ from sqlalchemy import Engine, text
 from wms import __version__
 from wms.api.errors import install_error_handlers
 from wms.api.idempotency import purge_expired
-from wms.api.routers import counts, events, items, orders, routes, stock, warehouses
+from wms.api.routers import counts, events, items, orders, routes, stock, warehouses, waves
 from wms.api.schemas import Health
 from wms.config import Settings
 from wms.db import make_engine, make_session_factory
 from wms.events.relay import WebhookRelay
+from wms.jobs.dispatch import Sweeper, make_dispatcher
 from wms.picking.routing.router import warm_up as warm_up_routing
 
 DESCRIPTION = """Warehouse management: warehouses, locations, items, lots, stock and its ledger;
@@ -37,6 +38,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         purge_expired(session_factory, settings.idempotency_ttl_hours)
         warm_up_routing()  # compile or load every numba kernel before the first request
+        dispatcher = make_dispatcher(settings, session_factory)
+        app.state.dispatcher = dispatcher
+        sweeper = None
+        if settings.wave_sweep_interval_s > 0:
+            sweeper = Sweeper(session_factory, dispatcher, settings.wave_sweep_interval_s)
+            sweeper.start()
         relay = None
         if settings.webhook_relay_interval_s > 0:
             relay = WebhookRelay(session_factory, settings.webhook_max_attempts, settings.webhook_relay_interval_s)
@@ -46,6 +53,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         finally:
             if relay is not None:
                 relay.stop()
+            if sweeper is not None:
+                sweeper.stop()
+            dispatcher.close()
 
     app = FastAPI(title="WMS", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
@@ -53,7 +63,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.session_factory = session_factory
     app.state.read_session_factory = read_session_factory
     install_error_handlers(app)
-    for module in (warehouses, items, stock, counts, orders, events, routes):
+    for module in (warehouses, items, stock, counts, orders, events, routes, waves):
         app.include_router(module.router)
 
     @app.get("/healthz", response_model=Health, tags=["health"])

@@ -194,6 +194,25 @@ def single_block_kernel(aisle_x, depth, depot_x, aisle, y, vt, ht, fin, hf, hb):
 
 
 @njit(cache=True)
+def single_block_length(aisle_x, depth, depot_x, aisle, y, vt, ht, fin, hf, hb):
+    """The optimal length alone (no walk), for callers that compare many pick lists (order batching)."""
+    if aisle.shape[0] == 0:
+        return 0.0
+    perm, starts = _distinct(aisle, y)
+    ua, uy = aisle[perm[starts[:-1]]], y[perm[starts[:-1]]]
+    pd, col_x, p_lo, p_hi, front_pt, back_pt = _columns(aisle_x, depot_x, depth, ua, uy)
+    virtual = np.zeros(col_x.shape[0], dtype=np.bool_)
+    virtual[pd] = True
+    fr = ((front_pt >= 0) | virtual).astype(np.int64)
+    br = (back_pt >= 0).astype(np.int64)
+    req = np.nonzero((fr > 0) | (br > 0) | (p_hi > p_lo))[0]
+    lo, hi = req[0], req[-1] + 1
+    vcost, _ = _vertical_costs(depth, uy, virtual[lo:hi], p_lo[lo:hi], p_hi[lo:hi])
+    cost, back = _sweep(vcost, col_x[lo:hi], fr[lo:hi], br[lo:hi], vt, ht, hf, hb)
+    return _best_choices(cost, back, vcost, fr[lo:hi], br[lo:hi], vt, fin)[0]
+
+
+@njit(cache=True)
 def _invalid(aisle_x, depth, aisle, y):
     """0 if the points lie in the block's aisles and the aisles run left to right, else an error code."""
     for a in range(1, aisle_x.shape[0]):

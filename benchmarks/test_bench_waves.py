@@ -1,0 +1,149 @@
+"""Wave planning benchmarks: the same generated instances through every method, in one run.
+
+    python -m pytest benchmarks/test_bench_waves.py -q --benchmark-only -p no:cacheprovider
+
+For each profile and seed (``WMS_BENCH_WAVE_SEEDS``, default ``1,2,3``) one line:
+FCFS + S-shape, FCFS + exact, constructive (seed algorithm) + exact, ours
+(``plan_wave``) + exact, the ratios to both baselines against the profile's
+targets, the number of carts and our runtime (pytest-benchmark times the
+``plan_wave`` call, one round, after a warm-up). Every pick list of every
+method is routed by the routing core (``auto`` = exact on one and two blocks).
+
+``test_small_waves_against_the_optimum``: 40 random waves of at most 8 orders,
+the brute-force optimum over all partitions against the planner's exact mode
+and its heuristic (``exact_jobs=0``).
+
+``WMS_BENCH_WAVE_BOUND=1`` adds ``test_b2b_lp_bound``: the LP bound over every
+feasible cart of each B2B instance (``wave_bounds``, ≈ 40 s per instance) —
+whether a target is attainable at all.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+from pytest_benchmark.fixture import BenchmarkFixture
+
+from benchmarks.wave_instances import b2b, ecommerce, multi_block
+from tests.unit.batching_cases import brute_force, check_wave, layout, problem
+from wms.picking.batching import (
+    CartCapacity,
+    plan_constructive,
+    plan_fcfs,
+    plan_wave,
+    warm_up,
+)
+from wms.picking.batching.problem import BatchingProblem
+
+SEEDS = [int(s) for s in os.environ.get("WMS_BENCH_WAVE_SEEDS", "1,2,3").split(",")]
+# profile: (instance maker, time limit s, target: ours ≤ ratio × FCFS+S-shape, ≤ ratio × FCFS+exact)
+PROFILES: dict[str, tuple[Callable[..., BatchingProblem], float, float | None, float | None]] = {
+    "b2b": (b2b, 2.0, 0.71, 0.79),
+    "ecommerce": (ecommerce, 10.0, 0.45, 0.55),
+    "multi_block": (multi_block, 10.0, None, None),
+}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def compiled() -> None:
+    warm_up()
+
+
+@pytest.fixture
+def say(capsys: pytest.CaptureFixture[str]) -> Callable[[str], None]:
+    """Print a result line past pytest's capture."""
+    def write(line: str) -> None:
+        with capsys.disabled():
+            print(f"\n{line}")
+    return write
+
+
+def _met(value: float, target: float | None) -> str:
+    return "" if target is None else (" ok" if value <= target + 1e-12 else " MISSED")
+
+
+@pytest.mark.benchmark(group="waves")
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("profile", list(PROFILES))
+def test_wave(benchmark: BenchmarkFixture, say: Callable[[str], None], profile: str, seed: int) -> None:
+    make, limit, target_s, target_e = PROFILES[profile]
+    wave = make(seed, time_limit_s=limit)
+    t = time.perf_counter()
+    fcfs_s, fcfs = plan_fcfs(wave, "s_shape"), plan_fcfs(wave)
+    t_fcfs = time.perf_counter() - t
+    t = time.perf_counter()
+    constructive = plan_constructive(wave)
+    t_constructive = time.perf_counter() - t
+    ours = benchmark.pedantic(plan_wave, args=(wave,), rounds=1, iterations=1)
+    runtime = benchmark.stats.stats.max
+    vs_s, vs_e = ours.total_distance / fcfs_s.total_distance, ours.total_distance / fcfs.total_distance
+    info = {
+        "orders": wave.n_orders, "lines": len(wave.line_aisle), "fcfs_s_shape_m": fcfs_s.total_distance,
+        "fcfs_exact_m": fcfs.total_distance, "constructive_m": constructive.total_distance,
+        "ours_m": ours.total_distance, "carts_fcfs": len(fcfs.pick_lists),
+        "carts_constructive": len(constructive.pick_lists), "carts_ours": len(ours.pick_lists),
+        "ours_vs_fcfs_s_shape": vs_s, "ours_vs_fcfs_exact": vs_e,
+        "constructive_vs_fcfs_exact": constructive.total_distance / fcfs.total_distance,
+        "runtime_s": runtime, "time_limit_s": limit, "status": ours.status,
+        "fcfs_s": t_fcfs, "constructive_s": t_constructive, **ours.stats,
+    }
+    benchmark.extra_info.update(info)
+    say(
+        f"{profile:11s} seed {seed}: FCFS+S {fcfs_s.total_distance:9.0f}  FCFS+exact {fcfs.total_distance:9.0f}  "
+        f"constructive {constructive.total_distance:9.0f}  ours {ours.total_distance:9.0f}  "
+        f"carts {len(fcfs.pick_lists)}/{len(constructive.pick_lists)}/{len(ours.pick_lists)}  "
+        f"ours/FCFS+S {vs_s:.3f}{_met(vs_s, target_s)}  ours/FCFS+exact {vs_e:.3f}{_met(vs_e, target_e)}  "
+        f"runtime {runtime:.2f} s{_met(runtime, limit)} ({ours.status})")
+    assert ours.total_distance <= constructive.total_distance + 1e-6
+    assert len(ours.selected) == wave.n_orders
+
+
+@pytest.mark.benchmark(group="waves-small")
+def test_small_waves_against_the_optimum(benchmark: BenchmarkFixture, say: Callable[[str], None]) -> None:
+    gaps, exact_hits = [], 0
+    cases = []
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        lay = layout(rng)
+        n = int(rng.integers(3, 9))
+        cases.append((lay, problem(rng, lay, n, max_lines=2, max_units=2,
+                                   capacity=CartCapacity(max_orders=int(rng.integers(2, 4)), max_units=6))))
+
+    def run() -> list[tuple[float, float, float]]:
+        return [(brute_force(p), plan_wave(p).total_distance, plan_wave(p, exact_jobs=0).total_distance)
+                for _, p in cases]
+
+    results = benchmark.pedantic(run, rounds=1, iterations=1)
+    for (lay, p), (best, exact, heuristic) in zip(cases, results, strict=True):
+        check_wave(lay, p, plan_wave(p))
+        exact_hits += abs(exact - best) < 1e-6
+        gaps.append(heuristic / best - 1.0)
+    info = {"instances": len(cases), "exact_mode_optimal": exact_hits,
+            "heuristic_optimal": int(sum(g < 1e-9 for g in gaps)), "heuristic_mean_gap": float(np.mean(gaps)),
+            "heuristic_max_gap": float(np.max(gaps))}
+    benchmark.extra_info.update(info)
+    say(f"small waves (≤ 8 orders, brute force over all partitions): {info}")
+    assert exact_hits == len(cases)
+    assert min(gaps) > -1e-9
+
+
+@pytest.mark.skipif(os.environ.get("WMS_BENCH_WAVE_BOUND") != "1", reason="set WMS_BENCH_WAVE_BOUND=1 (≈ 40 s each)")
+@pytest.mark.benchmark(group="waves-bound")
+@pytest.mark.parametrize("seed", SEEDS)
+def test_b2b_lp_bound(benchmark: BenchmarkFixture, say: Callable[[str], None], seed: int) -> None:
+    from benchmarks.wave_bounds import lp_bound  # opt-in: enumerates millions of carts
+
+    wave = b2b(seed)
+    found = benchmark.pedantic(lp_bound, args=(wave,), rounds=1, iterations=1)
+    benchmark.extra_info.update(found)
+    bound = found["lp_bound"]
+    fcfs_s, fcfs = plan_fcfs(wave, "s_shape").total_distance, plan_fcfs(wave).total_distance
+    ours = plan_wave(wave).total_distance
+    say(f"b2b seed {seed}: LP bound {bound:.0f} = {bound / fcfs_s:.3f} × FCFS+S, {bound / fcfs:.3f} × "
+                f"FCFS+exact; ours {ours:.0f} = {ours / bound:.4f} × bound; targets attainable: "
+                f"S-shape {'yes' if 0.71 * fcfs_s >= bound else 'NO'}, exact {'yes' if 0.79 * fcfs >= bound else 'NO'}")
+    assert ours >= bound - 1e-6

@@ -1,0 +1,190 @@
+"""Waves through the HTTP API: complete, within capacity, routed as layout.md says, never doubled."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from tests.api.orders_helpers import order_body, receive
+from tests.conftest import SMALL_LAYOUT, Api, Backend, make_token
+from tests.live_server import live_server
+from wms.api.app import create_app
+from wms.inventory.layout import Layout
+from wms.picking import waves as waves_module
+from wms.picking.routing.reference import route_length
+
+LAYOUT = Layout(**SMALL_LAYOUT)
+SKUS = [f"S{i}" for i in range(12)]
+
+
+def stocked(api: Api) -> dict[str, tuple[float, float]]:
+    api.post("/v1/warehouses", {"code": "WH1", "name": "w", "layout": SMALL_LAYOUT})
+    storage = [loc for loc in api.all("/v1/warehouses/WH1/locations", kind="storage")]
+    for k, sku in enumerate(SKUS):
+        api.post("/v1/items", {"sku": sku, "name": sku})
+        loc = storage[(k * 37) % len(storage)]["code"]
+        receive(api, "WH1", (sku, f"{sku}-L", None, 500, loc))
+    return {loc["code"]: (loc["x_m"], loc["y_m"]) for loc in storage}
+
+
+def push_orders(api: Api, n: int, lines: int = 2) -> list[dict]:
+    return [api.post("/v1/orders", order_body(*[(SKUS[(i * 5 + j * 7) % len(SKUS)], 1 + (i + j) % 3)
+                                                for j in range(1 + i % lines)], customer=f"C{i}"))
+            for i in range(n)]
+
+
+def check_wave(api: Api, wave: dict, where: dict[str, tuple[float, float]], max_units: int) -> None:
+    assert wave["status"] == "planned"
+    picked: dict[int, int] = defaultdict(int)
+    seen_orders: list[int] = []
+    for pl in wave["pick_lists"]:
+        assert sum(s["quantity"] for s in pl["stops"]) <= max_units or len(pl["orders"]) == 1
+        assert abs(pl["distance_m"] - route_length(LAYOUT, [where[s["location"]] for s in pl["stops"]])) < 1e-6
+        for s in pl["stops"]:
+            picked[s["order_id"]] += s["quantity"]
+        seen_orders += pl["orders"]
+    assert len(seen_orders) == len(set(seen_orders)) == len(wave["orders"])  # no order split across carts
+    for order_id in wave["orders"]:
+        order = api.get(f"/v1/orders/{order_id}")
+        assert picked[order_id] == sum(ln["allocated"] for ln in order["lines"])
+    assert abs(wave["total_distance_m"] - sum(pl["distance_m"] for pl in wave["pick_lists"])) < 1e-6
+
+
+def fcfs_distance(wave: dict, api: Api, where: dict[str, tuple[float, float]], max_units: int) -> float:
+    """First come first served, computed here: orders in arrival order into carts, each routed optimally."""
+    carts, current, units = [], [], 0
+    for order_id in sorted(wave["orders"]):
+        order = api.get(f"/v1/orders/{order_id}")
+        points = [where[a["location"]] for sh in order["shipments"] for ln in sh["lines"] for a in ln["allocations"]]
+        qty = sum(ln["allocated"] for ln in order["lines"])
+        if current and units + qty > max_units:
+            carts.append(current)
+            current, units = [], 0
+        current, units = current + points, units + qty
+    carts.append(current)
+    return sum(min(route_length(LAYOUT, list(p)) for p in itertools.permutations(sorted(set(c)))) for c in carts)
+
+
+def test_wave_covers_every_order_within_capacity_and_beats_fcfs(admin: Api) -> None:
+    where = stocked(admin)
+    push_orders(admin, 10)
+    wave = admin.post("/v1/waves", {"warehouse": "WH1", "cart": {"max_units": 8}})
+    assert len(wave["orders"]) == 10
+    check_wave(admin, wave, where, 8)
+    assert wave["total_distance_m"] <= fcfs_distance(wave, admin, where, 8) + 1e-6
+    assert admin.get(f"/v1/waves/{wave['id']}") == wave
+    err = admin.post("/v1/waves", {"warehouse": "WH1", "cart": {"max_units": 8}}, expect=409)
+    assert err["error"]["code"] == "nothing_to_plan"
+    cancel = admin.post(f"/v1/orders/{wave['orders'][0]}/cancel", expect=409)
+    assert cancel["error"]["code"] == "shipment_in_progress"
+
+
+def test_max_orders_takes_the_most_urgent(admin: Api) -> None:
+    stocked(admin)
+    late = admin.post("/v1/orders", order_body(("S1", 1), customer="late"))
+    urgent = admin.post("/v1/orders", {**order_body(("S2", 1), customer="urgent"),
+                                       "promised_ship_by": "2026-11-27T08:00:00+00:00"})
+    wave = admin.post("/v1/waves", {"warehouse": "WH1", "max_orders": 1, "cart": {"max_orders": 5}})
+    assert wave["orders"] == [urgent["id"]] and late["id"] not in wave["orders"]
+
+
+def test_bad_wave_requests(admin: Api, backend: Backend, client) -> None:  # type: ignore[no-untyped-def]
+    stocked(admin)
+    for body in ({"warehouse": "WH1"}, {"warehouse": "WH1", "cart": {"max_units": 0}},
+                 {"warehouse": "WH1", "cart": {}, "time_limit_s": -1}, {"warehouse": "WH1", "cart": {}, "x": 1}):
+        admin.post("/v1/waves", body, expect=422)
+    admin.post("/v1/waves", {"warehouse": "WH9", "cart": {}}, expect=404)
+    picker = Api(client, make_token(backend, "picker", "WH1"))
+    picker.post("/v1/waves", {"warehouse": "WH1", "cart": {}}, expect=403)
+    admin.get("/v1/waves/999", expect=404)
+
+
+def test_large_wave_is_planned_in_the_background(backend: Backend) -> None:
+    settings = backend.settings.model_copy(update={"wave_sync_max_orders": 0, "wave_sweep_interval_s": 0.2})
+    with TestClient(create_app(settings, backend.engine)) as client:
+        api = Api(client, make_token(backend, "admin"))
+        where = stocked(api)
+        push_orders(api, 6)
+        started = client.post("/v1/waves", json={"warehouse": "WH1", "cart": {"max_units": 6}}, headers=api.headers)
+        assert started.status_code == 202 and started.json()["status"] == "planning"
+        deadline = time.time() + 60
+        while (wave := api.get(f"/v1/waves/{started.json()['id']}"))["status"] == "planning" and time.time() < deadline:
+            time.sleep(0.1)
+        check_wave(api, wave, where, 6)
+
+
+def test_a_dead_worker_is_replaced_and_a_failing_wave_gives_its_orders_back(
+        backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
+    # no worker at all (sync limit 0, no sweeper): the wave waits in planning, as if its worker died
+    settings = backend.settings.model_copy(update={"wave_sync_max_orders": 0, "wave_sweep_interval_s": 0})
+    with TestClient(create_app(settings, backend.engine)) as client:
+        api = Api(client, make_token(backend, "admin"))
+        stocked(api)
+        push_orders(api, 4)
+        monkeypatch.setattr(client.app.state, "dispatcher", type("Dead", (), {"submit": lambda self, w: None})())
+        wave_id = api.post("/v1/waves", {"warehouse": "WH1", "cart": {"max_units": 6}}, expect=202)["id"]
+        with backend.engine.begin() as conn:  # a worker took it and died: its lease ran out
+            conn.execute(text("UPDATE waves SET lease_until = '2000-01-01 00:00:00', attempts = 1"))
+        factory = client.app.state.session_factory
+        assert waves_module.waves_to_plan(factory) == [wave_id]
+        assert waves_module.run_planning(factory, wave_id) == "planned"
+        api.post(f"/v1/orders/{api.all('/v1/orders')[0]['id']}/cancel", expect=409)
+
+        push_orders(api, 3)
+        failing = api.post("/v1/waves", {"warehouse": "WH1", "cart": {"max_units": 6}}, expect=202)["id"]
+        monkeypatch.setattr(waves_module.wave_plans, "plan", lambda inputs: 1 / 0)
+        for _ in range(waves_module.MAX_ATTEMPTS):
+            with pytest.raises(ZeroDivisionError):
+                waves_module.run_planning(factory, failing)
+        wave = api.get(f"/v1/waves/{failing}")
+        assert wave["status"] == "failed" and "ZeroDivisionError" in wave["error"] and wave["orders"] == []
+        retry = api.post("/v1/waves", {"warehouse": "WH1", "cart": {"max_units": 6}}, expect=202)
+        assert len(retry["orders"]) == 3  # the failed wave's orders are releasable again
+
+
+def test_two_planners_at_once_never_share_an_order(backend: Backend) -> None:
+    headers = {"Authorization": f"Bearer {make_token(backend, 'admin')}"}
+    with TestClient(create_app(backend.settings, backend.engine)) as client:
+        api = Api(client, headers["Authorization"][7:])
+        stocked(api)
+        push_orders(api, 24, lines=1)
+    with live_server(backend.settings, backend.engine) as base:
+        def plan(_: int) -> httpx.Response:
+            with httpx.Client(base_url=base, headers=headers, timeout=120) as c:
+                return c.post("/v1/waves", json={"warehouse": "WH1", "max_orders": 8, "cart": {"max_orders": 4}})
+
+        with ThreadPoolExecutor(6) as pool:
+            responses = list(pool.map(plan, range(6)))
+    planned = [r.json() for r in responses if r.status_code == 201]
+    assert all(r.status_code in (201, 409) for r in responses) and planned
+    orders = [o for w in planned for o in w["orders"]]
+    assert len(orders) == len(set(orders)) and len(orders) <= 24
+
+
+def test_with_redis_large_waves_go_to_rq_workers(backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
+    from redis import Redis
+    from rq import SimpleWorker
+
+    from wms.jobs.dispatch import QUEUE
+
+    redis_url = "redis://127.0.0.1:6379/15"
+    Redis.from_url(redis_url).flushdb()
+    settings = backend.settings.model_copy(update={"redis_url": redis_url, "wave_sync_max_orders": 0,
+                                                   "wave_sweep_interval_s": 0})
+    with TestClient(create_app(settings, backend.engine)) as client:
+        api = Api(client, make_token(backend, "admin"))
+        where = stocked(api)
+        push_orders(api, 5)
+        wave_id = api.post("/v1/waves", {"warehouse": "WH1", "cart": {"max_units": 6}}, expect=202)["id"]
+        assert api.get(f"/v1/waves/{wave_id}")["status"] == "planning"
+        # a worker process, as `wms worker` runs it, with the same database settings
+        monkeypatch.setenv("WMS_DATABASE_URL", backend.settings.database_url)
+        SimpleWorker([QUEUE], connection=Redis.from_url(redis_url)).work(burst=True)
+        check_wave(api, api.get(f"/v1/waves/{wave_id}"), where, 6)

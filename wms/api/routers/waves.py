@@ -1,0 +1,72 @@
+"""Waves for dispatch planners: release the most urgent orders into pick lists, one cart trip each."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, Request, Response
+from pydantic import BaseModel
+
+from wms.api.deps import AppSettings, RowId, Uow, check_warehouse, require
+from wms.api.routing import resource_router
+from wms.auth.keys import Principal
+from wms.picking.wave_plans import wave_detail
+from wms.picking.waves import StartWave, run_planning, start_wave
+
+router = resource_router("waves")
+Planner = Annotated[Principal, Depends(require("planner"))]
+
+
+class StopOut(BaseModel):
+    location: str
+    sku: str
+    lot: str
+    quantity: int
+    order_id: int
+    status: str
+
+
+class PickListOut(BaseModel):
+    id: int
+    status: str
+    orders: list[int]
+    distance_m: float
+    stops: list[StopOut]
+
+
+class WaveOut(BaseModel):
+    id: int
+    warehouse: str
+    status: str
+    orders: list[int]
+    pick_lists: list[PickListOut]
+    total_distance_m: float | None
+    method: str | None
+    error: str | None
+    created_at: datetime
+    planned_at: datetime | None
+
+
+@router.post("/waves", status_code=201, response_model=WaveOut,
+             responses={202: {"model": WaveOut, "description": "planning in the background; poll GET /v1/waves/{id}"}})
+def post_wave(body: StartWave, uow: Uow, settings: AppSettings, principal: Planner, request: Request,
+              response: Response) -> dict[str, Any]:
+    """Release the most urgent allocated orders (earliest ship-by, then first come) into a wave and
+    plan its pick lists: stops in walking order, ``distance_m`` by ``layout.md``."""
+    check_warehouse(principal, body.warehouse)
+    wave_id, n_orders = start_wave(body, uow, principal.actor)
+    factory = request.app.state.session_factory
+    if n_orders <= settings.wave_sync_max_orders and run_planning(factory, wave_id) != "planning":
+        return uow.run(lambda u: wave_detail(u.session, wave_id), read_only=True)
+    if n_orders > settings.wave_sync_max_orders:
+        request.app.state.dispatcher.submit(wave_id)
+    response.status_code = 202
+    return uow.run(lambda u: wave_detail(u.session, wave_id), read_only=True)
+
+
+@router.get("/waves/{wave_id}", response_model=WaveOut)
+def get_wave(wave_id: RowId, uow: Uow, principal: Planner) -> dict[str, Any]:
+    body = uow.run(lambda u: wave_detail(u.session, wave_id), read_only=True)
+    check_warehouse(principal, body["warehouse"])
+    return body

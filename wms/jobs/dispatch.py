@@ -1,0 +1,105 @@
+"""Handing waves to workers, and a sweeper that hands out again what a dead worker left.
+
+The database is the truth: a wave in ``planning`` without a live lease needs
+a worker. The dispatcher is only how one is told: a thread pool in this
+process (embedded default), or an RQ queue on Redis (``WMS_REDIS_URL``) served
+by ``wms worker`` processes. Either way the sweeper re-dispatches waves whose
+lease ran out, so a worker's death delays a wave but never loses it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Protocol
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from wms.config import Settings
+from wms.picking.waves import run_planning, waves_to_plan
+
+log = logging.getLogger(__name__)
+QUEUE = "wms-waves"
+JOB_TIMEOUT_S = 900
+
+
+class Dispatcher(Protocol):
+    def submit(self, wave_id: int) -> None: ...
+
+
+def _plan_logged(factory: sessionmaker[Session], wave_id: int) -> None:
+    try:
+        run_planning(factory, wave_id)
+    except Exception:  # noqa: BLE001 - the wave records its failure; the worker goes on
+        log.exception("planning wave %s failed", wave_id)
+
+
+class InProcessDispatcher:
+    def __init__(self, factory: sessionmaker[Session], workers: int = 1) -> None:
+        self._factory = factory
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="wave-planner")
+
+    def submit(self, wave_id: int) -> None:
+        self._pool.submit(_plan_logged, self._factory, wave_id)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class RQDispatcher:
+    def __init__(self, redis_url: str) -> None:
+        from redis import Redis  # noqa: PLC0415
+        from rq import Queue  # noqa: PLC0415
+
+        self._queue = Queue(QUEUE, connection=Redis.from_url(redis_url))
+
+    def submit(self, wave_id: int) -> None:
+        from rq import Retry  # noqa: PLC0415
+
+        self._queue.enqueue(plan_wave_task, wave_id, job_timeout=JOB_TIMEOUT_S, retry=Retry(max=2, interval=[5, 30]))
+
+    def close(self) -> None:
+        self._queue.connection.close()
+
+
+def plan_wave_task(wave_id: int) -> str:
+    """The RQ job: plan one wave with this worker's own settings and engine."""
+    from wms.db import make_engine, make_session_factory  # noqa: PLC0415
+
+    settings = Settings()
+    engine = make_engine(settings)
+    try:
+        return run_planning(make_session_factory(engine), wave_id)
+    finally:
+        engine.dispose()
+
+
+def make_dispatcher(settings: Settings, factory: sessionmaker[Session]) -> InProcessDispatcher | RQDispatcher:
+    return RQDispatcher(settings.redis_url) if settings.redis_url else InProcessDispatcher(factory)
+
+
+class Sweeper:
+    """Every ``interval_s``: dispatch waves in ``planning`` that no worker holds."""
+
+    def __init__(self, factory: sessionmaker[Session], dispatcher: Dispatcher, interval_s: float) -> None:
+        self._factory, self._dispatcher, self._interval = factory, dispatcher, interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="wave-sweeper", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(10)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                for wave_id in waves_to_plan(self._factory, min_age=timedelta(seconds=self._interval)):
+                    self._dispatcher.submit(wave_id)
+            except Exception:  # noqa: BLE001 - the sweeper must outlive a bad pass
+                log.exception("wave sweeper pass failed")
+            self._stop.wait(self._interval)

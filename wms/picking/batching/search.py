@@ -1,0 +1,96 @@
+"""The search state of one wave: arrays for the kernels, a work budget and a deadline.
+
+Budget: the kernels count the cart lengths they compute (``work[0]``); the
+annealing gets ``ANNEAL_SHARE`` of the time limit converted into lengths by a
+fixed cost model of this code on the reference machine (``length_cost_us``),
+at most ``MAX_WORK_PER_JOB`` per job.
+Runs are therefore reproducible for a seed: the same work, the same random
+draws, whatever the machine's speed. The wall clock is a guard only: when the
+deadline passes first, the search stops at the next check and the result says
+``time_limit`` (then a rerun may differ).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from wms.picking.batching.carts import buffers, empty_carts, job_tuple
+from wms.picking.batching.jobs import Jobs
+from wms.picking.batching.lengths import job_lengths, layout_tuple
+from wms.picking.batching.local_search import new_cache
+from wms.picking.batching.neighbours import candidate_lists, nearest_jobs
+from wms.picking.batching.problem import BatchingProblem
+
+N_CANDIDATES = 40  # candidate jobs per job
+ANNEAL_SHARE = 0.6  # of the time limit, as work (cart lengths) for the annealing
+MAX_WORK_PER_JOB = 2000  # annealing work never exceeds this many cart lengths per job
+SEARCH_SHARE = 0.92  # of the time limit, the wall-clock guard of the search (the rest: routing the pick lists)
+
+
+def min_carts(jobs: Jobs, cap: np.ndarray) -> int:
+    """Lower bound on the number of carts: orders, units and volume each divided by a cart."""
+    ratios = [jobs.n / cap[0], jobs.units.sum() / cap[1], jobs.volume.sum() / cap[2]]
+    return max(1, math.ceil(max(r for r in ratios if math.isfinite(r)) - 1e-9)) if jobs.n else 0
+
+
+def max_members(jobs: Jobs, cap: np.ndarray) -> int:
+    """Most jobs one cart can ever hold (sizes the carts' member table)."""
+    bound = [float(jobs.n), cap[0]]
+    if jobs.n and math.isfinite(cap[1]):
+        bound.append(cap[1] // max(jobs.units.min(), 1e-9))
+    if jobs.n and math.isfinite(cap[2]) and jobs.volume.min() > 0:
+        bound.append(cap[2] // jobs.volume.min())
+    return max(1, int(min(bound)))
+
+
+def length_cost_us(problem: BatchingProblem, jobs: Jobs, cap: np.ndarray) -> float:
+    """Estimated µs per cart length (kernel and bookkeeping) on the reference machine (2-core EPYC)."""
+    points = len(jobs.point_aisle) / max(min_carts(jobs, cap), 1)
+    if problem.layout.blocks == 1:
+        return 2.5 + 0.25 * problem.layout.n_aisles + 0.12 * points
+    return 2.5 + 0.25 * problem.layout.n_aisles + 0.01 * points * points
+
+
+@dataclass
+class Search:
+    lay: tuple
+    jb: tuple
+    cap: np.ndarray
+    buf: tuple
+    solo: np.ndarray
+    nbr_start: np.ndarray
+    nbr: np.ndarray
+    rev_start: np.ndarray
+    rev: np.ndarray
+    cache: tuple
+    members: int
+    lower_bound: int
+    anneal_budget: int
+    deadline: float
+    work: np.ndarray = field(default_factory=lambda: np.zeros(2, dtype=np.int64))
+    timed_out: bool = False
+
+    def new_carts(self) -> tuple:
+        return empty_carts(len(self.solo), self.members)
+
+    def out_of_time(self) -> bool:
+        self.timed_out = self.timed_out or time.perf_counter() > self.deadline
+        return self.timed_out
+
+
+def make_search(problem: BatchingProblem, jobs: Jobs, started: float) -> Search:
+    lay = layout_tuple(problem.layout)
+    jb = job_tuple(jobs)
+    cap = np.array(problem.capacity.limits())
+    nbr_start, nbr, rev_start, rev = candidate_lists(nearest_jobs(lay, jb, min(N_CANDIDATES, max(jobs.n - 1, 1))))
+    budget = min(ANNEAL_SHARE * problem.time_limit_s * 1e6 / length_cost_us(problem, jobs, cap),
+                 MAX_WORK_PER_JOB * jobs.n)
+    return Search(lay=lay, jb=jb, cap=cap, buf=buffers(jobs),
+                  solo=job_lengths(lay, jobs.point_start, jobs.point_aisle, jobs.point_y),
+                  nbr_start=nbr_start, nbr=nbr, rev_start=rev_start, rev=rev, cache=new_cache(jobs.n),
+                  members=max_members(jobs, cap), lower_bound=min_carts(jobs, cap),
+                  anneal_budget=int(budget), deadline=started + SEARCH_SHARE * problem.time_limit_s)
