@@ -188,3 +188,27 @@ def test_with_redis_large_waves_go_to_rq_workers(backend: Backend, monkeypatch: 
         monkeypatch.setenv("WMS_DATABASE_URL", backend.settings.database_url)
         SimpleWorker([QUEUE], connection=Redis.from_url(redis_url)).work(burst=True)
         check_wave(api, api.get(f"/v1/waves/{wave_id}"), where, 6)
+
+
+def test_a_wave_whose_planning_fails_in_the_request_is_retried_in_the_background(
+        backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = backend.settings.model_copy(update={"wave_sweep_interval_s": 0})
+    with TestClient(create_app(settings, backend.engine)) as client:
+        api = Api(client, make_token(backend, "admin"))
+        where = stocked(api)
+        push_orders(api, 3)
+        real_plan = waves_module.wave_plans.plan
+        calls = []
+
+        def flaky(inputs):  # type: ignore[no-untyped-def]
+            calls.append(1)
+            if len(calls) == 1:
+                raise RuntimeError("solver crashed")
+            return real_plan(inputs)
+
+        monkeypatch.setattr(waves_module.wave_plans, "plan", flaky)
+        started = api.post("/v1/waves", {"warehouse": "WH1", "cart": {"max_units": 6}}, expect=202)
+        deadline = time.time() + 60
+        while (wave := api.get(f"/v1/waves/{started['id']}"))["status"] == "planning" and time.time() < deadline:
+            time.sleep(0.1)
+        check_wave(api, wave, where, 6)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -14,6 +15,7 @@ from wms.auth.keys import Principal
 from wms.picking.wave_plans import wave_detail
 from wms.picking.waves import StartWave, run_planning, start_wave
 
+log = logging.getLogger(__name__)
 router = resource_router("waves")
 Planner = Annotated[Principal, Depends(require("planner"))]
 
@@ -56,13 +58,19 @@ def post_wave(body: StartWave, uow: Uow, settings: AppSettings, principal: Plann
     plan its pick lists: stops in walking order, ``distance_m`` by ``layout.md``."""
     check_warehouse(principal, body.warehouse)
     wave_id, n_orders = start_wave(body, uow, principal.actor)
-    factory = request.app.state.session_factory
-    if n_orders <= settings.wave_sync_max_orders and run_planning(factory, wave_id) != "planning":
-        return uow.run(lambda u: wave_detail(u.session, wave_id), read_only=True)
-    if n_orders > settings.wave_sync_max_orders:
+    if n_orders > settings.wave_sync_max_orders or not _planned_now(request, wave_id):
         request.app.state.dispatcher.submit(wave_id)
-    response.status_code = 202
+        response.status_code = 202
     return uow.run(lambda u: wave_detail(u.session, wave_id), read_only=True)
+
+
+def _planned_now(request: Request, wave_id: int) -> bool:
+    """Plan in this request; a failed attempt is left to the background worker (the wave says so)."""
+    try:
+        return run_planning(request.app.state.session_factory, wave_id) != "planning"
+    except Exception:  # noqa: BLE001 - recorded on the wave; retried in the background or failed
+        log.exception("planning wave %s in the request failed", wave_id)
+        return False
 
 
 @router.get("/waves/{wave_id}", response_model=WaveOut)
