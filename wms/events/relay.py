@@ -12,7 +12,6 @@ import hmac
 import json
 import logging
 import random
-import threading
 import time
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from wms.events.orm import OutboxEvent, Webhook, WebhookDelivery
 from wms.orm import utcnow
+from wms.periodic import Periodic
 
 log = logging.getLogger(__name__)
 BATCH = 50
@@ -90,26 +90,13 @@ def _deliver_one(factory: sessionmaker[Session], client: httpx.Client, hook: Web
     return delivered
 
 
-class WebhookRelay:
-    """A background thread delivering events every ``interval_s`` until stopped."""
+class WebhookRelay(Periodic):
+    """Delivers due events every ``interval_s`` until stopped."""
 
     def __init__(self, factory: sessionmaker[Session], max_attempts: int, interval_s: float = 0.5) -> None:
-        self._factory, self._max_attempts, self._interval = factory, max_attempts, interval_s
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="webhook-relay", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
+        self._client = httpx.Client(timeout=10)
+        super().__init__("webhook-relay", interval_s, lambda: deliver_due(factory, self._client, max_attempts))
 
     def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(10)
-
-    def _run(self) -> None:
-        with httpx.Client(timeout=10) as client:
-            while not self._stop.is_set():
-                try:
-                    deliver_due(self._factory, client, self._max_attempts)
-                except Exception:  # noqa: BLE001 - the relay must outlive a bad pass
-                    log.exception("webhook relay pass failed")
-                self._stop.wait(self._interval)
+        super().stop()
+        self._client.close()

@@ -10,7 +10,6 @@ lease ran out, so a worker's death delays a wave but never loses it.
 from __future__ import annotations
 
 import logging
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Protocol
@@ -18,6 +17,7 @@ from typing import Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from wms.config import Settings
+from wms.periodic import Periodic
 from wms.picking.waves import run_planning, waves_to_plan
 
 log = logging.getLogger(__name__)
@@ -80,26 +80,12 @@ def make_dispatcher(settings: Settings, factory: sessionmaker[Session]) -> InPro
     return RQDispatcher(settings.redis_url) if settings.redis_url else InProcessDispatcher(factory)
 
 
-class Sweeper:
+class Sweeper(Periodic):
     """Every ``interval_s``: dispatch waves in ``planning`` that no worker holds."""
 
     def __init__(self, factory: sessionmaker[Session], dispatcher: Dispatcher, interval_s: float) -> None:
-        self._factory, self._dispatcher, self._interval = factory, dispatcher, interval_s
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="wave-sweeper", daemon=True)
+        def sweep() -> None:
+            for wave_id in waves_to_plan(factory, min_age=timedelta(seconds=interval_s)):
+                dispatcher.submit(wave_id)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(10)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                for wave_id in waves_to_plan(self._factory, min_age=timedelta(seconds=self._interval)):
-                    self._dispatcher.submit(wave_id)
-            except Exception:  # noqa: BLE001 - the sweeper must outlive a bad pass
-                log.exception("wave sweeper pass failed")
-            self._stop.wait(self._interval)
+        super().__init__("wave-sweeper", interval_s, sweep)

@@ -5,7 +5,7 @@ exceed a cart, build carts with the seed algorithm, improve them (annealing,
 cart elimination, descent, exact re-partitions), route every pick list with
 ``route(…, "auto")``. A wave of at most ``EXACT_JOBS`` jobs on a single-block
 layout is instead solved to optimality (every cart-sized subset routed
-exactly, then the best partition by dynamic programming; status ``optimal``).
+exactly, then the best partition by dynamic programming; method ``optimal``).
 ``plan_fcfs`` and ``plan_constructive`` are the baselines it is measured against.
 """
 

@@ -1,0 +1,31 @@
+"""A daemon thread that runs one pass every ``interval_s`` until stopped (relays, sweepers)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+log = logging.getLogger(__name__)
+
+
+class Periodic:
+    def __init__(self, name: str, interval_s: float, run_pass: Callable[[], object]) -> None:
+        self._name, self._interval, self._pass = name, interval_s, run_pass
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(10)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._pass()
+            except Exception:  # noqa: BLE001 - the thread must outlive a bad pass
+                log.exception("%s: pass failed", self._name)
+            self._stop.wait(self._interval)
