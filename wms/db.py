@@ -100,8 +100,9 @@ class UnitOfWork:
         return self._session
 
     @property
-    def dialect(self) -> str:
-        return self.session.get_bind().dialect.name
+    def factory(self) -> sessionmaker[Session]:
+        """The session factory of writing work (for code that manages its own transactions)."""
+        return self._session_factory
 
     def __enter__(self) -> UnitOfWork:
         self._session = (self._read_factory if self._read_only else self._session_factory)()

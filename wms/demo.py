@@ -1,4 +1,4 @@
-"""``wms demo``: a small warehouse run through receiving, putaway, adjustment, a count and orders."""
+"""``wms demo``: a small warehouse run through receiving, putaway, adjustment, a count, orders and a wave."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ from wms.orders.commands import Address, OrderLineIn, PushOrder
 from wms.orders.queries import order_detail
 from wms.orders.services import push_order
 from wms.orders.workflow import Policy
+from wms.picking.wave_plans import wave_detail
+from wms.picking.waves import Cart, StartWave, run_planning, start_wave
 
 CODE = "DEMO"
 LAYOUT = LayoutIn(aisles=10, aisle_pitch_m=3.0, blocks=1, bays_per_block=20, bay_width_m=1.3,
@@ -73,7 +75,20 @@ def run_demo(settings: Settings, engine: Engine, say: Callable[[str], None]) -> 
     counting.post_count(count.id, uow, ACTOR)
     say(f"cycle count {count.id} at {loc}: counted {qty - 3} of {qty} {sku}, variance -3 posted")
     _orders(uow, settings, say)
+    _wave(uow, say)
     _summary(uow, say)
+
+
+def _wave(uow: UnitOfWork, say: Callable[[str], None]) -> None:
+    """A wave of the allocated orders, carts of at most 6 units, routed through the aisles."""
+    wave_id, n_orders = start_wave(StartWave(warehouse=CODE, cart=Cart(max_units=6)), uow, ACTOR)
+    run_planning(uow.factory, wave_id)
+    wave = uow.run(lambda u: wave_detail(u.session, wave_id), read_only=True)
+    say(f"wave {wave_id}: {n_orders} orders in {len(wave['pick_lists'])} pick list(s), "
+        f"{wave['total_distance_m']:.1f} m of walking ({wave['method']})")
+    for pl in wave["pick_lists"]:
+        stops = " -> ".join(f"{st['location']} {st['quantity']}x{st['sku']}" for st in pl["stops"])
+        say(f"  pick list {pl['id']} ({pl['distance_m']:.1f} m): depot -> {stops} -> depot")
 
 
 def _orders(uow: UnitOfWork, settings: Settings, say: Callable[[str], None]) -> None:
@@ -89,7 +104,9 @@ def _orders(uow: UnitOfWork, settings: Settings, say: Callable[[str], None]) -> 
         ("app-78", "C3", home.model_copy(update={"postcode": "ABC"}), True, [("SOAP-3", 1)], None),  # bad postcode
         ("web-1003", "C4", home.model_copy(update={"name": "Cy Diaz"}), True, [("PASTA-500", 500)], None),
         ("web-1004", "C5", home.model_copy(update={"name": "Di Egan"}), True, [("YOG-500", 1)], "leave at door"),
-    ]
+    ] + [(f"web-20{n:02d}", f"C{10 + n}", home.model_copy(update={"name": f"Customer {n}"}), True,
+          [(ITEMS[(n * 3 + k) % len(ITEMS)][0], 1 + (n + k) % 2) for k in range(1 + n % 3)], None)
+         for n in range(1, 11)]
     for ext, customer, address, paid, lines, message in cases:
         cmd = PushOrder(external_id=ext, channel=ext.split("-")[0], customer_id=customer, ship_to=address,
                         paid=paid, promised_ship_by=now + timedelta(days=2), carrier="UPS", buyer_message=message,
@@ -98,7 +115,9 @@ def _orders(uow: UnitOfWork, settings: Settings, say: Callable[[str], None]) -> 
         detail = uow.run(lambda u, oid=order_id: order_detail(u.session, oid), read_only=True)
         where = ", ".join(f"shipment {sh['id']} from {sh['warehouse']}" for sh in detail["shipments"]) or "no shipment"
         problems = f" problems: {', '.join(detail['problems'])}" if detail["problems"] else ""
-        say(f"order {ext}: {detail['status']}, {where}{problems}")
+        if not ext.startswith("web-20"):
+            say(f"order {ext}: {detail['status']}, {where}{problems}")
+    say("orders web-2001 to web-2010: 10 more paid orders of 1 to 3 lines")
 
 
 def _summary(uow: UnitOfWork, say: Callable[[str], None]) -> None:
