@@ -42,6 +42,7 @@ from benchmarks.generate import (
     split_problems,
 )
 from wms.allocation.solver.split import SplitProblem, objective, solve_split
+from wms.allocation.solver.split_reference import brute_force
 from wms.api.app import create_app
 from wms.api.routers.orders import policy
 from wms.auth.keys import create_key
@@ -305,28 +306,6 @@ def exact_optimum(demand: np.ndarray, avail: np.ndarray, ranks: np.ndarray) -> t
     raise AssertionError("fill ≤ Σ avail, so all warehouses together are feasible")
 
 
-def brute_force(demand: np.ndarray, avail: np.ndarray, ranks: np.ndarray) -> tuple[int, int, int] | None:
-    """Every choice of warehouses per line (as tests/unit/test_split.py); None when there are too many."""
-    n_wh, n_lines = avail.shape
-    fill = np.minimum(demand, avail.sum(axis=0))
-    options = []
-    for line in range(n_lines):
-        if fill[line] == 0:
-            options.append([()])
-            continue
-        options.append([s for r in range(1, n_wh + 1) for s in itertools.combinations(range(n_wh), r)
-                        if all(avail[w, line] > 0 for w in s) and len(s) <= fill[line]
-                        and sum(avail[w, line] for w in s) >= fill[line]])
-    if int(np.prod([len(o) for o in options])) > BRUTE_FORCE_MAX_COMBINATIONS:
-        return None
-    best = None
-    for choice in itertools.product(*options):
-        used = set().union(*map(set, choice))
-        value = (len(used), sum(max(len(s) - 1, 0) for s in choice), sum(int(ranks[w]) for w in used))
-        best = value if best is None or value < best else best
-    return best
-
-
 def fast_path_then_greedy(demand: np.ndarray, avail: np.ndarray, ranks: np.ndarray) -> np.ndarray:
     """Baseline: the most preferred warehouse that has everything, else fill by preference order."""
     fill = np.minimum(demand, avail.sum(axis=0))
@@ -402,7 +381,7 @@ def test_split_solver(benchmark: Any) -> None:
     brute_checked = brute_agree = 0
     cp_vs_brute = 0
     for i in cp_idx:
-        bf = brute_force(problems[i][1], problems[i][2], ranks)
+        bf = brute_force(problems[i][1], problems[i][2], ranks, BRUTE_FORCE_MAX_COMBINATIONS)
         if bf is None:
             continue
         brute_checked += 1

@@ -2,37 +2,13 @@
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wms.allocation.solver.split import SplitProblem, objective, solve_split
-
-
-def brute_force(demand: np.ndarray, avail: np.ndarray, ranks: np.ndarray) -> tuple[int, int, int]:
-    """Best (shipments, split lines, preference) over every choice of warehouses per line."""
-    n_wh, n_lines = avail.shape
-    fill = np.minimum(demand, avail.sum(axis=0))
-    options = []
-    for line in range(n_lines):
-        if fill[line] == 0:
-            options.append([()])
-            continue
-        subsets = [s for r in range(1, n_wh + 1) for s in itertools.combinations(range(n_wh), r)
-                   if all(avail[w, line] > 0 for w in s) and len(s) <= fill[line]
-                   and sum(avail[w, line] for w in s) >= fill[line]]
-        options.append(subsets)
-    best = None
-    for choice in itertools.product(*options):
-        used = set().union(*map(set, choice))
-        value = (len(used), sum(max(len(s) - 1, 0) for s in choice), sum(int(ranks[w]) for w in used))
-        best = value if best is None or value < best else best
-    assert best is not None
-    return best
-
+from wms.allocation.solver.split_reference import brute_force
 
 instances = st.integers(1, 4).flatmap(lambda w: st.integers(1, 4).flatmap(lambda n: st.tuples(
     st.lists(st.integers(1, 8), min_size=n, max_size=n),

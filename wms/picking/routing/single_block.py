@@ -173,8 +173,8 @@ def _expand(unique_order, perm, starts):
 
 
 @njit(cache=True)
-def single_block_kernel(aisle_x, depth, depot_x, aisle, y, vt, ht, fin, hf, hb):
-    """(order over the points, optimal length) for a single block of the given depth."""
+def _optimise(aisle_x, depth, depot_x, aisle, y, vt, ht, fin, hf, hb):
+    """The dynamic programme up to its optimal choices (shared by the route and the length-only kernel)."""
     perm, starts = _distinct(aisle, y)
     ua, uy = aisle[perm[starts[:-1]]], y[perm[starts[:-1]]]
     pd, col_x, p_lo, p_hi, front_pt, back_pt = _columns(aisle_x, depot_x, depth, ua, uy)
@@ -187,9 +187,18 @@ def single_block_kernel(aisle_x, depth, depot_x, aisle, y, vt, ht, fin, hf, hb):
     vcost, gap_at = _vertical_costs(depth, uy, virtual[lo:hi], p_lo[lo:hi], p_hi[lo:hi])
     cost, back = _sweep(vcost, col_x[lo:hi], fr[lo:hi], br[lo:hi], vt, ht, hf, hb)
     best, vch, hch = _best_choices(cost, back, vcost, fr[lo:hi], br[lo:hi], vt, fin)
-    eu, ev = tour_edges(vch, hch, p_lo[lo:hi], p_hi[lo:hi], gap_at, hf, hb, ua.shape[0])
-    vp = _point_of_vertex(front_pt[lo:hi], back_pt[lo:hi], ua.shape[0])
-    walk = first_visits(eu, ev, vp.shape[0], 2 * (pd - lo), vp, ua.shape[0])
+    return (perm, starts, ua.shape[0], pd - lo, p_lo[lo:hi], p_hi[lo:hi], front_pt[lo:hi], back_pt[lo:hi],
+            gap_at, best, vch, hch)
+
+
+@njit(cache=True)
+def single_block_kernel(aisle_x, depth, depot_x, aisle, y, vt, ht, fin, hf, hb):
+    """(order over the points, optimal length) for a single block of the given depth."""
+    perm, starts, n, depot_col, p_lo, p_hi, front_pt, back_pt, gap_at, best, vch, hch = _optimise(
+        aisle_x, depth, depot_x, aisle, y, vt, ht, fin, hf, hb)
+    eu, ev = tour_edges(vch, hch, p_lo, p_hi, gap_at, hf, hb, n)
+    vp = _point_of_vertex(front_pt, back_pt, n)
+    walk = first_visits(eu, ev, vp.shape[0], 2 * depot_col, vp, n)
     return _expand(walk, perm, starts), best
 
 
@@ -198,18 +207,7 @@ def single_block_length(aisle_x, depth, depot_x, aisle, y, vt, ht, fin, hf, hb):
     """The optimal length alone (no walk), for callers that compare many pick lists (order batching)."""
     if aisle.shape[0] == 0:
         return 0.0
-    perm, starts = _distinct(aisle, y)
-    ua, uy = aisle[perm[starts[:-1]]], y[perm[starts[:-1]]]
-    pd, col_x, p_lo, p_hi, front_pt, back_pt = _columns(aisle_x, depot_x, depth, ua, uy)
-    virtual = np.zeros(col_x.shape[0], dtype=np.bool_)
-    virtual[pd] = True
-    fr = ((front_pt >= 0) | virtual).astype(np.int64)
-    br = (back_pt >= 0).astype(np.int64)
-    req = np.nonzero((fr > 0) | (br > 0) | (p_hi > p_lo))[0]
-    lo, hi = req[0], req[-1] + 1
-    vcost, _ = _vertical_costs(depth, uy, virtual[lo:hi], p_lo[lo:hi], p_hi[lo:hi])
-    cost, back = _sweep(vcost, col_x[lo:hi], fr[lo:hi], br[lo:hi], vt, ht, hf, hb)
-    return _best_choices(cost, back, vcost, fr[lo:hi], br[lo:hi], vt, fin)[0]
+    return _optimise(aisle_x, depth, depot_x, aisle, y, vt, ht, fin, hf, hb)[9]
 
 
 @njit(cache=True)
