@@ -18,9 +18,10 @@ from wms.inventory.orm import (
 from wms.orders.orm import Order, OrderLine, OrderProblem, OrderTransition, PendingOrderMessage
 from wms.orm import Base
 from wms.picking.orm import PickList, PickListStop, Wave
+from wms.shipping.orm import Parcel
 
 __all__ = [
     "Allocation", "ApiKey", "Base", "CycleCount", "CycleCountLine", "IdempotencyRecord", "Item", "Location", "Lot",
-    "Order", "OrderLine", "PickList", "PickListStop", "Wave", "OrderProblem", "OrderTransition", "OutboxCounter", "OutboxEvent", "PendingOrderMessage",
+    "Order", "OrderLine", "PickList", "PickListStop", "Wave", "OrderProblem", "OrderTransition", "OutboxCounter", "OutboxEvent", "Parcel", "PendingOrderMessage",
     "Shipment", "ShipmentLine", "Stock", "StockMovement", "StockOperation", "Warehouse", "Webhook", "WebhookDelivery",
 ]

@@ -69,7 +69,7 @@ def allocate_order(session: Session, order: Order, *, today: date, merge: bool, 
     if not demand:
         return Outcome()
     item_ids = sorted(demand)
-    rows = _lock_candidates(session, item_ids)
+    rows = lock_candidates(session, item_ids)
     shelf = dict(session.execute(select(Item.id, Item.min_shelf_life_days).where(Item.id.in_(item_ids))).all())
     ship_date = order.promised_ship_by.date()
     warehouses = sorted({r.warehouse_id for r in rows})
@@ -105,7 +105,8 @@ def allocate_order(session: Session, order: Order, *, today: date, merge: bool, 
     return outcome
 
 
-def _lock_candidates(session: Session, item_ids: list[int]) -> list[_Row]:
+def lock_candidates(session: Session, item_ids: list[int], *, warehouse_id: int | None = None,
+                    exclude_location_id: int | None = None) -> list[_Row]:
     """Stock with something available in storage locations, locked in id order."""
     stmt = (
         select(Stock.id, Stock.warehouse_id, Stock.item_id, Lot.expiry_date, (Stock.on_hand - Stock.reserved))
@@ -115,6 +116,10 @@ def _lock_candidates(session: Session, item_ids: list[int]) -> list[_Row]:
         .order_by(Stock.id)
         .with_for_update(of=Stock)
     )
+    if warehouse_id is not None:
+        stmt = stmt.where(Stock.warehouse_id == warehouse_id)
+    if exclude_location_id is not None:
+        stmt = stmt.where(Stock.location_id != exclude_location_id)
     return [_Row(*r) for r in session.execute(stmt)]
 
 

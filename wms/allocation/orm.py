@@ -21,6 +21,8 @@ class Shipment(Base):
     carrier: Mapped[str] = mapped_column(String(50))
     wave_id: Mapped[int | None] = mapped_column(ForeignKey("waves.id"), index=True)  # released into this wave
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    packed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ShipmentLine(Base):

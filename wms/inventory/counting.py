@@ -10,6 +10,7 @@ count was recorded: the count no longer describes the shelf, recount it.
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from wms.batches.lots import get_lot, receive_lot
 from wms.db import UnitOfWork
@@ -28,19 +29,29 @@ def start_count(cmd: StartCount, uow: UnitOfWork, actor: str, reason: str = "req
         s = uow.session
         wh = repo.warehouse_by_code(s, cmd.warehouse)
         loc = repo.location_by_code(s, wh, cmd.location)
-        active = s.scalars(
-            select(CycleCount.id).where(CycleCount.location_id == loc.id, CycleCount.status.in_(ACTIVE))
-        ).first()
+        active = active_count(s, loc.id)
         if active is not None:
             raise Conflict(f"location {loc.code} already has count {active} in progress",
                            code="count_in_progress", details={"count_id": active})
-        count = CycleCount(warehouse_id=wh.id, location_id=loc.id, status="open", reason=reason,
-                           created_by=actor)
-        s.add(count)
-        s.flush()
-        return count
+        return open_count(s, wh.id, loc.id, actor, reason)
 
     return uow.run(work)
+
+
+def active_count(s: Session, location_id: int) -> int | None:
+    """The id of the count in progress at a location, if any."""
+    return s.scalars(
+        select(CycleCount.id).where(CycleCount.location_id == location_id, CycleCount.status.in_(ACTIVE))
+    ).first()
+
+
+def open_count(s: Session, warehouse_id: int, location_id: int, actor: str, reason: str) -> CycleCount:
+    """A new count task for a location (a planner's request, or a short pick's)."""
+    count = CycleCount(warehouse_id=warehouse_id, location_id=location_id, status="open", reason=reason,
+                       created_by=actor)
+    s.add(count)
+    s.flush()
+    return count
 
 
 def record_count(count_id: int, cmd: RecordCount, uow: UnitOfWork, actor: str) -> CycleCount:

@@ -59,3 +59,7 @@ def locations_by_code(session: Session, warehouse: Warehouse, codes: Sequence[st
             code="location_not_found", details={"locations": missing},
         )
     return found
+
+
+def location_code(session: Session, location_id: int) -> str:
+    return session.scalar(select(Location.code).where(Location.id == location_id)) or ""

@@ -38,7 +38,11 @@ class PickList(Base):
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"))
     seq: Mapped[int]
     distance_m: Mapped[float] = mapped_column(Float)
-    status: Mapped[str] = mapped_column(String(20))  # open (claimed, done: handhelds)
+    status: Mapped[str] = mapped_column(String(20))  # open, claimed, picked, delivered
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cart_location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"))  # the cart, once claimed
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the cart reached the packing station
 
 
 class PickListStop(Base):
@@ -48,11 +52,17 @@ class PickListStop(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     pick_list_id: Mapped[int] = mapped_column(ForeignKey("pick_lists.id"), index=True)
     seq: Mapped[int]
-    allocation_id: Mapped[int] = mapped_column(ForeignKey("allocations.id"), index=True)
+    # the reservation the stop picks; None once a short pick took every unit of it away
+    allocation_id: Mapped[int | None] = mapped_column(ForeignKey("allocations.id"), index=True)
     shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id"))
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"))
     location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
     lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"))
     quantity: Mapped[int]
-    status: Mapped[str] = mapped_column(String(20), default="open")
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open, picked, short
+    picked_quantity: Mapped[int | None]
+    short_reason: Mapped[str | None] = mapped_column(String(30))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmed_by: Mapped[str | None] = mapped_column(String(100))
+    replaces_stop_id: Mapped[int | None] = mapped_column(ForeignKey("pick_list_stops.id"))  # re-allocated shortfall

@@ -1,0 +1,41 @@
+"""What handhelds send: claims, scan confirmations, short picks, cart drop-offs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StrictInt
+
+from wms.inventory.commands import Code, Command, LocationCode, Quantity
+
+ShortReason = Literal["not_found", "damaged", "expired"]
+StopId = Annotated[StrictInt, Field(ge=1, le=2**63 - 1)]
+
+
+class Claim(Command):
+    warehouse: Code
+
+
+class Scan(Command):
+    """What the picker scanned at a stop; ``stop_id`` pins the stop when one location serves several."""
+
+    location: LocationCode
+    sku: Code
+    lot: Code | None = None
+    stop_id: StopId | None = None
+
+
+class Confirm(Scan):
+    lot: Code
+    quantity: Quantity
+    reason: ShortReason | None = None
+
+
+class ShortPick(Scan):
+    """Nothing of the stop could be picked."""
+
+    reason: ShortReason
+
+
+class Deliver(Command):
+    location: LocationCode = "PACKING"

@@ -1,0 +1,128 @@
+"""Pick lists on the floor: a picker claims the next one, takes a cart, and delivers it to packing.
+
+Claiming is a queue: the most urgent open pick list (oldest wave, then its
+order in the wave), taken with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL so
+two pickers never wait on or get the same one (SQLite writers run one at a
+time). A picker who asks again while holding an unfinished list gets that
+list back: a handheld that lost its Wi-Fi resumes where it was.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from wms.allocation.orm import Allocation, Shipment, ShipmentLine
+from wms.allocation.transfer import relocate
+from wms.db import UnitOfWork
+from wms.errors import Conflict, Forbidden, InvalidInput, NotFound
+from wms.inventory import repository as repo
+from wms.inventory.layout import Layout
+from wms.inventory.orm import Location, Stock, Warehouse
+from wms.orm import utcnow
+from wms.picking.commands import Claim, Deliver
+from wms.picking.orm import PickList, PickListStop
+
+HELD = ("claimed",)
+
+
+def claim(cmd: Claim, uow: UnitOfWork, actor: str) -> int | None:
+    """The pick list the picker now holds, or None when there is no work."""
+
+    def work(uow: UnitOfWork) -> int | None:
+        s = uow.session
+        wh = repo.warehouse_by_code(s, cmd.warehouse)
+        mine = s.scalar(select(PickList.id).where(PickList.warehouse_id == wh.id, PickList.status == "claimed",
+                                                  PickList.claimed_by == actor).order_by(PickList.id).limit(1))
+        if mine is not None:
+            return mine
+        pl = s.scalars(select(PickList).where(PickList.warehouse_id == wh.id, PickList.status == "open")
+                       .order_by(PickList.wave_id, PickList.seq).limit(1)
+                       .with_for_update(skip_locked=True)).first()
+        if pl is None:
+            return None
+        pl.status, pl.claimed_by, pl.claimed_at = "claimed", actor, utcnow()
+        if pl.cart_location_id is None:
+            pl.cart_location_id = _new_cart(s, wh, pl.id)
+        s.flush()
+        return pl.id
+
+    return uow.run(work)
+
+
+def release(pick_list_id: int, uow: UnitOfWork, actor: str, *, supervisor: bool) -> None:
+    """Give a claimed pick list back to the queue (its cart, and whatever is on it, goes with it)."""
+
+    def work(uow: UnitOfWork) -> None:
+        pl = locked(uow.session, pick_list_id)
+        if pl.status not in HELD:
+            raise Conflict(f"pick list {pl.id} is {pl.status}, not claimed", code="pick_list_not_claimed")
+        check_holder(pl, actor, supervisor=supervisor)
+        pl.status, pl.claimed_by, pl.claimed_at = "open", None, None
+
+    uow.run(work)
+
+
+def deliver(pick_list_id: int, cmd: Deliver, uow: UnitOfWork, actor: str, *, supervisor: bool = False) -> None:
+    """The cart reaches the packing station: its stock moves there in the ledger, still reserved."""
+
+    def work(uow: UnitOfWork) -> None:
+        s = uow.session
+        pl = locked(s, pick_list_id)
+        check_holder(pl, actor, supervisor=supervisor)
+        if pl.status != "picked":
+            raise Conflict(f"pick list {pl.id} still has stops to pick" if pl.status == "claimed"
+                           else f"pick list {pl.id} is {pl.status}", code="pick_list_not_picked")
+        station = repo.location_by_code(s, s.get_one(Warehouse, pl.warehouse_id), cmd.location)
+        if station.kind != "packing":
+            raise InvalidInput(f"{station.code} is not a packing station", code="not_a_packing_station")
+        on_cart = list(s.scalars(select(Allocation).join(Stock, Stock.id == Allocation.stock_id)
+                                 .where(Stock.location_id == pl.cart_location_id).order_by(Allocation.id)))
+        relocate(s, on_cart, warehouse_id=pl.warehouse_id, to_location_id=station.id, kind="cart_drop",
+                 reason="cart_drop", reference=f"PICKLIST-{pl.id}", actor=actor)
+        pl.status, pl.delivered_at = "delivered", utcnow()
+        s.flush()
+        for shipment_id in sorted(set(s.scalars(select(PickListStop.shipment_id)
+                                                .where(PickListStop.pick_list_id == pl.id)))):
+            _mark_picked_if_complete(s, shipment_id)
+
+    uow.run(work)
+
+
+def locked(s: Session, pick_list_id: int) -> PickList:
+    pl = s.scalars(select(PickList).where(PickList.id == pick_list_id).with_for_update()).first()
+    if pl is None:
+        raise NotFound(f"pick list {pick_list_id} not found", code="pick_list_not_found")
+    return pl
+
+
+def check_holder(pl: PickList, actor: str, *, supervisor: bool = False) -> None:
+    """Only the picker holding a list works on it (a supervisor may step in)."""
+    if pl.status == "open":
+        raise Conflict(f"pick list {pl.id} is not claimed; claim it first", code="pick_list_not_claimed")
+    if not supervisor and pl.claimed_by is not None and pl.claimed_by != actor:
+        raise Forbidden(f"pick list {pl.id} belongs to another picker", code="pick_list_of_another_picker")
+
+
+def _new_cart(s: Session, wh: Warehouse, pick_list_id: int) -> int:
+    layout = Layout(**wh.layout)
+    cart = Location(warehouse_id=wh.id, code=f"CART-{pick_list_id}", kind="cart", x_m=layout.depot_x_m, y_m=0.0)
+    s.add(cart)
+    s.flush()
+    return cart.id
+
+
+def _mark_picked_if_complete(s: Session, shipment_id: int) -> None:
+    """A released shipment is picked once no stop of it is open and all its units are at packing."""
+    shipment = s.get_one(Shipment, shipment_id)
+    if shipment.status != "released":
+        return
+    if s.scalar(select(PickListStop.id).where(PickListStop.shipment_id == shipment_id,
+                                              PickListStop.status == "open").limit(1)) is not None:
+        return
+    kinds = set(s.scalars(select(Location.kind).join(Stock, Stock.location_id == Location.id)
+                          .join(Allocation, Allocation.stock_id == Stock.id)
+                          .join(ShipmentLine, ShipmentLine.id == Allocation.shipment_line_id)
+                          .where(ShipmentLine.shipment_id == shipment_id)))
+    if kinds <= {"packing"}:
+        shipment.status = "picked"

@@ -1,0 +1,52 @@
+"""What a handheld sees of a pick list: its stops in walking order, the next one and what follows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from wms.batches.orm import Lot
+from wms.errors import NotFound
+from wms.inventory.orm import Item, Location, Warehouse
+from wms.picking.orm import PickList, PickListStop
+
+
+def warehouse_of(s: Session, pick_list_id: int) -> str:
+    code = s.scalar(select(Warehouse.code).join(PickList, PickList.warehouse_id == Warehouse.id)
+                    .where(PickList.id == pick_list_id))
+    if code is None:
+        raise NotFound(f"pick list {pick_list_id} not found", code="pick_list_not_found")
+    return code
+
+
+def stops_of(s: Session, pick_list_id: int) -> list[dict[str, Any]]:
+    rows = s.execute(
+        select(PickListStop.id, PickListStop.seq, Location.code.label("location"), Item.sku, Lot.code.label("lot"),
+               Lot.expiry_date, PickListStop.quantity, PickListStop.order_id, PickListStop.shipment_id,
+               PickListStop.status, PickListStop.picked_quantity, PickListStop.short_reason.label("reason"),
+               PickListStop.replaces_stop_id)
+        .join(Location, Location.id == PickListStop.location_id).join(Item, Item.id == PickListStop.item_id)
+        .join(Lot, Lot.id == PickListStop.lot_id)
+        .where(PickListStop.pick_list_id == pick_list_id).order_by(PickListStop.seq)
+    ).all()
+    return [dict(r._mapping) for r in rows]
+
+
+def pick_list_detail(s: Session, pick_list_id: int) -> dict[str, Any]:
+    pl = s.get(PickList, pick_list_id)
+    if pl is None:
+        raise NotFound(f"pick list {pick_list_id} not found", code="pick_list_not_found")
+    stops = stops_of(s, pl.id)
+    open_stops = [st for st in stops if st["status"] == "open"]
+    next_stop = None
+    if open_stops:
+        next_stop = {**open_stops[0], "then": open_stops[1]["location"] if len(open_stops) > 1 else None}
+    cart = s.scalar(select(Location.code).where(Location.id == pl.cart_location_id)) if pl.cart_location_id else None
+    return {
+        "id": pl.id, "wave_id": pl.wave_id, "warehouse": warehouse_of(s, pl.id), "status": pl.status,
+        "claimed_by": pl.claimed_by, "claimed_at": pl.claimed_at, "cart": cart, "distance_m": pl.distance_m,
+        "orders": sorted({st["order_id"] for st in stops}), "stops": stops,
+        "open_stops": len(open_stops), "next_stop": next_stop,
+    }

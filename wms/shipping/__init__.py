@@ -1,0 +1,1 @@
+"""Packing, parcels, carriers, labels and shipping at the dock."""
