@@ -46,7 +46,7 @@ SELECT s.id, s.reserved, coalesce(a.total, 0) AS allocated
 FROM stock s
 LEFT JOIN (SELECT al.stock_id, sum(al.quantity) AS total FROM allocations al
            JOIN shipment_lines sl ON sl.id = al.shipment_line_id
-           JOIN shipments sh ON sh.id = sl.shipment_id AND sh.status <> 'cancelled'
+           JOIN shipments sh ON sh.id = sl.shipment_id AND sh.status NOT IN ('cancelled', 'shipped')
            GROUP BY al.stock_id) a ON a.stock_id = s.id
 WHERE s.reserved <> coalesce(a.total, 0)
 """

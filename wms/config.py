@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///wms.db"
+
+
+class CarrierRule(BaseModel):
+    """Use ``carrier`` for a shipment to ``country`` (any when None) weighing at most ``max_weight_kg``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    carrier: str = Field(min_length=1, max_length=50)
+    country: str | None = Field(None, min_length=2, max_length=2)
+    max_weight_kg: float | None = Field(None, gt=0)
 
 
 class Settings(BaseSettings):
@@ -30,6 +40,11 @@ class Settings(BaseSettings):
     wave_sync_max_orders: int = Field(300, ge=0, description="Larger waves are planned in the background (202).")
     wave_sweep_interval_s: float = Field(5.0, ge=0, description="Seconds between sweeps for waves to plan; 0 disables.")
     webhook_relay_interval_s: float = Field(1.0, ge=0, description="Seconds between webhook passes; 0 disables.")
+    carrier_rules: list[CarrierRule] = Field(
+        default_factory=list,
+        description='JSON list, tried in order for orders whose carrier is "auto", e.g. '
+                    '[{"carrier": "DHL", "country": "DE", "max_weight_kg": 31.5}, {"carrier": "UPS"}].',
+    )
 
     @cached_property
     def is_sqlite(self) -> bool:

@@ -31,10 +31,10 @@ def stock_floor(admin: Api) -> None:
 
 
 def floor(admin: Api, backend: Backend, client: TestClient, orders: list[list[tuple[str, int]]],
-          cart: dict | None = None) -> Floor:
+          cart: dict | None = None, carrier: str = "UPS") -> Floor:
     stock_floor(admin)
     for k, lines in enumerate(orders):
-        admin.post("/v1/orders", order_body(*lines, customer=f"C{k}"))
+        admin.post("/v1/orders", order_body(*lines, customer=f"C{k}", carrier=carrier))
     wave = admin.post("/v1/waves", {"warehouse": "WH1", "cart": cart or {"max_units": 50}})
     return Floor(admin, Api(client, make_token(backend, "picker", "WH1")), wave)
 

@@ -1,0 +1,109 @@
+"""Packing and shipping: verify a shipment by scan, close parcels with labels, ship at the dock."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, Response
+from pydantic import BaseModel
+
+from wms.api.deps import AppSettings, RowId, Uow, check_warehouse, require
+from wms.api.routing import resource_router
+from wms.auth.keys import Principal
+from wms.db import UnitOfWork
+from wms.shipping import labels
+from wms.shipping.dock import ship
+from wms.shipping.packing import Pack, pack
+from wms.shipping.views import parcel_warehouse, shipment_detail, shipment_warehouse
+
+router = resource_router("packing and shipping")
+Floor = Annotated[Principal, Depends(require("picker", "planner"))]
+Reader = Annotated[Principal, Depends(require("picker", "planner", "erp"))]
+
+
+class ShipmentItem(BaseModel):
+    order_id: int
+    sku: str
+    lot: str
+    expiry_date: date | None
+    location: str
+    quantity: int
+
+
+class ParcelOut(BaseModel):
+    id: int
+    seq: int
+    carrier: str
+    tracking_number: str
+    weight_kg: float
+    length_cm: float | None
+    width_cm: float | None
+    height_cm: float | None
+    label_pdf_url: str
+    label_zpl_url: str
+
+
+class ShipmentOut(BaseModel):
+    id: int
+    warehouse: str
+    status: str
+    carrier: str
+    wave_id: int | None
+    orders: list[int]
+    items: list[ShipmentItem]
+    parcels: list[ParcelOut]
+    packed_at: datetime | None
+    shipped_at: datetime | None
+
+
+def _detail(uow: UnitOfWork, shipment_id: int) -> dict[str, Any]:
+    return uow.run(lambda u: shipment_detail(u.session, shipment_id), read_only=True)
+
+
+def _authorize(uow: UnitOfWork, principal: Principal, shipment_id: int) -> None:
+    check_warehouse(principal, uow.run(lambda u: shipment_warehouse(u.session, shipment_id), read_only=True))
+
+
+@router.get("/shipments/{shipment_id}", response_model=ShipmentOut)
+def get_shipment(shipment_id: RowId, uow: Uow, principal: Reader) -> dict[str, Any]:
+    _authorize(uow, principal, shipment_id)
+    return _detail(uow, shipment_id)
+
+
+@router.post("/shipments/{shipment_id}/pack", status_code=201, response_model=ShipmentOut)
+def post_pack(shipment_id: RowId, body: Pack, uow: Uow, settings: AppSettings, principal: Floor) -> dict[str, Any]:
+    """Verify the scanned items against what was picked for the shipment and close its parcels
+    (`parcels[].label_pdf_url` and `label_zpl_url` are this API's paths)."""
+    _authorize(uow, principal, shipment_id)
+    pack(shipment_id, body, uow, principal.actor, settings.carrier_rules)
+    return _detail(uow, shipment_id)
+
+
+@router.post("/shipments/{shipment_id}/ship", response_model=ShipmentOut)
+def post_ship(shipment_id: RowId, uow: Uow, principal: Floor) -> dict[str, Any]:
+    """The packed shipment leaves the dock: its stock leaves the warehouse, its orders become shipped."""
+    _authorize(uow, principal, shipment_id)
+    ship(shipment_id, uow, principal.actor)
+    return _detail(uow, shipment_id)
+
+
+def _label(uow: UnitOfWork, principal: Principal, parcel_id: int) -> labels.LabelData:
+    check_warehouse(principal, uow.run(lambda u: parcel_warehouse(u.session, parcel_id), read_only=True))
+    return uow.run(lambda u: labels.label_data(u.session, parcel_id), read_only=True)
+
+
+@router.get("/parcels/{parcel_id}/label.pdf", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}}, "description": "4 × 6 in label"}})
+def get_label_pdf(parcel_id: RowId, uow: Uow, principal: Reader) -> Response:
+    data = _label(uow, principal, parcel_id)
+    return Response(labels.pdf(data), media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{data.tracking_number}.pdf"'})
+
+
+@router.get("/parcels/{parcel_id}/label.zpl", response_class=Response,
+            responses={200: {"content": {"application/zpl": {}}, "description": "ZPL II, 203 dpi, 4 × 6 in"}})
+def get_label_zpl(parcel_id: RowId, uow: Uow, principal: Reader) -> Response:
+    data = _label(uow, principal, parcel_id)
+    return Response(labels.zpl_label(data), media_type="application/zpl",
+                    headers={"Content-Disposition": f'inline; filename="{data.tracking_number}.zpl"'})

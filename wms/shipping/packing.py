@@ -1,0 +1,121 @@
+"""Packing: the packer scans what came from the carts against the shipment and closes parcels.
+
+The scanned items must be exactly what was picked for the shipment (per SKU
+and lot); anything missing or extra is refused and nothing changes. Packing
+moves the shipment's stock from the packing station to the SHIPPING dock in
+the ledger (still reserved for it), picks the carrier (the order's, or the
+carrier rules' for ``auto``) and gives every parcel a tracking number.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Annotated
+
+from pydantic import Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from wms.allocation.orm import Allocation, Shipment, ShipmentLine
+from wms.allocation.transfer import relocate
+from wms.batches.orm import Lot
+from wms.config import CarrierRule
+from wms.db import UnitOfWork
+from wms.errors import Conflict, NotFound
+from wms.events.outbox import record
+from wms.inventory.commands import Code, Command, PositiveNumber, Quantity
+from wms.inventory.orm import Item, Location, Stock
+from wms.orders.orm import Order
+from wms.orm import utcnow
+from wms.shipping.carriers import choose_carrier, tracking_number
+from wms.shipping.orm import Parcel
+
+
+class PackedItem(Command):
+    sku: Code
+    lot: Code
+    quantity: Quantity
+
+
+class ParcelIn(Command):
+    weight_kg: PositiveNumber
+    length_cm: PositiveNumber | None = None
+    width_cm: PositiveNumber | None = None
+    height_cm: PositiveNumber | None = None
+
+
+class Pack(Command):
+    items: Annotated[list[PackedItem], Field(min_length=1, max_length=5000)]
+    parcels: Annotated[list[ParcelIn], Field(min_length=1, max_length=99)]
+
+
+def pack(shipment_id: int, cmd: Pack, uow: UnitOfWork, actor: str, rules: Sequence[CarrierRule]) -> None:
+    def work(uow: UnitOfWork) -> None:
+        s = uow.session
+        shipment = locked_shipment(s, shipment_id)
+        if shipment.status in ("packed", "shipped"):
+            raise Conflict(f"shipment {shipment.id} is {shipment.status} already", code="shipment_already_packed")
+        if shipment.status != "picked":
+            raise Conflict(f"shipment {shipment.id} is not at the packing station yet ({shipment.status})",
+                           code="shipment_not_picked")
+        _check_scan(contents(s, shipment.id), cmd.items)
+        allocations = list(s.scalars(select(Allocation).join(ShipmentLine, ShipmentLine.id == Allocation.shipment_line_id)
+                                     .where(ShipmentLine.shipment_id == shipment.id).order_by(Allocation.id)))
+        dock = s.scalars(select(Location.id).where(Location.warehouse_id == shipment.warehouse_id,
+                                                   Location.kind == "shipping").order_by(Location.id)).first()
+        relocate(s, allocations, warehouse_id=shipment.warehouse_id, to_location_id=dock, kind="pack",
+                 reason="packed", reference=f"SHIPMENT-{shipment.id}", actor=actor)
+        country = str(_first_order(s, shipment.id).ship_to.get("country") or "")
+        carrier = choose_carrier(shipment.carrier, country, sum(p.weight_kg for p in cmd.parcels), rules)
+        for seq, p in enumerate(cmd.parcels, start=1):
+            parcel = Parcel(shipment_id=shipment.id, seq=seq, carrier=carrier, weight_kg=float(p.weight_kg),
+                            length_cm=p.length_cm, width_cm=p.width_cm, height_cm=p.height_cm, packed_by=actor)
+            s.add(parcel)
+            s.flush()
+            parcel.tracking_number = tracking_number(carrier, parcel.id)
+        shipment.status, shipment.carrier, shipment.packed_at = "packed", carrier, utcnow()
+        s.flush()
+        record(s, "shipment.packed", {"shipment_id": shipment.id, "carrier": carrier, "parcels": len(cmd.parcels)})
+
+    uow.run(work)
+
+
+def locked_shipment(s: Session, shipment_id: int) -> Shipment:
+    shipment = s.scalars(select(Shipment).where(Shipment.id == shipment_id).with_for_update()).first()
+    if shipment is None:
+        raise NotFound(f"shipment {shipment_id} not found", code="shipment_not_found")
+    return shipment
+
+
+def contents(s: Session, shipment_id: int) -> dict[tuple[str, str], int]:
+    """(sku, lot) → units the shipment holds, wherever they are now."""
+    totals: dict[tuple[str, str], int] = defaultdict(int)
+    for sku, lot, qty in s.execute(
+        select(Item.sku, Lot.code, Allocation.quantity)
+        .join(ShipmentLine, ShipmentLine.id == Allocation.shipment_line_id)
+        .join(Stock, Stock.id == Allocation.stock_id).join(Lot, Lot.id == Stock.lot_id)
+        .join(Item, Item.id == Stock.item_id).where(ShipmentLine.shipment_id == shipment_id)
+    ):
+        totals[(sku, lot)] += qty
+    return dict(totals)
+
+
+def _check_scan(expected: dict[tuple[str, str], int], items: Sequence[PackedItem]) -> None:
+    scanned: dict[tuple[str, str], int] = defaultdict(int)
+    for it in items:
+        scanned[(it.sku, it.lot)] += it.quantity
+    missing = [{"sku": k[0], "lot": k[1], "quantity": n - scanned.get(k, 0)}
+               for k, n in sorted(expected.items()) if scanned.get(k, 0) < n]
+    extra = [{"sku": k[0], "lot": k[1], "quantity": n - expected.get(k, 0)}
+             for k, n in sorted(scanned.items()) if expected.get(k, 0) < n]
+    if missing or extra:
+        said = [f"missing {m['quantity']} × {m['sku']} lot {m['lot']}" for m in missing]
+        said += [f"not in this shipment: {x['quantity']} × {x['sku']} lot {x['lot']}" for x in extra]
+        raise Conflict("The scanned items do not match the shipment: " + "; ".join(said) + ".",
+                       code="pack_mismatch", details={"missing": missing, "unexpected": extra})
+
+
+def _first_order(s: Session, shipment_id: int) -> Order:
+    return s.scalars(select(Order).join(ShipmentLine, ShipmentLine.order_id == Order.id)
+                     .where(ShipmentLine.shipment_id == shipment_id).order_by(Order.id).limit(1)).one()

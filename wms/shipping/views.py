@@ -1,0 +1,53 @@
+"""A shipment as packers, the dock and ERPs see it: contents, where they are, parcels and labels."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from wms.allocation.orm import Allocation, Shipment, ShipmentLine
+from wms.batches.orm import Lot
+from wms.errors import NotFound
+from wms.inventory.orm import Item, Location, Stock, Warehouse
+from wms.shipping.orm import Parcel
+
+
+def shipment_warehouse(s: Session, shipment_id: int) -> str:
+    code = s.scalar(select(Warehouse.code).join(Shipment, Shipment.warehouse_id == Warehouse.id)
+                    .where(Shipment.id == shipment_id))
+    if code is None:
+        raise NotFound(f"shipment {shipment_id} not found", code="shipment_not_found")
+    return code
+
+
+def parcel_warehouse(s: Session, parcel_id: int) -> str:
+    shipment_id = s.scalar(select(Parcel.shipment_id).where(Parcel.id == parcel_id))
+    if shipment_id is None:
+        raise NotFound(f"parcel {parcel_id} not found", code="parcel_not_found")
+    return shipment_warehouse(s, shipment_id)
+
+
+def parcel_view(p: Parcel) -> dict[str, Any]:
+    return {"id": p.id, "seq": p.seq, "carrier": p.carrier, "tracking_number": p.tracking_number,
+            "weight_kg": p.weight_kg, "length_cm": p.length_cm, "width_cm": p.width_cm, "height_cm": p.height_cm,
+            "label_pdf_url": f"/v1/parcels/{p.id}/label.pdf", "label_zpl_url": f"/v1/parcels/{p.id}/label.zpl"}
+
+
+def shipment_detail(s: Session, shipment_id: int) -> dict[str, Any]:
+    code = shipment_warehouse(s, shipment_id)
+    sh = s.get_one(Shipment, shipment_id)
+    items = s.execute(
+        select(ShipmentLine.order_id, Item.sku, Lot.code.label("lot"), Lot.expiry_date, Location.code.label("location"),
+               Allocation.quantity)
+        .join(Allocation, Allocation.shipment_line_id == ShipmentLine.id).join(Stock, Stock.id == Allocation.stock_id)
+        .join(Lot, Lot.id == Stock.lot_id).join(Item, Item.id == Stock.item_id)
+        .join(Location, Location.id == Stock.location_id)
+        .where(ShipmentLine.shipment_id == sh.id).order_by(ShipmentLine.id, Allocation.id)
+    ).all()
+    orders = sorted(set(s.scalars(select(ShipmentLine.order_id).where(ShipmentLine.shipment_id == sh.id))))
+    parcels = s.scalars(select(Parcel).where(Parcel.shipment_id == sh.id).order_by(Parcel.seq))
+    return {"id": sh.id, "warehouse": code, "status": sh.status, "carrier": sh.carrier, "wave_id": sh.wave_id,
+            "orders": orders, "items": [dict(r._mapping) for r in items],
+            "parcels": [parcel_view(p) for p in parcels], "packed_at": sh.packed_at, "shipped_at": sh.shipped_at}
