@@ -44,9 +44,9 @@ def confirm(pick_list_id: int, cmd: Confirm | ShortPick, uow: UnitOfWork, actor:
         s = uow.session
         pl = locked(s, pick_list_id)
         check_holder(pl, actor, supervisor=supervisor)
-        if pl.status != "claimed":
+        if pl.status not in ("claimed", "picked"):
             raise Conflict(f"pick list {pl.id} is {pl.status}: every stop is confirmed", code="pick_list_done")
-        stop = _match(s, pl, cmd)
+        stop = _match(s, pl, cmd)  # a picked list has no open stop: a repeated scan is told so
         quantity = cmd.quantity if isinstance(cmd, Confirm) else 0
         if quantity > stop.quantity:
             raise Conflict(f"Too many: this stop needs {stop.quantity}, you scanned {quantity}. "
