@@ -12,19 +12,22 @@ from wms.allocation.reserve import unreserve
 from wms.errors import Conflict
 
 RELEASABLE = ("allocated",)
+FLOOR = ("released", "picked", "packed")
 
 
-def release_order(session: Session, order_id: int) -> int:
+def release_order(session: Session, order_id: int, *, on_floor: bool = False) -> int:
     """Unreserve and remove the order's shipment lines; a shipment left empty is cancelled.
 
-    Returns the units released. Refused (409) once a shipment has gone to a wave.
+    Returns the units released. Refused (409) once a shipment has gone to a wave, unless
+    ``on_floor`` (the caller took the order off the floor first); never once it has shipped.
     """
     rows = session.execute(
         select(ShipmentLine.id, ShipmentLine.shipment_id, Shipment.status)
         .join(Shipment, Shipment.id == ShipmentLine.shipment_id)
         .where(ShipmentLine.order_id == order_id, Shipment.status != "cancelled")
     ).all()
-    busy = sorted({r.shipment_id for r in rows if r.status not in RELEASABLE})
+    allowed = RELEASABLE + (FLOOR if on_floor else ())
+    busy = sorted({r.shipment_id for r in rows if r.status not in allowed})
     if busy:
         raise Conflict("the order's shipment is already in the warehouse's hands", code="shipment_in_progress",
                        details={"shipments": busy})

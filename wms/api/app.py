@@ -11,7 +11,7 @@ from sqlalchemy import Engine, text
 from wms import __version__
 from wms.api.errors import install_error_handlers
 from wms.api.idempotency import purge_expired
-from wms.api.routers import counts, events, items, orders, picking, routes, shipments, stock, warehouses, waves
+from wms.api.routers import counts, events, items, orders, picking, replenishment, routes, shipments, stock, warehouses, waves
 from wms.api.schemas import Health
 from wms.config import Settings
 from wms.db import make_engine, make_session_factory
@@ -63,7 +63,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.session_factory = session_factory
     app.state.read_session_factory = read_session_factory
     install_error_handlers(app)
-    for module in (warehouses, items, stock, counts, orders, events, routes, waves, picking, shipments):
+    for module in (warehouses, items, stock, counts, orders, events, routes, waves, picking, shipments,
+                   replenishment):
         app.include_router(module.router)
 
     @app.get("/healthz", response_model=Health, tags=["health"])

@@ -20,6 +20,7 @@ from wms.orders.lifecycle import check_transition, confirmed_status
 from wms.orders.orm import Order, OrderProblem, OrderTransition
 from wms.orders.review import Finding, review, same_day_deadline
 from wms.orm import utcnow
+from wms.picking.withdraw import settle, withdraw_from_floor
 
 BLOCKING = ("unclear_address", "buyer_message", "seller_remark")
 
@@ -115,8 +116,10 @@ def back_to_review(session: Session, order: Order, cause: str, actor: str) -> No
 
 
 def stop(session: Session, order: Order, to: str, cause: str, actor: str) -> None:
-    """Cancel or refund an order that has not shipped: release its stock first."""
-    release_order(session, order.id)
+    """Cancel or refund an order that has not shipped: take it off the floor and release its stock first."""
+    on_floor = withdraw_from_floor(session, order.id)
+    release_order(session, order.id, on_floor=True)
+    settle(session, on_floor)
     for p in open_problems(session, order):
         resolve(session, p, f"order {to}", actor)
     transition(session, order, to, cause, actor)

@@ -27,6 +27,7 @@ from wms.db import UnitOfWork
 from wms.errors import Conflict, InvalidInput, NotFound
 from wms.inventory.repository import location_code
 from wms.inventory.orm import Item, Location, Stock
+from wms.inventory.replenishment import replenish_if_low
 from wms.orders.orm import Order
 from wms.orm import utcnow
 from wms.picking.commands import Confirm, ShortPick
@@ -56,6 +57,7 @@ def confirm(pick_list_id: int, cmd: Confirm | ShortPick, uow: UnitOfWork, actor:
                                code="short_reason_required")
         lot_id = _scanned_lot(s, stop, cmd) if isinstance(cmd, Confirm) else stop.lot_id
         added = _pick(s, pl, stop, lot_id, quantity, cmd.reason, actor)
+        replenish_if_low(s, stop.location_id, stop.item_id)
         stop.status = "picked" if quantity == stop.quantity else "short"
         stop.picked_quantity, stop.short_reason = quantity, (cmd.reason if quantity < stop.quantity else None)
         stop.confirmed_at, stop.confirmed_by = utcnow(), actor

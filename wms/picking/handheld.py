@@ -17,6 +17,7 @@ from wms.allocation.transfer import relocate
 from wms.db import UnitOfWork
 from wms.errors import Conflict, Forbidden, InvalidInput, NotFound
 from wms.inventory import repository as repo
+from wms.inventory.ledger import StockChange, post_operation
 from wms.inventory.layout import Layout
 from wms.inventory.orm import Location, Stock, Warehouse
 from wms.orm import utcnow
@@ -80,13 +81,25 @@ def deliver(pick_list_id: int, cmd: Deliver, uow: UnitOfWork, actor: str, *, sup
                                  .where(Stock.location_id == pl.cart_location_id).order_by(Allocation.id)))
         relocate(s, on_cart, warehouse_id=pl.warehouse_id, to_location_id=station.id, kind="cart_drop",
                  reason="cart_drop", reference=f"PICKLIST-{pl.id}", actor=actor)
+        _unload_rest(s, pl, station.id, actor)
         pl.status, pl.delivered_at = "delivered", utcnow()
         s.flush()
         for shipment_id in sorted(set(s.scalars(select(PickListStop.shipment_id)
                                                 .where(PickListStop.pick_list_id == pl.id)))):
-            _mark_picked_if_complete(s, shipment_id)
+            mark_picked_if_complete(s, shipment_id)
 
     uow.run(work)
+
+
+def _unload_rest(s: Session, pl: PickList, station_id: int, actor: str) -> None:
+    """Units on the cart that no shipment holds any more (a cancelled order's) come off it too, to put away."""
+    rest = s.execute(select(Stock.item_id, Stock.lot_id, Stock.on_hand)
+                     .where(Stock.location_id == pl.cart_location_id, Stock.on_hand > 0)).all()
+    if rest:
+        post_operation(s, warehouse_id=pl.warehouse_id, kind="cart_drop", reference=f"PICKLIST-{pl.id}", actor=actor,
+                       changes=[c for r in rest for c in (
+                           StockChange(pl.cart_location_id, r.item_id, r.lot_id, -r.on_hand, "cart_drop"),
+                           StockChange(station_id, r.item_id, r.lot_id, r.on_hand, "cart_drop"))])
 
 
 def locked(s: Session, pick_list_id: int) -> PickList:
@@ -112,7 +125,7 @@ def _new_cart(s: Session, wh: Warehouse, pick_list_id: int) -> int:
     return cart.id
 
 
-def _mark_picked_if_complete(s: Session, shipment_id: int) -> None:
+def mark_picked_if_complete(s: Session, shipment_id: int) -> None:
     """A released shipment is picked once no stop of it is open and all its units are at packing."""
     shipment = s.get_one(Shipment, shipment_id)
     if shipment.status != "released":

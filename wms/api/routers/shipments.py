@@ -15,9 +15,10 @@ from wms.db import UnitOfWork
 from wms.shipping import labels
 from wms.shipping.dock import ship
 from wms.shipping.packing import Pack, pack
+from wms.shipping.returns import ReceiveReturn, receive_return, return_detail
 from wms.shipping.views import parcel_warehouse, shipment_detail, shipment_warehouse
 
-router = resource_router("packing and shipping")
+router = resource_router("packing, shipping and returns")
 Floor = Annotated[Principal, Depends(require("picker", "planner"))]
 Reader = Annotated[Principal, Depends(require("picker", "planner", "erp"))]
 
@@ -107,3 +108,38 @@ def get_label_zpl(parcel_id: RowId, uow: Uow, principal: Reader) -> Response:
     data = _label(uow, principal, parcel_id)
     return Response(labels.zpl_label(data), media_type="application/zpl",
                     headers={"Content-Disposition": f'inline; filename="{data.tracking_number}.zpl"'})
+
+
+class ReturnLineOut(BaseModel):
+    sku: str
+    lot: str
+    quantity: int
+    disposition: str
+    location: str
+    reason: str | None
+
+
+class ReturnOut(BaseModel):
+    id: int
+    warehouse: str
+    order_id: int
+    reference: str
+    received_by: str
+    received_at: datetime
+    lines: list[ReturnLineOut]
+
+
+@router.post("/returns", status_code=201, response_model=ReturnOut)
+def post_return(body: ReceiveReturn, uow: Uow, principal: Floor) -> dict[str, Any]:
+    """Receive what a customer sent back: each line restocked (to a storage location, same lot and expiry),
+    quarantined, or written off with a reason. Only what was shipped to the order can come back."""
+    check_warehouse(principal, body.warehouse)
+    return_id = receive_return(body, uow, principal.actor)
+    return uow.run(lambda u: return_detail(u.session, return_id), read_only=True)
+
+
+@router.get("/returns/{return_id}", response_model=ReturnOut)
+def get_return(return_id: RowId, uow: Uow, principal: Reader) -> dict[str, Any]:
+    body = uow.run(lambda u: return_detail(u.session, return_id), read_only=True)
+    check_warehouse(principal, body["warehouse"])
+    return body

@@ -1,0 +1,88 @@
+"""Pick faces and replenishment tasks (handheld work, like pick lists)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, Response
+from pydantic import BaseModel
+
+from wms.api.deps import RowId, Uow, check_warehouse, require
+from wms.api.routing import resource_router
+from wms.auth.keys import Principal
+from wms.db import UnitOfWork
+from wms.inventory import replenishment as rp
+
+router = resource_router("replenishment")
+Planner = Annotated[Principal, Depends(require("planner"))]
+Worker = Annotated[Principal, Depends(require("picker", "planner"))]
+
+
+class PickFaceOut(BaseModel):
+    id: int
+    warehouse: str
+    location: str
+    sku: str
+    min_quantity: int
+    max_quantity: int
+
+
+class Source(BaseModel):
+    location: str
+    lot: str
+    expiry_date: date | None
+    available: int
+
+
+class TaskOut(BaseModel):
+    id: int
+    warehouse: str
+    status: str
+    sku: str
+    to_location: str
+    quantity: int
+    claimed_by: str | None
+    moved: int | None
+    created_at: datetime
+    done_at: datetime | None
+    sources: list[Source]
+
+
+def _task(uow: UnitOfWork, task_id: int) -> dict[str, Any]:
+    return uow.run(lambda u: rp.task_detail(u.session, task_id), read_only=True)
+
+
+@router.post("/pick-faces", status_code=201, response_model=PickFaceOut)
+def post_pick_face(body: rp.SetPickFace, uow: Uow, principal: Planner) -> dict[str, Any]:
+    """Set (or change) the minimum and maximum of an item at a storage location. Below the minimum,
+    a replenishment task refills it to the maximum from reserve stock."""
+    check_warehouse(principal, body.warehouse)
+    face_id = rp.set_pick_face(body, uow)
+    return {"id": face_id, **body.model_dump()}
+
+
+@router.post("/replenishments/claim", response_model=TaskOut,
+             responses={204: {"description": "no replenishment task is waiting in this warehouse"}})
+def post_claim(body: rp.ClaimTask, uow: Uow, principal: Worker) -> Any:
+    """The worker's claimed task, else the oldest open one; with FEFO source suggestions."""
+    check_warehouse(principal, body.warehouse)
+    task_id = rp.claim_task(body, uow, principal.actor)
+    if task_id is None:
+        return Response(status_code=204)
+    return _task(uow, task_id)
+
+
+@router.get("/replenishments/{task_id}", response_model=TaskOut)
+def get_task(task_id: RowId, uow: Uow, principal: Worker) -> dict[str, Any]:
+    body = _task(uow, task_id)
+    check_warehouse(principal, body["warehouse"])
+    return body
+
+
+@router.post("/replenishments/{task_id}/confirm", response_model=TaskOut)
+def post_confirm(task_id: RowId, body: rp.ConfirmTask, uow: Uow, principal: Worker) -> dict[str, Any]:
+    """Confirm what was moved from a reserve location to the pick face (free stock only)."""
+    check_warehouse(principal, _task(uow, task_id)["warehouse"])
+    rp.confirm_task(task_id, body, uow, principal.actor, supervisor=principal.role != "picker")
+    return _task(uow, task_id)

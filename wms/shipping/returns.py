@@ -1,0 +1,166 @@
+"""Returns after shipping: each returned unit is inspected at the dock and restocked, quarantined or written off.
+
+Only what was shipped to the order can come back (per SKU and lot, less what
+came back before). Restocked units go on hand at a storage location in their
+own lot (same expiry); quarantined ones at QUARANTINE; written-off ones are
+booked in at RECEIVING and out again with the reason, so the ledger shows
+them. The order moves to ``refunding`` on its first return and to
+``refunded`` once everything shipped has come back.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, StrictInt, model_validator
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from wms.allocation.orm import Allocation, Shipment, ShipmentLine
+from wms.batches.lots import get_lot
+from wms.db import UnitOfWork
+from wms.errors import Conflict, InvalidInput, NotFound
+from wms.events.outbox import record
+from wms.inventory import repository as repo
+from wms.inventory.commands import Code, Command, LocationCode, Quantity, Reference, Text
+from wms.inventory.ledger import StockChange, post_operation
+from wms.batches.orm import Lot
+from wms.inventory.orm import Item, Location, Stock, Warehouse
+from wms.orders import workflow as wf
+from wms.orders.orm import Order
+from wms.shipping.returns_orm import Return, ReturnLine
+
+RETURNABLE = ("shipped", "completed", "refunding")
+
+
+class ReturnedItem(Command):
+    sku: Code
+    lot: Code
+    quantity: Quantity
+    disposition: Literal["restock", "quarantine", "write_off"]
+    location: LocationCode | None = Field(None, description="Storage location to restock to.")
+    reason: Text | None = None
+
+    @model_validator(mode="after")
+    def _needs(self) -> ReturnedItem:
+        if (self.disposition == "restock") != (self.location is not None):
+            raise ValueError("a restocked item needs a location, and only a restocked item has one")
+        if self.disposition == "write_off" and self.reason is None:
+            raise ValueError("a write-off needs a reason")
+        return self
+
+
+class ReceiveReturn(Command):
+    warehouse: Code
+    order_id: Annotated[StrictInt, Field(ge=1, le=2**63 - 1)]
+    reference: Reference
+    lines: Annotated[list[ReturnedItem], Field(min_length=1, max_length=500)]
+
+
+def receive_return(cmd: ReceiveReturn, uow: UnitOfWork, actor: str) -> int:
+    def work(uow: UnitOfWork) -> int:
+        s = uow.session
+        wh = repo.warehouse_by_code(s, cmd.warehouse)
+        order = s.scalars(select(Order).where(Order.id == cmd.order_id).with_for_update()).first()
+        if order is None:
+            raise NotFound(f"order {cmd.order_id} not found", code="order_not_found")
+        if order.status not in RETURNABLE:
+            raise Conflict(f"order {order.id} is {order.status}; only a shipped order can be returned",
+                           code="order_not_shipped")
+        open_ = _returnable(s, order.id, wh.id)
+        changes, rows = _book(s, wh, cmd, open_)
+        op = post_operation(s, warehouse_id=wh.id, kind="return", reference=cmd.reference, actor=actor,
+                            changes=changes)
+        ret = Return(warehouse_id=wh.id, order_id=order.id, reference=op.reference, operation_id=op.id,
+                     received_by=actor)
+        s.add(ret)
+        s.flush()
+        for row in rows:
+            row.return_id = ret.id
+        s.add_all(rows)
+        if order.status in ("shipped", "completed"):
+            wf.transition(s, order, "refunding", f"return {ret.id} received", actor)
+        if all(v == 0 for v in _returnable(s, order.id).values()):
+            wf.transition(s, order, "refunded", "everything shipped has come back", actor)
+        record(s, "order.return_received", {
+            "order_id": order.id, "external_id": order.external_id, "channel": order.channel, "return_id": ret.id,
+            "lines": [ln.model_dump() for ln in cmd.lines]})
+        s.flush()
+        return ret.id
+
+    return uow.run(work)
+
+
+def _book(s: Session, wh: Warehouse, cmd: ReceiveReturn,
+          open_: dict[tuple[int, int], int]) -> tuple[list[StockChange], list[ReturnLine]]:
+    special = dict(s.execute(select(Location.kind, Location.id).where(
+        Location.warehouse_id == wh.id, Location.kind.in_(("receiving", "quarantine")))).all())
+    items = repo.items_by_sku(s, [ln.sku for ln in cmd.lines])
+    changes: list[StockChange] = []
+    rows: list[ReturnLine] = []
+    for ln in cmd.lines:
+        item = items[ln.sku]
+        lot = get_lot(s, item.id, item.sku, ln.lot)
+        if open_.get((item.id, lot.id), 0) < ln.quantity:
+            raise Conflict(f"only {open_.get((item.id, lot.id), 0)} of {ln.sku} lot {ln.lot} were shipped to this "
+                           f"order from {wh.code} and not returned yet", code="return_exceeds_shipped",
+                           details={"sku": ln.sku, "lot": ln.lot, "returnable": open_.get((item.id, lot.id), 0)})
+        open_[(item.id, lot.id)] -= ln.quantity
+        if ln.disposition == "restock":
+            loc = repo.location_by_code(s, wh, ln.location or "")
+            if loc.kind != "storage":
+                raise InvalidInput(f"{loc.code} is not a storage location", code="not_a_storage_location")
+            changes.append(StockChange(loc.id, item.id, lot.id, ln.quantity, "return"))
+            where = loc.id
+        elif ln.disposition == "quarantine":
+            where = special["quarantine"]
+            changes.append(StockChange(where, item.id, lot.id, ln.quantity, "return"))
+        else:
+            where = special["receiving"]
+            changes += [StockChange(where, item.id, lot.id, ln.quantity, "return"),
+                        StockChange(where, item.id, lot.id, -ln.quantity, "return_write_off")]
+        rows.append(ReturnLine(item_id=item.id, lot_id=lot.id, quantity=ln.quantity, disposition=ln.disposition,
+                               location_id=where, reason=ln.reason))
+    return changes, rows
+
+
+def _returnable(s: Session, order_id: int, warehouse_id: int | None = None) -> dict[tuple[int, int], int]:
+    """(item, lot) → units shipped to the order (from one warehouse, or any) and not returned yet."""
+    shipped_from = [Shipment.warehouse_id == warehouse_id] if warehouse_id is not None else []
+    returned_to = [Return.warehouse_id == warehouse_id] if warehouse_id is not None else []
+    left: dict[tuple[int, int], int] = defaultdict(int)
+    for item_id, lot_id, qty in s.execute(
+        select(Stock.item_id, Stock.lot_id, func.sum(Allocation.quantity))
+        .join(Allocation, Allocation.stock_id == Stock.id)
+        .join(ShipmentLine, ShipmentLine.id == Allocation.shipment_line_id)
+        .join(Shipment, Shipment.id == ShipmentLine.shipment_id)
+        .where(ShipmentLine.order_id == order_id, Shipment.status == "shipped", *shipped_from)
+        .group_by(Stock.item_id, Stock.lot_id)
+    ):
+        left[(item_id, lot_id)] += int(qty)
+    for item_id, lot_id, qty in s.execute(
+        select(ReturnLine.item_id, ReturnLine.lot_id, func.sum(ReturnLine.quantity))
+        .join(Return, Return.id == ReturnLine.return_id)
+        .where(Return.order_id == order_id, *returned_to)
+        .group_by(ReturnLine.item_id, ReturnLine.lot_id)
+    ):
+        left[(item_id, lot_id)] -= int(qty)
+    return dict(left)
+
+
+
+def return_detail(s: Session, return_id: int) -> dict[str, Any]:
+    ret = s.get(Return, return_id)
+    if ret is None:
+        raise NotFound(f"return {return_id} not found", code="return_not_found")
+    lines = s.execute(
+        select(Item.sku, Lot.code.label("lot"), ReturnLine.quantity, ReturnLine.disposition,
+               Location.code.label("location"), ReturnLine.reason)
+        .join(Item, Item.id == ReturnLine.item_id).join(Lot, Lot.id == ReturnLine.lot_id)
+        .join(Location, Location.id == ReturnLine.location_id)
+        .where(ReturnLine.return_id == ret.id).order_by(ReturnLine.id)
+    ).all()
+    return {"id": ret.id, "warehouse": s.scalar(select(Warehouse.code).where(Warehouse.id == ret.warehouse_id)),
+            "order_id": ret.order_id, "reference": ret.reference, "received_by": ret.received_by,
+            "received_at": ret.received_at, "lines": [dict(r._mapping) for r in lines]}
