@@ -32,6 +32,9 @@ def test_demo_builds_a_warehouse_in_the_working_directory(workdir: Path) -> None
     assert out.returncode == 0, out.stderr
     assert "created warehouse DEMO" in out.stdout and "(agrees)" in out.stdout
     assert (workdir / "wms.db").exists()
+    assert "short pick at" in out.stdout and "their orders are shipped" in out.stdout
+    [label] = (workdir / "demo-labels").glob("label-*.pdf")
+    assert label.read_bytes().startswith(b"%PDF") and label.with_suffix(".zpl").read_text().startswith("^XA")
     again = wms("demo", cwd=workdir)
     assert again.returncode == 0 and "exists already" in again.stdout and "(agrees)" in again.stdout
 

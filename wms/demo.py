@@ -1,15 +1,18 @@
-"""``wms demo``: a small warehouse run through receiving, putaway, adjustment, a count, orders and a wave."""
+"""``wms demo``: a small warehouse run through receiving, putaway, adjustment, a count, orders, a wave,
+picking (with a short pick), packing with labels, and shipping."""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
 from wms.config import Settings
 from wms.db import UnitOfWork, make_session_factory
+from wms.demo_floor import work_the_floor
 from wms.inventory import counting
 from wms.inventory.commands import (
     Adjust, CountLine, CreateItem, CreateWarehouse, LayoutIn, Move, ReceiptLine, Receive, RecordCount, StartCount,
@@ -75,11 +78,12 @@ def run_demo(settings: Settings, engine: Engine, say: Callable[[str], None]) -> 
     counting.post_count(count.id, uow, ACTOR)
     say(f"cycle count {count.id} at {loc}: counted {qty - 3} of {qty} {sku}, variance -3 posted")
     _orders(uow, settings, say)
-    _wave(uow, say)
+    wave_id = _wave(uow, say)
+    work_the_floor(uow, settings, CODE, wave_id, say, Path.cwd() / "demo-labels")
     _summary(uow, say)
 
 
-def _wave(uow: UnitOfWork, say: Callable[[str], None]) -> None:
+def _wave(uow: UnitOfWork, say: Callable[[str], None]) -> int:
     """A wave of the allocated orders, carts of at most 6 units, routed through the aisles."""
     wave_id, n_orders = start_wave(StartWave(warehouse=CODE, cart=Cart(max_units=6)), uow, ACTOR)
     run_planning(uow.factory, wave_id)
@@ -89,6 +93,7 @@ def _wave(uow: UnitOfWork, say: Callable[[str], None]) -> None:
     for pl in wave["pick_lists"]:
         stops = " -> ".join(f"{st['location']} {st['quantity']}x{st['sku']}" for st in pl["stops"])
         say(f"  pick list {pl['id']} ({pl['distance_m']:.1f} m): depot -> {stops} -> depot")
+    return wave_id
 
 
 def _orders(uow: UnitOfWork, settings: Settings, say: Callable[[str], None]) -> None:
