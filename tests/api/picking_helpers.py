@@ -10,6 +10,7 @@ from tests.api.orders_helpers import days, order_body, receive
 from tests.conftest import SMALL_LAYOUT, Api, Backend, make_token
 
 TEA_MAIN, TEA_SPARE, MILK_SHELF = "A03-B015-L1-R", "A01-B002-L1-L", "A02-B005-L1-L"
+TEA_BARCODE = "4006381333931"
 
 
 @dataclass
@@ -23,7 +24,7 @@ def stock_floor(admin: Api) -> None:
     """TEA (undated) in two places; MILK (10 days shelf life) in three lots on one shelf."""
     for code in ("WH1", "WH2"):
         admin.post("/v1/warehouses", {"code": code, "name": code, "layout": SMALL_LAYOUT})
-    admin.post("/v1/items", {"sku": "TEA", "name": "Tea"})
+    admin.post("/v1/items", {"sku": "TEA", "name": "Tea", "barcode": TEA_BARCODE})
     admin.post("/v1/items", {"sku": "MILK", "name": "Milk", "min_shelf_life_days": 10})
     receive(admin, "WH1", ("TEA", "T-MAIN", None, 20, TEA_MAIN), ("TEA", "T-SPARE", None, 5, TEA_SPARE),
             ("MILK", "M-40", days(40), 10, MILK_SHELF), ("MILK", "M-60", days(60), 10, MILK_SHELF),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.picking_helpers import MILK_SHELF, TEA_MAIN, TEA_SPARE, floor, pick_all, scan
+from tests.api.picking_helpers import MILK_SHELF, TEA_BARCODE, TEA_MAIN, TEA_SPARE, floor, pick_all, scan
 from tests.conftest import Api, Backend, make_token
 from tests.invariants import assert_reservations_consistent, assert_stock_invariants, snapshot
 
@@ -190,3 +190,13 @@ def test_a_short_pick_with_nothing_elsewhere_is_flagged_for_planners(
     assert done["status"] == "picked"
     assert_stock_invariants(backend.engine)
     assert_reservations_consistent(backend.engine)
+
+
+def test_the_item_barcode_scans_as_well_as_the_sku(admin: Api, backend: Backend, client: TestClient) -> None:
+    f = floor(admin, backend, client, [[("TEA", 2)]])
+    assert admin.get("/v1/items/TEA")["barcode"] == TEA_BARCODE
+    r = client.post("/v1/items", json={"sku": "TEA2", "name": "t", "barcode": TEA_BARCODE}, headers=admin.headers)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "barcode_exists"
+    pl = f.picker.post("/v1/pick-lists/claim", {"warehouse": "WH1"}, expect=200)
+    done = f.picker.post(f"/v1/pick-lists/{pl['id']}/confirmations", scan(pl["next_stop"], sku=TEA_BARCODE))
+    assert done["status"] == "picked" and done["stops"][0]["sku"] == "TEA"

@@ -34,6 +34,7 @@ class ItemOut(BaseModel):
     min_shelf_life_days: int
     unit_volume_l: float | None
     unit_weight_kg: float | None
+    barcode: str | None = None
 
 
 class LotOut(BaseModel):

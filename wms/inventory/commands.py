@@ -68,6 +68,9 @@ class CreateItem(Command):
     min_shelf_life_days: Annotated[StrictInt, Field(ge=0, le=36500)] = 0
     unit_volume_l: PositiveNumber | None = None
     unit_weight_kg: PositiveNumber | None = None
+    barcode: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._/-]+$",
+                                  description="EAN/UPC or other code on the item; handhelds may scan it "
+                                              "instead of the SKU.")] | None = None
 
 
 class ReceiptLine(Command):

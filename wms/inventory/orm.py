@@ -50,6 +50,7 @@ class Item(Base):
     min_shelf_life_days: Mapped[int] = mapped_column(default=0)
     unit_volume_l: Mapped[float | None] = mapped_column(Float)
     unit_weight_kg: Mapped[float | None] = mapped_column(Float)
+    barcode: Mapped[str | None] = mapped_column(String(64), unique=True)  # EAN/UPC: scanned instead of the SKU
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -51,6 +51,8 @@ def create_item(cmd: CreateItem, uow: UnitOfWork) -> Item:
         s = uow.session
         if s.scalars(select(Item.id).where(Item.sku == cmd.sku)).first() is not None:
             raise Conflict(f"item {cmd.sku} exists", code="item_exists")
+        if cmd.barcode is not None and s.scalars(select(Item.id).where(Item.barcode == cmd.barcode)).first():
+            raise Conflict(f"barcode {cmd.barcode} belongs to another item", code="barcode_exists")
         item = Item(**cmd.model_dump())
         s.add(item)
         s.flush()

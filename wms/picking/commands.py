@@ -20,7 +20,7 @@ class Scan(Command):
     """What the picker scanned at a stop; ``stop_id`` pins the stop when one location serves several."""
 
     location: LocationCode
-    sku: Code
+    sku: Code = Field(description="The SKU or the item's barcode, as scanned.")
     lot: Code | None = None
     stop_id: StopId | None = None
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from wms.allocation.orm import Allocation
@@ -111,7 +111,7 @@ def _match(s: Session, pl: PickList, cmd: Confirm | ShortPick) -> PickListStop:
                            .order_by(PickListStop.seq)))
     loc_id = s.scalar(select(Location.id).where(Location.warehouse_id == pl.warehouse_id,
                                                 Location.code == cmd.location))
-    item_id = s.scalar(select(Item.id).where(Item.sku == cmd.sku))
+    item_id = s.scalar(select(Item.id).where(or_(Item.sku == cmd.sku, Item.barcode == cmd.sku)).order_by(Item.id))
     if cmd.stop_id is not None:
         pinned = [st for st in stops if st.id == cmd.stop_id]
         if not pinned:
