@@ -42,7 +42,7 @@ def test_duplicate_and_invalid_warehouses(admin: Api) -> None:
 def test_items(admin: Api) -> None:
     item = admin.post("/v1/items", {"sku": "MILK", "name": "Milk", "min_shelf_life_days": 5, "unit_weight_kg": 1.03})
     assert item == {"sku": "MILK", "name": "Milk", "min_shelf_life_days": 5, "unit_volume_l": None,
-                    "unit_weight_kg": 1.03}
+                    "unit_weight_kg": 1.03, "barcode": None}
     assert admin.get("/v1/items/MILK") == item
     assert admin.post("/v1/items", {"sku": "MILK", "name": "Again"}, expect=409)["error"]["code"] == "item_exists"
     for bad in ({"sku": "", "name": "x"}, {"sku": "X", "name": "x", "min_shelf_life_days": -1},
