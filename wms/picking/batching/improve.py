@@ -9,6 +9,8 @@
 3. ``polish`` the best solution: descent (relocate / swap / merge until no
    move shortens the wave, :mod:`local_search`), then exact re-partitions of
    neighbouring carts (:mod:`repartition`) while they help.
+4. On a small wave, ``recombine`` the carts met on the way (:mod:`recombine`:
+   set covering over the column pool), then descend once more.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ import numpy as np
 
 from wms.picking.batching.anneal import anneal
 from wms.picking.batching.carts import copy_carts, length_with, total_length
+from wms.picking.batching.columns import record_all
 from wms.picking.batching.construct import seed_carts
 from wms.picking.batching.eliminate import eliminate_cart
 from wms.picking.batching.local_search import local_search
+from wms.picking.batching.recombine import recombine
 from wms.picking.batching.repartition import repartition_pass
 from wms.picking.batching.search import Search
 
@@ -63,7 +67,7 @@ def anneal_for(s: Search, st: tuple, best: tuple, work: int, t_start: float, t_e
     chunk = max((w1 - w0) // 20, 1)
     while s.work[0] < w1 and not s.out_of_time():
         anneal(s.lay, s.jb, st, best, s.cap, s.buf, s.cache, s.nbr_start, s.nbr, t_start, t_end, w0, w1,
-               min(w1, int(s.work[0]) + chunk), s.work)
+               min(w1, int(s.work[0]) + chunk), s.work, s.pool)
         if s.work[0] < min(w1, w0 + chunk):  # the kernel stopped without spending its chunk: nothing to do
             break
 
@@ -101,6 +105,7 @@ def improve(s: Search, st: tuple) -> tuple:
     """The best solution found from ``st`` (which is used as scratch)."""
     best = s.new_carts()
     copy_carts(st, best)
+    record_all(s.pool, st)
     scale = total_length(st) / max(n_carts(st), 1)
     anneal_for(s, st, best, FIRST_SHARE * s.anneal_budget, T_START * scale, T_END * scale)
     rest = s.anneal_budget * (1 - FIRST_SHARE)
@@ -115,4 +120,8 @@ def improve(s: Search, st: tuple) -> tuple:
         copy_carts(best, st)
         anneal_for(s, st, best, rest, T_SECOND * scale, T_END * scale)
     polish(s, best)
+    if s.recombine_s > 0 and not s.out_of_time():
+        s.recombined = recombine(s, best, s.recombine_s, s.seed, s.workers)
+        if s.recombined > 0:
+            descend(s, best)
     return best

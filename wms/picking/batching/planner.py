@@ -2,7 +2,8 @@
 
 ``plan_wave(problem)``: select the most urgent orders, split those that alone
 exceed a cart, build carts with the seed algorithm, improve them (annealing,
-cart elimination, descent, exact re-partitions), route every pick list with
+cart elimination, descent, exact re-partitions, and on small waves a
+set-covering recombination of the carts met), route every pick list with
 ``route(…, "auto")``. A wave of at most ``EXACT_JOBS`` jobs on a single-block
 layout is instead solved to optimality (every cart-sized subset routed
 exactly, then the best partition by dynamic programming; method ``optimal``).
@@ -84,6 +85,7 @@ def plan_wave(problem: BatchingProblem, *, exact_jobs: int = EXACT_JOBS) -> Wave
     best = improve(search, st)
     stats.update(search_length=total_length(best), lengths_computed=int(search.work[0]),
                  anneal_budget=search.anneal_budget, min_carts=search.lower_bound,
+                 recombination_saving=search.recombined, pool_columns=int(search.pool[2][0]),
                  search_s=time.perf_counter() - started)
     status = "time_limit" if search.timed_out else "ok"
     return wave_result(problem, jobs, carts_of(best), selected, "improved", status, stats)

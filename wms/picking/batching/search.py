@@ -4,6 +4,9 @@ Budget: the kernels count the cart lengths they compute (``work[0]``); the
 annealing gets ``ANNEAL_SHARE`` of the time limit converted into lengths by a
 fixed cost model of this code on the reference machine (``length_cost_us``),
 at most ``MAX_WORK_PER_JOB`` per job.
+Waves of at most ``RECOMBINE_MAX_JOBS`` jobs end with a recombination
+(:mod:`recombine`), whose CP-SAT gets ``RECOMBINE_SHARE`` of the time limit
+as deterministic time, paid for by a smaller annealing share.
 Runs are therefore reproducible for a seed: the same work, the same random
 draws, whatever the machine's speed. The wall clock is a guard only: when the
 deadline passes first, the search stops at the next check and the result says
@@ -19,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from wms.picking.batching.carts import buffers, empty_carts, job_tuple
+from wms.picking.batching.columns import POOL_SIZE, new_pool
 from wms.picking.batching.jobs import Jobs
 from wms.picking.batching.lengths import job_lengths, layout_tuple
 from wms.picking.batching.local_search import new_cache
@@ -27,7 +31,10 @@ from wms.picking.batching.problem import BatchingProblem
 
 N_CANDIDATES = 40  # candidate jobs per job
 ANNEAL_SHARE = 0.6  # of the time limit, as work (cart lengths) for the annealing
+ANNEAL_SHARE_RECOMBINING = 0.5  # the same when the wave is recombined (the rest pays the recombination)
+RECOMBINE_MAX_JOBS = 200  # waves up to this many jobs end with a recombination (its LP stays small)
 MAX_WORK_PER_JOB = 2000  # annealing work never exceeds this many cart lengths per job
+RECOMBINE_SHARE = 0.15  # of the time limit, as CP-SAT's deterministic time for the recombination
 SEARCH_SHARE = 0.92  # of the time limit, the wall-clock guard of the search (the rest: routing the pick lists)
 
 
@@ -71,8 +78,13 @@ class Search:
     lower_bound: int
     anneal_budget: int
     deadline: float
+    pool: tuple
+    recombine_s: float  # CP-SAT deterministic time of the recombination (:mod:`recombine`), 0 = none
+    seed: int
+    workers: int
     work: np.ndarray = field(default_factory=lambda: np.zeros(2, dtype=np.int64))
     timed_out: bool = False
+    recombined: float = 0.0  # metres the recombination saved
 
     def new_carts(self) -> tuple:
         return empty_carts(len(self.solo), self.members)
@@ -87,10 +99,15 @@ def make_search(problem: BatchingProblem, jobs: Jobs, started: float) -> Search:
     jb = job_tuple(jobs)
     cap = np.array(problem.capacity.limits())
     nbr_start, nbr, rev_start, rev = candidate_lists(nearest_jobs(lay, jb, min(N_CANDIDATES, max(jobs.n - 1, 1))))
-    budget = min(ANNEAL_SHARE * problem.time_limit_s * 1e6 / length_cost_us(problem, jobs, cap),
+    recombining = jobs.n <= RECOMBINE_MAX_JOBS
+    share = ANNEAL_SHARE_RECOMBINING if recombining else ANNEAL_SHARE
+    budget = min(share * problem.time_limit_s * 1e6 / length_cost_us(problem, jobs, cap),
                  MAX_WORK_PER_JOB * jobs.n)
     return Search(lay=lay, jb=jb, cap=cap, buf=buffers(jobs),
                   solo=job_lengths(lay, jobs.point_start, jobs.point_aisle, jobs.point_y),
                   nbr_start=nbr_start, nbr=nbr, rev_start=rev_start, rev=rev, cache=new_cache(jobs.n),
                   members=max_members(jobs, cap), lower_bound=min_carts(jobs, cap),
-                  anneal_budget=int(budget), deadline=started + SEARCH_SHARE * problem.time_limit_s)
+                  anneal_budget=int(budget), deadline=started + SEARCH_SHARE * problem.time_limit_s,
+                  pool=new_pool(jobs.n, POOL_SIZE if recombining else 1),
+                  recombine_s=RECOMBINE_SHARE * problem.time_limit_s if recombining else 0.0,
+                  seed=problem.seed, workers=problem.workers)
