@@ -53,3 +53,9 @@ def pick_all(picker: Api, pick_list: dict) -> dict:
     while pick_list["next_stop"] is not None:
         pick_list = picker.post(f"/v1/pick-lists/{pick_list['id']}/confirmations", scan(pick_list["next_stop"]))
     return pick_list
+
+
+def stock_at(api: Api, location: str, warehouse: str = "WH1") -> dict[tuple[str, str], tuple[int, int]]:
+    """(sku, lot) → (on hand, reserved) at one location, rows with stock only."""
+    return {(r["sku"], r["lot"]): (r["on_hand"], r["reserved"])
+            for r in api.all("/v1/stock", warehouse=warehouse, location=location) if r["on_hand"]}

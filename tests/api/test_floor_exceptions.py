@@ -6,14 +6,9 @@ from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
 
-from tests.api.picking_helpers import floor, pick_all, scan
+from tests.api.picking_helpers import floor, pick_all, scan, stock_at
 from tests.conftest import Api, Backend
 from tests.invariants import assert_reservations_consistent, assert_stock_invariants
-
-
-def stock_at(api: Api, location: str) -> dict[tuple[str, str], tuple[int, int]]:
-    return {(r["sku"], r["lot"]): (r["on_hand"], r["reserved"])
-            for r in api.all("/v1/stock", warehouse="WH1", location=location) if r["on_hand"]}
 
 
 def test_an_order_cancelled_mid_pick_leaves_the_cart_and_its_picks_go_back_to_stock(

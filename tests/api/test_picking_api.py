@@ -5,14 +5,9 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.picking_helpers import MILK_SHELF, TEA_BARCODE, TEA_MAIN, TEA_SPARE, floor, pick_all, scan
+from tests.api.picking_helpers import MILK_SHELF, TEA_BARCODE, TEA_MAIN, TEA_SPARE, floor, pick_all, scan, stock_at
 from tests.conftest import Api, Backend, make_token
 from tests.invariants import assert_reservations_consistent, assert_stock_invariants, snapshot
-
-
-def stock_at(api: Api, location: str) -> dict[tuple[str, str], tuple[int, int]]:
-    return {(r["sku"], r["lot"]): (r["on_hand"], r["reserved"])
-            for r in api.all("/v1/stock", warehouse="WH1", location=location) if r["on_hand"]}
 
 
 def test_a_picker_picks_a_whole_list_and_delivers_the_cart(admin: Api, backend: Backend, client: TestClient) -> None:

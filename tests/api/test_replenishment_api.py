@@ -4,14 +4,9 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.api.picking_helpers import TEA_MAIN, TEA_SPARE, floor, pick_all
+from tests.api.picking_helpers import TEA_MAIN, TEA_SPARE, floor, pick_all, stock_at
 from tests.conftest import Api, Backend, make_token
 from tests.invariants import assert_reservations_consistent, assert_stock_invariants, snapshot
-
-
-def stock_at(api: Api, location: str) -> dict[tuple[str, str], tuple[int, int]]:
-    return {(r["sku"], r["lot"]): (r["on_hand"], r["reserved"])
-            for r in api.all("/v1/stock", warehouse="WH1", location=location) if r["on_hand"]}
 
 
 def test_a_pick_below_the_minimum_makes_a_task_that_refills_the_face(

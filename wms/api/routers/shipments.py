@@ -89,26 +89,24 @@ def post_ship(shipment_id: RowId, uow: Uow, principal: Floor) -> dict[str, Any]:
     return _detail(uow, shipment_id)
 
 
-def _label(uow: UnitOfWork, principal: Principal, parcel_id: int) -> labels.LabelData:
+def _label(uow: UnitOfWork, principal: Principal, parcel_id: int, suffix: str) -> Response:
     check_warehouse(principal, uow.run(lambda u: parcel_warehouse(u.session, parcel_id), read_only=True))
-    return uow.run(lambda u: labels.label_data(u.session, parcel_id), read_only=True)
+    data = uow.run(lambda u: labels.label_data(u.session, parcel_id), read_only=True)
+    body, media = (labels.pdf(data), "application/pdf") if suffix == "pdf" else (labels.zpl_label(data), "application/zpl")
+    return Response(body, media_type=media,
+                    headers={"Content-Disposition": f'inline; filename="{data.tracking_number}.{suffix}"'})
 
 
 @router.get("/parcels/{parcel_id}/label.pdf", response_class=Response,
             responses={200: {"content": {"application/pdf": {}}, "description": "4 × 6 in label"}})
 def get_label_pdf(parcel_id: RowId, uow: Uow, principal: Reader) -> Response:
-    data = _label(uow, principal, parcel_id)
-    return Response(labels.pdf(data), media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{data.tracking_number}.pdf"'})
+    return _label(uow, principal, parcel_id, "pdf")
 
 
 @router.get("/parcels/{parcel_id}/label.zpl", response_class=Response,
             responses={200: {"content": {"application/zpl": {}}, "description": "ZPL II, 203 dpi, 4 × 6 in"}})
 def get_label_zpl(parcel_id: RowId, uow: Uow, principal: Reader) -> Response:
-    data = _label(uow, principal, parcel_id)
-    return Response(labels.zpl_label(data), media_type="application/zpl",
-                    headers={"Content-Disposition": f'inline; filename="{data.tracking_number}.zpl"'})
-
+    return _label(uow, principal, parcel_id, "zpl")
 
 class ReturnLineOut(BaseModel):
     sku: str
