@@ -53,6 +53,10 @@ def test_two_pickers_never_hold_the_same_list(admin: Api, backend: Backend, clie
     r = client.post(f"/v1/pick-lists/{other['id']}/confirmations", json=scan(other["next_stop"]),
                     headers=pickers[0].headers)
     assert r.status_code == 403 and r.json()["error"]["code"] == "pick_list_of_another_picker"
+    planner = Api(client, make_token(backend, "planner"))
+    listed = planner.all("/v1/pick-lists", warehouse="WH1", status="claimed")
+    assert sorted((p["id"], p["open_stops"]) for p in listed) == sorted((c["id"], c["open_stops"]) for c in claims[:3])
+    assert {p["claimed_by"] for p in listed} == {c["claimed_by"] for c in claims[:3]} and len(listed) == 3
     # a released list goes back to the queue and the next picker gets it
     pickers[1].post(f"/v1/pick-lists/{other['id']}/release", expect=200)
     assert pickers[3].post("/v1/pick-lists/claim", {"warehouse": "WH1"}, expect=200)["id"] == other["id"]

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import Depends, Response
+from fastapi import Depends, Query, Response
 from pydantic import BaseModel
 
-from wms.api.deps import RowId, Uow, check_warehouse, require
+from wms.api.deps import RowId, Uow, check_warehouse, require, scoped_warehouse
+from wms.api.pagination import Page, PageParams, page_of
 from wms.api.routing import resource_router
 from wms.auth.keys import Principal
 from wms.db import UnitOfWork
 from wms.picking import handheld
 from wms.picking.commands import Claim, Confirm, Deliver, ShortPick
 from wms.picking.confirm import confirm
-from wms.picking.pick_list_views import pick_list_detail, warehouse_of
+from wms.picking.pick_list_views import pick_list_detail, pick_list_summaries, warehouse_of
 
 router = resource_router("picking")
 Picker = Annotated[Principal, Depends(require("picker"))]
@@ -57,6 +58,19 @@ class PickListView(BaseModel):
     next_stop: NextStop | None
 
 
+class PickListSummary(BaseModel):
+    id: int
+    wave_id: int
+    warehouse: str
+    status: str
+    claimed_by: str | None
+    claimed_at: datetime | None
+    delivered_at: datetime | None
+    distance_m: float
+    stops: int
+    open_stops: int
+
+
 class ConfirmationResult(PickListView):
     confirmed_stop_id: int
     added_stop_ids: list[int]
@@ -79,6 +93,18 @@ def post_claim(body: Claim, uow: Uow, principal: Picker) -> Any:
     if pick_list_id is None:
         return Response(status_code=204)
     return _detail(uow, pick_list_id)
+
+
+@router.get("/pick-lists", response_model=Page[PickListSummary])
+def list_pick_lists(uow: Uow, principal: FloorLead, page: Annotated[PageParams, Depends()],
+                    warehouse: Annotated[str | None, Query(max_length=64)] = None,
+                    status: Literal["open", "claimed", "picked", "delivered", "cancelled"] | None = None
+                    ) -> dict[str, Any]:
+    """The floor at a glance: every pick list with its holder and the stops still open."""
+    wh = scoped_warehouse(principal, warehouse)
+    rows = uow.run(lambda u: pick_list_summaries(u.session, warehouse=wh, status=status, after_id=page.after_id,
+                                                 limit=page.limit), read_only=True)
+    return page_of(rows, page.limit)
 
 
 @router.get("/pick-lists/{pick_list_id}", response_model=PickListView)
