@@ -98,8 +98,7 @@ def _wave(uow: UnitOfWork, say: Callable[[str], None]) -> int:
 
 def _orders(uow: UnitOfWork, settings: Settings, say: Callable[[str], None]) -> None:
     """Orders from two channels: allocated, merged, unpaid, a problem address, a backorder."""
-    policy = Policy(merge=settings.merge_orders, review_messages=settings.review_messages,
-                    split_time_limit_s=settings.split_time_limit_s)
+    policy = Policy.from_settings(settings)
     now = datetime.now(UTC)
     home = Address(name="Ann Lee", line1="1 Main St", city="Springfield", postcode="12345", country="US")
     cases = [

@@ -99,10 +99,11 @@ def test_out_of_stock_is_backordered_and_retried(shop: Api, backend: Backend) ->
     problem_id = order["problem_list"][0]["id"]
     still = shop.post(f"/v1/orders/{order['id']}/problems/{problem_id}/resolve", {"resolution": "retry"}, expect=200)
     assert still["problems"] == ["out_of_stock"] and still["status"] == "ready"
-    receive(shop, "WH2", ("SOAP", "S-3", None, 9, "A03-B001-L1-L"))
-    done = shop.post(f"/v1/orders/{order['id']}/problems/{problem_id}/resolve", {"resolution": "restocked"},
-                     expect=200)
+    receive(shop, "WH2", ("SOAP", "S-3", None, 9, "A03-B001-L1-L"))  # the receipt allocates the waiting order
+    done = shop.get(f"/v1/orders/{order['id']}")
     assert done["status"] == "allocated" and done["problems"] == []
+    again = shop.post(f"/v1/orders/{order['id']}/problems/{problem_id}/resolve", {"resolution": "x"}, expect=409)
+    assert again["error"]["code"] == "problem_resolved"
     assert sum(ln["quantity"] for sh in done["shipments"] for ln in sh["lines"]) == 20
     assert_stock_invariants(backend.engine)
 

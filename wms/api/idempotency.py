@@ -52,6 +52,8 @@ def claim_hook() -> Callable[[Session], None] | None:
         return None
 
     def hook(session: Session) -> None:
+        if claim.claimed:  # a later transaction of the same request: the key is ours already
+            return
         insert_fn = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
         inserted = session.execute(
             insert_fn(IdempotencyRecord)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wms.allocation.allocate import allocate_order
+from wms.config import Settings
 from wms.allocation.release import release_order
 from wms.events.outbox import record
 from wms.orders.lifecycle import check_transition, confirmed_status
@@ -30,6 +31,11 @@ class Policy:
     merge: bool = True
     review_messages: bool = True
     split_time_limit_s: float = 2.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Policy:
+        return cls(merge=settings.merge_orders, review_messages=settings.review_messages,
+                   split_time_limit_s=settings.split_time_limit_s)
 
 
 def merge_key(customer_id: str, ship_to: dict[str, Any], carrier: str) -> str:

@@ -33,8 +33,7 @@ Filter = Annotated[str | None, Query(max_length=100)]
 
 
 def policy(settings: Settings) -> Policy:
-    return Policy(merge=settings.merge_orders, review_messages=settings.review_messages,
-                  split_time_limit_s=settings.split_time_limit_s)
+    return Policy.from_settings(settings)
 
 
 def _detail(uow: UnitOfWork, order_id: int) -> dict[str, Any]:

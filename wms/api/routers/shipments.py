@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, Response
+from fastapi import BackgroundTasks, Depends, Response
 from pydantic import BaseModel
 
 from wms.api.deps import AppSettings, RowId, Uow, check_warehouse, require
 from wms.api.routing import resource_router
 from wms.auth.keys import Principal
 from wms.db import UnitOfWork
+from wms.orders.backorders import retry_backorders
+from wms.orders.workflow import Policy
 from wms.shipping import labels
 from wms.shipping.dock import ship
 from wms.shipping.packing import Pack, pack
@@ -128,11 +130,15 @@ class ReturnOut(BaseModel):
 
 
 @router.post("/returns", status_code=201, response_model=ReturnOut)
-def post_return(body: ReceiveReturn, uow: Uow, principal: Floor) -> dict[str, Any]:
+def post_return(body: ReceiveReturn, uow: Uow, settings: AppSettings, principal: Floor,
+                background: BackgroundTasks) -> dict[str, Any]:
     """Receive what a customer sent back: each line restocked (to a storage location, same lot and expiry),
     quarantined, or written off with a reason. Only what was shipped to the order can come back."""
     check_warehouse(principal, body.warehouse)
     return_id = receive_return(body, uow, principal.actor)
+    restocked = [ln.sku for ln in body.lines if ln.disposition == "restock"]
+    if restocked:
+        background.add_task(retry_backorders, restocked, uow, Policy.from_settings(settings), principal.actor)
     return uow.run(lambda u: return_detail(u.session, return_id), read_only=True)
 
 

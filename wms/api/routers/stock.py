@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Query
+from fastapi import BackgroundTasks, Depends, Query
 
-from wms.api.deps import RowId, Uow, check_warehouse, require, scoped_warehouse
+from wms.api.deps import AppSettings, RowId, Uow, check_warehouse, require, scoped_warehouse
 from wms.api.pagination import Page, PageParams, page_of
 from wms.api.routing import resource_router
 from wms.api.schemas import MovementOut, OperationOut, StockOut
@@ -16,6 +16,8 @@ from wms.inventory import queries
 from wms.inventory.commands import Adjust, Move, Receive
 from wms.inventory.movements import adjust, move, receive
 from wms.inventory.orm import StockOperation
+from wms.orders.backorders import retry_backorders
+from wms.orders.workflow import Policy
 
 router = resource_router("stock")
 
@@ -32,10 +34,15 @@ def _operation(uow: UnitOfWork, op: StockOperation) -> dict[str, Any]:
 
 
 @router.post("/receipts", status_code=201, response_model=OperationOut)
-def post_receipt(body: Receive, uow: Uow, principal: Receiver) -> dict[str, Any]:
-    """Receive stock: each line goes on hand at its location with its lot and expiry."""
+def post_receipt(body: Receive, uow: Uow, settings: AppSettings, principal: Receiver,
+                 background: BackgroundTasks) -> dict[str, Any]:
+    """Receive stock: each line goes on hand at its location with its lot and expiry. Orders waiting
+    for these SKUs are then allocated again, the most urgent first."""
     check_warehouse(principal, body.warehouse)
-    return _operation(uow, receive(body, uow, principal.actor))
+    op = _operation(uow, receive(body, uow, principal.actor))
+    background.add_task(retry_backorders, [ln.sku for ln in body.lines], uow, Policy.from_settings(settings),
+                        principal.actor)
+    return op
 
 
 @router.get("/receipts/{receipt_id}", response_model=OperationOut)
@@ -46,10 +53,14 @@ def get_receipt(receipt_id: RowId, uow: Uow, principal: Receiver) -> dict[str, A
 
 
 @router.post("/stock/moves", status_code=201, response_model=OperationOut)
-def post_move(body: Move, uow: Uow, principal: Mover) -> dict[str, Any]:
-    """Move available units of a lot between two locations of a warehouse."""
+def post_move(body: Move, uow: Uow, settings: AppSettings, principal: Mover,
+              background: BackgroundTasks) -> dict[str, Any]:
+    """Move available units of a lot between two locations of a warehouse (a putaway into storage
+    lets orders waiting for the SKU be allocated)."""
     check_warehouse(principal, body.warehouse)
-    return _operation(uow, move(body, uow, principal.actor))
+    op = _operation(uow, move(body, uow, principal.actor))
+    background.add_task(retry_backorders, [body.sku], uow, Policy.from_settings(settings), principal.actor)
+    return op
 
 
 @router.post("/stock/adjustments", status_code=201, response_model=OperationOut)
