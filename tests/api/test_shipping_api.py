@@ -47,6 +47,9 @@ def decode_pdf_barcodes(pdf: bytes) -> list[str]:
 def test_pack_label_and_ship(admin: Api, backend: Backend, client: TestClient) -> None:
     packer, shipment = picked_shipment(admin, backend, client, [("TEA", 3), ("MILK", 2)])
     assert shipment["status"] == "picked" and {i["location"] for i in shipment["items"]} == {"PACKING"}
+    waiting = packer.all("/v1/shipments", warehouse="WH1", status="picked")
+    assert [(w["id"], w["orders"], w["units"]) for w in waiting] == [(shipment["id"], 1, 5)]
+    assert packer.all("/v1/shipments", warehouse="WH1", status="packed") == []
     after_seq = admin.get("/v1/events", after=0, limit=500)["items"][-1]["seq"]
     packed = packer.post(f"/v1/shipments/{shipment['id']}/pack",
                          {"items": list(reversed(scanned(shipment))), "parcels": [{"weight_kg": 1.2},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from wms.allocation.orm import Allocation, Shipment, ShipmentLine
@@ -51,3 +51,23 @@ def shipment_detail(s: Session, shipment_id: int) -> dict[str, Any]:
     return {"id": sh.id, "warehouse": code, "status": sh.status, "carrier": sh.carrier, "wave_id": sh.wave_id,
             "orders": orders, "items": [dict(r._mapping) for r in items],
             "parcels": [parcel_view(p) for p in parcels], "packed_at": sh.packed_at, "shipped_at": sh.shipped_at}
+
+
+def shipment_summaries(s: Session, *, warehouse: str | None, status: str | None, wave_id: int | None,
+                       after_id: int, limit: int) -> list[tuple[int, dict[str, Any]]]:
+    """Shipments for the packing station and the dock: what is waiting, oldest first."""
+    stmt = (
+        select(Shipment.id, Warehouse.code.label("warehouse"), Shipment.status, Shipment.carrier, Shipment.wave_id,
+               Shipment.packed_at, Shipment.shipped_at, func.count(func.distinct(ShipmentLine.order_id)).label("orders"),
+               func.coalesce(func.sum(ShipmentLine.quantity), 0).label("units"))
+        .join(Warehouse, Warehouse.id == Shipment.warehouse_id)
+        .outerjoin(ShipmentLine, ShipmentLine.shipment_id == Shipment.id)
+        .where(Shipment.id > after_id).group_by(Shipment.id, Warehouse.code).order_by(Shipment.id).limit(limit + 1)
+    )
+    if warehouse is not None:
+        stmt = stmt.where(Warehouse.code == warehouse)
+    if status is not None:
+        stmt = stmt.where(Shipment.status == status)
+    if wave_id is not None:
+        stmt = stmt.where(Shipment.wave_id == wave_id)
+    return [(r.id, dict(r._mapping)) for r in s.execute(stmt)]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import BackgroundTasks, Depends, Response
+from fastapi import BackgroundTasks, Depends, Query, Response
 from pydantic import BaseModel
 
-from wms.api.deps import AppSettings, RowId, Uow, check_warehouse, require
+from wms.api.deps import AppSettings, RowId, Uow, check_warehouse, require, scoped_warehouse
+from wms.api.pagination import Page, PageParams, page_of
 from wms.api.routing import resource_router
 from wms.auth.keys import Principal
 from wms.db import UnitOfWork
@@ -18,7 +19,7 @@ from wms.shipping import labels
 from wms.shipping.dock import ship
 from wms.shipping.packing import Pack, pack
 from wms.shipping.returns import ReceiveReturn, receive_return, return_detail
-from wms.shipping.views import parcel_warehouse, shipment_detail, shipment_warehouse
+from wms.shipping.views import parcel_warehouse, shipment_detail, shipment_summaries, shipment_warehouse
 
 router = resource_router("packing, shipping and returns")
 Floor = Annotated[Principal, Depends(require("picker", "planner"))]
@@ -66,6 +67,30 @@ def _detail(uow: UnitOfWork, shipment_id: int) -> dict[str, Any]:
 
 def _authorize(uow: UnitOfWork, principal: Principal, shipment_id: int) -> None:
     check_warehouse(principal, uow.run(lambda u: shipment_warehouse(u.session, shipment_id), read_only=True))
+
+
+class ShipmentSummary(BaseModel):
+    id: int
+    warehouse: str
+    status: str
+    carrier: str
+    wave_id: int | None
+    orders: int
+    units: int
+    packed_at: datetime | None
+    shipped_at: datetime | None
+
+
+@router.get("/shipments", response_model=Page[ShipmentSummary])
+def list_shipments(uow: Uow, principal: Reader, page: Annotated[PageParams, Depends()],
+                   warehouse: Annotated[str | None, Query(max_length=64)] = None,
+                   status: Literal["allocated", "released", "picked", "packed", "shipped", "cancelled"] | None = None,
+                   wave_id: Annotated[int | None, Query(ge=1, le=2**62)] = None) -> dict[str, Any]:
+    """What waits at the packing station (`status=picked`) or the dock (`status=packed`), oldest first."""
+    wh = scoped_warehouse(principal, warehouse)
+    rows = uow.run(lambda u: shipment_summaries(u.session, warehouse=wh, status=status, wave_id=wave_id,
+                                                after_id=page.after_id, limit=page.limit), read_only=True)
+    return page_of(rows, page.limit)
 
 
 @router.get("/shipments/{shipment_id}", response_model=ShipmentOut)
