@@ -11,6 +11,7 @@ wave are shared (merge).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -47,9 +48,11 @@ class _Row:
     available: int
 
 
-def open_demand(session: Session, order: Order) -> dict[int, list[tuple[OrderLine, int]]]:
+def open_demand(session: Session, order: Order,
+                lines: Sequence[OrderLine] | None = None) -> dict[int, list[tuple[OrderLine, int]]]:
     """item_id → [(line, units not yet in a live shipment)]."""
-    lines = session.scalars(select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.line_no)).all()
+    if lines is None:
+        lines = order_lines(session, order)
     done = dict(session.execute(
         select(ShipmentLine.order_line_id, func.sum(ShipmentLine.quantity))
         .join(Shipment, Shipment.id == ShipmentLine.shipment_id)
@@ -64,8 +67,13 @@ def open_demand(session: Session, order: Order) -> dict[int, list[tuple[OrderLin
     return demand
 
 
+def order_lines(session: Session, order: Order) -> Sequence[OrderLine]:
+    return session.scalars(select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.line_no)).all()
+
+
 def allocate_order(session: Session, order: Order, *, today: date, merge: bool, time_limit_s: float) -> Outcome:
-    demand = open_demand(session, order)
+    lines = order_lines(session, order)
+    demand = open_demand(session, order, lines)
     if not demand:
         return Outcome()
     item_ids = sorted(demand)
@@ -86,6 +94,7 @@ def allocate_order(session: Session, order: Order, *, today: date, merge: bool, 
     result = solve_split(SplitProblem(want, avail, ranks, time_limit_s=time_limit_s))
     outcome = Outcome(solver_status=result.status)
     remaining = {i: list(demand[i]) for i in item_ids}
+    booked: list[tuple[ShipmentLine, list[tuple[int, int]]]] = []
     for w_idx, wh_id in enumerate(warehouses):
         if result.quantities[w_idx].sum() == 0:
             continue
@@ -96,11 +105,20 @@ def allocate_order(session: Session, order: Order, *, today: date, merge: bool, 
             if qty:
                 picks = fefo_allocate(by_wh_item[(wh_id, item_id)], qty, today=today, ship_date=ship_date,
                                       min_shelf_life_days=shelf[item_id])
-                _book(session, order, shipment, remaining[item_id], picks)
+                _book(session, order, shipment, remaining[item_id], picks, booked)
+    per_stock: dict[int, int] = defaultdict(int)
+    for _, parts in booked:
+        for stock_id, qty in parts:
+            per_stock[stock_id] += qty
+    reserve(session, per_stock.items())
+    session.flush()  # every shipment line in one batch, then every allocation in one
+    session.add_all(Allocation(shipment_line_id=sl.id, stock_id=sid, quantity=q) for sl, parts in booked
+                    for sid, q in parts)
+    session.flush()
     for item_id in item_ids:
         for line, need in remaining[item_id]:
             outcome.backordered[line.id] = need
-    for line in session.scalars(select(OrderLine).where(OrderLine.order_id == order.id)):
+    for line in lines:
         line.backordered = outcome.backordered.get(line.id, 0)
     return outcome
 
@@ -142,9 +160,9 @@ def _new_shipment(session: Session, order: Order, warehouse_id: int) -> Shipment
 
 
 def _book(session: Session, order: Order, shipment: Shipment, lines: list[tuple[OrderLine, int]],
-          picks: list[tuple[int, int]]) -> None:
-    """Spread FEFO picks over the order's lines of one item, in line order; reserve the stock."""
-    reserve(session, picks)
+          picks: list[tuple[int, int]], booked: list[tuple[ShipmentLine, list[tuple[int, int]]]]) -> None:
+    """Spread FEFO picks over the order's lines of one item, in line order. The new shipment lines and
+    their (stock, units) go to ``booked``; the caller reserves the stock and writes them."""
     picks = list(picks)
     while picks and lines:
         line, need = lines[0]
@@ -161,10 +179,8 @@ def _book(session: Session, order: Order, shipment: Shipment, lines: list[tuple[
         sl = ShipmentLine(shipment_id=shipment.id, order_id=order.id, order_line_id=line.id, item_id=line.item_id,
                           quantity=sum(q for _, q in parts))
         session.add(sl)
-        session.flush()
-        session.add_all(Allocation(shipment_line_id=sl.id, stock_id=sid, quantity=q) for sid, q in parts)
+        booked.append((sl, parts))
         if need:
             lines[0] = (line, need)
         else:
             lines.pop(0)
-    session.flush()

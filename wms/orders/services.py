@@ -38,37 +38,32 @@ def push_order(cmd: PushOrder, uow: UnitOfWork, policy: wf.Policy, actor: str) -
 def _push(s: Session, cmd: PushOrder, policy: wf.Policy, actor: str) -> tuple[int, bool]:
     items = inventory.items_by_sku(s, [line.sku for line in cmd.lines])
     _serialize_external_id(s, cmd.channel, cmd.external_id)
-    existing = _find(s, cmd.channel, cmd.external_id)
-    if existing is not None:
-        _apply_repush(s, existing, cmd, policy, actor)
-        return existing.id, False
     now = utcnow()
     ship_to = cmd.ship_to.model_dump()
+    paid_at = (cmd.paid_at or now) if cmd.paid else None
     values: dict[str, Any] = {
         "external_id": cmd.external_id, "channel": cmd.channel, "customer_id": cmd.customer_id,
         "ship_to": ship_to, "merge_key": wf.merge_key(cmd.customer_id, ship_to, cmd.carrier),
         "carrier": cmd.carrier, "buyer_message": cmd.buyer_message, "seller_remark": cmd.seller_remark,
-        "paid": cmd.paid, "paid_at": (cmd.paid_at or now) if cmd.paid else None,
+        "paid": cmd.paid, "paid_at": paid_at,
+        "ship_by": ship_by(paid_at, cmd.promised_ship_by) if paid_at is not None else None,
         "promised_ship_by": cmd.promised_ship_by, "status": "unconfirmed",
         "line_count": len(cmd.lines), "unit_count": sum(line.quantity for line in cmd.lines),
         "created_at": now, "updated_at": now,
         "payment_reminder_at": None if cmd.paid else now + PAYMENT_REMINDER_AFTER,
     }
     insert_fn = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
-    order_id = s.execute(insert_fn(Order).values(**values).on_conflict_do_nothing(
-        index_elements=["channel", "external_id"]).returning(Order.id)).scalar()
-    if order_id is None:  # pushed concurrently by another request: that one created it
-        order = _find(s, cmd.channel, cmd.external_id)
-        assert order is not None
-        _apply_repush(s, order, cmd, policy, actor)
-        return order.id, False
-    order = s.get_one(Order, order_id)
+    order = s.scalars(insert_fn(Order).values(**values).on_conflict_do_nothing(
+        index_elements=["channel", "external_id"]).returning(Order)).first()
+    if order is None:  # pushed before (or concurrently, by a request that created it)
+        existing = _find(s, cmd.channel, cmd.external_id)
+        assert existing is not None
+        _apply_repush(s, existing, cmd, policy, actor)
+        return existing.id, False
     s.add_all(OrderLine(order_id=order.id, line_no=n, item_id=items[line.sku].id, quantity=line.quantity)
               for n, line in enumerate(cmd.lines, start=1))
     s.flush()
     wf.enter(s, order, "unconfirmed", "received", actor)
-    if order.paid:
-        order.ship_by = ship_by(order.paid_at, order.promised_ship_by)  # type: ignore[arg-type]
     wf.run_review(s, order, policy)
     pending = s.scalars(select(PendingOrderMessage).where(
         PendingOrderMessage.channel == cmd.channel, PendingOrderMessage.external_id == cmd.external_id)

@@ -58,7 +58,8 @@ def enter(session: Session, order: Order, status: str, cause: str, actor: str) -
 
 def _log(session: Session, order: Order, old: str | None, new: str, cause: str, actor: str) -> None:
     now = utcnow()
-    order.status, order.updated_at = new, now
+    if old is not None:  # a new order was inserted in its first state already
+        order.status, order.updated_at = new, now
     session.add(OrderTransition(order_id=order.id, from_status=old, to_status=new, cause=cause, actor=actor, at=now))
     record(session, "order.status_changed", {
         "order_id": order.id, "external_id": order.external_id, "channel": order.channel,
@@ -95,7 +96,8 @@ def run_review(session: Session, order: Order, policy: Policy) -> None:
 
 def advance(session: Session, order: Order, policy: Policy, actor: str) -> None:
     """Take the order as far as it can go on its own: confirm, await payment, allocate."""
-    blocking = [p for p in open_problems(session, order) if p.code in BLOCKING]
+    problems = open_problems(session, order)
+    blocking = [p for p in problems if p.code in BLOCKING]
     if order.status == "unconfirmed" and not blocking:
         transition(session, order, confirmed_status(order.paid), "review passed", actor)
     if order.status == "awaiting_payment" and order.paid:
@@ -104,7 +106,7 @@ def advance(session: Session, order: Order, policy: Policy, actor: str) -> None:
         outcome = allocate_order(session, order, today=utcnow().date(), merge=policy.merge,
                                  time_limit_s=policy.split_time_limit_s)
         if outcome.complete:
-            for p in open_problems(session, order):
+            for p in problems:  # nothing is flagged between there and here
                 if p.code == "out_of_stock":
                     resolve(session, p, "allocated in full", actor)
             transition(session, order, "allocated", "stock reserved", actor)
