@@ -15,12 +15,24 @@ and its heuristic (``exact_jobs=0``).
 
 ``WMS_BENCH_WAVE_BOUND=1`` adds ``test_b2b_lp_bound``: the LP bound over every
 feasible cart of each B2B instance (``wave_bounds``, ≈ 40 s per instance) —
-whether a target is attainable at all.
+whether a target is attainable at all. ``WMS_BENCH_WAVE_DEPOT_X=22.5`` computes
+the same for the depot at the centre of the front cross aisle (a what-if; the
+profile keeps the depot at the front-left corner).
+
+``WMS_BENCH_WAVE_PYTHON=1`` adds ``test_plain_python_multiple``: the same
+``plan_wave`` (same instance, same fixed work) with the numba kernels and with
+every kernel run as plain Python (``NUMBA_DISABLE_JIT=1``), each in a fresh
+process (``wave_timing``); prints both runtimes and the multiple. B2B seeds
+from ``WMS_BENCH_WAVE_SEEDS``; e-commerce reduced to ``PYTHON_ECOMMERCE``
+(plain Python would need ≈ 25 min for the full 1,000 orders).
 """
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 
@@ -39,6 +51,7 @@ from wms.picking.batching import (
 )
 from wms.picking.batching.problem import BatchingProblem
 
+PYTHON_ECOMMERCE = {"orders": 250, "limit": 2.0}  # e-commerce instance for the plain-Python comparison
 SEEDS = [int(s) for s in os.environ.get("WMS_BENCH_WAVE_SEEDS", "1,2,3").split(",")]
 # profile: (instance maker, time limit s, target: ours ≤ ratio × FCFS+S-shape, ≤ ratio × FCFS+exact)
 PROFILES: dict[str, tuple[Callable[..., BatchingProblem], float, float | None, float | None]] = {
@@ -137,13 +150,42 @@ def test_small_waves_against_the_optimum(benchmark: BenchmarkFixture, say: Calla
 def test_b2b_lp_bound(benchmark: BenchmarkFixture, say: Callable[[str], None], seed: int) -> None:
     from benchmarks.wave_bounds import lp_bound  # opt-in: enumerates millions of carts
 
-    wave = b2b(seed)
+    depot_x = float(os.environ.get("WMS_BENCH_WAVE_DEPOT_X", "0"))  # what-if only; the profile's depot is at 0
+    wave = b2b(seed, depot_x_m=depot_x)
     found = benchmark.pedantic(lp_bound, args=(wave,), rounds=1, iterations=1)
-    benchmark.extra_info.update(found)
     bound = found["lp_bound"]
     fcfs_s, fcfs = plan_fcfs(wave, "s_shape").total_distance, plan_fcfs(wave).total_distance
     ours = plan_wave(wave).total_distance
-    say(f"b2b seed {seed}: LP bound {bound:.0f} = {bound / fcfs_s:.3f} × FCFS+S, {bound / fcfs:.3f} × "
-                f"FCFS+exact; ours {ours:.0f} = {ours / bound:.4f} × bound; targets attainable: "
-                f"S-shape {'yes' if 0.71 * fcfs_s >= bound else 'NO'}, exact {'yes' if 0.79 * fcfs >= bound else 'NO'}")
+    benchmark.extra_info.update(found, depot_x_m=depot_x, fcfs_s_shape_m=fcfs_s, fcfs_exact_m=fcfs, ours_m=ours)
+    say(f"b2b seed {seed}, depot x {depot_x:g} m: FCFS+S {fcfs_s:.0f}, FCFS+exact {fcfs:.0f}, ours {ours:.0f}; "
+        f"LP bound {bound:.0f} = {bound / fcfs_s:.3f} × FCFS+S, {bound / fcfs:.3f} × "
+        f"FCFS+exact; ours {ours:.0f} = {ours / bound:.4f} × bound ({ours / fcfs_s:.3f} / {ours / fcfs:.3f}); "
+        f"targets attainable: S-shape {'yes' if 0.71 * fcfs_s >= bound else 'NO'}, "
+        f"exact {'yes' if 0.79 * fcfs >= bound else 'NO'}")
     assert ours >= bound - 1e-6
+
+
+def _timed(profile: str, seed: int, plain_python: bool, options: dict[str, float]) -> dict:
+    env = {**os.environ, "NUMBA_DISABLE_JIT": "1" if plain_python else "0"}
+    args = [f"--{k}={v}" for k, v in options.items()]
+    out = subprocess.run([sys.executable, "-m", "benchmarks.wave_timing", profile, str(seed), *args], env=env,
+                         capture_output=True, text=True, check=True, cwd=os.path.dirname(os.path.dirname(__file__)))
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.skipif(os.environ.get("WMS_BENCH_WAVE_PYTHON") != "1", reason="set WMS_BENCH_WAVE_PYTHON=1 (minutes each)")
+@pytest.mark.benchmark(group="waves-plain-python")
+@pytest.mark.parametrize(("profile", "seed", "options"),
+                         [("b2b", s, {}) for s in SEEDS] + [("ecommerce", 1, PYTHON_ECOMMERCE)])
+def test_plain_python_multiple(benchmark: BenchmarkFixture, say: Callable[[str], None], profile: str, seed: int,
+                               options: dict[str, float]) -> None:
+    fast = benchmark.pedantic(_timed, args=(profile, seed, False, options), rounds=1, iterations=1)
+    slow = _timed(profile, seed, True, options)
+    multiple = slow["runtime_s"] / fast["runtime_s"]
+    benchmark.extra_info.update(numba=fast, plain_python=slow, multiple=multiple)
+    say(f"{profile} seed {seed} ({fast['orders']} orders, limit {fast['time_limit_s']:g} s): "
+        f"numba {fast['runtime_s']:.2f} s, plain Python {slow['runtime_s']:.1f} s, multiple {multiple:.0f}×; "
+        f"distance {fast['total_distance']:.0f} / {slow['total_distance']:.0f}, "
+        f"lengths computed {fast['lengths_computed']} / {slow['lengths_computed']}")
+    assert slow["lengths_computed"] == fast["lengths_computed"]  # the same work was done
+    assert slow["total_distance"] == pytest.approx(fast["total_distance"], abs=1e-6)

@@ -8,7 +8,8 @@ in the order-batching literature (Henn & Wäscher 2012; Scholz & Wäscher 2017).
   5 m apart, front cross aisle 2 m deep (the depot is 1.5 m from the first bay),
   i.e. the warehouse of Henn et al. 2010. 100 orders of 5-25 items (uniform),
   each item one unit at a uniformly random storage location (aisle, bay,
-  side); cart capacity 45 items (units).
+  side); cart capacity 45 items (units). ``depot_x_m`` moves the depot (for
+  what-if bounds only; the profile keeps it at 0).
 * ``ecommerce``: 30 aisles × 150 bays × 2 sides (9,000 slots), one block, bays
   1 m, aisles 3 m apart, cross aisles 3 m deep. One SKU per slot (random
   slotting), SKU popularity Zipf(1.0). 1,000 orders with 1 / 2 / 3 / 4 / 5-8
@@ -24,6 +25,8 @@ Carrier groups: one of ``N_CARRIERS``, uniformly.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 
@@ -74,12 +77,15 @@ def _problem(layout: Layout, orders: list[np.ndarray], slot_aisle: np.ndarray, s
                            time_limit_s=time_limit_s, seed=seed)
 
 
-def b2b(seed: int, n_orders: int = 100, cart_units: int = 45, time_limit_s: float = 2.0) -> BatchingProblem:
+def b2b(seed: int, n_orders: int = 100, cart_units: int = 45, time_limit_s: float = 2.0,
+        depot_x_m: float = 0.0) -> BatchingProblem:
+    """The B2B profile; ``depot_x_m`` moves the depot along the front cross aisle (same orders)."""
     rng = np.random.default_rng(seed)
-    slot_aisle, slot_y = _slots(B2B_LAYOUT)
+    layout = replace(B2B_LAYOUT, depot_x_m=depot_x_m)
+    slot_aisle, slot_y = _slots(layout)
     orders = [rng.integers(0, len(slot_aisle), int(rng.integers(5, 26))) for _ in range(n_orders)]
     units = [np.ones(len(o)) for o in orders]
-    return _problem(B2B_LAYOUT, orders, slot_aisle, slot_y, units, CartCapacity(max_units=cart_units),
+    return _problem(layout, orders, slot_aisle, slot_y, units, CartCapacity(max_units=cart_units),
                     rng, time_limit_s, seed)
 
 
