@@ -32,6 +32,10 @@ def test_an_order_cancelled_mid_pick_leaves_the_cart_and_its_picks_go_back_to_st
     assert packing[("TEA", "T-MAIN")] == (first["quantity"] + 1 if first["sku"] == "TEA" else 1, 1)
     [shipment] = admin.get(f"/v1/orders/{kept}")["shipments"]
     assert shipment["status"] == "picked"
+    waiting = [(p["location"], p["sku"], p["lot"], p["quantity"]) for p in admin.all("/v1/stock/putaway", warehouse="WH1")]
+    assert waiting == [("PACKING", first["sku"], first["lot"], first["quantity"])]  # the cancelled order's pick
+    [suggestion] = {p["suggested_location"] for p in admin.all("/v1/stock/putaway", warehouse="WH1")}
+    assert suggestion == first["location"]
     assert_stock_invariants(backend.engine)
     assert_reservations_consistent(backend.engine)
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import BackgroundTasks, Depends, Query
+from pydantic import BaseModel
 
 from wms.api.deps import AppSettings, RowId, Uow, check_warehouse, require, scoped_warehouse
 from wms.api.pagination import Page, PageParams, page_of
@@ -16,6 +18,7 @@ from wms.inventory import queries
 from wms.inventory.commands import Adjust, Move, Receive
 from wms.inventory.movements import adjust, move, receive
 from wms.inventory.orm import StockOperation
+from wms.inventory.putaway import putaway_list
 from wms.orders.backorders import retry_backorders
 from wms.orders.workflow import Policy
 
@@ -78,6 +81,27 @@ def list_stock(uow: Uow, principal: StockReader, page: Annotated[PageParams, Dep
     wh = scoped_warehouse(principal, warehouse)
     rows = uow.run(lambda u: queries.stock(u, warehouse=wh, sku=sku, location=location, lot=lot,
                                            after_id=page.after_id, limit=page.limit), read_only=True)
+    return page_of(rows, page.limit)
+
+
+class PutawayOut(BaseModel):
+    warehouse: str
+    location: str
+    sku: str
+    lot: str
+    expiry_date: date | None
+    quantity: int
+    suggested_location: str | None
+
+
+@router.get("/stock/putaway", response_model=Page[PutawayOut])
+def list_putaway(uow: Uow, principal: StockReader, page: Annotated[PageParams, Depends()],
+                 warehouse: Filter = None) -> dict[str, Any]:
+    """Free units waiting outside storage (receiving, carts, packing, the dock: e.g. what a cancelled order
+    had picked), with a suggested storage location; put them away with `POST /stock/moves`."""
+    wh = scoped_warehouse(principal, warehouse)
+    rows = uow.run(lambda u: putaway_list(u.session, warehouse=wh, after_id=page.after_id, limit=page.limit),
+                   read_only=True)
     return page_of(rows, page.limit)
 
 
