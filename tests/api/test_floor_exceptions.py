@@ -105,3 +105,35 @@ def test_a_return_is_restocked_quarantined_or_written_off(admin: Api, backend: B
     assert_stock_invariants(backend.engine)
     dock.post("/v1/returns", {"warehouse": "WH1", "order_id": order["id"], "reference": "RMA-3", "lines": [
         {"sku": "TEA", "lot": "T-MAIN", "quantity": 1, "disposition": "quarantine"}]}, expect=409)
+
+
+def test_an_address_corrected_on_the_floor_goes_on_the_label(admin: Api, backend: Backend, client: TestClient) -> None:
+    f = floor(admin, backend, client, [[("TEA", 2)]])
+    pl = pick_all(f.picker, f.picker.post("/v1/pick-lists/claim", {"warehouse": "WH1"}, expect=200))
+    f.picker.post(f"/v1/pick-lists/{pl['id']}/deliver", expect=200)
+    shipment_id = pl["stops"][0]["shipment_id"]
+    pack = {"items": [{"sku": "TEA", "lot": "T-MAIN", "quantity": 2}], "parcels": [{"weight_kg": 1}]}
+    f.picker.post(f"/v1/shipments/{shipment_id}/pack", pack)
+    order = admin.get(f"/v1/orders/{f.wave['orders'][0]}")
+
+    def correct(address: dict) -> None:
+        admin.post("/v1/orders/messages", {"channel": order["channel"], "external_id": order["external_id"],
+                                           "type": "address", "at": datetime.now(UTC).isoformat(),
+                                           "ship_to": address}, expect=200)
+
+    correct({**order["ship_to"], "name": "Bo Chen", "postcode": "ZZ"})  # moved, and the new postcode is unclear
+    after = admin.get(f"/v1/orders/{order['id']}")
+    assert after["status"] == "allocated" and after["problems"] == ["unclear_address"]
+    shipment = f.picker.get(f"/v1/shipments/{shipment_id}")
+    assert shipment["status"] == "picked" and shipment["parcels"] == []  # the old label is void
+    r = client.post(f"/v1/shipments/{shipment_id}/pack", json=pack, headers=f.picker.headers)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "address_unclear"
+    correct({**order["ship_to"], "name": "Bo Chen", "postcode": "54321"})
+    assert admin.get(f"/v1/orders/{order['id']}")["problems"] == []
+    packed = f.picker.post(f"/v1/shipments/{shipment_id}/pack", pack)
+    label = client.get(packed["parcels"][0]["label_zpl_url"], headers=f.picker.headers).text
+    assert "^FDBo Chen^FS" in label and "^FDAnn Lee^FS" not in label and "54321" in label
+    f.picker.post(f"/v1/shipments/{shipment_id}/ship", expect=200)
+    assert admin.get(f"/v1/orders/{order['id']}")["status"] == "shipped"
+    assert_stock_invariants(backend.engine)
+    assert_reservations_consistent(backend.engine)

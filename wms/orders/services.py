@@ -22,8 +22,9 @@ from wms.orders import workflow as wf
 from wms.orders.commands import OrderMessage, PushOrder
 from wms.orders.lifecycle import FINAL, OPEN
 from wms.orders.orm import Order, OrderLine, OrderProblem, PendingOrderMessage
-from wms.orders.review import PAYMENT_REMINDER_AFTER, ship_by
+from wms.orders.review import PAYMENT_REMINDER_AFTER, address_findings, ship_by
 from wms.orm import utcnow
+from wms.picking.withdraw import floor_shipments, void_parcels
 
 
 def push_order(cmd: PushOrder, uow: UnitOfWork, policy: wf.Policy, actor: str) -> tuple[int, bool]:
@@ -139,6 +140,13 @@ def _change_address(s: Session, order: Order, ship_to: dict[str, Any], policy: w
     for p in wf.open_problems(s, order):
         if p.code == "unclear_address":
             wf.resolve(s, p, "address corrected", actor)
+    on_floor = floor_shipments(s, order.id)
+    if on_floor:  # being picked or packed: keep going, with the new address on the label
+        for shipment in on_floor:
+            void_parcels(s, shipment)
+        for finding in address_findings(ship_to):
+            wf.flag(s, order, finding)  # packing waits until it is resolved
+        return
     wf.back_to_review(s, order, "address corrected", actor)
     wf.run_review(s, order, policy)
 

@@ -37,11 +37,22 @@ def withdraw_from_floor(s: Session, order_id: int) -> list[int]:
                                                   PickListStop.status == "open").limit(1)) is None:
             pl.status = {"claimed": "picked", "open": "cancelled"}.get(pl.status, pl.status)
     for shipment in s.scalars(select(Shipment).where(Shipment.id.in_(shipment_ids))):
-        if shipment.status == "packed":
-            s.execute(delete(Parcel).where(Parcel.shipment_id == shipment.id))
-            shipment.status, shipment.packed_at = "picked", None
+        void_parcels(s, shipment)
     s.flush()
     return shipment_ids
+
+
+def floor_shipments(s: Session, order_id: int) -> list[Shipment]:
+    """The order's shipments that are being picked or packed."""
+    return list(s.scalars(select(Shipment).where(Shipment.status.in_(IN_PROGRESS), Shipment.id.in_(
+        select(ShipmentLine.shipment_id).where(ShipmentLine.order_id == order_id))).order_by(Shipment.id)))
+
+
+def void_parcels(s: Session, shipment: Shipment) -> None:
+    """A packed shipment goes back to ``picked``: its parcels (and labels) are void, to be packed again."""
+    if shipment.status == "packed":
+        s.execute(delete(Parcel).where(Parcel.shipment_id == shipment.id))
+        shipment.status, shipment.packed_at = "picked", None
 
 
 def settle(s: Session, shipment_ids: list[int]) -> None:

@@ -26,7 +26,7 @@ from wms.errors import Conflict, NotFound
 from wms.events.outbox import record
 from wms.inventory.commands import Code, Command, PositiveNumber, Quantity
 from wms.inventory.orm import Item, Location, Stock
-from wms.orders.orm import Order
+from wms.orders.orm import Order, OrderProblem
 from wms.orm import utcnow
 from wms.shipping.carriers import choose_carrier, tracking_number
 from wms.shipping.orm import Parcel
@@ -59,6 +59,7 @@ def pack(shipment_id: int, cmd: Pack, uow: UnitOfWork, actor: str, rules: Sequen
         if shipment.status != "picked":
             raise Conflict(f"shipment {shipment.id} is not at the packing station yet ({shipment.status})",
                            code="shipment_not_picked")
+        _check_held(s, shipment.id)
         _check_scan(contents(s, shipment.id), cmd.items)
         allocations = list(s.scalars(select(Allocation).join(ShipmentLine, ShipmentLine.id == Allocation.shipment_line_id)
                                      .where(ShipmentLine.shipment_id == shipment.id).order_by(Allocation.id)))
@@ -114,6 +115,17 @@ def _check_scan(expected: dict[tuple[str, str], int], items: Sequence[PackedItem
         said += [f"not in this shipment: {x['quantity']} × {x['sku']} lot {x['lot']}" for x in extra]
         raise Conflict("The scanned items do not match the shipment: " + "; ".join(said) + ".",
                        code="pack_mismatch", details={"missing": missing, "unexpected": extra})
+
+
+def _check_held(s: Session, shipment_id: int) -> None:
+    """No label for an address a person must look at first (e.g. corrected to something unclear)."""
+    held = s.execute(select(OrderProblem.order_id, OrderProblem.detail).where(
+        OrderProblem.code == "unclear_address", OrderProblem.resolved_at.is_(None),
+        OrderProblem.order_id.in_(select(ShipmentLine.order_id).where(ShipmentLine.shipment_id == shipment_id)))
+    ).first()
+    if held is not None:
+        raise Conflict(f"order {held.order_id} has an unclear address ({held.detail}); resolve it before packing",
+                       code="address_unclear", details={"order_id": held.order_id})
 
 
 def _first_order(s: Session, shipment_id: int) -> Order:
