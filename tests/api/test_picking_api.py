@@ -37,6 +37,11 @@ def test_a_picker_picks_a_whole_list_and_delivers_the_cart(admin: Api, backend: 
             assert shipment["status"] == "picked"
             assert {a["location"] for ln in shipment["lines"] for a in ln["allocations"]} == {"PACKING"}
     assert f.picker.post("/v1/pick-lists/claim", {"warehouse": "WH1"}, expect=204) == {}
+    # the cart is a location of its own, but not one of the layout's
+    assert [c["code"] for c in admin.all("/v1/warehouses/WH1/locations", kind="cart")] == [pl["cart"]]
+    layout_count = 3 * 20 * 2 + 4  # layout.md's locations (aisles x bays x sides, 1 level) + the 4 at the depot
+    assert admin.get("/v1/warehouses/WH1")["location_count"] == layout_count
+    assert len(admin.all("/v1/warehouses/WH1/locations")) == layout_count
     assert_stock_invariants(backend.engine)
     assert_reservations_consistent(backend.engine)
 

@@ -43,7 +43,9 @@ def create_warehouse(cmd: CreateWarehouse, uow: UnitOfWork, max_locations: int) 
 
 
 def location_count(uow: UnitOfWork, warehouse_id: int) -> int:
-    return uow.session.scalar(select(func.count()).where(Location.warehouse_id == warehouse_id)) or 0
+    """Locations of the layout and the depot's special ones; pick lists' carts are not places in the layout."""
+    return uow.session.scalar(select(func.count()).where(Location.warehouse_id == warehouse_id,
+                                                         Location.kind != "cart")) or 0
 
 
 def create_item(cmd: CreateItem, uow: UnitOfWork) -> Item:

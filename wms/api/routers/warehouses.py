@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Depends, Query
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from wms.api.deps import AnyRole, AppSettings, Uow, check_warehouse, require
 from wms.api.pagination import MAX_DB_INT, Page, PageParams, page_of
@@ -40,7 +40,12 @@ def list_warehouses(uow: Uow, principal: AnyRole, page: Annotated[PageParams, De
         stmt = select(Warehouse).where(Warehouse.id > page.after_id).order_by(Warehouse.id).limit(page.limit + 1)
         if principal.warehouse_code is not None:
             stmt = stmt.where(Warehouse.code == principal.warehouse_code)
-        return [(wh.id, _out(wh, location_count(uow, wh.id))) for wh in uow.session.scalars(stmt).all()]
+        found = uow.session.scalars(stmt).all()
+        counts = dict(uow.session.execute(
+            select(Location.warehouse_id, func.count()).where(Location.warehouse_id.in_([wh.id for wh in found]),
+                                                              Location.kind != "cart")
+            .group_by(Location.warehouse_id)).all())
+        return [(wh.id, _out(wh, counts.get(wh.id, 0))) for wh in found]
 
     return page_of(uow.run(work, read_only=True), page.limit)
 
@@ -68,8 +73,8 @@ def list_locations(
         wh = repo.warehouse_by_code(uow.session, code)
         stmt = (select(Location).where(Location.warehouse_id == wh.id, Location.id > page.after_id)
                 .order_by(Location.id).limit(page.limit + 1))
-        if kind is not None:
-            stmt = stmt.where(Location.kind == kind)
+        # carts (kind "cart", one per claimed pick list) only when asked for: they are not in the layout
+        stmt = stmt.where(Location.kind == kind) if kind is not None else stmt.where(Location.kind != "cart")
         if aisle is not None:
             stmt = stmt.where(Location.aisle == aisle)
         return [(loc.id, loc) for loc in uow.session.scalars(stmt).all()]
