@@ -23,6 +23,8 @@ def test_a_picker_picks_a_whole_list_and_delivers_the_cart(admin: Api, backend: 
 
     done = pick_all(f.picker, pl)
     assert done["status"] == "picked" and {s["status"] for s in done["stops"]} == {"picked"}
+    # with a full cart, the next claim is the same list, to deliver
+    assert f.picker.post("/v1/pick-lists/claim", {"warehouse": "WH1"}, expect=200)["id"] == pl["id"]
     assert stock_at(admin, pl["cart"]) == {("TEA", "T-MAIN"): (5, 5), ("MILK", "M-40"): (2, 2)}
     assert stock_at(admin, TEA_MAIN) == {("TEA", "T-MAIN"): (15, 0)}
 

@@ -3,8 +3,9 @@
 Claiming is a queue: the most urgent open pick list (oldest wave, then its
 order in the wave), taken with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL so
 two pickers never wait on or get the same one (SQLite writers run one at a
-time). A picker who asks again while holding an unfinished list gets that
-list back: a handheld that lost its Wi-Fi resumes where it was.
+time). A picker who asks again while holding an unfinished list (or a full
+cart not yet delivered) gets that list back: a handheld that lost its Wi-Fi
+resumes where it was.
 """
 
 from __future__ import annotations
@@ -33,8 +34,9 @@ def claim(cmd: Claim, uow: UnitOfWork, actor: str) -> int | None:
     def work(uow: UnitOfWork) -> int | None:
         s = uow.session
         wh = repo.warehouse_by_code(s, cmd.warehouse)
-        mine = s.scalar(select(PickList.id).where(PickList.warehouse_id == wh.id, PickList.status == "claimed",
-                                                  PickList.claimed_by == actor).order_by(PickList.id).limit(1))
+        mine = s.scalar(select(PickList.id).where(PickList.warehouse_id == wh.id, PickList.claimed_by == actor,
+                                                  PickList.status.in_(("claimed", "picked")))  # cart not delivered
+                        .order_by(PickList.id).limit(1))
         if mine is not None:
             return mine
         pl = s.scalars(select(PickList).where(PickList.warehouse_id == wh.id, PickList.status == "open")

@@ -87,7 +87,8 @@ def _authorize(uow: UnitOfWork, principal: Principal, pick_list_id: int) -> None
 @router.post("/pick-lists/claim", response_model=PickListView,
              responses={204: {"description": "no pick list is waiting in this warehouse"}})
 def post_claim(body: Claim, uow: Uow, principal: Picker) -> Any:
-    """The next pick list for this picker: the one it already holds, else the most urgent open one."""
+    """The next pick list for this picker: the one it already holds (unfinished, or a full cart not yet
+    delivered), else the most urgent open one."""
     check_warehouse(principal, body.warehouse)
     pick_list_id = handheld.claim(body, uow, principal.actor)
     if pick_list_id is None:
