@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.picking_helpers import MILK_SHELF, TEA_BARCODE, TEA_MAIN, TEA_SPARE, floor, pick_all, scan, stock_at
+from tests.api.orders_helpers import order_body
 from tests.conftest import Api, Backend, make_token
 from tests.invariants import assert_reservations_consistent, assert_stock_invariants, snapshot
 
@@ -167,6 +168,14 @@ def test_a_short_pick_is_found_elsewhere_as_a_new_stop(admin: Api, backend: Back
     assert stock_at(admin, done["cart"]) == {("TEA", "T-MAIN"): (5, 5), ("TEA", "T-SPARE"): (3, 3)}
     order = admin.get(f"/v1/orders/{f.wave['orders'][0]}")
     assert order["status"] == "allocated" and order["lines"][0]["backordered"] == 0
+    # the shelf is held until it is counted: a new order is served from elsewhere
+    held = admin.post("/v1/orders", order_body(("TEA", 2), customer="next"))
+    assert [a["location"] for sh in held["shipments"] for ln in sh["lines"] for a in ln["allocations"]] == [TEA_SPARE]
+    admin.post(f"/v1/cycle-counts/{counts[0]['id']}/result",
+               {"lines": [{"sku": "TEA", "lot": "T-MAIN", "quantity": 12}]})
+    admin.post(f"/v1/cycle-counts/{counts[0]['id']}/post")
+    again = admin.post("/v1/orders", order_body(("TEA", 1), customer="after"))
+    assert [a["location"] for sh in again["shipments"] for ln in sh["lines"] for a in ln["allocations"]] == [TEA_MAIN]
     assert_stock_invariants(backend.engine)
     assert_reservations_consistent(backend.engine)
 

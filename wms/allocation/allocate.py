@@ -24,7 +24,8 @@ from wms.allocation.reserve import reserve
 from wms.allocation.solver.split import SplitProblem, solve_split
 from wms.batches.fefo import Candidate, allocate as fefo_allocate, usable_quantity
 from wms.batches.orm import Lot
-from wms.inventory.orm import Item, Location, Stock
+from wms.inventory.counting import ACTIVE
+from wms.inventory.orm import CycleCount, Item, Location, Stock
 from wms.orders.orm import Order, OrderLine
 
 
@@ -125,12 +126,15 @@ def allocate_order(session: Session, order: Order, *, today: date, merge: bool, 
 
 def lock_candidates(session: Session, item_ids: list[int], *, warehouse_id: int | None = None,
                     exclude_location_id: int | None = None) -> list[_Row]:
-    """Stock with something available in storage locations, locked in id order."""
+    """Stock with something available in storage locations, locked in id order. A location where a
+    picker came up short is held until its cycle count is done: what it holds is in doubt."""
+    held = select(CycleCount.location_id).where(CycleCount.reason == "short_pick", CycleCount.status.in_(ACTIVE))
     stmt = (
         select(Stock.id, Stock.warehouse_id, Stock.item_id, Lot.expiry_date, (Stock.on_hand - Stock.reserved))
         .join(Lot, Lot.id == Stock.lot_id)
         .join(Location, Location.id == Stock.location_id)
-        .where(Stock.item_id.in_(item_ids), Stock.on_hand > Stock.reserved, Location.kind == "storage")
+        .where(Stock.item_id.in_(item_ids), Stock.on_hand > Stock.reserved, Location.kind == "storage",
+               Stock.location_id.not_in(held))
         .order_by(Stock.id)
         .with_for_update(of=Stock)
     )
