@@ -68,6 +68,15 @@ def test_two_pickers_never_hold_the_same_list(admin: Api, backend: Backend, clie
     # a released list goes back to the queue and the next picker gets it
     pickers[1].post(f"/v1/pick-lists/{other['id']}/release", expect=200)
     assert pickers[3].post("/v1/pick-lists/claim", {"warehouse": "WH1"}, expect=200)["id"] == other["id"]
+    # a full cart whose picker went home is handed on by a planner, and the next picker delivers it
+    full = pick_all(pickers[0], claims[0])
+    assert full["status"] == "picked"
+    released = planner.post(f"/v1/pick-lists/{full['id']}/release", expect=200)
+    assert (released["status"], released["claimed_by"]) == ("picked", None)
+    newcomer = Api(client, make_token(backend, "picker", "WH1"))
+    taken = newcomer.post("/v1/pick-lists/claim", {"warehouse": "WH1"}, expect=200)
+    assert (taken["id"], taken["status"], taken["next_stop"]) == (full["id"], "picked", None)
+    assert newcomer.post(f"/v1/pick-lists/{full['id']}/deliver", expect=200)["status"] == "delivered"
 
 
 @pytest.mark.parametrize(("change", "status", "code"), [

@@ -10,7 +10,7 @@ resumes where it was.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from wms.allocation.orm import Allocation, Shipment, ShipmentLine
@@ -25,7 +25,7 @@ from wms.orm import utcnow
 from wms.picking.commands import Claim, Deliver
 from wms.picking.orm import PickList, PickListStop
 
-HELD = ("claimed",)
+HELD = ("claimed", "picked")
 
 
 def claim(cmd: Claim, uow: UnitOfWork, actor: str) -> int | None:
@@ -39,12 +39,16 @@ def claim(cmd: Claim, uow: UnitOfWork, actor: str) -> int | None:
                         .order_by(PickList.id).limit(1))
         if mine is not None:
             return mine
-        pl = s.scalars(select(PickList).where(PickList.warehouse_id == wh.id, PickList.status == "open")
-                       .order_by(PickList.wave_id, PickList.seq).limit(1)
+        abandoned_cart = and_(PickList.status == "picked", PickList.claimed_by.is_(None))  # released when full
+        pl = s.scalars(select(PickList).where(PickList.warehouse_id == wh.id,
+                                              or_(PickList.status == "open", abandoned_cart))
+                       .order_by(PickList.status.desc(), PickList.wave_id, PickList.seq).limit(1)  # full carts first
                        .with_for_update(skip_locked=True)).first()
         if pl is None:
             return None
-        pl.status, pl.claimed_by, pl.claimed_at = "claimed", actor, utcnow()
+        pl.claimed_by, pl.claimed_at = actor, utcnow()
+        if pl.status == "open":
+            pl.status = "claimed"
         if pl.cart_location_id is None:
             pl.cart_location_id = _new_cart(s, wh, pl.id)
         s.flush()
@@ -54,14 +58,17 @@ def claim(cmd: Claim, uow: UnitOfWork, actor: str) -> int | None:
 
 
 def release(pick_list_id: int, uow: UnitOfWork, actor: str, *, supervisor: bool) -> None:
-    """Give a claimed pick list back to the queue (its cart, and whatever is on it, goes with it)."""
+    """Give a claimed pick list back to the queue (its cart, and whatever is on it, goes with it).
+    A full cart not yet delivered is handed on too, first in the queue, for someone to deliver."""
 
     def work(uow: UnitOfWork) -> None:
         pl = locked(uow.session, pick_list_id)
         if pl.status not in HELD:
             raise Conflict(f"pick list {pl.id} is {pl.status}, not claimed", code="pick_list_not_claimed")
         check_holder(pl, actor, supervisor=supervisor)
-        pl.status, pl.claimed_by, pl.claimed_at = "open", None, None
+        pl.claimed_by, pl.claimed_at = None, None
+        if pl.status == "claimed":  # a full cart stays "picked": the next picker to claim it delivers it
+            pl.status = "open"
 
     uow.run(work)
 
