@@ -32,7 +32,8 @@ def test_stock_arriving_in_storage_allocates_waiting_orders_most_urgent_first(ad
                                    "from_location": "RECEIVING", "to_location": "A02-B004-L1-R"})
     allocated = admin.get(f"/v1/orders/{later['id']}")
     assert allocated["status"] == "allocated" and allocated["lines"][0]["backordered"] == 0
-    assert all(p["resolved_at"] for p in allocated["problem_list"])
+    assert [(p["code"], p["resolved_at"] is not None) for p in allocated["problem_list"]] == [("out_of_stock", True)]
+    assert allocated["problems"] == []
     assert admin.all("/v1/order-problems", code="out_of_stock") == []
     assert_stock_invariants(backend.engine)
     assert_reservations_consistent(backend.engine)

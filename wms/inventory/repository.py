@@ -61,5 +61,11 @@ def locations_by_code(session: Session, warehouse: Warehouse, codes: Sequence[st
     return found
 
 
+def special_location_id(session: Session, warehouse_id: int, kind: str) -> int:
+    """The warehouse's RECEIVING, PACKING, SHIPPING or QUARANTINE location (by kind), made with the warehouse."""
+    return session.scalars(select(Location.id).where(Location.warehouse_id == warehouse_id, Location.kind == kind)
+                           .order_by(Location.id)).one()
+
+
 def location_code(session: Session, location_id: int) -> str:
     return session.scalar(select(Location.code).where(Location.id == location_id)) or ""

@@ -42,10 +42,12 @@ def create_warehouse(cmd: CreateWarehouse, uow: UnitOfWork, max_locations: int) 
     return uow.run(work)
 
 
+# locations of the layout and the depot's special ones; pick lists' carts are not places in the layout
+IN_LAYOUT = Location.kind != "cart"
+
+
 def location_count(uow: UnitOfWork, warehouse_id: int) -> int:
-    """Locations of the layout and the depot's special ones; pick lists' carts are not places in the layout."""
-    return uow.session.scalar(select(func.count()).where(Location.warehouse_id == warehouse_id,
-                                                         Location.kind != "cart")) or 0
+    return uow.session.scalar(select(func.count()).where(Location.warehouse_id == warehouse_id, IN_LAYOUT)) or 0
 
 
 def create_item(cmd: CreateItem, uow: UnitOfWork) -> Item:

@@ -3,8 +3,9 @@
 After stock of some SKUs arrives (a receipt, a putaway move, a restocked
 return), every ``ready`` order with those SKUs backordered is allocated again,
 the most urgent first (earliest ship-by, then first come), one transaction
-each, after the response that brought the stock has gone out. An order allocated in full closes its ``out_of_stock`` problem and
-goes on to waves; one still short stays flagged.
+each, after the response that brought the stock has gone out. An order
+allocated in full closes its ``out_of_stock`` problem and goes on to waves;
+one still short stays flagged.
 """
 
 from __future__ import annotations

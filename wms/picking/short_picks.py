@@ -22,7 +22,7 @@ from wms.batches.fefo import Candidate, allocate as fefo_allocate
 from wms.events.outbox import record
 from wms.inventory.counting import active_count, open_count
 from wms.inventory.ledger import StockChange, post_operation
-from wms.inventory.repository import location_code
+from wms.inventory.repository import location_code, special_location_id
 from wms.inventory.orm import Item, Location, Stock
 from wms.orders import workflow as wf
 from wms.orders.orm import Order, OrderLine
@@ -54,9 +54,8 @@ def _account_missing(s: Session, warehouse_id: int, stop: PickListStop, lot_id: 
                       else reason)
     changes = [out]
     if reason != "not_found":
-        quarantine = s.scalar(select(Location.id).where(Location.warehouse_id == warehouse_id,
-                                                        Location.kind == "quarantine").order_by(Location.id))
-        changes.append(StockChange(quarantine, stop.item_id, lot_id, missing, reason))
+        changes.append(StockChange(special_location_id(s, warehouse_id, "quarantine"), stop.item_id, lot_id, missing,
+                                   reason))
     post_operation(s, warehouse_id=warehouse_id, kind="short_pick", reference=f"PICKLIST-{stop.pick_list_id}",
                    actor=actor, changes=changes)
 

@@ -22,10 +22,8 @@ IN_PROGRESS = ("released", "picked", "packed")
 
 def withdraw_from_floor(s: Session, order_id: int) -> list[int]:
     """Detach the order's stops and parcels; returns the shipments it was in that are on the floor."""
-    shipment_ids = sorted(set(s.scalars(
-        select(Shipment.id).join(ShipmentLine, ShipmentLine.shipment_id == Shipment.id)
-        .where(ShipmentLine.order_id == order_id, Shipment.status.in_(IN_PROGRESS)))))
-    if not shipment_ids:
+    shipments = floor_shipments(s, order_id)
+    if not shipments:
         return []
     lists = sorted(set(s.scalars(select(PickListStop.pick_list_id).where(PickListStop.order_id == order_id,
                                                                            PickListStop.status == "open"))))
@@ -36,10 +34,10 @@ def withdraw_from_floor(s: Session, order_id: int) -> list[int]:
         if s.scalar(select(PickListStop.id).where(PickListStop.pick_list_id == pl.id,
                                                   PickListStop.status == "open").limit(1)) is None:
             pl.status = {"claimed": "picked", "open": "cancelled"}.get(pl.status, pl.status)
-    for shipment in s.scalars(select(Shipment).where(Shipment.id.in_(shipment_ids))):
+    for shipment in shipments:
         void_parcels(s, shipment)
     s.flush()
-    return shipment_ids
+    return [sh.id for sh in shipments]
 
 
 def floor_shipments(s: Session, order_id: int) -> list[Shipment]:

@@ -8,18 +8,14 @@ shipped and nothing backordered.
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from wms.allocation.orm import Allocation, Shipment, ShipmentLine
-from wms.allocation.reserve import unreserve
+from wms.allocation.orm import Shipment, ShipmentLine
+from wms.allocation.transfer import shipment_allocations, take_out
 from wms.db import UnitOfWork
 from wms.errors import Conflict
 from wms.events.outbox import record
-from wms.inventory.ledger import StockChange, post_operation
-from wms.inventory.orm import Stock
 from wms.orders import workflow as wf
 from wms.orders.orm import Order, OrderLine
 from wms.orm import utcnow
@@ -35,7 +31,8 @@ def ship(shipment_id: int, uow: UnitOfWork, actor: str) -> None:
             raise Conflict(f"shipment {shipment.id} is {shipment.status}; only a packed shipment ships",
                            code="shipment_already_shipped" if shipment.status == "shipped" else "shipment_not_packed")
         lines = contents(s, shipment.id)
-        _take_out(s, shipment, actor)
+        take_out(s, shipment_allocations(s, shipment.id), warehouse_id=shipment.warehouse_id, kind="shipment",
+                 reason="shipped", reference=f"SHIPMENT-{shipment.id}", actor=actor)
         shipment.status, shipment.shipped_at = "shipped", utcnow()
         s.flush()
         orders = list(s.scalars(select(Order).where(Order.id.in_(
@@ -52,20 +49,6 @@ def ship(shipment_id: int, uow: UnitOfWork, actor: str) -> None:
             "lines": [{"sku": sku, "lot": lot, "quantity": q} for (sku, lot), q in sorted(lines.items())]})
 
     uow.run(work)
-
-
-def _take_out(s: Session, shipment: Shipment, actor: str) -> None:
-    per_stock: dict[int, int] = defaultdict(int)
-    for stock_id, qty in s.execute(select(Allocation.stock_id, Allocation.quantity)
-                                   .join(ShipmentLine, ShipmentLine.id == Allocation.shipment_line_id)
-                                   .where(ShipmentLine.shipment_id == shipment.id)):
-        per_stock[stock_id] += qty
-    unreserve(s, per_stock.items())
-    rows = s.execute(select(Stock.id, Stock.location_id, Stock.item_id, Stock.lot_id)
-                     .where(Stock.id.in_(list(per_stock)))).all()
-    post_operation(s, warehouse_id=shipment.warehouse_id, kind="shipment", reference=f"SHIPMENT-{shipment.id}",
-                   actor=actor, changes=[StockChange(r.location_id, r.item_id, r.lot_id, -per_stock[r.id], "shipped")
-                                         for r in rows])
 
 
 def _all_shipped(s: Session, order: Order) -> bool:

@@ -18,14 +18,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wms.allocation.orm import Allocation, Shipment, ShipmentLine
-from wms.allocation.transfer import relocate
+from wms.allocation.transfer import relocate, shipment_allocations
 from wms.batches.orm import Lot
 from wms.config import CarrierRule
 from wms.db import UnitOfWork
 from wms.errors import Conflict, NotFound
 from wms.events.outbox import record
 from wms.inventory.commands import Code, Command, PositiveNumber, Quantity
-from wms.inventory.orm import Item, Location, Stock
+from wms.inventory.orm import Item, Stock
+from wms.inventory.repository import special_location_id
 from wms.orders.orm import Order, OrderProblem
 from wms.orm import utcnow
 from wms.shipping.carriers import choose_carrier, tracking_number
@@ -61,10 +62,8 @@ def pack(shipment_id: int, cmd: Pack, uow: UnitOfWork, actor: str, rules: Sequen
                            code="shipment_not_picked")
         _check_held(s, shipment.id)
         _check_scan(contents(s, shipment.id), cmd.items)
-        allocations = list(s.scalars(select(Allocation).join(ShipmentLine, ShipmentLine.id == Allocation.shipment_line_id)
-                                     .where(ShipmentLine.shipment_id == shipment.id).order_by(Allocation.id)))
-        dock = s.scalars(select(Location.id).where(Location.warehouse_id == shipment.warehouse_id,
-                                                   Location.kind == "shipping").order_by(Location.id)).first()
+        allocations = shipment_allocations(s, shipment.id)
+        dock = special_location_id(s, shipment.warehouse_id, "shipping")
         relocate(s, allocations, warehouse_id=shipment.warehouse_id, to_location_id=dock, kind="pack",
                  reason="packed", reference=f"SHIPMENT-{shipment.id}", actor=actor)
         country = str(_first_order(s, shipment.id).ship_to.get("country") or "")

@@ -94,8 +94,6 @@ def receive_return(cmd: ReceiveReturn, uow: UnitOfWork, actor: str) -> int:
 
 def _book(s: Session, wh: Warehouse, cmd: ReceiveReturn,
           open_: dict[tuple[int, int], int]) -> tuple[list[StockChange], list[ReturnLine]]:
-    special = dict(s.execute(select(Location.kind, Location.id).where(
-        Location.warehouse_id == wh.id, Location.kind.in_(("receiving", "quarantine")))).all())
     items = repo.items_by_sku(s, [ln.sku for ln in cmd.lines])
     changes: list[StockChange] = []
     rows: list[ReturnLine] = []
@@ -114,10 +112,10 @@ def _book(s: Session, wh: Warehouse, cmd: ReceiveReturn,
             changes.append(StockChange(loc.id, item.id, lot.id, ln.quantity, "return"))
             where = loc.id
         elif ln.disposition == "quarantine":
-            where = special["quarantine"]
+            where = repo.special_location_id(s, wh.id, "quarantine")
             changes.append(StockChange(where, item.id, lot.id, ln.quantity, "return"))
         else:
-            where = special["receiving"]
+            where = repo.special_location_id(s, wh.id, "receiving")
             changes += [StockChange(where, item.id, lot.id, ln.quantity, "return"),
                         StockChange(where, item.id, lot.id, -ln.quantity, "return_write_off")]
         rows.append(ReturnLine(item_id=item.id, lot_id=lot.id, quantity=ln.quantity, disposition=ln.disposition,

@@ -14,7 +14,6 @@ from wms.api.order_schemas import BulkOut, MessageOut, OpenProblemOut, OrderOut,
 from wms.api.pagination import Page, PageParams, page_of
 from wms.api.routing import resource_router
 from wms.auth.keys import Principal
-from wms.config import Settings
 from wms.db import UnitOfWork
 from wms.errors import DomainError
 from wms.orders import queries, services
@@ -32,10 +31,6 @@ OrderId = Annotated[int, Path(ge=1, le=2**62)]
 Filter = Annotated[str | None, Query(max_length=100)]
 
 
-def policy(settings: Settings) -> Policy:
-    return Policy.from_settings(settings)
-
-
 def _detail(uow: UnitOfWork, order_id: int) -> dict[str, Any]:
     return uow.run(lambda u: queries.order_detail(u.session, order_id), read_only=True)
 
@@ -45,7 +40,7 @@ def _detail(uow: UnitOfWork, order_id: int) -> dict[str, Any]:
 def post_order(body: PushOrder, uow: Uow, settings: AppSettings, principal: Erp, response: Response) -> dict[str, Any]:
     """Push an order. The same (channel, external_id) again returns the existing order (200),
     applying a payment or an address correction it carries."""
-    order_id, created = services.push_order(body, uow, policy(settings), principal.actor)
+    order_id, created = services.push_order(body, uow, Policy.from_settings(settings), principal.actor)
     if not created:
         response.status_code = 200
     return _detail(uow, order_id)
@@ -58,7 +53,7 @@ def post_orders_bulk(body: BulkPush, uow: Uow, settings: AppSettings, principal:
     for index, raw in enumerate(body.orders):
         try:
             cmd = PushOrder.model_validate(raw)
-            order_id, created = services.push_order(cmd, uow, policy(settings), principal.actor)
+            order_id, created = services.push_order(cmd, uow, Policy.from_settings(settings), principal.actor)
             results.append({"index": index, "result": "created" if created else "existing", "order_id": order_id,
                             "status_code": 201 if created else 200})
         except ValidationError as exc:
@@ -79,7 +74,7 @@ def post_orders_bulk(body: BulkPush, uow: Uow, settings: AppSettings, principal:
 def post_order_message(body: OrderMessage, uow: Uow, settings: AppSettings, principal: Erp) -> dict[str, Any]:
     """Payment received, address corrected, cancellation or refund, addressed by (channel, external_id).
     A message for an order not pushed yet is kept and applied when it comes (``pending``)."""
-    order_id = services.apply_message(body, uow, policy(settings), principal.actor)
+    order_id = services.apply_message(body, uow, Policy.from_settings(settings), principal.actor)
     if order_id is None:
         return {"result": "pending", "order": None}
     return {"result": "applied", "order": _detail(uow, order_id)}
@@ -113,7 +108,7 @@ def post_cancel(order_id: OrderId, uow: Uow, principal: Erp, body: Cancel | None
 def post_resolve(order_id: OrderId, problem_id: OrderId, body: ResolveProblem, uow: Uow, settings: AppSettings,
                  principal: Resolver) -> dict[str, Any]:
     """Close a problem; the order continues (out of stock: allocation is retried, closed when it succeeds)."""
-    services.resolve_problem(order_id, problem_id, body.resolution, uow, policy(settings), principal.actor)
+    services.resolve_problem(order_id, problem_id, body.resolution, uow, Policy.from_settings(settings), principal.actor)
     return _detail(uow, order_id)
 
 

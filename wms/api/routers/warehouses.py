@@ -16,7 +16,7 @@ from wms.db import UnitOfWork
 from wms.inventory import repository as repo
 from wms.inventory.commands import CreateWarehouse
 from wms.inventory.orm import Location, Warehouse
-from wms.inventory.warehouses import create_warehouse, location_count
+from wms.inventory.warehouses import IN_LAYOUT, create_warehouse, location_count
 
 router = resource_router("warehouses")
 Admin = Annotated[Principal, Depends(require())]
@@ -43,7 +43,7 @@ def list_warehouses(uow: Uow, principal: AnyRole, page: Annotated[PageParams, De
         found = uow.session.scalars(stmt).all()
         counts = dict(uow.session.execute(
             select(Location.warehouse_id, func.count()).where(Location.warehouse_id.in_([wh.id for wh in found]),
-                                                              Location.kind != "cart")
+                                                              IN_LAYOUT)
             .group_by(Location.warehouse_id)).all())
         return [(wh.id, _out(wh, counts.get(wh.id, 0))) for wh in found]
 
@@ -74,7 +74,7 @@ def list_locations(
         stmt = (select(Location).where(Location.warehouse_id == wh.id, Location.id > page.after_id)
                 .order_by(Location.id).limit(page.limit + 1))
         # carts (kind "cart", one per claimed pick list) only when asked for: they are not in the layout
-        stmt = stmt.where(Location.kind == kind) if kind is not None else stmt.where(Location.kind != "cart")
+        stmt = stmt.where(Location.kind == kind) if kind is not None else stmt.where(IN_LAYOUT)
         if aisle is not None:
             stmt = stmt.where(Location.aisle == aisle)
         return [(loc.id, loc) for loc in uow.session.scalars(stmt).all()]
