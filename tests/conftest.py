@@ -28,6 +28,8 @@ from wms.migrate import upgrade
 from wms.models import Base
 
 PG_SERVER_URL = os.environ.get("WMS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("WMS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+RUN = f"{os.getpid()}_{uuid.uuid4().hex[:6]}"  # names what this test process creates on shared servers
 
 
 @dataclass
@@ -42,7 +44,7 @@ class Backend:
 
 @pytest.fixture(scope="session")
 def pg_database() -> Iterator[str]:
-    name = f"wms_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    name = f"wms_test_{RUN}"
     admin = create_engine(PG_SERVER_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -56,6 +58,32 @@ def pg_database() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def redis_queue() -> Iterator[tuple[str, str]]:
+    """(Redis URL, an RQ queue name of this test alone); afterwards its keys, jobs and workers are deleted.
+
+    The Redis server is shared with other programs: nothing that is not ours is flushed or deleted.
+    """
+    from redis import Redis
+
+    name = f"wms-test-{RUN}-{uuid.uuid4().hex[:6]}"
+    yield REDIS_URL, name
+    redis = Redis.from_url(REDIS_URL)
+    ours = set(redis.scan_iter(match=f"*{name}*"))
+    for key in redis.scan_iter(match="rq:job:*"):
+        if redis.type(key) == b"hash" and redis.hget(key, "origin") == name.encode():
+            job_id = key.decode().removeprefix("rq:job:")
+            ours |= {key, *redis.scan_iter(match=f"rq:*{job_id}*")}
+    for key in redis.scan_iter(match="rq:worker:*"):
+        if redis.type(key) == b"hash" and name.encode() in (redis.hget(key, "queues") or b"").split(b","):
+            ours.add(key)
+            redis.srem("rq:workers", key)
+    if ours:
+        redis.delete(*ours)
+    redis.srem("rq:queues", f"rq:queue:{name}")
+    redis.close()
 
 
 @pytest.fixture(scope="session")

@@ -1,52 +1,137 @@
-"""The ``wms`` command line (Typer): serve, demo, keys, migrate."""
+"""The ``wms`` command line (Typer): serve, demo, warmup, keys, migrate, worker."""
 
 from __future__ import annotations
+
+import copy
+import errno
+import socket
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 
 from wms.config import Settings
 
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
 app = typer.Typer(help="Warehouse management system.", no_args_is_help=True, add_completion=False)
 keys_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+COMPILED_S = 5.0  # a warm-up slower than this compiled kernels rather than loading them
 
 
-def _prepare() -> tuple[Settings, object]:
-    """Settings, and an engine whose schema is at the newest migration."""
-    from wms.db import make_engine  # noqa: PLC0415 (fast --help)
+def _fail(message: str, code: int = 1) -> NoReturn:
+    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
+    raise typer.Exit(code)
+
+
+def _settings() -> Settings:
+    from pydantic import ValidationError  # noqa: PLC0415
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        _fail(f"setting WMS_{str(first['loc'][0]).upper()}: {first['msg']}", 2)
+
+
+def _prepare(settings: Settings | None = None) -> tuple[Settings, Engine]:
+    """Settings, and an engine whose schema is at the newest migration; one clear line if the database fails."""
+    from alembic.util.exc import CommandError  # noqa: PLC0415 (fast --help)
+    from sqlalchemy.exc import DBAPIError, SQLAlchemyError  # noqa: PLC0415
+
+    from wms.db import make_engine  # noqa: PLC0415
     from wms.migrate import upgrade  # noqa: PLC0415
 
-    settings = Settings()
-    engine = make_engine(settings)
-    upgrade(engine)
+    settings = settings or _settings()
+    try:
+        engine = make_engine(settings)
+        upgrade(engine)
+    except DBAPIError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
+        _fail(f"cannot use the database {settings.safe_database_url}: {reason}")
+    except (SQLAlchemyError, CommandError) as exc:
+        _fail(f"cannot use the database {settings.safe_database_url}: {str(exc).splitlines()[0]}")
+    except ImportError as exc:
+        _fail(f"cannot use the database {settings.safe_database_url}: its driver is not installed ({exc})")
     return settings, engine
+
+
+def _warm_up_kernels(quiet_when_cached: bool = True) -> None:
+    """Compile (first run) or load the routing and wave kernels, with a progress bar."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: PLC0415
+
+    from wms.kernel_cache import numba_cache_dir  # noqa: PLC0415
+    from wms.picking import kernels  # noqa: PLC0415
+
+    columns = (TextColumn("[bold]kernels[/bold] {task.description}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, transient=quiet_when_cached) as progress:
+        task = progress.add_task("loading", total=None)
+
+        def on_step(label: str, done: int, total: int) -> None:
+            progress.update(task, description=label, completed=done, total=total)
+
+        seconds = kernels.warm_up(on_step)
+    if seconds > COMPILED_S:
+        typer.echo(f"routing and wave kernels compiled in {seconds:.0f} s, once for this install "
+                   f"(cached in {numba_cache_dir()}; set WMS_NUMBA_CACHE_DIR to move it)")
+    elif not quiet_when_cached:
+        typer.echo(f"routing and wave kernels loaded from {numba_cache_dir()} in {seconds:.1f} s")
 
 
 @app.command()
 def migrate() -> None:
     """Create or upgrade the database schema."""
     settings, _ = _prepare()
-    typer.echo(f"schema up to date at {settings.database_url}")
+    typer.echo(f"schema up to date at {settings.safe_database_url}")
 
 
 @app.command()
-def serve(host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
-          port: int = typer.Option(8000, help="TCP port.")) -> None:
-    """Run the API (schema created or upgraded first)."""
+def warmup() -> None:
+    """Compile the routing and wave kernels into the cache (once per install; about a minute)."""
+    _warm_up_kernels(quiet_when_cached=False)
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """The listening socket, bound before anything else so that a busy port fails at once."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        return socket.create_server((host, port), family=family, backlog=2048)
+    except socket.gaierror as exc:
+        _fail(f"cannot listen on {host}: {exc.strerror}", 2)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            _fail(f"port {port} on {host} is already in use (another wms serve?); "
+                  "choose another with --port or WMS_PORT", 2)
+        _fail(f"cannot listen on {host}:{port}: {exc.strerror}", 2)
+
+
+@app.command()
+def serve(host: str = typer.Option(None, help="Interface to listen on [default: WMS_HOST or 127.0.0.1]."),
+          port: int = typer.Option(None, min=1, max=65535, help="TCP port [default: WMS_PORT or 8000].")) -> None:
+    """Run the API (schema created or upgraded first; kernels compile in the background if not cached)."""
     import uvicorn  # noqa: PLC0415
 
     from wms.api.app import create_app  # noqa: PLC0415
     from wms.auth.keys import key_count  # noqa: PLC0415
     from wms.db import make_session_factory  # noqa: PLC0415
 
-    settings, engine = _prepare()
-    with make_session_factory(engine)() as session:  # type: ignore[arg-type]
+    settings = _settings()
+    host, port = host or settings.host, port or settings.port
+    sock = _listen(host, port)
+    settings, engine = _prepare(settings)
+    with make_session_factory(engine)() as session:
         if key_count(session) == 0:
             typer.echo("No API token exists yet. Create one with:\n"
                        "    wms keys create --role admin\n"
                        "and send it as 'Authorization: Bearer <token>'.")
-    typer.echo(f"database: {settings.database_url}")
-    uvicorn.run(create_app(settings, engine), host=host, port=port)  # type: ignore[arg-type]
+    typer.echo(f"database: {settings.safe_database_url}")
+    shown = f"[{host}]" if ":" in host else host
+    typer.echo(f"serving on http://{shown}:{port} (API docs at /docs); Ctrl-C stops it")
+    log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)  # the service's own messages beside uvicorn's
+    log_config["loggers"]["wms"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    config = uvicorn.Config(create_app(settings, engine), host=host, port=port, log_config=log_config)
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 @keys_app.command("create")
@@ -59,7 +144,7 @@ def keys_create(role: str = typer.Option(..., help="admin, erp, planner or picke
 
     settings, engine = _prepare()
     try:
-        key, token = create_key(UnitOfWork(make_session_factory(engine)), role, warehouse)  # type: ignore[arg-type]
+        key, token = create_key(UnitOfWork(make_session_factory(engine)), role, warehouse)
     except DomainError as exc:
         typer.echo(f"error: {exc.message}", err=True)
         raise typer.Exit(2) from exc
@@ -74,19 +159,18 @@ def worker() -> None:
     from redis import Redis  # noqa: PLC0415
     from rq import Worker  # noqa: PLC0415
 
-    from wms.jobs.dispatch import QUEUE  # noqa: PLC0415
-
     settings, _ = _prepare()
     if not settings.redis_url:
-        typer.echo("error: set WMS_REDIS_URL; without Redis, 'wms serve' plans waves in-process", err=True)
-        raise typer.Exit(2)
-    Worker([QUEUE], connection=Redis.from_url(settings.redis_url)).work(with_scheduler=True)
+        _fail("set WMS_REDIS_URL; without Redis, 'wms serve' plans waves in-process", 2)
+    _warm_up_kernels()  # before the jobs fork: each inherits the compiled kernels
+    Worker([settings.wave_queue], connection=Redis.from_url(settings.redis_url)).work(with_scheduler=True)
 
 
 @app.command()
 def demo() -> None:
-    """Build a demo warehouse with items, lots and stock, printing what it did."""
+    """Build a demo warehouse: stock, orders, a wave picked, packed, labelled and shipped, printing each step."""
     from wms.demo import run_demo  # noqa: PLC0415
 
     settings, engine = _prepare()
-    run_demo(settings, engine, typer.echo)  # type: ignore[arg-type]
+    _warm_up_kernels()
+    run_demo(settings, engine, typer.echo)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 DEFAULT_DATABASE_URL = "sqlite:///wms.db"
 
@@ -29,7 +32,11 @@ class Settings(BaseSettings):
         DEFAULT_DATABASE_URL,
         description="SQLAlchemy URL; the default is an SQLite file in the working directory.",
     )
+    host: str = Field("127.0.0.1", min_length=1, description="Interface `wms serve` listens on (0.0.0.0: all).")
+    port: int = Field(8000, ge=1, le=65535, description="TCP port `wms serve` listens on.")
     redis_url: str | None = Field(None, description="redis://… ; optional, unused when empty.")
+    wave_queue: str = Field("wms-waves", min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:-]+$",
+                            description="RQ queue of background waves; give each install sharing a Redis its own.")
     idempotency_ttl_hours: int = Field(48, ge=24, description="How long Idempotency-Keys are kept.")
     db_retry_attempts: int = Field(8, ge=1, description="Retries of a transaction on deadlock/serialization failure.")
     max_locations_per_warehouse: int = Field(500_000, ge=1)
@@ -45,6 +52,14 @@ class Settings(BaseSettings):
         description='JSON list, tried in order for orders whose carrier is "auto", e.g. '
                     '[{"carrier": "DHL", "country": "DE", "max_weight_kg": 31.5}, {"carrier": "UPS"}].',
     )
+
+    @cached_property
+    def safe_database_url(self) -> str:
+        """The database URL with its password hidden, for printing and logging."""
+        try:
+            return make_url(self.database_url).render_as_string(hide_password=True)
+        except ArgumentError:
+            return re.sub(r"://([^:/@]*):[^@]*@", r"://\1:***@", self.database_url)
 
     @cached_property
     def is_sqlite(self) -> bool:

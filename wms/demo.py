@@ -39,7 +39,7 @@ ACTOR = "demo"
 def run_demo(settings: Settings, engine: Engine, say: Callable[[str], None]) -> None:
     uow = UnitOfWork(make_session_factory(engine), settings.db_retry_attempts)
     if uow.run(lambda u: u.session.scalar(select(Warehouse.id).where(Warehouse.code == CODE)), read_only=True):
-        say(f"warehouse {CODE} exists already at {settings.database_url}; showing its stock")
+        say(f"warehouse {CODE} exists already at {settings.safe_database_url}; showing its stock")
         _summary(uow, say)
         return
     rng = random.Random(7)

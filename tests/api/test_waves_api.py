@@ -173,16 +173,14 @@ def test_two_planners_at_once_never_share_an_order(backend: Backend) -> None:
     assert len(orders) == len(set(orders)) and len(orders) <= 24
 
 
-def test_with_redis_large_waves_go_to_rq_workers(backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_with_redis_large_waves_go_to_rq_workers(backend: Backend, redis_queue: tuple[str, str],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     from redis import Redis
     from rq import SimpleWorker
 
-    from wms.jobs.dispatch import QUEUE
-
-    redis_url = "redis://127.0.0.1:6379/15"
-    Redis.from_url(redis_url).flushdb()
-    settings = backend.settings.model_copy(update={"redis_url": redis_url, "wave_sync_max_orders": 0,
-                                                   "wave_sweep_interval_s": 0})
+    redis_url, queue = redis_queue
+    settings = backend.settings.model_copy(update={"redis_url": redis_url, "wave_queue": queue,
+                                                   "wave_sync_max_orders": 0, "wave_sweep_interval_s": 0})
     with TestClient(create_app(settings, backend.engine)) as client:
         api = Api(client, make_token(backend, "admin"))
         where = stocked(api)
@@ -191,7 +189,7 @@ def test_with_redis_large_waves_go_to_rq_workers(backend: Backend, monkeypatch: 
         assert api.get(f"/v1/waves/{wave_id}")["status"] == "planning"
         # a worker process, as `wms worker` runs it, with the same database settings
         monkeypatch.setenv("WMS_DATABASE_URL", backend.settings.database_url)
-        SimpleWorker([QUEUE], connection=Redis.from_url(redis_url)).work(burst=True)
+        SimpleWorker([queue], connection=Redis.from_url(redis_url)).work(burst=True)
         check_wave(api, api.get(f"/v1/waves/{wave_id}"), where, 6)
 
 

@@ -17,7 +17,7 @@ from wms.config import Settings
 from wms.db import make_engine, make_session_factory
 from wms.events.relay import WebhookRelay
 from wms.jobs.dispatch import Sweeper, make_dispatcher
-from wms.picking.routing.router import warm_up as warm_up_routing
+from wms.picking import kernels
 
 DESCRIPTION = """Warehouse management: warehouses, locations, items, lots, stock and its ledger;
 orders from ERPs with review, FEFO allocation, merge and multi-warehouse split; events and webhooks.
@@ -37,7 +37,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         purge_expired(session_factory, settings.idempotency_ttl_hours)
-        warm_up_routing()  # compile or load every numba kernel before the first request
+        app.state.kernels = kernels.in_background()  # compiled once per install, loaded once per process
         dispatcher = make_dispatcher(settings, session_factory)
         app.state.dispatcher = dispatcher
         sweeper = None
@@ -71,6 +71,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     def healthz() -> Health:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
-        return Health(status="ok")
+        return Health(status="ok", kernels=app.state.kernels.state)
 
     return app

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from wms.inventory.commands import LayoutIn
 
@@ -113,3 +113,5 @@ class KeyOut(BaseModel):
 
 class Health(BaseModel):
     status: str
+    kernels: str = Field(description="Routing and wave kernels: `compiling` (requests that need one wait "
+                                     "for it), `ready`, or `failed` (each request compiles what it needs).")

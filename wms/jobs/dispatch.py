@@ -21,7 +21,6 @@ from wms.periodic import Periodic
 from wms.picking.waves import run_planning, waves_to_plan
 
 log = logging.getLogger(__name__)
-QUEUE = "wms-waves"
 JOB_TIMEOUT_S = 900
 
 
@@ -49,11 +48,11 @@ class InProcessDispatcher:
 
 
 class RQDispatcher:
-    def __init__(self, redis_url: str) -> None:
+    def __init__(self, redis_url: str, queue: str) -> None:
         from redis import Redis  # noqa: PLC0415
         from rq import Queue  # noqa: PLC0415
 
-        self._queue = Queue(QUEUE, connection=Redis.from_url(redis_url))
+        self._queue = Queue(queue, connection=Redis.from_url(redis_url))
 
     def submit(self, wave_id: int) -> None:
         from rq import Retry  # noqa: PLC0415
@@ -77,7 +76,7 @@ def plan_wave_task(wave_id: int) -> str:
 
 
 def make_dispatcher(settings: Settings, factory: sessionmaker[Session]) -> InProcessDispatcher | RQDispatcher:
-    return RQDispatcher(settings.redis_url) if settings.redis_url else InProcessDispatcher(factory)
+    return RQDispatcher(settings.redis_url, settings.wave_queue) if settings.redis_url else InProcessDispatcher(factory)
 
 
 class Sweeper(Periodic):

@@ -13,6 +13,7 @@ exactly, then the best partition by dynamic programming; method ``optimal``).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -91,18 +92,36 @@ def plan_wave(problem: BatchingProblem, *, exact_jobs: int = EXACT_JOBS) -> Wave
     return wave_result(problem, jobs, carts_of(best), selected, "improved", status, stats)
 
 
-def warm_up() -> None:
-    """Compile (or load from numba's cache) every kernel of the planner once, e.g. at start-up."""
+def _warm_up_problem(blocks: int, n_orders: int, seed: int) -> BatchingProblem:
     from wms.picking.batching.problem import CartCapacity
     from wms.picking.routing.problem import LayoutArrays
+
+    rng = np.random.default_rng(seed)
+    layout = LayoutArrays(np.arange(6) * 3.0, np.arange(blocks + 1) * 20.0, 0.0)
+    orders = [[(int(rng.integers(0, 6)), float(rng.uniform(0.5, 19.5 * blocks)), 1, 1.0)
+               for _ in range(int(rng.integers(1, 4)))] for _ in range(n_orders)]
+    return BatchingProblem.from_orders(orders, layout, CartCapacity(max_orders=4, max_units=8), time_limit_s=10.0)
+
+
+def _warm_up_search(blocks: int, n_orders: int, seed: int) -> None:
+    """Chosen so that the search eliminates a cart (two blocks) and recombination saves (both)."""
+    problem = _warm_up_problem(blocks, n_orders, seed)
+    if plan_wave(problem, exact_jobs=0).status == "time_limit":  # compiling ate the time: run again, compiled
+        plan_wave(problem, exact_jobs=0)
+    plan_fcfs(problem, "s_shape")
+
+
+WARM_UP_STEPS: tuple[tuple[str, Callable[[], None]], ...] = (
+    ("small waves solved exactly", lambda: plan_wave(_warm_up_problem(1, 6, 0))),
+    ("wave search on one block", lambda: _warm_up_search(1, 12, 0)),
+    ("wave search on two blocks", lambda: _warm_up_search(2, 24, 3)),
+)
+
+
+def warm_up() -> None:
+    """Compile (or load from numba's cache) every kernel of the planner once, e.g. at start-up."""
     from wms.picking.routing.router import warm_up as warm_up_routing
 
     warm_up_routing()
-    for cross_y in ([0.0, 12.0], [0.0, 12.0, 24.0]):
-        layout = LayoutArrays(np.array([0.0, 3.0, 6.0]), np.array(cross_y), 0.0)
-        orders = [[(a % 3, 1.5 + (a * 7 % 10), 1 + a % 2, 1.0)] for a in range(16)]
-        problem = BatchingProblem.from_orders(orders, layout, CartCapacity(max_orders=3, max_units=5),
-                                              time_limit_s=0.2)
-        plan_wave(problem)
-        plan_wave(problem, exact_jobs=0)
-        plan_fcfs(problem, "s_shape")
+    for _, step in WARM_UP_STEPS:
+        step()

@@ -86,11 +86,23 @@ def route(problem: RoutingProblem, method: str = "auto") -> Route:
     return METHODS[method](problem)
 
 
+def _warm_up_blocks(blocks: int) -> None:
+    layout = LayoutArrays(np.array([0.0, 3.0, 6.0]), np.arange(blocks + 1) * 12.0, 1.5)
+    problem = RoutingProblem(np.array([0, 2, 2, 1], dtype=np.int64), np.array([1.5, 5.5, 5.5, 7.5]), layout)
+    for method in ("auto", "held_karp", "improved_heuristic"):
+        route(problem, method)
+    if blocks >= 3:
+        warm_up_multi_block()
+
+
+WARM_UP_STEPS: tuple[tuple[str, Callable[[], None]], ...] = (
+    ("routes through one block", lambda: _warm_up_blocks(1)),
+    ("routes through two blocks", lambda: _warm_up_blocks(2)),
+    ("routes through three or more blocks", lambda: _warm_up_blocks(3)),
+)
+
+
 def warm_up() -> None:
     """Compile (or load from the cache) every numba kernel once, e.g. at start-up."""
-    for blocks in (1, 2, 3):
-        layout = LayoutArrays(np.array([0.0, 3.0, 6.0]), np.arange(blocks + 1) * 12.0, 1.5)
-        problem = RoutingProblem(np.array([0, 2, 2, 1], dtype=np.int64), np.array([1.5, 5.5, 5.5, 7.5]), layout)
-        for method in ("auto", "held_karp", "improved_heuristic"):
-            route(problem, method)
-    warm_up_multi_block()
+    for _, step in WARM_UP_STEPS:
+        step()

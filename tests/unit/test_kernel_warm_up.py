@@ -1,0 +1,113 @@
+"""The warm-up compiles every numba kernel, with the argument types the planner really uses.
+
+A fresh interpreter fills a cache folder with the warm-up alone (compiled once
+per change of the kernels' source). A second interpreter, on a copy of that
+folder, then warms up and plans real waves and routes: it must find everything
+in the cache and compile nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from wms.kernel_cache import numba_cache_dir
+
+ROOT = Path(__file__).resolve().parents[2]
+
+KERNELS = r"""
+import importlib, pkgutil
+from numba.core.registry import CPUDispatcher
+import wms.picking.batching as batching
+import wms.picking.routing as routing
+
+def dispatchers():
+    for pkg in (routing, batching):
+        for info in pkgutil.iter_modules(pkg.__path__):
+            module = importlib.import_module(f"{pkg.__name__}.{info.name}")
+            for name, obj in vars(module).items():
+                if (isinstance(obj, CPUDispatcher) and obj.py_func.__module__ == module.__name__
+                        and obj.targetoptions.get("inline") != "always"):  # inlined ones are never compiled alone
+                    yield obj
+
+def compiled():
+    return sum(sum(d.stats.cache_misses.values()) for d in dispatchers())
+"""
+
+WARM_UP = KERNELS + r"""
+import json, sys
+from wms.picking import kernels
+kernels.warm_up()
+print(json.dumps([f"{d.py_func.__module__.rsplit('.', 1)[1]}.{d.py_func.__qualname__}-{d.py_func.__code__.co_firstlineno}"
+                  for d in dispatchers()]))
+"""
+
+PLAN = KERNELS + r"""
+import hashlib
+import json
+import numpy as np
+from wms.picking import kernels
+kernels.warm_up()
+after_warm_up = compiled()
+from tests.unit.batching_cases import layout, problem
+from wms.picking.batching import plan_fcfs, plan_wave
+from wms.picking.routing.problem import RoutingProblem
+from wms.picking.routing.router import route
+rng = np.random.default_rng(1)
+for blocks in (1, 2, 3):
+    lay = layout(rng, blocks)
+    for n_orders in (5, 40):
+        p = problem(rng, lay, n_orders)
+        plan_wave(p)
+        plan_fcfs(p, "s_shape")
+        route(RoutingProblem(p.line_aisle, p.line_y, p.layout), "auto")
+print(json.dumps({"warm_up": after_warm_up, "planning": compiled() - after_warm_up}))
+"""
+
+
+def _python(script: str, cache: Path) -> object:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "WMS_NUMBA_CACHE_DIR": str(cache)}
+    out = subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True, text=True,
+                         check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def _warm_up_only_cache() -> Path:
+    """A cache folder of the warm-up alone, for this exact source of the kernels and the warm-up (kept)."""
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "wms" / "picking").rglob("*.py")):
+        digest.update(path.read_bytes())
+    folder = numba_cache_dir().parent / f"numba-warm-up-only-{digest.hexdigest()[:16]}"
+    for old in folder.parent.glob("numba-warm-up-only-*"):
+        if old != folder:
+            shutil.rmtree(old, ignore_errors=True)
+    return folder
+
+
+def test_warm_up_compiles_every_kernel_the_planner_uses(tmp_path: Path) -> None:
+    warm_up_only = _warm_up_only_cache()
+    kernels = _python(WARM_UP, warm_up_only)
+    assert isinstance(kernels, list) and len(kernels) > 50
+    cached = {p.name.split(".py3")[0] for p in warm_up_only.rglob("*.nbi")}
+    assert sorted(set(kernels) - cached) == []  # every kernel, callees included, has its cache entry
+
+    shutil.copytree(warm_up_only, tmp_path / "cache")
+    assert _python(PLAN, tmp_path / "cache") == {"warm_up": 0, "planning": 0}
+
+
+def test_kernel_cache_is_a_per_user_folder_unless_configured(monkeypatch) -> None:
+    for var in ("WMS_NUMBA_CACHE_DIR", "NUMBA_CACHE_DIR", "XDG_CACHE_HOME"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HOME", "/home/ann")
+    assert numba_cache_dir() == Path("/home/ann/.cache/wms/numba")
+    monkeypatch.setenv("XDG_CACHE_HOME", "/var/cache/ann")
+    assert numba_cache_dir() == Path("/var/cache/ann/wms/numba")
+    monkeypatch.setenv("NUMBA_CACHE_DIR", "/srv/numba")
+    assert numba_cache_dir() == Path("/srv/numba")
+    monkeypatch.setenv("WMS_NUMBA_CACHE_DIR", "~/wms-kernels")
+    assert numba_cache_dir() == Path("/home/ann/wms-kernels")
