@@ -1,4 +1,4 @@
-"""Clear words for bad requests: malformed JSON, a body that is not JSON."""
+"""Clear words for bad requests: malformed JSON, a body that is not JSON, error locations in bulk pushes."""
 
 from __future__ import annotations
 
@@ -125,3 +125,40 @@ def test_a_refusal_of_the_media_type_is_documented() -> None:
     assert "415" in paths["/v1/orders/{order_id}/cancel"]["post"]["responses"]
     assert "415" not in paths["/v1/shipments/{shipment_id}/ship"]["post"]["responses"]
     assert "415" not in paths["/v1/orders"]["get"]["responses"]
+
+
+def test_bulk_errors_are_located_like_single_ones(shop: Api, backend: Backend) -> None:
+    bad = order_body(("TEA", 1), external_id="LOC-1")
+    bad["lines"] = [{"quantity": 0}]
+    bad["ship_to"] = {**bad["ship_to"], "city": 5}
+    single = shop.post("/v1/orders", bad, expect=422)["error"]
+    assert single["code"] == "validation_error"
+    assert {tuple(d["loc"]) for d in single["details"]} == {
+        ("body", "ship_to", "city"), ("body", "lines", 0, "sku"), ("body", "lines", 0, "quantity")}
+    assert single["message"] == f"{'.'.join(map(str, single['details'][0]['loc']))}: {single['details'][0]['msg']}"
+
+    good = [order_body(("TEA", 1), external_id=f"LOC-{n}") for n in (2, 3, 4)]
+    result = shop.post("/v1/orders/bulk", {"orders": [*good, bad]}, expect=200)["results"][3]
+    assert (result["index"], result["status_code"], result["result"]) == (3, 422, "error")
+    bulk = result["error"]
+    assert bulk["code"] == single["code"]
+    assert bulk["details"] == [{**d, "loc": ["body", "orders", 3, *d["loc"][1:]]} for d in single["details"]]
+    first = bulk["details"][0]
+    assert bulk["message"] == f"body.orders.3.{'.'.join(map(str, first['loc'][3:]))}: {first['msg']}"
+
+
+def test_bulk_results_name_each_order(shop: Api) -> None:
+    good = order_body(("TEA", 1), external_id="N-1")
+    no_id = {k: v for k, v in order_body(("TEA", 1)).items() if k != "external_id"}
+    odd_id = {**order_body(("TEA", 1)), "external_id": 17}
+    results = shop.post("/v1/orders/bulk", {"orders": [
+        good, good, order_body(("NOPE", 1), external_id="N-2"), {**order_body(("TEA", 0), external_id="N-3")},
+        no_id, odd_id, {}]}, expect=200)["results"]
+    named = [(r["index"], r["result"], r["external_id"], r["channel"]) for r in results]
+    assert named == [(0, "created", "N-1", "shop"), (1, "existing", "N-1", "shop"), (2, "error", "N-2", "shop"),
+                     (3, "error", "N-3", "shop"), (4, "error", None, "shop"), (5, "error", None, "shop"),
+                     (6, "error", None, None)]
+    assert (results[2]["status_code"], results[2]["error"]["code"]) == (404, "item_not_found")
+    assert [r["error"]["details"][0]["loc"] for r in results[3:6]] == [
+        ["body", "orders", 3, "lines", 0, "quantity"], ["body", "orders", 4, "external_id"],
+        ["body", "orders", 5, "external_id"]]

@@ -89,6 +89,8 @@ class OrderOut(OrderSummaryOut):
 
 class BulkResultOut(BaseModel):
     index: int
+    external_id: str | None = None
+    channel: str | None = None
     result: Literal["created", "existing", "error"]
     order_id: int | None = None
     status_code: int
