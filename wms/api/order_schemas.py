@@ -109,6 +109,16 @@ class MessageOut(BaseModel):
     order: OrderOut | None
 
 
+class PendingMessageOut(BaseModel):
+    id: int
+    status: Literal["pending"]
+    channel: str
+    external_id: str
+    type: str
+    at: datetime
+    received_at: datetime
+
+
 class OpenProblemOut(ProblemOut):
     order_id: int
     external_id: str

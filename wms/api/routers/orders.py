@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from wms.api.deps import AppSettings, Uow, require, scoped_warehouse
 from wms.api.errors import status_of, validation_error
-from wms.api.order_schemas import BulkOut, MessageOut, OpenProblemOut, OrderOut, OrderSummaryOut
+from wms.api.order_schemas import (BulkOut, MessageOut, OpenProblemOut, OrderOut, OrderSummaryOut,
+                                   PendingMessageOut)
 from wms.api.pagination import Page, PageParams, page_of
 from wms.api.routing import resource_router
 from wms.auth.keys import Principal
@@ -92,6 +93,20 @@ def list_orders(uow: Uow, principal: Reader, page: Annotated[PageParams, Depends
     rows = uow.run(lambda u: queries.list_orders(
         u.session, status=status, channel=channel, external_id=external_id, customer_id=customer_id,
         warehouse=wh, problem=problem, after_id=page.after_id, limit=page.limit), read_only=True)
+    return page_of(rows, page.limit)
+
+
+# declared before /orders/{order_id}, which would otherwise take "messages" for an order id
+@router.get("/orders/messages", response_model=Page[PendingMessageOut])
+def list_order_messages(uow: Uow, _: Reader, page: Annotated[PageParams, Depends()],
+                        status: Literal["pending"] = "pending", channel: Filter = None,
+                        external_id: Filter = None) -> dict[str, Any]:
+    """ERP messages waiting for an order that has not arrived, oldest first. A message is kept only
+    until its order comes: once applied it is part of the order (its history and events), so
+    ``pending`` is the only status there is to list."""
+    rows = uow.run(lambda u: queries.pending_messages(
+        u.session, channel=channel, external_id=external_id, after_id=page.after_id, limit=page.limit),
+        read_only=True)
     return page_of(rows, page.limit)
 
 
