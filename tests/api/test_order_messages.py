@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.api.orders_helpers import ADDRESS, order_body, receive
-from tests.conftest import SMALL_LAYOUT, Api
+from tests.conftest import SMALL_LAYOUT, Api, Backend, make_token
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 OTHER_ADDRESS = {**ADDRESS, "line1": "9 Elm St"}
@@ -70,3 +70,36 @@ def test_message_before_its_order_waits_for_it(stocked: Api) -> None:
     assert pending == {"result": "pending", "order": None}
     order = stocked.post("/v1/orders", order_body(("TEA", 1), external_id="EARLY", paid=False))
     assert order["paid"] and order["status"] == "allocated"
+
+
+def test_messages_waiting_for_their_order_are_listed_until_it_comes(stocked: Api, backend: Backend) -> None:
+    berlin = {**ADDRESS, "city": "Berlin", "postcode": "10115", "country": "Germany"}
+    sent = [("shop", "W-1", MESSAGES["payment"]), ("shop", "W-1", {**MESSAGES["address_a"], "ship_to": berlin}),
+            ("market", "W-2", MESSAGES["cancel"])]
+    for channel, external_id, message in sent:
+        stocked.post("/v1/orders/messages", {"channel": channel, "external_id": external_id, **message}, expect=200)
+    listed = stocked.all("/v1/orders/messages")
+    assert [(m["status"], m["channel"], m["external_id"], m["type"], m["at"]) for m in listed] == [
+        ("pending", c, e, m["type"], m["at"].replace("+00:00", "Z")) for c, e, m in sent]
+    assert all(m["received_at"] for m in listed) and [m["id"] for m in listed] == sorted(m["id"] for m in listed)
+    assert stocked.get("/v1/orders/messages", status="pending") == stocked.get("/v1/orders/messages")
+    assert [m["type"] for m in stocked.all("/v1/orders/messages", external_id="W-1")] == ["payment", "address"]
+    assert [m["external_id"] for m in stocked.all("/v1/orders/messages", channel="market")] == ["W-2"]
+    page = stocked.get("/v1/orders/messages", limit=2)
+    assert len(page["items"]) == 2 and page["next_cursor"]
+    rest = stocked.get("/v1/orders/messages", limit=2, cursor=page["next_cursor"])
+    assert [m["id"] for m in page["items"] + rest["items"]] == [m["id"] for m in listed] and not rest["next_cursor"]
+    error = stocked.get("/v1/orders/messages", expect=422, status="applied")["error"]
+    assert error["code"] == "validation_error" and error["details"][0]["loc"] == ["query", "status"]
+
+    order = stocked.post("/v1/orders", order_body(("TEA", 1), external_id="W-1", paid=False))
+    assert order["paid"] and order["ship_to"]["country"] == "DE" and order["ship_to"]["city"] == "Berlin"
+    assert [m["external_id"] for m in stocked.all("/v1/orders/messages")] == ["W-2"]
+
+
+@pytest.mark.parametrize(("role", "status"), [("erp", 200), ("planner", 200), ("picker", 403)])
+def test_waiting_messages_are_read_by_erp_and_planners(stocked: Api, backend: Backend, role: str,
+                                                       status: int) -> None:
+    api = Api(stocked.client, make_token(backend, role))
+    assert api.get("/v1/orders/messages", expect=status)
+    assert stocked.get("/v1/orders/123", expect=404)["error"]["code"] == "order_not_found"  # not taken for messages

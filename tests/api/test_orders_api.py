@@ -72,14 +72,39 @@ def test_unclear_address_becomes_a_problem_until_corrected(shop: Api) -> None:
     assert shop.all("/v1/order-problems") == []
 
 
-@pytest.mark.parametrize("address", [{**ADDRESS, "postcode": "1234"}, {**ADDRESS, "country": "XX1"[:2] + ""},
-                                     {**ADDRESS, "name": ""}, {**ADDRESS, "country": "u1"}])
-def test_odd_addresses_are_accepted_as_problem_orders(shop: Api, address: dict) -> None:
+@pytest.mark.parametrize(("address", "detail"), [
+    ({**ADDRESS, "postcode": "1234"}, "postcode '1234' does not fit US (e.g. 95014)"),
+    ({**ADDRESS, "country": "XX"}, "country 'XX' is not an ISO 3166 country"),
+    ({**ADDRESS, "country": "ZZ"}, "country 'ZZ' is not an ISO 3166 country"),
+    ({**ADDRESS, "country": "Narnia"}, "country 'Narnia' is not an ISO 3166 country"),
+    ({**ADDRESS, "country": "u1"}, "country 'u1' is not an ISO 3166 country"),
+    ({**ADDRESS, "country": "Germany", "postcode": "1234"}, "postcode '1234' does not fit DE (e.g. 26133)"),
+    ({**ADDRESS, "postcode": ""}, "address lacks postcode"),
+    ({**ADDRESS, "name": ""}, "address lacks name"),
+])
+def test_odd_addresses_are_accepted_as_problem_orders(shop: Api, address: dict, detail: str) -> None:
     order = shop.post("/v1/orders", order_body(("TEA", 1), ship_to=address))
-    if address["country"] == "XX":  # unknown country with any postcode is fine
-        assert order["status"] == "allocated"
-    else:
-        assert order["problems"] == ["unclear_address"] and order["status"] == "unconfirmed"
+    assert order["problems"] == ["unclear_address"] and order["status"] == "unconfirmed"
+    assert order["problem_list"][0]["detail"] == detail
+
+
+@pytest.mark.parametrize(("country", "postcode", "stored"), [
+    ("US", "12345", "US"), ("us", "12345-6789", "US"), ("USA", "12345", "US"), ("Germany", "10115", "DE"),
+    ("DEU", "10115", "DE"), ("de", "10115", "DE"), ("United Kingdom", "EC1Y 8SY", "GB"), ("CA", "K1A 0B1", "CA"),
+    ("HK", "", "HK"), ("AE", "", "AE"),
+])
+def test_countries_by_code_or_name_are_kept_as_alpha_2(shop: Api, country: str, postcode: str, stored: str) -> None:
+    order = shop.post("/v1/orders", order_body(("TEA", 1), ship_to={**ADDRESS, "country": country,
+                                                                    "postcode": postcode}))
+    assert order["problems"] == [] and order["status"] == "allocated"
+    assert order["ship_to"]["country"] == stored and order["ship_to"]["postcode"] == postcode
+
+
+def test_orders_to_one_country_spelled_two_ways_merge(shop: Api) -> None:
+    german = {**ADDRESS, "postcode": "10115", "city": "Berlin"}
+    a = shop.post("/v1/orders", order_body(("TEA", 1), ship_to={**german, "country": "Germany"}))
+    b = shop.post("/v1/orders", order_body(("SOAP", 1), ship_to={**german, "country": "DE"}))
+    assert a["shipments"][0]["id"] == b["shipments"][0]["id"]
 
 
 def test_buyer_message_needs_a_person(shop: Api) -> None:
@@ -157,6 +182,9 @@ BAD_ORDERS = [
     (lambda b: {**b, "promised_ship_by": "2026-12-01T10:00:00"}, 422),  # no offset
     (lambda b: {**b, "ship_to": {k: v for k, v in ADDRESS.items() if k != "city"}}, 422),
     (lambda b: {**b, "ship_to": {**ADDRESS, "floor": 3}}, 422),
+    (lambda b: {**b, "ship_to": {**ADDRESS, "country": "x" * 101}}, 422),  # absurd, not odd
+    (lambda b: {**b, "ship_to": {**ADDRESS, "country": 276}}, 422),
+    (lambda b: {**b, "ship_to": {**ADDRESS, "postcode": "1" * 21}}, 422),
     (lambda b: {**b, "priority": 1}, 422),
     (lambda b: [b], 422),
 ]

@@ -23,8 +23,9 @@ DESCRIPTION = """Warehouse management: warehouses, locations, items, lots, stock
 orders from ERPs with review, FEFO allocation, merge and multi-warehouse split; events and webhooks.
 
 Every request but `/healthz` needs `Authorization: Bearer <token>` (`wms keys create`).
-Every POST accepts an `Idempotency-Key` header. Errors have the body
-`{"error": {"code", "message", "details"}}`.
+Every POST accepts an `Idempotency-Key` header. Request bodies are JSON, sent with
+`Content-Type: application/json` (else 415). Errors have the body
+`{"error": {"code", "message", "details"}}`; a body that is not JSON is a 400 `malformed_json`.
 """
 
 

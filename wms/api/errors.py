@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -45,6 +46,28 @@ def error_response(status: int, code: str, message: str, details: Any = None,
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+def validation_error(errors: Iterable[Mapping[str, Any]], prefix: Sequence[str | int] = ()) -> dict[str, Any]:
+    """The error of a request that failed validation, the same in a single push and in a bulk one:
+    ``details`` lists every error as ``{type, loc, msg}`` with ``loc`` from the top of the request
+    (``prefix`` places a part of it, e.g. ``("body", "orders", 3)``); ``message`` names the first."""
+    details = [{"type": e["type"], "loc": [*prefix, *e["loc"]], "msg": e["msg"]} for e in errors]
+    first = details[0] if details else {"loc": list(prefix), "msg": "invalid request"}
+    where = ".".join(str(p) for p in first["loc"])
+    return {"code": "validation_error", "message": f"{where}: {first['msg']}", "details": details}
+
+
+def malformed_json(error: Mapping[str, Any], document: Any) -> dict[str, Any]:
+    """The error of a body that is not JSON, with where the parser stopped (line and column from 1)."""
+    position = error["loc"][-1] if isinstance(error["loc"][-1], int) else 0
+    text = document if isinstance(document, str) else ""
+    line = text.count("\n", 0, position) + 1
+    column = position - text.rfind("\n", 0, position)
+    reason = (error.get("ctx") or {}).get("error") or error["msg"]
+    return {"code": "malformed_json",
+            "message": f"the body is not valid JSON: {reason} at line {line}, column {column}",
+            "details": {"line": line, "column": column, "position": position}}
+
+
 def status_of(exc: DomainError) -> int:
     for cls in type(exc).__mro__:
         if cls in STATUS:
@@ -61,10 +84,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{k: v for k, v in e.items() if k in ("type", "loc", "msg")} for e in exc.errors()]
-        first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        return error_response(422, "validation_error", f"{where}: {first.get('msg')}", errors)
+        errors = exc.errors()
+        if errors and errors[0]["type"] == "json_invalid":
+            return error_response(400, **malformed_json(errors[0], exc.body))
+        return error_response(422, **validation_error(errors))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -89,6 +89,8 @@ class OrderOut(OrderSummaryOut):
 
 class BulkResultOut(BaseModel):
     index: int
+    external_id: str | None = None
+    channel: str | None = None
     result: Literal["created", "existing", "error"]
     order_id: int | None = None
     status_code: int
@@ -105,6 +107,16 @@ class BulkOut(BaseModel):
 class MessageOut(BaseModel):
     result: Literal["applied", "pending"]
     order: OrderOut | None
+
+
+class PendingMessageOut(BaseModel):
+    id: int
+    status: Literal["pending"]
+    channel: str
+    external_id: str
+    type: str
+    at: datetime
+    received_at: datetime
 
 
 class OpenProblemOut(ProblemOut):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictStr
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
 from wms.inventory.commands import Code, Command, Quantity
+from wms.orders.addresses import normalised_country
 
 Short = Annotated[StrictStr, Field(max_length=200)]
 Ident = Annotated[StrictStr, Field(min_length=1, max_length=100)]
@@ -14,8 +15,15 @@ Channel = Annotated[StrictStr, Field(min_length=1, max_length=50)]
 Note = Annotated[StrictStr, Field(max_length=2000)]
 
 
+# An unknown country is kept as sent: review makes the order a problem order.
+Country = Annotated[StrictStr, Field(max_length=100, description=(
+    "ISO 3166-1 alpha-2 or alpha-3 code or English name; stored as the alpha-2 code")),
+    AfterValidator(normalised_country)]
+
+
 class Address(BaseModel):
-    """All five parts must be present; an empty or odd one makes the order a problem order, not a 4xx."""
+    """All five parts must be present; an empty or odd one makes the order a problem order, not a 4xx
+    (only absurd input, such as a part too long or not a string, is refused)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     name: Short
@@ -24,7 +32,7 @@ class Address(BaseModel):
     city: Short
     region: Short | None = None
     postcode: Annotated[StrictStr, Field(max_length=20)]
-    country: Annotated[StrictStr, Field(max_length=2)]
+    country: Country
     phone: Annotated[StrictStr, Field(max_length=40)] | None = None
 
 

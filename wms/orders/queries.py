@@ -1,4 +1,5 @@
-"""Read side of orders: the order with its shipments and allocations, lists, problems."""
+"""Read side of orders: the order with its shipments and allocations, lists, problems, ERP messages
+waiting for their order."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from wms.allocation.orm import Allocation, Shipment, ShipmentLine
 from wms.batches.orm import Lot
 from wms.errors import NotFound
 from wms.inventory.orm import Item, Location, Stock, Warehouse
-from wms.orders.orm import Order, OrderLine, OrderProblem, OrderTransition
+from wms.orders.orm import Order, OrderLine, OrderProblem, OrderTransition, PendingOrderMessage
 
 Row = dict[str, Any]
 
@@ -115,3 +116,16 @@ def list_orders(s: Session, *, status: str | None, channel: str | None, external
                 OrderProblem.order_id.in_([o.id for o in orders]), OrderProblem.resolved_at.is_(None))):
             open_codes[oid].append(code)
     return [(o.id, summary(o, open_codes[o.id])) for o in orders]
+
+
+def pending_messages(s: Session, *, channel: str | None, external_id: str | None, after_id: int,
+                     limit: int) -> list[tuple[int, Row]]:
+    """ERP messages kept until their order arrives, oldest first."""
+    stmt = (select(PendingOrderMessage).where(PendingOrderMessage.id > after_id)
+            .order_by(PendingOrderMessage.id).limit(limit + 1))
+    for column, value in ((PendingOrderMessage.channel, channel), (PendingOrderMessage.external_id, external_id)):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    return [(m.id, {"id": m.id, "status": "pending", "channel": m.channel, "external_id": m.external_id,
+                    "type": m.message["type"], "at": m.message["at"], "received_at": m.received_at})
+            for m in s.scalars(stmt)]

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-# Postcode shapes of common destination countries; others only need a postcode.
-POSTCODES = {
-    "US": r"\d{5}(-\d{4})?", "CA": r"[A-Z]\d[A-Z] ?\d[A-Z]\d", "GB": r"[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}",
-    "DE": r"\d{5}", "FR": r"\d{5}", "IT": r"\d{5}", "ES": r"\d{5}", "NL": r"\d{4} ?[A-Z]{2}", "BE": r"\d{4}",
-    "AT": r"\d{4}", "CH": r"\d{4}", "PL": r"\d{2}-\d{3}", "SE": r"\d{3} ?\d{2}", "DK": r"\d{4}", "NO": r"\d{4}",
-    "CN": r"\d{6}", "JP": r"\d{3}-?\d{4}", "KR": r"\d{5}", "IN": r"\d{6}", "AU": r"\d{4}", "BR": r"\d{5}-?\d{3}",
-    "SG": r"\d{6}", "HK": r".*", "IE": r"[A-Z\d]{3} ?[A-Z\d]{4}",
-}
-REQUIRED_ADDRESS = ("name", "line1", "city", "postcode", "country")
+from wms.orders.addresses import country_code, postcode_fits, postcode_rule
+
+ADDRESS_PARTS = ("name", "line1", "city", "postcode", "country")
 PAYMENT_REMINDER_AFTER = timedelta(days=2)
 SHIP_WITHIN = timedelta(days=3)
 
@@ -27,17 +20,30 @@ class Finding:
 
 
 def address_findings(ship_to: dict[str, Any]) -> list[Finding]:
-    missing = [f for f in REQUIRED_ADDRESS if not str(ship_to.get(f) or "").strip()]
+    """An address a carrier may not deliver to: a part missing, a country that is not ISO 3166, a
+    postcode missing or not in its country's format. At most one finding (one problem per order)."""
+    country = country_code(_text(ship_to, "country"))
+    missing = missing_parts(ship_to, country)
     if missing:
         return [Finding("unclear_address", f"address lacks {', '.join(missing)}")]
-    country = str(ship_to["country"]).strip().upper()
-    postcode = str(ship_to["postcode"]).strip().upper()
-    if not re.fullmatch(r"[A-Z]{2}", country):
-        return [Finding("unclear_address", f"country {ship_to['country']!r} is not an ISO 3166 code")]
-    pattern = POSTCODES.get(country)
-    if pattern and not re.fullmatch(pattern, postcode):
-        return [Finding("unclear_address", f"postcode {ship_to['postcode']!r} does not fit {country}")]
+    if country is None:
+        return [Finding("unclear_address", f"country {ship_to['country']!r} is not an ISO 3166 country")]
+    postcode = _text(ship_to, "postcode")
+    if postcode and not postcode_fits(postcode, country):
+        example = postcode_rule(country).example
+        return [Finding("unclear_address", f"postcode {ship_to['postcode']!r} does not fit {country}"
+                                           + (f" (e.g. {example})" if example else ""))]
     return []
+
+
+def missing_parts(ship_to: dict[str, Any], country: str | None) -> list[str]:
+    """The empty parts of an address; the postcode only where the (known) country requires one."""
+    postcode_needed = country is not None and postcode_rule(country).required
+    return [f for f in ADDRESS_PARTS if not _text(ship_to, f) and (f != "postcode" or postcode_needed)]
+
+
+def _text(ship_to: dict[str, Any], part: str) -> str:
+    return str(ship_to.get(part) or "").strip()
 
 
 def review(ship_to: dict[str, Any], buyer_message: str | None, seller_remark: str | None, *,

@@ -9,8 +9,9 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from wms.api.deps import AppSettings, Uow, require, scoped_warehouse
-from wms.api.errors import status_of
-from wms.api.order_schemas import BulkOut, MessageOut, OpenProblemOut, OrderOut, OrderSummaryOut
+from wms.api.errors import status_of, validation_error
+from wms.api.order_schemas import (BulkOut, MessageOut, OpenProblemOut, OrderOut, OrderSummaryOut,
+                                   PendingMessageOut)
 from wms.api.pagination import Page, PageParams, page_of
 from wms.api.routing import resource_router
 from wms.auth.keys import Principal
@@ -48,26 +49,29 @@ def post_order(body: PushOrder, uow: Uow, settings: AppSettings, principal: Erp,
 
 @router.post("/orders/bulk", status_code=200, response_model=BulkOut)
 def post_orders_bulk(body: BulkPush, uow: Uow, settings: AppSettings, principal: Erp) -> dict[str, Any]:
-    """Up to 1,000 orders, each on its own: one bad order does not reject the others."""
-    results = []
-    for index, raw in enumerate(body.orders):
-        try:
-            cmd = PushOrder.model_validate(raw)
-            order_id, created = services.push_order(cmd, uow, Policy.from_settings(settings), principal.actor)
-            results.append({"index": index, "result": "created" if created else "existing", "order_id": order_id,
-                            "status_code": 201 if created else 200})
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            results.append({"index": index, "result": "error", "status_code": 422, "error": {
-                "code": "validation_error", "message": f"{where}: {first['msg']}",
-                "details": [{"type": e["type"], "loc": e["loc"], "msg": e["msg"]} for e in exc.errors()]}})
-        except DomainError as exc:
-            results.append({"index": index, "result": "error", "status_code": status_of(exc),
-                            "error": {"code": exc.code, "message": exc.message, "details": exc.details}})
+    """Up to 1,000 orders, each on its own: one bad order does not reject the others. Each result
+    carries the order's ``external_id`` and ``channel`` when it has them; an error's ``loc`` is the
+    same as in a single push, from the top of this request (``["body", "orders", 3, "lines", 0, "sku"]``)."""
+    policy = Policy.from_settings(settings)
+    results = [_bulk_result(index, raw, uow, policy, principal.actor) for index, raw in enumerate(body.orders)]
     count = {k: sum(r["result"] == k for r in results) for k in ("created", "existing", "error")}
     return {"results": results, "created": count["created"], "existing": count["existing"],
             "errors": count["error"]}
+
+
+def _bulk_result(index: int, raw: dict[str, object], uow: UnitOfWork, policy: Policy, actor: str) -> dict[str, Any]:
+    result: dict[str, Any] = {"index": index, **{k: raw[k] for k in ("external_id", "channel")
+                                                   if isinstance(raw.get(k), str)}}
+    try:
+        order_id, created = services.push_order(PushOrder.model_validate(raw), uow, policy, actor)
+    except ValidationError as exc:
+        return {**result, "result": "error", "status_code": 422,
+                "error": validation_error(exc.errors(), prefix=("body", "orders", index))}
+    except DomainError as exc:
+        return {**result, "result": "error", "status_code": status_of(exc),
+                "error": {"code": exc.code, "message": exc.message, "details": exc.details}}
+    return {**result, "result": "created" if created else "existing", "order_id": order_id,
+            "status_code": 201 if created else 200}
 
 
 @router.post("/orders/messages", status_code=200, response_model=MessageOut)
@@ -89,6 +93,20 @@ def list_orders(uow: Uow, principal: Reader, page: Annotated[PageParams, Depends
     rows = uow.run(lambda u: queries.list_orders(
         u.session, status=status, channel=channel, external_id=external_id, customer_id=customer_id,
         warehouse=wh, problem=problem, after_id=page.after_id, limit=page.limit), read_only=True)
+    return page_of(rows, page.limit)
+
+
+# declared before /orders/{order_id}, which would otherwise take "messages" for an order id
+@router.get("/orders/messages", response_model=Page[PendingMessageOut])
+def list_order_messages(uow: Uow, _: Reader, page: Annotated[PageParams, Depends()],
+                        status: Literal["pending"] = "pending", channel: Filter = None,
+                        external_id: Filter = None) -> dict[str, Any]:
+    """ERP messages waiting for an order that has not arrived, oldest first. A message is kept only
+    until its order comes: once applied it is part of the order (its history and events), so
+    ``pending`` is the only status there is to list."""
+    rows = uow.run(lambda u: queries.pending_messages(
+        u.session, channel=channel, external_id=external_id, after_id=page.after_id, limit=page.limit),
+        read_only=True)
     return page_of(rows, page.limit)
 
 

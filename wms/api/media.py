@@ -1,0 +1,39 @@
+"""Request bodies are JSON: a body sent as anything else (or with no Content-Type) is refused with 415.
+
+Without this, ``curl -d`` (``application/x-www-form-urlencoded``) gets a puzzling "Input should be a
+valid dictionary". A request without a body needs no Content-Type.
+"""
+
+from __future__ import annotations
+
+from email.message import Message
+
+from fastapi import Request
+from fastapi.responses import JSONResponse
+
+from wms.api.errors import error_response
+
+# the 415 of the OpenAPI document (ErrorBody is among its schemas: every error response uses it)
+UNSUPPORTED = {"description": "unsupported media type: a body that is not `application/json`",
+               "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}}
+
+
+def is_json(content_type: str | None) -> bool:
+    """``application/json`` or an ``application/*+json`` type, with any parameters (charset)."""
+    if not content_type:
+        return False
+    message = Message()
+    message["content-type"] = content_type
+    subtype = message.get_content_subtype()
+    return message.get_content_maintype() == "application" and (subtype == "json" or subtype.endswith("+json"))
+
+
+async def refuse_non_json(request: Request) -> JSONResponse | None:
+    """A 415 for a request whose body is not declared JSON; None when it may go on."""
+    content_type = request.headers.get("content-type")
+    if is_json(content_type) or not await request.body():
+        return None
+    sent = f"Content-Type {content_type!r}" if content_type else "no Content-Type"
+    return error_response(415, "unsupported_media_type",
+                          f"request bodies are JSON: send 'Content-Type: application/json' (got {sent})",
+                          {"content_type": content_type})
