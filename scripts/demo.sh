@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Set up, build the demo warehouse (wms demo), create an admin token and run the service.
+# Set up (and compile the kernels once), build the demo warehouse (wms demo), create an admin token and
+# run the service on WMS_HOST:WMS_PORT (default 127.0.0.1:8000).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -10,5 +11,4 @@ echo
 echo "An admin token for trying the API (send it as 'Authorization: Bearer <token>'):"
 wms keys create --role admin | tail -n 1
 echo
-echo "Serving on http://127.0.0.1:${WMS_PORT:-8000} (API docs at /docs); Ctrl-C stops it."
-exec wms serve --host 127.0.0.1 --port "${WMS_PORT:-8000}"
+exec wms serve
