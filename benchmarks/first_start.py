@@ -3,8 +3,9 @@
     python -m benchmarks.first_start            # cold (an empty kernel cache), then warm (the same cache)
 
 Each run gets its own folder (SQLite file, kernel cache) under a temporary directory and its own port.
-Cold: nothing cached, as right after `pip install .` when no `wms warmup` ran; the wave request
-arrives while the kernels compile in the background and waits for what it needs. Warm: the
+Cold: nothing cached, as right after `pip install .` when no `wms warmup` ran; a route asked at
+once and the wave asked after the stock and orders are in arrive while the kernels compile in the
+background, and each waits for what it needs. Warm: the
 cache the cold run filled, as on every later start. Prints one line per run, for benchmarks/RESULTS.md.
 """
 
@@ -33,7 +34,6 @@ def _free_port() -> int:
 
 
 def _stock_and_orders(api: httpx.Client) -> None:
-    api.post("/v1/warehouses", json={"code": "WH", "name": "First start", "layout": LAYOUT}).raise_for_status()
     lines = []
     for k in range(30):
         api.post("/v1/items", json={"sku": f"SKU-{k}", "name": f"Item {k}"}).raise_for_status()
@@ -71,6 +71,11 @@ def run(folder: Path, cache: Path, label: str) -> None:
                              env=env, capture_output=True, text=True, check=True).stdout
         token = out.strip().splitlines()[-1]
         with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=600) as api:
+            api.post("/v1/warehouses", json={"code": "WH", "name": "First", "layout": LAYOUT}).raise_for_status()
+            t = time.perf_counter()
+            api.post("/v1/warehouses/WH/routes", json={"locations": [
+                "A02-B003-L1-L", "A07-B025-L2-R", "A04-B012-L1-R"]}).raise_for_status()
+            route_s, route_at = time.perf_counter() - t, t - started
             _stock_and_orders(api)
             kernels_then = httpx.get(f"{base}/healthz").json()["kernels"]
             t = time.perf_counter()
@@ -78,7 +83,8 @@ def run(folder: Path, cache: Path, label: str) -> None:
             wave.raise_for_status()
             wave_s = time.perf_counter() - t
         body = wave.json()
-        print(f"{label}: /healthz after {healthz_s:.2f} s ({health['kernels']}); first wave of "
+        print(f"{label}: /healthz after {healthz_s:.2f} s ({health['kernels']}); first route (two-block layout) "
+              f"{route_s:.2f} s, asked {route_at:.1f} s after start; first wave of "
               f"{len(body['orders'])} orders in {len(body['pick_lists'])} pick lists: {wave_s:.2f} s "
               f"(requested {time.perf_counter() - started - wave_s:.1f} s after start, kernels {kernels_then})",
               flush=True)
