@@ -3,8 +3,9 @@
 The scanned items must be exactly what was picked for the shipment (per SKU
 and lot); anything missing or extra is refused and nothing changes. Packing
 moves the shipment's stock from the packing station to the SHIPPING dock in
-the ledger (still reserved for it), picks the carrier (the order's, or the
-carrier rules' for ``auto``) and gives every parcel a tracking number.
+the ledger (still reserved for it), picks the carrier (the order's, or for
+``auto`` the carrier rules' or the default carrier) and gives every parcel a
+tracking number.
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ class Pack(Command):
     parcels: Annotated[list[ParcelIn], Field(min_length=1, max_length=99)]
 
 
-def pack(shipment_id: int, cmd: Pack, uow: UnitOfWork, actor: str, rules: Sequence[CarrierRule]) -> None:
+def pack(shipment_id: int, cmd: Pack, uow: UnitOfWork, actor: str, rules: Sequence[CarrierRule],
+         default_carrier: str | None = None) -> None:
     def work(uow: UnitOfWork) -> None:
         s = uow.session
         shipment = locked_shipment(s, shipment_id)
@@ -67,7 +69,8 @@ def pack(shipment_id: int, cmd: Pack, uow: UnitOfWork, actor: str, rules: Sequen
         relocate(s, allocations, warehouse_id=shipment.warehouse_id, to_location_id=dock, kind="pack",
                  reason="packed", reference=f"SHIPMENT-{shipment.id}", actor=actor)
         country = str(_first_order(s, shipment.id).ship_to.get("country") or "")
-        carrier = choose_carrier(shipment.carrier, country, sum(p.weight_kg for p in cmd.parcels), rules)
+        carrier = choose_carrier(shipment.carrier, country, sum(p.weight_kg for p in cmd.parcels), rules,
+                                 default_carrier)
         for seq, p in enumerate(cmd.parcels, start=1):
             parcel = Parcel(shipment_id=shipment.id, seq=seq, carrier=carrier, weight_kg=float(p.weight_kg),
                             length_cm=p.length_cm, width_cm=p.width_cm, height_cm=p.height_cm, packed_by=actor)
