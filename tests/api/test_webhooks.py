@@ -115,7 +115,8 @@ def test_a_paused_webhook_gets_nothing_until_resumed_then_everything_in_order(ba
             time.sleep(0.5)  # ten relay passes
             assert len(receiver.received) == len(first)
             assert admin.get(f"/v1/webhooks/{hook['id']}") == paused
-            replay = client.post(f"/v1/webhooks/{hook['id']}/pause", headers={**admin.headers, "Idempotency-Key": "pause-1"})
+            replay = client.post(f"/v1/webhooks/{hook['id']}/pause",
+                                 headers={**admin.headers, "Idempotency-Key": "pause-1"})
             assert replay.headers.get("Idempotent-Replayed") == "true" and replay.json() == paused
             resumed = admin.post(f"/v1/webhooks/{hook['id']}/resume", expect=200)
             assert resumed["active"] is True and resumed["delivered_seq"] == first[-1]["seq"]
