@@ -153,6 +153,39 @@ def keys_create(role: str = typer.Option(..., help="admin, erp, planner or picke
     typer.echo(token)
 
 
+@keys_app.command("list")
+def keys_list() -> None:
+    """Every API token: id, prefix, role, warehouse, when created, and whether it is revoked."""
+    from wms.auth.keys import key_table, list_keys  # noqa: PLC0415
+    from wms.db import UnitOfWork, make_session_factory  # noqa: PLC0415
+
+    _, engine = _prepare()
+    keys = list_keys(UnitOfWork(make_session_factory(engine)))  # type: ignore[arg-type]
+    if not keys:
+        typer.echo("No API token exists yet. Create one with: wms keys create --role admin")
+        return
+    for line in key_table(keys):
+        typer.echo(line)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: int = typer.Argument(..., metavar="ID", help="The key's id (see wms keys list).")) -> None:
+    """Revoke an API token: requests with it get 401 from now on."""
+    from wms.auth.keys import revoke_key  # noqa: PLC0415
+    from wms.db import UnitOfWork, make_session_factory  # noqa: PLC0415
+    from wms.errors import DomainError  # noqa: PLC0415
+
+    _, engine = _prepare()
+    try:
+        key, revoked_now = revoke_key(UnitOfWork(make_session_factory(engine)), key_id)  # type: ignore[arg-type]
+    except DomainError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(2) from exc
+    when = f"{key.revoked_at:%Y-%m-%d %H:%M:%S} UTC"
+    typer.echo(f"key {key.id} ({key.prefix}…, role {key.role}) "
+               + (f"revoked at {when}" if revoked_now else f"was already revoked at {when}"))
+
+
 @app.command()
 def worker() -> None:
     """Run an RQ worker planning waves in the background (needs WMS_REDIS_URL)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import cached_property
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -52,6 +52,18 @@ class Settings(BaseSettings):
         description='JSON list, tried in order for orders whose carrier is "auto", e.g. '
                     '[{"carrier": "DHL", "country": "DE", "max_weight_kg": 31.5}, {"carrier": "UPS"}].',
     )
+    default_carrier: str | None = Field(
+        None, max_length=50,
+        description='The carrier of an "auto" order that no carrier rule fits; unset: such an order cannot be packed.')
+
+    @field_validator("default_carrier", mode="before")
+    @classmethod
+    def _no_auto_default(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip() == "":
+            return None  # WMS_DEFAULT_CARRIER= (empty) is unset
+        if isinstance(value, str) and value.strip().lower() == "auto":
+            raise ValueError('the default carrier must be a carrier, not "auto"')
+        return value
 
     @cached_property
     def safe_database_url(self) -> str:

@@ -20,10 +20,12 @@ MESSAGES = {
     "address_a": {"type": "address", "at": (T0 + timedelta(hours=2)).isoformat(), "ship_to": OTHER_ADDRESS},
     "address_b": {"type": "address", "at": (T0 + timedelta(hours=3)).isoformat(), "ship_to": ADDRESS},
     "address_bad": {"type": "address", "at": (T0 + timedelta(hours=2, minutes=30)).isoformat(), "ship_to": UNCLEAR},
+    "carrier_a": {"type": "carrier", "at": (T0 + timedelta(hours=2, minutes=15)).isoformat(), "carrier": "DHL"},
+    "carrier_b": {"type": "carrier", "at": (T0 + timedelta(hours=3, minutes=30)).isoformat(), "carrier": "auto"},
     "cancel": {"type": "cancel", "at": (T0 + timedelta(hours=4)).isoformat()},
     "refund": {"type": "refund", "at": (T0 + timedelta(hours=5)).isoformat()},
 }
-IN_ORDER = ["push", "payment", "address_a", "address_bad", "address_b", "cancel", "refund"]
+IN_ORDER = ["push", "payment", "address_a", "carrier_a", "address_bad", "address_b", "carrier_b", "cancel", "refund"]
 _ids = count()
 
 
@@ -46,7 +48,8 @@ def deliver(api: Api, external_id: str, sequence: list[str]) -> dict:
     [summary] = api.all("/v1/orders", external_id=external_id)
     order = api.get(f"/v1/orders/{summary['id']}")
     return {"status": order["status"], "paid": order["paid"], "paid_at": order["paid_at"],
-            "ship_by": order["ship_by"], "ship_to": order["ship_to"], "problems": order["problems"],
+            "ship_by": order["ship_by"], "ship_to": order["ship_to"], "carrier": order["carrier"],
+            "problems": order["problems"],
             "allocated": [(ln["sku"], ln["allocated"], ln["backordered"]) for ln in order["lines"]]}
 
 

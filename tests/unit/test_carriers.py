@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
-from wms.config import CarrierRule
+from wms.config import CarrierRule, Settings
 from wms.errors import Conflict
 from wms.shipping.carriers import choose_carrier, is_valid_tracking_number, luhn_digit, tracking_number
 
@@ -29,7 +30,30 @@ def test_the_order_carrier_wins_else_the_first_rule_that_fits(requested: str, co
 def test_no_rule_fits() -> None:
     with pytest.raises(Conflict) as e:
         choose_carrier("auto", "FR", 31, RULES)
-    assert e.value.code == "no_carrier"
+    assert e.value.code == "no_carrier" and e.value.details == {"country": "FR", "weight_kg": 31}
+    for fix in ("WMS_CARRIER_RULES", "WMS_DEFAULT_CARRIER", "POST /v1/orders/{id}/carrier"):  # the three ways out
+        assert fix in e.value.message
+
+
+@pytest.mark.parametrize(("requested", "country", "kg", "expected"), [
+    ("auto", "FR", 31, "GLS"),  # no rule fits: the default
+    ("auto", "DE", 1, "POST"), ("auto", "FR", 10, "UPS"),  # a rule that fits still wins
+    ("FedEx", "FR", 31, "FedEx"),  # and so does the order's own carrier
+])
+def test_the_default_carrier_takes_what_no_rule_fits(requested: str, country: str, kg: float,
+                                                     expected: str) -> None:
+    assert choose_carrier(requested, country, kg, RULES, default="GLS") == expected
+    assert choose_carrier(requested, country, kg, [], default="GLS") == (
+        "GLS" if requested == "auto" else requested)
+
+
+def test_the_default_carrier_setting() -> None:
+    assert Settings.model_fields["default_carrier"].default is None
+    assert Settings(default_carrier="GLS").default_carrier == "GLS"
+    assert Settings(default_carrier="").default_carrier is None  # WMS_DEFAULT_CARRIER= is unset
+    for bad in ("auto", " AUTO ", "x" * 51):
+        with pytest.raises(ValidationError):
+            Settings(default_carrier=bad)
 
 
 @given(st.integers(1, 10**10 - 1), st.sampled_from(["UPS", "dhl", "x", "Fed-Ex"]))

@@ -1,4 +1,9 @@
-"""Cursor pagination: ``?limit=&cursor=`` → ``{items, next_cursor}``, ordered by id."""
+"""Cursor pagination: ``?limit=&cursor=`` → ``{items, next_cursor}``, ordered by id.
+
+The cursor is the id of the last item of the page. Lists oldest first continue
+with ids above it (``after_id``), lists newest first with ids below it
+(``before_id``); ``page_of`` works for both.
+"""
 
 from __future__ import annotations
 
@@ -28,7 +33,17 @@ class PageParams:
         cursor: Annotated[str | None, Query(max_length=200)] = None,
     ) -> None:
         self.limit = limit
-        self.after_id = decode_cursor(cursor) if cursor else 0
+        self.last_id = decode_cursor(cursor) if cursor else None
+
+    @property
+    def after_id(self) -> int:
+        """Ascending lists: the next page has ids above this (0 on the first page)."""
+        return self.last_id or 0
+
+    @property
+    def before_id(self) -> int | None:
+        """Descending lists (newest first): the next page has ids below this (None on the first page)."""
+        return self.last_id
 
 
 def encode_cursor(last_id: int) -> str:
@@ -48,7 +63,8 @@ def decode_cursor(cursor: str) -> int:
 
 
 def page_of(rows: list[tuple[int, T]], limit: int) -> dict[str, object]:
-    """``rows`` are (id, item) pairs, ``limit + 1`` of them fetched to see if more follow."""
+    """``rows`` are (id, item) pairs in page order (ascending or descending), ``limit + 1`` of them
+    fetched to see if more follow."""
     more = len(rows) > limit
     rows = rows[:limit]
     return {"items": [item for _, item in rows],

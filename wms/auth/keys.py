@@ -5,15 +5,17 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from wms.auth.orm import ApiKey
 from wms.db import UnitOfWork
-from wms.errors import InvalidInput
+from wms.errors import InvalidInput, NotFound
 from wms.inventory import repository as repo
 from wms.inventory.orm import Warehouse
+from wms.orm import utcnow
 
 ROLES = ("admin", "erp", "planner", "picker")
 TOKEN_PREFIX = "wms_"
@@ -64,3 +66,54 @@ def authenticate(session: Session, token: str) -> Principal | None:
 
 def key_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(ApiKey)) or 0
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    """What an operator sees of a key: never the token, only its first characters."""
+
+    id: int
+    prefix: str
+    role: str
+    warehouse: str | None
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+def list_keys(uow: UnitOfWork) -> list[KeyInfo]:
+    """Every key, oldest first, revoked ones included."""
+
+    def work(uow: UnitOfWork) -> list[KeyInfo]:
+        rows = uow.session.execute(
+            select(ApiKey.id, ApiKey.prefix, ApiKey.role, Warehouse.code, ApiKey.created_at, ApiKey.revoked_at)
+            .outerjoin(Warehouse, Warehouse.id == ApiKey.warehouse_id).order_by(ApiKey.id)
+        ).all()
+        return [KeyInfo(*r) for r in rows]
+
+    return uow.run(work, read_only=True)
+
+
+def revoke_key(uow: UnitOfWork, key_id: int) -> tuple[KeyInfo, bool]:
+    """Revoke a key at once (its token gets 401 from the next request on); (the key, revoked just now).
+    Revoking a revoked key changes nothing and says so (``False``)."""
+
+    def work(uow: UnitOfWork) -> tuple[KeyInfo, bool]:
+        key = uow.session.scalars(select(ApiKey).where(ApiKey.id == key_id).with_for_update()).first()
+        if key is None:
+            raise NotFound(f"no API key with id {key_id}", code="key_not_found")
+        now_revoked = key.revoked_at is None
+        if now_revoked:
+            key.revoked_at = utcnow()
+        code = uow.session.scalar(select(Warehouse.code).where(Warehouse.id == key.warehouse_id))
+        return KeyInfo(key.id, key.prefix, key.role, code, key.created_at, key.revoked_at), now_revoked
+
+    return uow.run(work)
+
+
+def key_table(keys: list[KeyInfo]) -> list[str]:
+    """``keys`` as aligned text lines under a header (times in UTC)."""
+    header = ("id", "prefix", "role", "warehouse", "created (UTC)", "status")
+    rows = [(str(k.id), k.prefix + "…", k.role, k.warehouse or "all", f"{k.created_at:%Y-%m-%d %H:%M}",
+             f"revoked {k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "active") for k in keys]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    return ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in [header, *rows]]

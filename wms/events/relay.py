@@ -72,22 +72,39 @@ def _deliver_one(factory: sessionmaker[Session], client: httpx.Client, hook: Web
                 error = f"HTTP {status}"
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}"
-        with factory() as s:
-            s.add(WebhookDelivery(webhook_id=hook.id, seq=e.seq, status_code=status, error=error))
-            if error is None:
-                s.execute(update(Webhook).where(Webhook.id == hook.id, Webhook.delivered_seq == cursor)
-                          .values(delivered_seq=e.seq, attempts=0, next_attempt_at=None, last_error=None))
-            else:
-                attempts = hook.attempts + 1
-                s.execute(update(Webhook).where(Webhook.id == hook.id, Webhook.delivered_seq == cursor).values(
-                    attempts=attempts, last_error=error, active=attempts < max_attempts,
-                    next_attempt_at=utcnow() + timedelta(seconds=backoff_s(attempts))))
-            s.commit()
+        still_active = _record(factory, hook, e.seq, cursor, status, error, max_attempts)
         if error is not None:
             log.warning("webhook %s: event %s not delivered (%s)", hook.url, e.seq, error)
             return delivered
         delivered, cursor = delivered + 1, e.seq
+        if not still_active:  # paused or deleted while it was being called: stop here
+            return delivered
     return delivered
+
+
+def _record(factory: sessionmaker[Session], hook: Webhook, seq: int, cursor: int, status: int | None,
+            error: str | None, max_attempts: int) -> bool:
+    """Log the attempt and move the cursor (only if nobody else did); whether the webhook is still active.
+
+    The webhook row is locked first (an admin deleting it locks it too), so the log never points at a
+    deleted webhook; a webhook paused while it was being called is left paused.
+    """
+    with factory() as s:
+        active = s.scalar(select(Webhook.active).where(Webhook.id == hook.id).with_for_update())
+        if active is None:
+            s.commit()
+            return False
+        s.add(WebhookDelivery(webhook_id=hook.id, seq=seq, status_code=status, error=error))
+        mine = update(Webhook).where(Webhook.id == hook.id, Webhook.delivered_seq == cursor)
+        if error is None:
+            s.execute(mine.values(delivered_seq=seq, attempts=0, next_attempt_at=None, last_error=None))
+        else:
+            attempts = hook.attempts + 1
+            paused = {"active": False} if attempts >= max_attempts else {}
+            s.execute(mine.values(attempts=attempts, last_error=error, **paused,
+                                  next_attempt_at=utcnow() + timedelta(seconds=backoff_s(attempts))))
+        s.commit()
+        return bool(active)
 
 
 class WebhookRelay(Periodic):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictStr
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictStr, model_validator
 
 from wms.inventory.commands import Code, Command, Quantity
 from wms.orders.addresses import normalised_country
@@ -13,6 +13,8 @@ Short = Annotated[StrictStr, Field(max_length=200)]
 Ident = Annotated[StrictStr, Field(min_length=1, max_length=100)]
 Channel = Annotated[StrictStr, Field(min_length=1, max_length=50)]
 Note = Annotated[StrictStr, Field(max_length=2000)]
+Carrier = Annotated[StrictStr, Field(min_length=1, max_length=50, pattern=r"\S",
+                                     description='A carrier\'s name, or "auto" to let the carrier rules choose.')]
 
 
 # An unknown country is kept as sent: review makes the order a problem order.
@@ -49,7 +51,7 @@ class PushOrder(Command):
     paid: StrictBool
     paid_at: AwareDatetime | None = None
     promised_ship_by: AwareDatetime
-    carrier: Annotated[StrictStr, Field(min_length=1, max_length=50)]
+    carrier: Carrier
     buyer_message: Note | None = None
     seller_remark: Note | None = None
     lines: Annotated[list[OrderLineIn], Field(min_length=1, max_length=500)]
@@ -64,10 +66,21 @@ class OrderMessage(Command):
 
     channel: Channel
     external_id: Ident
-    type: Literal["payment", "address", "cancel", "refund"]
-    at: AwareDatetime = Field(description="When the ERP produced the message; orders address corrections.")
+    type: Literal["payment", "address", "cancel", "refund", "carrier"]
+    at: AwareDatetime = Field(description="When the ERP produced the message; orders address and carrier changes.")
     ship_to: Address | None = None
+    carrier: Carrier | None = Field(None, description="The new carrier (type carrier only).")
     reason: Note | None = None
+
+    @model_validator(mode="after")
+    def _carrier_goes_with_its_type(self) -> OrderMessage:
+        if (self.type == "carrier") != (self.carrier is not None):
+            raise ValueError("a carrier message needs carrier, and only a carrier message has one")
+        return self
+
+
+class ChangeCarrier(Command):
+    carrier: Carrier
 
 
 class ResolveProblem(Command):

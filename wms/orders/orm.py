@@ -27,6 +27,7 @@ class Order(Base):
     address_version: Mapped[datetime | None] = mapped_column(UTCDateTime)
     merge_key: Mapped[str] = mapped_column(String(64))
     carrier: Mapped[str] = mapped_column(String(50))
+    carrier_version: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when the carrier was last changed
     buyer_message: Mapped[str | None] = mapped_column(Text)
     seller_remark: Mapped[str | None] = mapped_column(Text)
     paid: Mapped[bool]

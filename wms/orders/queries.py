@@ -90,6 +90,12 @@ def shipments_of(s: Session, order_id: int) -> list[Row]:
     return list(shipments.values())
 
 
+def carriers_in_shipment(s: Session, shipment_id: int) -> dict[int, str]:
+    """Order id → the carrier it asks for, for each order with lines in the shipment."""
+    return dict(s.execute(select(Order.id, Order.carrier).where(Order.id.in_(
+        select(ShipmentLine.order_id).where(ShipmentLine.shipment_id == shipment_id))).order_by(Order.id)).all())
+
+
 def _orders_in(s: Session, shipment_id: int) -> list[int]:
     return sorted(set(s.scalars(select(ShipmentLine.order_id).where(ShipmentLine.shipment_id == shipment_id))))
 

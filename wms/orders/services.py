@@ -1,15 +1,17 @@
-"""Use cases of the orders context: push, ERP messages, cancel, resolve a problem.
+"""Use cases of the orders context: push, ERP messages, cancel, resolve a problem, change the carrier.
 
 Messages from ERPs may come twice, late or before their order. Each is
 applied so that any arrival order ends in the same state: payment is
-monotone, the newest address wins (by the message's ``at``), a refund wins
-over a cancel, and a message for an order not yet known waits for it.
+monotone, the newest address and the newest carrier win (by the message's
+``at``), a refund wins over a cancel, and a message for an order not yet
+known waits for it.
 """
 
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -17,14 +19,21 @@ from sqlalchemy.orm import Session
 
 from wms.db import UnitOfWork
 from wms.errors import Conflict, NotFound
+from wms.events.outbox import record
 from wms.inventory import repository as inventory
 from wms.orders import workflow as wf
 from wms.orders.commands import OrderMessage, PushOrder
 from wms.orders.lifecycle import FINAL, OPEN
 from wms.orders.orm import Order, OrderLine, OrderProblem, PendingOrderMessage
+from wms.orders.queries import carriers_in_shipment
 from wms.orders.review import PAYMENT_REMINDER_AFTER, address_findings, ship_by
 from wms.orm import utcnow
 from wms.picking.withdraw import floor_shipments, void_parcels
+
+if TYPE_CHECKING:
+    from wms.allocation.orm import Shipment
+
+AFTER_SHIPPING = ("shipped", "completed", "refunding")
 
 
 def push_order(cmd: PushOrder, uow: UnitOfWork, policy: wf.Policy, actor: str) -> tuple[int, bool]:
@@ -78,7 +87,7 @@ def _push(s: Session, cmd: PushOrder, policy: wf.Policy, actor: str) -> tuple[in
 
 
 def _apply_repush(s: Session, order: Order, cmd: PushOrder, policy: wf.Policy, actor: str) -> None:
-    """A repeated push may carry what the ERP may change: payment and the address."""
+    """A repeated push may carry what the ERP may change: payment, the address and the carrier."""
     if cmd.paid and not order.paid:
         at = cmd.paid_at or utcnow()
         _apply(s, order, OrderMessage(channel=order.channel, external_id=order.external_id, type="payment", at=at),
@@ -86,6 +95,10 @@ def _apply_repush(s: Session, order: Order, cmd: PushOrder, policy: wf.Policy, a
     # the pushed address counts as older than any correction message: it only changes a never-corrected order
     if order.address_version is None and cmd.ship_to.model_dump() != order.ship_to and order.status in OPEN:
         _change_address(s, order, cmd.ship_to.model_dump(), policy, actor)
+        wf.advance(s, order, policy, actor)
+    # likewise the pushed carrier, older than any carrier message or planner's change
+    if order.carrier_version is None and cmd.carrier != order.carrier and order.status in OPEN:
+        _change_carrier(s, order, cmd.carrier, utcnow(), actor)
         wf.advance(s, order, policy, actor)
 
 
@@ -117,8 +130,14 @@ def _apply(s: Session, order: Order, msg: OrderMessage, policy: wf.Policy, actor
         if order.address_version is not None and msg.at <= order.address_version:
             return  # an older correction than the one we have
         order.address_version = msg.at
-        if msg.ship_to.model_dump() != order.ship_to and order.status not in ("shipped", "completed", "refunding"):
+        if msg.ship_to.model_dump() != order.ship_to and order.status not in AFTER_SHIPPING:
             _change_address(s, order, msg.ship_to.model_dump(), policy, actor)
+    elif msg.type == "carrier" and msg.carrier is not None:
+        if order.carrier_version is not None and msg.at <= order.carrier_version:
+            return  # an older change than the one we have
+        order.carrier_version = msg.at
+        if msg.carrier != order.carrier and order.status not in AFTER_SHIPPING:
+            _change_carrier(s, order, msg.carrier, msg.at, actor)
     elif msg.type == "cancel":
         if order.status in OPEN:
             wf.stop(s, order, "cancelled", msg.reason or "cancelled by the ERP", actor)
@@ -140,15 +159,57 @@ def _change_address(s: Session, order: Order, ship_to: dict[str, Any], policy: w
     for p in wf.open_problems(s, order):
         if p.code == "unclear_address":
             wf.resolve(s, p, "address corrected", actor)
-    on_floor = floor_shipments(s, order.id)
-    if on_floor:  # being picked or packed: keep going, with the new address on the label
-        for shipment in on_floor:
-            void_parcels(s, shipment)
+    if _relabel(s, order):  # being picked or packed: keep going, with the new address on the label
         for finding in address_findings(ship_to):
             wf.flag(s, order, finding)  # packing waits until it is resolved
         return
     wf.back_to_review(s, order, "address corrected", actor)
     wf.run_review(s, order, policy)
+
+
+def _change_carrier(s: Session, order: Order, carrier: str, at: datetime, actor: str) -> None:
+    """Record the carrier. An open order not yet on the floor is allocated again by the caller's
+    ``advance`` (its merge group changed); on the floor its shipments carry on under the new
+    carrier, a packed one with its parcels voided for a new label."""
+    record(s, "order.carrier_changed", {"order_id": order.id, "external_id": order.external_id,
+                                        "channel": order.channel, "from": order.carrier, "to": carrier,
+                                        "at": at.isoformat(), "actor": actor})
+    order.carrier = carrier
+    order.merge_key = wf.merge_key(order.customer_id, order.ship_to, carrier)
+    if order.status not in OPEN:
+        return
+    on_floor = _relabel(s, order)
+    for shipment in on_floor:
+        if set(carriers_in_shipment(s, shipment.id).values()) == {carrier}:
+            shipment.carrier = carrier  # else packing stops until the orders agree (carrier_mixed)
+    if not on_floor:
+        wf.back_to_allocation(s, order, "carrier changed", actor)
+
+
+def _relabel(s: Session, order: Order) -> list[Shipment]:
+    """The order's shipments on the floor, locked; a packed one goes back to packing to be labelled again."""
+    on_floor = floor_shipments(s, order.id, lock=True)
+    for shipment in on_floor:
+        void_parcels(s, shipment)
+    return on_floor
+
+
+def change_carrier(order_id: int, carrier: str, uow: UnitOfWork, policy: wf.Policy, actor: str) -> None:
+    """A planner's carrier change: until the order ships, and newer than any ERP carrier message so far."""
+
+    def work(uow: UnitOfWork) -> None:
+        s = uow.session
+        order = _get(s, order_id, lock=True)
+        if order.status not in OPEN:
+            raise Conflict(f"order {order.id} is {order.status}: its carrier can change only until it ships",
+                           code="order_not_open", details={"status": order.status})
+        now = utcnow()
+        order.carrier_version = max(order.carrier_version or now, now)
+        if carrier != order.carrier:
+            _change_carrier(s, order, carrier, now, actor)
+            wf.advance(s, order, policy, actor)
+
+    uow.run(work)
 
 
 def cancel_order(order_id: int, reason: str | None, uow: UnitOfWork, actor: str) -> None:

@@ -117,10 +117,22 @@ def advance(session: Session, order: Order, policy: Policy, actor: str) -> None:
 
 def back_to_review(session: Session, order: Order, cause: str, actor: str) -> None:
     """Release what the order holds and send it back to review (e.g. its address changed)."""
-    if order.status in ("ready", "allocated"):
-        release_order(session, order.id)
+    _release(session, order)
     if order.status in ("awaiting_payment", "ready", "allocated"):
         transition(session, order, "unconfirmed", cause, actor)
+
+
+def back_to_allocation(session: Session, order: Order, cause: str, actor: str) -> None:
+    """Release what the order holds so that ``advance`` allocates it again (e.g. its carrier changed,
+    so its merge group did: its lines leave a shipment shared with other orders)."""
+    _release(session, order)
+    if order.status == "allocated":
+        transition(session, order, "ready", cause, actor)
+
+
+def _release(session: Session, order: Order) -> None:
+    if order.status in ("ready", "allocated"):
+        release_order(session, order.id)
 
 
 def stop(session: Session, order: Order, to: str, cause: str, actor: str) -> None:

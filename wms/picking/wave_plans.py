@@ -22,6 +22,7 @@ from wms.orm import utcnow
 from wms.picking.batching.problem import BatchingProblem, CartCapacity, WaveResult
 from wms.picking.orm import PickList, PickListStop, Wave
 from wms.picking.routing.problem import LayoutArrays
+from wms.picking.wave_views import orders_by_wave
 
 
 @dataclass(frozen=True)
@@ -98,8 +99,7 @@ def wave_detail(s: Session, wave_id: int) -> dict[str, Any]:
     if wave is None:
         raise NotFound(f"wave {wave_id} not found", code="wave_not_found")
     code = s.scalar(select(Warehouse.code).where(Warehouse.id == wave.warehouse_id))
-    orders = sorted(set(s.scalars(select(ShipmentLine.order_id).join(Shipment, Shipment.id == ShipmentLine.shipment_id)
-                                  .where(Shipment.wave_id == wave.id))))
+    orders = sorted(order_id for _, order_id in s.execute(orders_by_wave([wave.id])))
     body: dict[str, Any] = {"id": wave.id, "warehouse": code, "status": wave.status, "orders": orders,
                             "pick_lists": [], "total_distance_m": wave.total_distance_m, "method": wave.method,
                             "error": wave.error, "created_at": wave.created_at, "planned_at": wave.planned_at}

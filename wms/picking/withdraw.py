@@ -40,10 +40,12 @@ def withdraw_from_floor(s: Session, order_id: int) -> list[int]:
     return [sh.id for sh in shipments]
 
 
-def floor_shipments(s: Session, order_id: int) -> list[Shipment]:
-    """The order's shipments that are being picked or packed."""
-    return list(s.scalars(select(Shipment).where(Shipment.status.in_(IN_PROGRESS), Shipment.id.in_(
-        select(ShipmentLine.shipment_id).where(ShipmentLine.order_id == order_id))).order_by(Shipment.id)))
+def floor_shipments(s: Session, order_id: int, *, lock: bool = False) -> list[Shipment]:
+    """The order's shipments that are being picked or packed (``lock``: rows locked, so a packer
+    cannot close one while the caller changes it)."""
+    stmt = select(Shipment).where(Shipment.status.in_(IN_PROGRESS), Shipment.id.in_(
+        select(ShipmentLine.shipment_id).where(ShipmentLine.order_id == order_id))).order_by(Shipment.id)
+    return list(s.scalars(stmt.with_for_update() if lock else stmt))
 
 
 def void_parcels(s: Session, shipment: Shipment) -> None:

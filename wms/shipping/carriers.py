@@ -2,7 +2,8 @@
 
 An order names its carrier; ``auto`` leaves the choice to the warehouse's
 carrier rules (``WMS_CARRIER_RULES``), tried in order: the first whose
-country and weight limit fit wins. Until carriers are integrated, tracking
+country and weight limit fit wins, else the default carrier
+(``WMS_DEFAULT_CARRIER``) when one is set. Until carriers are integrated, tracking
 numbers are ours: two letters of the carrier, the parcel id in ten digits
 and a Luhn check digit, unique per parcel.
 """
@@ -18,14 +19,20 @@ from wms.errors import Conflict
 AUTO = "auto"
 
 
-def choose_carrier(requested: str, country: str, weight_kg: float, rules: Sequence[CarrierRule]) -> str:
+def choose_carrier(requested: str, country: str, weight_kg: float, rules: Sequence[CarrierRule],
+                   default: str | None = None) -> str:
+    """The order's carrier; for ``auto`` the first rule that fits, else ``default``."""
     if requested.strip().lower() != AUTO:
         return requested
     for rule in rules:
         if (rule.country is None or rule.country.upper() == country.upper()) and (
                 rule.max_weight_kg is None or weight_kg <= rule.max_weight_kg):
             return rule.carrier
-    raise Conflict(f"no carrier rule takes {weight_kg:g} kg to {country}; set the order's carrier or add a rule",
+    if default is not None:
+        return default
+    raise Conflict(f"no carrier rule takes {weight_kg:g} kg to {country} and there is no default carrier: "
+                   "add a rule to WMS_CARRIER_RULES, set WMS_DEFAULT_CARRIER, or change the order's carrier "
+                   "(POST /v1/orders/{id}/carrier)",
                    code="no_carrier", details={"country": country, "weight_kg": weight_kg})
 
 

@@ -3,8 +3,9 @@
 The scanned items must be exactly what was picked for the shipment (per SKU
 and lot); anything missing or extra is refused and nothing changes. Packing
 moves the shipment's stock from the packing station to the SHIPPING dock in
-the ledger (still reserved for it), picks the carrier (the order's, or the
-carrier rules' for ``auto``) and gives every parcel a tracking number.
+the ledger (still reserved for it), picks the carrier (the order's, or for
+``auto`` the carrier rules' or the default carrier) and gives every parcel a
+tracking number.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from wms.inventory.commands import Code, Command, PositiveNumber, Quantity
 from wms.inventory.orm import Item, Stock
 from wms.inventory.repository import special_location_id
 from wms.orders.orm import Order, OrderProblem
+from wms.orders.queries import carriers_in_shipment
 from wms.orm import utcnow
 from wms.shipping.carriers import choose_carrier, tracking_number
 from wms.shipping.orm import Parcel
@@ -51,7 +53,8 @@ class Pack(Command):
     parcels: Annotated[list[ParcelIn], Field(min_length=1, max_length=99)]
 
 
-def pack(shipment_id: int, cmd: Pack, uow: UnitOfWork, actor: str, rules: Sequence[CarrierRule]) -> None:
+def pack(shipment_id: int, cmd: Pack, uow: UnitOfWork, actor: str, rules: Sequence[CarrierRule],
+         default_carrier: str | None = None) -> None:
     def work(uow: UnitOfWork) -> None:
         s = uow.session
         shipment = locked_shipment(s, shipment_id)
@@ -61,13 +64,14 @@ def pack(shipment_id: int, cmd: Pack, uow: UnitOfWork, actor: str, rules: Sequen
             raise Conflict(f"shipment {shipment.id} is not at the packing station yet ({shipment.status})",
                            code="shipment_not_picked")
         _check_held(s, shipment.id)
+        requested = _requested_carrier(s, shipment)
         _check_scan(contents(s, shipment.id), cmd.items)
         allocations = shipment_allocations(s, shipment.id)
         dock = special_location_id(s, shipment.warehouse_id, "shipping")
         relocate(s, allocations, warehouse_id=shipment.warehouse_id, to_location_id=dock, kind="pack",
                  reason="packed", reference=f"SHIPMENT-{shipment.id}", actor=actor)
         country = str(_first_order(s, shipment.id).ship_to.get("country") or "")
-        carrier = choose_carrier(shipment.carrier, country, sum(p.weight_kg for p in cmd.parcels), rules)
+        carrier = choose_carrier(requested, country, sum(p.weight_kg for p in cmd.parcels), rules, default_carrier)
         for seq, p in enumerate(cmd.parcels, start=1):
             parcel = Parcel(shipment_id=shipment.id, seq=seq, carrier=carrier, weight_kg=float(p.weight_kg),
                             length_cm=p.length_cm, width_cm=p.width_cm, height_cm=p.height_cm, packed_by=actor)
@@ -125,6 +129,19 @@ def _check_held(s: Session, shipment_id: int) -> None:
     if held is not None:
         raise Conflict(f"order {held.order_id} has an unclear address ({held.detail}); resolve it before packing",
                        code="address_unclear", details={"order_id": held.order_id})
+
+
+def _requested_carrier(s: Session, shipment: Shipment) -> str:
+    """The carrier the shipment's orders ask for now (a carrier changed on the floor counts, and ``auto`` is
+    chosen again after a new address). Orders merged into one shipment must agree on it."""
+    carriers = carriers_in_shipment(s, shipment.id)
+    if len(set(carriers.values())) > 1:
+        said = ", ".join(f"order {order_id}: {carrier}" for order_id, carrier in carriers.items())
+        raise Conflict(f"the orders of shipment {shipment.id} ask for different carriers ({said}); change one "
+                       "with POST /v1/orders/{id}/carrier so that they agree, then pack",
+                       code="carrier_mixed",
+                       details=[{"order_id": order_id, "carrier": carrier} for order_id, carrier in carriers.items()])
+    return next(iter(carriers.values()), shipment.carrier)
 
 
 def _first_order(s: Session, shipment_id: int) -> Order:

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Annotated, Any
 
-from fastapi import Depends, Query
+from fastapi import Depends, Query, Response
 from pydantic import AnyHttpUrl, Field
 from sqlalchemy import func, select
 
-from wms.api.deps import Uow, require
+from wms.api.deps import RowId, Uow, require
 from wms.api.order_schemas import EventPage, WebhookOut
 from wms.api.pagination import Page, PageParams, page_of
 from wms.api.routing import resource_router
 from wms.auth.keys import Principal
 from wms.db import UnitOfWork
-from wms.events.orm import OutboxEvent, Webhook
+from wms.events import webhooks
+from wms.events.orm import OutboxEvent
 from wms.events.relay import event_body
 from wms.inventory.commands import Command
 
@@ -51,33 +51,38 @@ def list_events(uow: Uow, _: Erp, after: Annotated[int, Query(ge=0, le=2**62)] =
     return uow.run(work, read_only=True)
 
 
-def _webhook(h: Webhook) -> dict[str, Any]:
-    return {"id": h.id, "url": h.url, "active": h.active, "delivered_seq": h.delivered_seq, "attempts": h.attempts,
-            "next_attempt_at": h.next_attempt_at, "last_error": h.last_error}
-
-
 @router.post("/webhooks", status_code=201, response_model=WebhookCreated)
 def post_webhook(body: CreateWebhook, uow: Uow, _: Admin,
                  from_start: Annotated[bool, Query(description="Deliver past events too.")] = False) -> dict[str, Any]:
     """Events are POSTed to ``url`` signed with ``X-WMS-Signature: t=…,v1=HMAC-SHA256(secret, "t." + body)``."""
-    secret = body.secret or secrets.token_urlsafe(32)
-
-    def work(u: UnitOfWork) -> dict[str, Any]:
-        start = 0 if from_start else u.session.scalar(select(func.coalesce(func.max(OutboxEvent.seq), 0)))
-        hook = Webhook(url=str(body.url), secret=secret, delivered_seq=start or 0)
-        u.session.add(hook)
-        u.session.flush()
-        return {**_webhook(hook), "secret": secret}
-
-    return uow.run(work)
+    return webhooks.create_webhook(uow, str(body.url), body.secret, from_start=from_start)
 
 
 @router.get("/webhooks", response_model=Page[WebhookOut])
 def list_webhooks(uow: Uow, _: Admin, page: Annotated[PageParams, Depends()]) -> dict[str, Any]:
-    def work(u: UnitOfWork) -> list[tuple[int, dict[str, Any]]]:
-        hooks = u.session.scalars(select(Webhook).where(Webhook.id > page.after_id).order_by(Webhook.id)
-                                  .limit(page.limit + 1)).all()
-        return [(h.id, _webhook(h)) for h in hooks]
+    return page_of(webhooks.list_webhooks(uow, after_id=page.after_id, limit=page.limit), page.limit)
 
-    return page_of(uow.run(work, read_only=True), page.limit)
 
+@router.get("/webhooks/{webhook_id}", response_model=WebhookOut)
+def get_webhook(webhook_id: RowId, uow: Uow, _: Admin) -> dict[str, Any]:
+    return webhooks.get_webhook(uow, webhook_id)
+
+
+@router.delete("/webhooks/{webhook_id}", status_code=204, response_class=Response)
+def delete_webhook(webhook_id: RowId, uow: Uow, _: Admin) -> Response:
+    """The webhook and its delivery log; events stay in the outbox (``GET /v1/events``)."""
+    webhooks.delete_webhook(uow, webhook_id)
+    return Response(status_code=204)
+
+
+@router.post("/webhooks/{webhook_id}/pause", response_model=WebhookOut)
+def pause_webhook(webhook_id: RowId, uow: Uow, _: Admin) -> dict[str, Any]:
+    """Stop deliveries (a paused webhook is returned unchanged); events wait in the outbox."""
+    return webhooks.pause_webhook(uow, webhook_id)
+
+
+@router.post("/webhooks/{webhook_id}/resume", response_model=WebhookOut)
+def resume_webhook(webhook_id: RowId, uow: Uow, _: Admin) -> dict[str, Any]:
+    """Deliver again from ``delivered_seq`` at once: the failure streak and its backoff are cleared
+    (also what brings back a webhook the relay paused after ``WMS_WEBHOOK_MAX_ATTEMPTS`` failures)."""
+    return webhooks.resume_webhook(uow, webhook_id)

@@ -18,7 +18,7 @@ from wms.auth.keys import Principal
 from wms.db import UnitOfWork
 from wms.errors import DomainError
 from wms.orders import queries, services
-from wms.orders.commands import BulkPush, Cancel, OrderMessage, PushOrder, ResolveProblem
+from wms.orders.commands import BulkPush, Cancel, ChangeCarrier, OrderMessage, PushOrder, ResolveProblem
 from wms.orders.lifecycle import STATUSES
 from wms.orders.orm import Order, OrderProblem
 from wms.orders.workflow import Policy
@@ -28,6 +28,7 @@ router = resource_router("orders")
 Erp = Annotated[Principal, Depends(require("erp"))]
 Reader = Annotated[Principal, Depends(require("erp", "planner"))]
 Resolver = Annotated[Principal, Depends(require("erp", "planner"))]
+Planner = Annotated[Principal, Depends(require("planner"))]
 OrderId = Annotated[int, Path(ge=1, le=2**62)]
 Filter = Annotated[str | None, Query(max_length=100)]
 
@@ -76,8 +77,9 @@ def _bulk_result(index: int, raw: dict[str, object], uow: UnitOfWork, policy: Po
 
 @router.post("/orders/messages", status_code=200, response_model=MessageOut)
 def post_order_message(body: OrderMessage, uow: Uow, settings: AppSettings, principal: Erp) -> dict[str, Any]:
-    """Payment received, address corrected, cancellation or refund, addressed by (channel, external_id).
-    A message for an order not pushed yet is kept and applied when it comes (``pending``)."""
+    """Payment received, address or carrier changed, cancellation or refund, addressed by (channel,
+    external_id). The newest address and the newest carrier (by ``at``) win whatever order messages arrive
+    in. A message for an order not pushed yet is kept and applied when it comes (``pending``)."""
     order_id = services.apply_message(body, uow, Policy.from_settings(settings), principal.actor)
     if order_id is None:
         return {"result": "pending", "order": None}
@@ -119,6 +121,16 @@ def get_order(order_id: OrderId, uow: Uow, _: Reader) -> dict[str, Any]:
 def post_cancel(order_id: OrderId, uow: Uow, principal: Erp, body: Cancel | None = None) -> dict[str, Any]:
     """Cancel an order that has not shipped; whatever it holds is released."""
     services.cancel_order(order_id, body.reason if body else None, uow, principal.actor)
+    return _detail(uow, order_id)
+
+
+@router.post("/orders/{order_id}/carrier", status_code=200, response_model=OrderOut)
+def post_carrier(order_id: OrderId, body: ChangeCarrier, uow: Uow, settings: AppSettings,
+                 principal: Planner) -> dict[str, Any]:
+    """Change the order's carrier until it ships (``auto``: the carrier rules choose at packing). Not yet
+    in a wave, it is allocated again and may merge with the customer's orders for that carrier; on the
+    floor, a packed shipment's parcels are voided for a new label."""
+    services.change_carrier(order_id, body.carrier, uow, Policy.from_settings(settings), principal.actor)
     return _detail(uow, order_id)
 
 

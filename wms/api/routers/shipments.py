@@ -104,7 +104,7 @@ def post_pack(shipment_id: RowId, body: Pack, uow: Uow, settings: AppSettings, p
     """Verify the scanned items against what was picked for the shipment and close its parcels
     (`parcels[].label_pdf_url` and `label_zpl_url` are this API's paths)."""
     _authorize(uow, principal, shipment_id)
-    pack(shipment_id, body, uow, principal.actor, settings.carrier_rules)
+    pack(shipment_id, body, uow, principal.actor, settings.carrier_rules, settings.default_carrier)
     return _detail(uow, shipment_id)
 
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import Depends, Request, Response
-from pydantic import BaseModel
+from fastapi import Depends, Query, Request, Response
+from pydantic import AwareDatetime, BaseModel
 
-from wms.api.deps import AppSettings, RowId, Uow, check_warehouse, require
+from wms.api.deps import AppSettings, RowId, Uow, check_warehouse, require, scoped_warehouse
+from wms.api.pagination import Page, PageParams, page_of
 from wms.api.routing import resource_router
 from wms.auth.keys import Principal
 from wms.picking.wave_plans import wave_detail
+from wms.picking.wave_views import STATUSES, WaveFilter, wave_summaries
 from wms.picking.waves import StartWave, run_planning, start_wave
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,23 @@ class WaveOut(BaseModel):
     planned_at: datetime | None
 
 
+class WaveSummary(BaseModel):
+    id: int
+    warehouse: str
+    status: str
+    order_count: int
+    pick_list_count: int
+    total_distance_m: float | None
+    method: str | None
+    error: str | None
+    created_at: datetime
+    planned_at: datetime | None
+
+
+Since = Annotated[AwareDatetime | None, Query(description="RFC 3339 time with offset, e.g. 2026-11-20T00:00:00Z "
+                                                          "(URL-encode a `+` offset as `%2B`)")]
+
+
 @router.post("/waves", status_code=201, response_model=WaveOut,
              responses={202: {"model": WaveOut, "description": "planning in the background; poll GET /v1/waves/{id}"}})
 def post_wave(body: StartWave, uow: Uow, settings: AppSettings, principal: Planner, request: Request,
@@ -78,3 +97,15 @@ def get_wave(wave_id: RowId, uow: Uow, principal: Planner) -> dict[str, Any]:
     body = uow.run(lambda u: wave_detail(u.session, wave_id), read_only=True)
     check_warehouse(principal, body["warehouse"])
     return body
+
+
+@router.get("/waves", response_model=Page[WaveSummary])
+def list_waves(uow: Uow, principal: Planner, page: Annotated[PageParams, Depends()],
+               status: Literal[STATUSES] | None = None,  # type: ignore[valid-type]
+               warehouse: Annotated[str | None, Query(max_length=64)] = None,
+               created_from: Since = None, created_to: Since = None) -> dict[str, Any]:
+    """Waves newest first, without their pick lists (``GET /v1/waves/{id}`` has them): created at or
+    after ``created_from`` and before ``created_to``. A warehouse-scoped token sees its warehouse's only."""
+    f = WaveFilter(scoped_warehouse(principal, warehouse), status, created_from, created_to)
+    rows = uow.run(lambda u: wave_summaries(u.session, f, before_id=page.before_id, limit=page.limit), read_only=True)
+    return page_of(rows, page.limit)
