@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine, text
 
 from wms import __version__
@@ -58,7 +59,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                 sweeper.stop()
             dispatcher.close()
 
-    app = FastAPI(title="WMS", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    # /docs and /redoc load Swagger UI and ReDoc from the installed fastapi-offline package, not a CDN:
+    # warehouse networks are often offline. No online validator badge either.
+    app = FastAPIOffline(title="WMS", version=__version__, description=DESCRIPTION, lifespan=lifespan,
+                         swagger_ui_parameters={"validatorUrl": None})
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = session_factory
