@@ -15,8 +15,9 @@ from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Annotated, Any
 
-from fastapi import Request, Response
+from fastapi import Depends, Header, Request, Response
 from fastapi.routing import APIRoute
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -69,7 +70,29 @@ def claim_hook() -> Callable[[Session], None] | None:
     return hook
 
 
+KEY_DESCRIPTION = f"""Makes a retried POST safe. The same key with the same body (same path, same token) gets the
+first successful response again, with the header `Idempotent-Replayed: true`, and nothing is done twice; the
+same key with another body is a 409 `idempotency_key_reused`, and while the first request is still running a
+409 `idempotency_in_progress`. Only 2xx responses are kept: after a 4xx the same key may be sent again.
+Keys are 1 to {MAX_KEY_LENGTH} characters (400 `invalid_idempotency_key` otherwise), scoped to the token and
+kept `WMS_IDEMPOTENCY_TTL_HOURS` (48 h by default); use a new one, e.g. a UUID, for every new operation."""
+
+
+def idempotency_key(
+    key: Annotated[str | None, Header(alias=HEADER, description=KEY_DESCRIPTION, min_length=1,
+                                      max_length=MAX_KEY_LENGTH)] = None,
+) -> None:
+    """Declares the header in the OpenAPI document; ``IdempotentRoute`` reads it before the body is parsed."""
+
+
 class IdempotentRoute(APIRoute):
+    """A route whose POST honours ``Idempotency-Key`` (and declares it, so every POST's documentation shows it)."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if "POST" in {m.upper() for m in kwargs.get("methods") or ()}:
+            kwargs["dependencies"] = [*(kwargs.get("dependencies") or ()), Depends(idempotency_key)]
+        super().__init__(path, endpoint, **kwargs)
+
     def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
         handler = super().get_route_handler()
 

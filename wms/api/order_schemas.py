@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from wms.api.errors import ErrorDetail
+from wms.api.pagination import Page
 
 
 class AllocationOut(BaseModel):
@@ -23,7 +24,9 @@ class ShipmentLineOut(BaseModel):
     allocations: list[AllocationOut]
 
 
-class ShipmentOut(BaseModel):
+class OrderShipmentOut(BaseModel):
+    """A shipment of an order: its lines with the FEFO allocations reserved for them."""
+
     id: int
     warehouse: str
     status: str
@@ -82,7 +85,7 @@ class OrderOut(OrderSummaryOut):
     buyer_message: str | None
     seller_remark: str | None
     lines: list[OrderLineOut]
-    shipments: list[ShipmentOut]
+    shipments: list[OrderShipmentOut]
     problem_list: list[ProblemOut]
     history: list[TransitionOut]
 
@@ -126,6 +129,18 @@ class OpenProblemOut(ProblemOut):
     order_status: str
 
 
+class PendingMessagePage(Page[PendingMessageOut]):
+    pass
+
+
+class OrderSummaryPage(Page[OrderSummaryOut]):
+    pass
+
+
+class OpenProblemPage(Page[OpenProblemOut]):
+    pass
+
+
 class EventOut(BaseModel):
     id: str
     seq: int
@@ -148,3 +163,7 @@ class WebhookOut(BaseModel):
     attempts: int
     next_attempt_at: datetime | None
     last_error: str | None
+
+
+class WebhookPage(Page[WebhookOut]):
+    pass

@@ -11,7 +11,7 @@ import base64
 from typing import Annotated, Generic, TypeVar
 
 from fastapi import Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from wms.errors import InvalidInput
 
@@ -22,8 +22,11 @@ MAX_DB_INT = 2**63 - 1
 
 
 class Page(BaseModel, Generic[T]):
+    """A page of a list. A response model is a named subclass, ``class OrderSummaryPage(Page[OrderSummaryOut])``,
+    so that the OpenAPI document calls it ``OrderSummaryPage`` (``Page[X]`` itself would be ``Page_X_``)."""
+
     items: list[T]
-    next_cursor: str | None
+    next_cursor: str | None = Field(description="Pass as `?cursor=` for the next page; null on the last page.")
 
 
 class PageParams:

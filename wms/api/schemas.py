@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
+from wms.api.pagination import Page
 from wms.inventory.commands import LayoutIn
 
 
@@ -102,6 +103,34 @@ class CycleCountOut(BaseModel):
     counted_by: str | None
     operation_id: int | None
     lines: list[CountLineOut]
+
+
+class WarehousePage(Page[WarehouseOut]):
+    pass
+
+
+class LocationPage(Page[LocationOut]):
+    pass
+
+
+class ItemPage(Page[ItemOut]):
+    pass
+
+
+class LotPage(Page[LotOut]):
+    pass
+
+
+class StockPage(Page[StockOut]):
+    pass
+
+
+class MovementPage(Page[MovementOut]):
+    pass
+
+
+class CycleCountPage(Page[CycleCountOut]):
+    pass
 
 
 class KeyOut(BaseModel):

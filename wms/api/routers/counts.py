@@ -7,9 +7,9 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, Query
 
 from wms.api.deps import RowId, Uow, check_warehouse, require, scoped_warehouse
-from wms.api.pagination import Page, PageParams, page_of
+from wms.api.pagination import PageParams, page_of
 from wms.api.routing import resource_router
-from wms.api.schemas import CycleCountOut
+from wms.api.schemas import CycleCountOut, CycleCountPage
 from wms.auth.keys import Principal
 from wms.db import UnitOfWork
 from wms.inventory import counting, queries
@@ -57,7 +57,7 @@ def post_count_cancel(count_id: RowId, uow: Uow, principal: Supervisor) -> dict[
     return _out(uow, counting.cancel_count(count_id, uow))
 
 
-@router.get("/cycle-counts", response_model=Page[CycleCountOut])
+@router.get("/cycle-counts", response_model=CycleCountPage)
 def list_counts(uow: Uow, principal: Counter, page: Annotated[PageParams, Depends()],
                 warehouse: Annotated[str | None, Query(max_length=64)] = None,
                 status: Literal["open", "counted", "posted", "cancelled"] | None = None) -> dict[str, Any]:

@@ -9,8 +9,8 @@ from pydantic import AnyHttpUrl, Field
 from sqlalchemy import func, select
 
 from wms.api.deps import RowId, Uow, require
-from wms.api.order_schemas import EventPage, WebhookOut
-from wms.api.pagination import Page, PageParams, page_of
+from wms.api.order_schemas import EventPage, WebhookOut, WebhookPage
+from wms.api.pagination import PageParams, page_of
 from wms.api.routing import resource_router
 from wms.auth.keys import Principal
 from wms.db import UnitOfWork
@@ -58,7 +58,7 @@ def post_webhook(body: CreateWebhook, uow: Uow, _: Admin,
     return webhooks.create_webhook(uow, str(body.url), body.secret, from_start=from_start)
 
 
-@router.get("/webhooks", response_model=Page[WebhookOut])
+@router.get("/webhooks", response_model=WebhookPage)
 def list_webhooks(uow: Uow, _: Admin, page: Annotated[PageParams, Depends()]) -> dict[str, Any]:
     return page_of(webhooks.list_webhooks(uow, after_id=page.after_id, limit=page.limit), page.limit)
 

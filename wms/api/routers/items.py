@@ -8,9 +8,9 @@ from fastapi import Depends
 from sqlalchemy import select
 
 from wms.api.deps import AnyRole, Uow, require
-from wms.api.pagination import Page, PageParams, page_of
+from wms.api.pagination import PageParams, page_of
 from wms.api.routing import resource_router
-from wms.api.schemas import ItemOut, LotOut
+from wms.api.schemas import ItemOut, ItemPage, LotPage
 from wms.auth.keys import Principal
 from wms.batches.orm import Lot
 from wms.db import UnitOfWork
@@ -28,7 +28,7 @@ def post_item(body: CreateItem, uow: Uow, _: Annotated[Principal, Depends(requir
     return create_item(body, uow)
 
 
-@router.get("/items", response_model=Page[ItemOut])
+@router.get("/items", response_model=ItemPage)
 def list_items(uow: Uow, _: AnyRole, page: Annotated[PageParams, Depends()]) -> dict[str, Any]:
     def work(uow: UnitOfWork) -> list[tuple[int, Item]]:
         stmt = select(Item).where(Item.id > page.after_id).order_by(Item.id).limit(page.limit + 1)
@@ -42,7 +42,7 @@ def get_item(sku: str, uow: Uow, _: AnyRole) -> Item:
     return uow.run(lambda u: repo.item_by_sku(u.session, sku), read_only=True)
 
 
-@router.get("/items/{sku}/lots", response_model=Page[LotOut])
+@router.get("/items/{sku}/lots", response_model=LotPage)
 def list_lots(sku: str, uow: Uow, _: AnyRole, page: Annotated[PageParams, Depends()]) -> dict[str, Any]:
     def work(uow: UnitOfWork) -> list[tuple[int, dict[str, Any]]]:
         item = repo.item_by_sku(uow.session, sku)

@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from wms.api.deps import AppSettings, Uow, require, scoped_warehouse
 from wms.api.errors import status_of, validation_error
-from wms.api.order_schemas import (BulkOut, MessageOut, OpenProblemOut, OrderOut, OrderSummaryOut,
-                                   PendingMessageOut)
-from wms.api.pagination import Page, PageParams, page_of
+from wms.api.order_schemas import (BulkOut, MessageOut, OpenProblemPage, OrderOut, OrderSummaryPage,
+                                   PendingMessagePage)
+from wms.api.pagination import PageParams, page_of
 from wms.api.routing import resource_router
 from wms.auth.keys import Principal
 from wms.db import UnitOfWork
@@ -86,7 +86,7 @@ def post_order_message(body: OrderMessage, uow: Uow, settings: AppSettings, prin
     return {"result": "applied", "order": _detail(uow, order_id)}
 
 
-@router.get("/orders", response_model=Page[OrderSummaryOut])
+@router.get("/orders", response_model=OrderSummaryPage)
 def list_orders(uow: Uow, principal: Reader, page: Annotated[PageParams, Depends()],
                 status: Literal[STATUSES] | None = None,  # type: ignore[valid-type]
                 channel: Filter = None, external_id: Filter = None, customer_id: Filter = None,
@@ -99,7 +99,7 @@ def list_orders(uow: Uow, principal: Reader, page: Annotated[PageParams, Depends
 
 
 # declared before /orders/{order_id}, which would otherwise take "messages" for an order id
-@router.get("/orders/messages", response_model=Page[PendingMessageOut])
+@router.get("/orders/messages", response_model=PendingMessagePage)
 def list_order_messages(uow: Uow, _: Reader, page: Annotated[PageParams, Depends()],
                         status: Literal["pending"] = "pending", channel: Filter = None,
                         external_id: Filter = None) -> dict[str, Any]:
@@ -142,7 +142,7 @@ def post_resolve(order_id: OrderId, problem_id: OrderId, body: ResolveProblem, u
     return _detail(uow, order_id)
 
 
-@router.get("/order-problems", response_model=Page[OpenProblemOut])
+@router.get("/order-problems", response_model=OpenProblemPage)
 def list_problems(uow: Uow, _: Reader, page: Annotated[PageParams, Depends()], code: Filter = None,
                   open_only: Annotated[bool, Query(alias="open")] = True) -> dict[str, Any]:
     """Problem orders for people to handle, oldest first, each with its same-day deadline."""

@@ -71,6 +71,10 @@ class PickListSummary(BaseModel):
     open_stops: int
 
 
+class PickListSummaryPage(Page[PickListSummary]):
+    pass
+
+
 class ConfirmationResult(PickListView):
     confirmed_stop_id: int
     added_stop_ids: list[int]
@@ -96,7 +100,7 @@ def post_claim(body: Claim, uow: Uow, principal: Picker) -> Any:
     return _detail(uow, pick_list_id)
 
 
-@router.get("/pick-lists", response_model=Page[PickListSummary])
+@router.get("/pick-lists", response_model=PickListSummaryPage)
 def list_pick_lists(uow: Uow, principal: FloorLead, page: Annotated[PageParams, Depends()],
                     warehouse: Annotated[str | None, Query(max_length=64)] = None,
                     status: Literal["open", "claimed", "picked", "delivered", "cancelled"] | None = None

@@ -81,7 +81,11 @@ class ShipmentSummary(BaseModel):
     shipped_at: datetime | None
 
 
-@router.get("/shipments", response_model=Page[ShipmentSummary])
+class ShipmentSummaryPage(Page[ShipmentSummary]):
+    pass
+
+
+@router.get("/shipments", response_model=ShipmentSummaryPage)
 def list_shipments(uow: Uow, principal: Reader, page: Annotated[PageParams, Depends()],
                    warehouse: Annotated[str | None, Query(max_length=64)] = None,
                    status: Literal["allocated", "released", "picked", "packed", "shipped", "cancelled"] | None = None,

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from wms.api.deps import AppSettings, RowId, Uow, check_warehouse, require, scoped_warehouse
 from wms.api.pagination import Page, PageParams, page_of
 from wms.api.routing import resource_router
-from wms.api.schemas import MovementOut, OperationOut, StockOut
+from wms.api.schemas import MovementPage, OperationOut, StockPage
 from wms.auth.keys import Principal
 from wms.db import UnitOfWork
 from wms.inventory import queries
@@ -74,7 +74,7 @@ def post_adjustment(body: Adjust, uow: Uow, principal: Supervisor) -> dict[str, 
     return _operation(uow, adjust(body, uow, principal.actor))
 
 
-@router.get("/stock", response_model=Page[StockOut])
+@router.get("/stock", response_model=StockPage)
 def list_stock(uow: Uow, principal: StockReader, page: Annotated[PageParams, Depends()],
                warehouse: Filter = None, sku: Filter = None, location: Filter = None,
                lot: Filter = None) -> dict[str, Any]:
@@ -94,7 +94,11 @@ class PutawayOut(BaseModel):
     suggested_location: str | None
 
 
-@router.get("/stock/putaway", response_model=Page[PutawayOut])
+class PutawayPage(Page[PutawayOut]):
+    pass
+
+
+@router.get("/stock/putaway", response_model=PutawayPage)
 def list_putaway(uow: Uow, principal: StockReader, page: Annotated[PageParams, Depends()],
                  warehouse: Filter = None) -> dict[str, Any]:
     """Free units waiting outside storage (receiving, carts, packing, the dock: e.g. what a cancelled order
@@ -105,7 +109,7 @@ def list_putaway(uow: Uow, principal: StockReader, page: Annotated[PageParams, D
     return page_of(rows, page.limit)
 
 
-@router.get("/stock/movements", response_model=Page[MovementOut])
+@router.get("/stock/movements", response_model=MovementPage)
 def list_movements(uow: Uow, principal: LedgerReader, page: Annotated[PageParams, Depends()],
                    warehouse: Filter = None, sku: Filter = None, location: Filter = None,
                    lot: Filter = None, reason: Filter = None,

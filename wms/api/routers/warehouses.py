@@ -8,9 +8,9 @@ from fastapi import Depends, Query
 from sqlalchemy import func, select
 
 from wms.api.deps import AnyRole, AppSettings, Uow, check_warehouse, require
-from wms.api.pagination import MAX_DB_INT, Page, PageParams, page_of
+from wms.api.pagination import MAX_DB_INT, PageParams, page_of
 from wms.api.routing import resource_router
-from wms.api.schemas import LocationOut, WarehouseOut
+from wms.api.schemas import LocationPage, WarehouseOut, WarehousePage
 from wms.auth.keys import Principal
 from wms.db import UnitOfWork
 from wms.inventory import repository as repo
@@ -34,7 +34,7 @@ def post_warehouse(body: CreateWarehouse, uow: Uow, settings: AppSettings, _: Ad
     return _out(wh, count)
 
 
-@router.get("/warehouses", response_model=Page[WarehouseOut])
+@router.get("/warehouses", response_model=WarehousePage)
 def list_warehouses(uow: Uow, principal: AnyRole, page: Annotated[PageParams, Depends()]) -> dict[str, Any]:
     def work(uow: UnitOfWork) -> list[tuple[int, dict[str, Any]]]:
         stmt = select(Warehouse).where(Warehouse.id > page.after_id).order_by(Warehouse.id).limit(page.limit + 1)
@@ -61,7 +61,7 @@ def get_warehouse(code: str, uow: Uow, principal: AnyRole) -> dict[str, Any]:
     return uow.run(work, read_only=True)
 
 
-@router.get("/warehouses/{code}/locations", response_model=Page[LocationOut])
+@router.get("/warehouses/{code}/locations", response_model=LocationPage)
 def list_locations(
     code: str, uow: Uow, principal: AnyRole, page: Annotated[PageParams, Depends()],
     kind: Annotated[str | None, Query(max_length=20)] = None,

@@ -65,6 +65,10 @@ class WaveSummary(BaseModel):
     planned_at: datetime | None
 
 
+class WaveSummaryPage(Page[WaveSummary]):
+    pass
+
+
 Since = Annotated[AwareDatetime | None, Query(description="RFC 3339 time with offset, e.g. 2026-11-20T00:00:00Z "
                                                           "(URL-encode a `+` offset as `%2B`)")]
 
@@ -99,7 +103,7 @@ def get_wave(wave_id: RowId, uow: Uow, principal: Planner) -> dict[str, Any]:
     return body
 
 
-@router.get("/waves", response_model=Page[WaveSummary])
+@router.get("/waves", response_model=WaveSummaryPage)
 def list_waves(uow: Uow, principal: Planner, page: Annotated[PageParams, Depends()],
                status: Literal[STATUSES] | None = None,  # type: ignore[valid-type]
                warehouse: Annotated[str | None, Query(max_length=64)] = None,
