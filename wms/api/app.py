@@ -11,23 +11,16 @@ from sqlalchemy import Engine, text
 
 from wms import __version__
 from wms.api.errors import install_error_handlers
+from wms.api.guide import DESCRIPTION, TAGS
 from wms.api.idempotency import purge_expired
 from wms.api.routers import counts, events, items, orders, picking, replenishment, routes, shipments, stock, warehouses, waves
 from wms.api.schemas import Health
+from wms.api.webhook_docs import document_events
 from wms.config import Settings
 from wms.db import make_engine, make_session_factory
 from wms.events.relay import WebhookRelay
 from wms.jobs.dispatch import Sweeper, make_dispatcher
 from wms.picking import kernels
-
-DESCRIPTION = """Warehouse management: warehouses, locations, items, lots, stock and its ledger;
-orders from ERPs with review, FEFO allocation, merge and multi-warehouse split; events and webhooks.
-
-Every request but `/healthz` needs `Authorization: Bearer <token>` (`wms keys create`).
-Every POST accepts an `Idempotency-Key` header. Request bodies are JSON, sent with
-`Content-Type: application/json` (else 415). Errors have the body
-`{"error": {"code", "message", "details"}}`; a body that is not JSON is a 400 `malformed_json`.
-"""
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
@@ -61,8 +54,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     # /docs and /redoc load Swagger UI and ReDoc from the installed fastapi-offline package, not a CDN:
     # warehouse networks are often offline. No online validator badge either.
-    app = FastAPIOffline(title="WMS", version=__version__, description=DESCRIPTION, lifespan=lifespan,
-                         swagger_ui_parameters={"validatorUrl": None})
+    app = FastAPIOffline(title="WMS", version=__version__, description=DESCRIPTION, openapi_tags=TAGS,
+                         lifespan=lifespan, swagger_ui_parameters={"validatorUrl": None})
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = session_factory
@@ -71,9 +64,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     for module in (warehouses, items, stock, counts, orders, events, routes, waves, picking, shipments,
                    replenishment):
         app.include_router(module.router)
+    document_events(app)
 
-    @app.get("/healthz", response_model=Health, tags=["health"])
+    @app.get("/healthz", response_model=Health, tags=["health"], summary="Is the service up")
     def healthz() -> Health:
+        """200 while the process runs and its database answers, also while the routing and wave kernels
+        are still compiling after an install (`kernels` says which). Needs no token; for load balancers and
+        monitoring."""
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
         return Health(status="ok", kernels=app.state.kernels.state)

@@ -10,7 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from wms.api.idempotency import claim_hook
 from wms.api.pagination import MAX_DB_INT
-from wms.auth.keys import Principal, authenticate
+from wms.auth.keys import ROLES, Principal, authenticate
 from wms.config import Settings
 from wms.db import UnitOfWork
 from wms.errors import Forbidden, Unauthorized
@@ -43,8 +43,11 @@ def get_principal(
     return principal
 
 
+get_principal.roles = ROLES  # type: ignore[attr-defined]  # any role; listed in the route's documentation
+
+
 def require(*roles: str) -> Callable[..., Principal]:
-    """A dependency that admits only the given roles (admin always)."""
+    """A dependency that admits only the given roles (admin always); ``.roles`` lists them for the docs."""
     allowed = {"admin", *roles}
 
     def dependency(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
@@ -52,6 +55,7 @@ def require(*roles: str) -> Callable[..., Principal]:
             raise Forbidden(f"role {principal.role} may not do this", code="role_forbidden")
         return principal
 
+    dependency.roles = tuple(r for r in ROLES if r in allowed)  # type: ignore[attr-defined]
     return dependency
 
 

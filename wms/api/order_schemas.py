@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from wms.api.errors import ErrorDetail
 from wms.api.pagination import Page
+from wms.events.catalog import EventEnvelope
 
 
 class AllocationOut(BaseModel):
@@ -141,12 +142,8 @@ class OpenProblemPage(Page[OpenProblemOut]):
     pass
 
 
-class EventOut(BaseModel):
-    id: str
-    seq: int
-    type: str
-    payload: dict[str, Any]
-    created_at: datetime
+class EventOut(EventEnvelope):
+    """An event; its `payload` for each `type` is in the webhooks section of this document."""
 
 
 class EventPage(BaseModel):

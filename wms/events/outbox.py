@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import event, insert, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from wms.events.catalog import EVENT_TYPES
 from wms.events.orm import OutboxCounter, OutboxEvent
 from wms.orm import utcnow
 
@@ -21,7 +22,12 @@ _KEY = "wms_outbox"
 
 
 def record(session: Session, type_: str, payload: dict[str, Any]) -> None:
-    """Queue an event; it is written in this transaction when it commits."""
+    """Queue an event; it is written in this transaction when it commits.
+
+    ``type_`` must be in ``wms.events.catalog``: an event type is documented before it is emitted.
+    """
+    if type_ not in EVENT_TYPES:
+        raise ValueError(f"event type {type_!r} is not in wms.events.catalog; add it with its payload there")
     session.info.setdefault(_KEY, []).append((type_, payload))
 
 

@@ -22,14 +22,21 @@ from wms.inventory.warehouses import create_item
 router = resource_router("items")
 
 
-@router.post("/items", status_code=201, response_model=ItemOut)
+@router.post("/items", status_code=201, response_model=ItemOut, summary="Create an item")
 def post_item(body: CreateItem, uow: Uow, _: Annotated[Principal, Depends(require("erp"))]) -> Item:
-    """Create an item; its SKU is unique."""
+    """Creates an item (SKU) for every warehouse. `min_shelf_life_days` is what a customer must have left at
+    the promised ship date: FEFO allocation never takes a lot with less. `barcode` (EAN, UPC, …) lets
+    handhelds scan the item instead of typing the SKU.
+
+    The same `sku` again is a 409 `item_exists`; a `barcode` of another item a 409 `barcode_exists`.
+    """
     return create_item(body, uow)
 
 
-@router.get("/items", response_model=ItemPage)
+@router.get("/items", response_model=ItemPage, summary="List items")
 def list_items(uow: Uow, _: AnyRole, page: Annotated[PageParams, Depends()]) -> dict[str, Any]:
+    """Every item, oldest first."""
+
     def work(uow: UnitOfWork) -> list[tuple[int, Item]]:
         stmt = select(Item).where(Item.id > page.after_id).order_by(Item.id).limit(page.limit + 1)
         return [(i.id, i) for i in uow.session.scalars(stmt).all()]
@@ -37,13 +44,17 @@ def list_items(uow: Uow, _: AnyRole, page: Annotated[PageParams, Depends()]) -> 
     return page_of(uow.run(work, read_only=True), page.limit)
 
 
-@router.get("/items/{sku}", response_model=ItemOut)
+@router.get("/items/{sku}", response_model=ItemOut, summary="Get an item")
 def get_item(sku: str, uow: Uow, _: AnyRole) -> Item:
+    """The item by its SKU. 404 `item_not_found`."""
     return uow.run(lambda u: repo.item_by_sku(u.session, sku), read_only=True)
 
 
-@router.get("/items/{sku}/lots", response_model=LotPage)
+@router.get("/items/{sku}/lots", response_model=LotPage, summary="List an item's lots")
 def list_lots(sku: str, uow: Uow, _: AnyRole, page: Annotated[PageParams, Depends()]) -> dict[str, Any]:
+    """Every lot of the item ever received, with its expiry date (null: does not expire), oldest first.
+    404 `item_not_found`."""
+
     def work(uow: UnitOfWork) -> list[tuple[int, dict[str, Any]]]:
         item = repo.item_by_sku(uow.session, sku)
         stmt = (select(Lot).where(Lot.item_id == item.id, Lot.id > page.after_id)

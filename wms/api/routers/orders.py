@@ -37,22 +37,37 @@ def _detail(uow: UnitOfWork, order_id: int) -> dict[str, Any]:
     return uow.run(lambda u: queries.order_detail(u.session, order_id), read_only=True)
 
 
-@router.post("/orders", status_code=201, response_model=OrderOut,
+@router.post("/orders", status_code=201, response_model=OrderOut, summary="Push an order",
              responses={200: {"model": OrderOut, "description": "the order existed already"}})
 def post_order(body: PushOrder, uow: Uow, settings: AppSettings, principal: Erp, response: Response) -> dict[str, Any]:
-    """Push an order. The same (channel, external_id) again returns the existing order (200),
-    applying a payment or an address correction it carries."""
+    """Takes an order from a sales channel. It is reviewed at once (an unclear address, a buyer message or a
+    seller remark is a problem for a person, in `GET /v1/order-problems`); a paid order is then allocated FEFO
+    across warehouses, merged with the same customer's paid orders to the same address and carrier, or split
+    across warehouses with as few shipments as possible. The answer is the order with its `status`,
+    `shipments` and `problem_list`; what happens next comes as events.
+
+    `(channel, external_id)` is unique: the same order pushed again creates nothing and answers 200 with the
+    existing order, applying a payment (`paid: true`) or an address it carries. 404 `item_not_found` for an
+    unknown SKU (`details.skus`); 422 `validation_error` for an order without lines.
+    """
     order_id, created = services.push_order(body, uow, Policy.from_settings(settings), principal.actor)
     if not created:
         response.status_code = 200
     return _detail(uow, order_id)
 
 
-@router.post("/orders/bulk", status_code=200, response_model=BulkOut)
+@router.post("/orders/bulk", status_code=200, response_model=BulkOut, summary="Push orders in bulk")
 def post_orders_bulk(body: BulkPush, uow: Uow, settings: AppSettings, principal: Erp) -> dict[str, Any]:
-    """Up to 1,000 orders, each on its own: one bad order does not reject the others. Each result
-    carries the order's ``external_id`` and ``channel`` when it has them; an error's ``loc`` is the
-    same as in a single push, from the top of this request (``["body", "orders", 3, "lines", 0, "sku"]``)."""
+    """Up to 1,000 orders, each the body of `POST /v1/orders` and each taken on its own: one bad order does
+    not reject the others. `results` has one entry per order, in order, with its `external_id` and `channel`
+    when it has them: `created` (201), `existing` (200, same `channel` and `external_id`) or `error` with
+    its status and error body; an error's `loc` is the same as in a single push, from the top of this
+    request (`["body", "orders", 3, "lines", 0, "sku"]`).
+
+    Pushing the same batch again is safe: its orders come back `existing`. Orders are taken one after
+    another (about 15-30 ms each on PostgreSQL): keep a call to about 300 orders to stay under a 30 s proxy
+    timeout.
+    """
     policy = Policy.from_settings(settings)
     results = [_bulk_result(index, raw, uow, policy, principal.actor) for index, raw in enumerate(body.orders)]
     count = {k: sum(r["result"] == k for r in results) for k in ("created", "existing", "error")}
@@ -75,22 +90,33 @@ def _bulk_result(index: int, raw: dict[str, object], uow: UnitOfWork, policy: Po
             "status_code": 201 if created else 200}
 
 
-@router.post("/orders/messages", status_code=200, response_model=MessageOut)
+@router.post("/orders/messages", status_code=200, response_model=MessageOut,
+             summary="Send an ERP message about an order")
 def post_order_message(body: OrderMessage, uow: Uow, settings: AppSettings, principal: Erp) -> dict[str, Any]:
-    """Payment received, address or carrier changed, cancellation or refund, addressed by (channel,
-    external_id). The newest address and the newest carrier (by ``at``) win whatever order messages arrive
-    in. A message for an order not pushed yet is kept and applied when it comes (``pending``)."""
+    """A payment received (`payment`), an address corrected (`address`, with `ship_to`), a carrier changed
+    (`carrier`, with `carrier`), a cancellation (`cancel`) or a refund (`refund`), for the order with this
+    `channel` and `external_id`. The answer is `applied` with the order, or `pending` when the order has not
+    been pushed yet: the message is kept (`GET /v1/orders/messages`) and applied when it comes.
+
+    Messages may arrive late, twice or out of order and end in the same state: payment only ever turns on,
+    the newest address and the newest carrier by `at` win, a refund wins over a cancel, and a message that
+    no longer fits the order's state (a cancel after shipping) changes nothing. An address or carrier
+    changed while the order is on the floor voids packed parcels for a new label; an unclear new address
+    holds packing until it is resolved.
+    """
     order_id = services.apply_message(body, uow, Policy.from_settings(settings), principal.actor)
     if order_id is None:
         return {"result": "pending", "order": None}
     return {"result": "applied", "order": _detail(uow, order_id)}
 
 
-@router.get("/orders", response_model=OrderSummaryPage)
+@router.get("/orders", response_model=OrderSummaryPage, summary="List orders")
 def list_orders(uow: Uow, principal: Reader, page: Annotated[PageParams, Depends()],
                 status: Literal[STATUSES] | None = None,  # type: ignore[valid-type]
                 channel: Filter = None, external_id: Filter = None, customer_id: Filter = None,
                 warehouse: Filter = None, problem: Filter = None) -> dict[str, Any]:
+    """Orders, oldest first, by `status`, `channel`, `external_id`, `customer_id`, `warehouse` (of a
+    shipment) or open `problem` code. Find an ERP's order by `channel` and `external_id`."""
     wh = scoped_warehouse(principal, warehouse)
     rows = uow.run(lambda u: queries.list_orders(
         u.session, status=status, channel=channel, external_id=external_id, customer_id=customer_id,
@@ -99,53 +125,76 @@ def list_orders(uow: Uow, principal: Reader, page: Annotated[PageParams, Depends
 
 
 # declared before /orders/{order_id}, which would otherwise take "messages" for an order id
-@router.get("/orders/messages", response_model=PendingMessagePage)
+@router.get("/orders/messages", response_model=PendingMessagePage,
+            summary="List ERP messages waiting for their order")
 def list_order_messages(uow: Uow, _: Reader, page: Annotated[PageParams, Depends()],
                         status: Literal["pending"] = "pending", channel: Filter = None,
                         external_id: Filter = None) -> dict[str, Any]:
-    """ERP messages waiting for an order that has not arrived, oldest first. A message is kept only
-    until its order comes: once applied it is part of the order (its history and events), so
-    ``pending`` is the only status there is to list."""
+    """ERP messages (`POST /v1/orders/messages`) waiting for an order that has not arrived, oldest first,
+    by `channel` and `external_id`. A message is kept only until its order comes: once applied it is part of
+    the order (its history and events), so `pending` is the only status there is to list."""
     rows = uow.run(lambda u: queries.pending_messages(
         u.session, channel=channel, external_id=external_id, after_id=page.after_id, limit=page.limit),
         read_only=True)
     return page_of(rows, page.limit)
 
 
-@router.get("/orders/{order_id}", response_model=OrderOut)
+@router.get("/orders/{order_id}", response_model=OrderOut, summary="Get an order")
 def get_order(order_id: OrderId, uow: Uow, _: Reader) -> dict[str, Any]:
+    """The order with its lines (allocated and backordered units), shipments with their FEFO allocations
+    (location, lot, expiry), problems and the history of its states. 404 `order_not_found`."""
     return _detail(uow, order_id)
 
 
-@router.post("/orders/{order_id}/cancel", status_code=200, response_model=OrderOut)
+@router.post("/orders/{order_id}/cancel", status_code=200, response_model=OrderOut, summary="Cancel an order")
 def post_cancel(order_id: OrderId, uow: Uow, principal: Erp, body: Cancel | None = None) -> dict[str, Any]:
-    """Cancel an order that has not shipped; whatever it holds is released."""
+    """Cancels an order that has not shipped: its reserved stock is released, its open pick-list stops are
+    cancelled and units already picked are left free to put away (`GET /v1/stock/putaway`). The body and its
+    `reason` are optional.
+
+    Cancelling a cancelled order again answers the order unchanged. 409 `illegal_transition` for an order
+    that has shipped or was refunded (after shipping, send a `refund` message); 404 `order_not_found`.
+    """
     services.cancel_order(order_id, body.reason if body else None, uow, principal.actor)
     return _detail(uow, order_id)
 
 
-@router.post("/orders/{order_id}/carrier", status_code=200, response_model=OrderOut)
+@router.post("/orders/{order_id}/carrier", status_code=200, response_model=OrderOut,
+             summary="Change an order's carrier")
 def post_carrier(order_id: OrderId, body: ChangeCarrier, uow: Uow, settings: AppSettings,
                  principal: Planner) -> dict[str, Any]:
-    """Change the order's carrier until it ships (``auto``: the carrier rules choose at packing). Not yet
-    in a wave, it is allocated again and may merge with the customer's orders for that carrier; on the
-    floor, a packed shipment's parcels are voided for a new label."""
+    """Changes the order's carrier until it ships (`auto`: the carrier rules choose at packing); the change
+    counts as newer than every ERP carrier message so far. Not yet in a wave, the order is allocated again
+    and may merge with the customer's orders for that carrier; on the floor, a packed shipment's parcels are
+    voided for a new label. An `order.carrier_changed` event tells the ERP.
+
+    The same carrier again changes nothing. 409 `order_not_open` once the order has shipped, or was
+    cancelled or refunded; 404 `order_not_found`.
+    """
     services.change_carrier(order_id, body.carrier, uow, Policy.from_settings(settings), principal.actor)
     return _detail(uow, order_id)
 
 
-@router.post("/orders/{order_id}/problems/{problem_id}/resolve", status_code=200, response_model=OrderOut)
+@router.post("/orders/{order_id}/problems/{problem_id}/resolve", status_code=200, response_model=OrderOut,
+             summary="Resolve an order problem")
 def post_resolve(order_id: OrderId, problem_id: OrderId, body: ResolveProblem, uow: Uow, settings: AppSettings,
                  principal: Resolver) -> dict[str, Any]:
-    """Close a problem; the order continues (out of stock: allocation is retried, closed when it succeeds)."""
+    """Closes a problem with a `resolution` (what a person decided) and lets the order go on. An
+    `out_of_stock` problem is not closed by hand: allocation is retried, and the problem closes itself
+    when it succeeds.
+
+    409 `problem_resolved` when it is closed already; 404 `order_not_found`, `problem_not_found`.
+    """
     services.resolve_problem(order_id, problem_id, body.resolution, uow, Policy.from_settings(settings), principal.actor)
     return _detail(uow, order_id)
 
 
-@router.get("/order-problems", response_model=OpenProblemPage)
+@router.get("/order-problems", response_model=OpenProblemPage, summary="List order problems")
 def list_problems(uow: Uow, _: Reader, page: Annotated[PageParams, Depends()], code: Filter = None,
                   open_only: Annotated[bool, Query(alias="open")] = True) -> dict[str, Any]:
-    """Problem orders for people to handle, oldest first, each with its same-day deadline."""
+    """Problem orders for people to handle, oldest first, each with its same-day deadline (`due_at`): codes
+    `unclear_address`, `buyer_message`, `seller_remark`, `out_of_stock`, `short_pick`. `open=false` lists
+    resolved ones too."""
 
     def work(u: UnitOfWork) -> list[tuple[int, dict[str, Any]]]:
         stmt = (select(OrderProblem, Order).join(Order, Order.id == OrderProblem.order_id)

@@ -27,11 +27,17 @@ class RouteOut(BaseModel):
     method: str = Field(description="exact, or heuristic/improved where no exact method applies")
 
 
-@router.post("/warehouses/{code}/routes", status_code=200, response_model=RouteOut)
+@router.post("/warehouses/{code}/routes", status_code=200, response_model=RouteOut,
+             summary="Plan a route through locations")
 def post_route(code: Annotated[str, Path(max_length=32)], body: RouteRequest, uow: Uow,
                principal: Router) -> RouteOut:
-    """The shortest route the service finds from the depot through all locations and back
-    (exact for one and two blocks); ``distance_m`` is its length by ``layout.md``."""
+    """The shortest walk the service finds from the depot through all the storage locations and back:
+    `sequence` in walking order and `distance_m` by `layout.md`. Exact (`method: exact`) for layouts of one
+    or two blocks and for up to 12 locations; otherwise the best classic heuristic improved by local search.
+
+    It changes nothing, so repeating it is safe. 422 `not_a_storage_location` for a location off the
+    layout (`details.locations`); 404 `warehouse_not_found`, `location_not_found`.
+    """
     check_warehouse(principal, code)
     planned = plan_route(uow, code, body.locations)
     return RouteOut(sequence=planned.sequence, distance_m=planned.distance_m, method=planned.method)

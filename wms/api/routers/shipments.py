@@ -85,36 +85,53 @@ class ShipmentSummaryPage(Page[ShipmentSummary]):
     pass
 
 
-@router.get("/shipments", response_model=ShipmentSummaryPage)
+@router.get("/shipments", response_model=ShipmentSummaryPage, summary="List shipments")
 def list_shipments(uow: Uow, principal: Reader, page: Annotated[PageParams, Depends()],
                    warehouse: Annotated[str | None, Query(max_length=64)] = None,
                    status: Literal["allocated", "released", "picked", "packed", "shipped", "cancelled"] | None = None,
                    wave_id: Annotated[int | None, Query(ge=1, le=2**62)] = None) -> dict[str, Any]:
-    """What waits at the packing station (`status=picked`) or the dock (`status=packed`), oldest first."""
+    """Shipments, oldest first, by warehouse, status and wave: what waits at the packing station
+    (`status=picked`) or at the dock (`status=packed`)."""
     wh = scoped_warehouse(principal, warehouse)
     rows = uow.run(lambda u: shipment_summaries(u.session, warehouse=wh, status=status, wave_id=wave_id,
                                                 after_id=page.after_id, limit=page.limit), read_only=True)
     return page_of(rows, page.limit)
 
 
-@router.get("/shipments/{shipment_id}", response_model=ShipmentOut)
+@router.get("/shipments/{shipment_id}", response_model=ShipmentOut, summary="Get a shipment")
 def get_shipment(shipment_id: RowId, uow: Uow, principal: Reader) -> dict[str, Any]:
+    """The shipment with its items (SKU, lot, where the units are now) and parcels with their label URLs.
+    404 `shipment_not_found`."""
     _authorize(uow, principal, shipment_id)
     return _detail(uow, shipment_id)
 
 
-@router.post("/shipments/{shipment_id}/pack", status_code=201, response_model=ShipmentOut)
+@router.post("/shipments/{shipment_id}/pack", status_code=201, response_model=ShipmentOut,
+             summary="Pack a shipment into parcels")
 def post_pack(shipment_id: RowId, body: Pack, uow: Uow, settings: AppSettings, principal: Floor) -> dict[str, Any]:
-    """Verify the scanned items against what was picked for the shipment and close its parcels
-    (`parcels[].label_pdf_url` and `label_zpl_url` are this API's paths)."""
+    """Checks the scanned `items` (SKU, lot, quantity, in any order) against what was picked for the
+    shipment, closes its `parcels` and labels them: the carrier is the order's, or for `auto` the first
+    fitting `WMS_CARRIER_RULES` rule; each parcel gets a tracking number and label URLs (`label_pdf_url`,
+    `label_zpl_url`, paths of this API, GET with the same token). Its stock moves to `SHIPPING`, still
+    reserved; the shipment is `packed` and waits at the dock.
+
+    Packing again is a 409 `shipment_already_packed`. 409 `pack_mismatch` when the scan differs from the
+    shipment (`details.missing`, `details.unexpected`), `shipment_not_picked` before its cart is delivered,
+    `address_unclear` while an order's corrected address awaits review, `no_carrier` when no rule fits.
+    """
     _authorize(uow, principal, shipment_id)
     pack(shipment_id, body, uow, principal.actor, settings.carrier_rules, settings.default_carrier)
     return _detail(uow, shipment_id)
 
 
-@router.post("/shipments/{shipment_id}/ship", response_model=ShipmentOut)
+@router.post("/shipments/{shipment_id}/ship", response_model=ShipmentOut, summary="Ship a packed shipment")
 def post_ship(shipment_id: RowId, uow: Uow, principal: Floor) -> dict[str, Any]:
-    """The packed shipment leaves the dock: its stock leaves the warehouse, its orders become shipped."""
+    """The packed shipment leaves the dock: its stock leaves the warehouse (`shipped` in the ledger), its
+    orders with nothing else open become `shipped`, and a `shipment.shipped` event carries the tracking
+    numbers to the ERP.
+
+    Shipping again is a 409 `shipment_already_shipped`; before packing a 409 `shipment_not_packed`.
+    """
     _authorize(uow, principal, shipment_id)
     ship(shipment_id, uow, principal.actor)
     return _detail(uow, shipment_id)
@@ -128,15 +145,18 @@ def _label(uow: UnitOfWork, principal: Principal, parcel_id: int, suffix: str) -
                     headers={"Content-Disposition": f'inline; filename="{data.tracking_number}.{suffix}"'})
 
 
-@router.get("/parcels/{parcel_id}/label.pdf", response_class=Response,
+@router.get("/parcels/{parcel_id}/label.pdf", response_class=Response, summary="Get a parcel's label as PDF",
             responses={200: {"content": {"application/pdf": {}}, "description": "4 × 6 in label"}})
 def get_label_pdf(parcel_id: RowId, uow: Uow, principal: Reader) -> Response:
+    """A 4 × 6 in shipping label with the address and a Code 128 barcode of the tracking number.
+    404 `parcel_not_found`."""
     return _label(uow, principal, parcel_id, "pdf")
 
 
-@router.get("/parcels/{parcel_id}/label.zpl", response_class=Response,
+@router.get("/parcels/{parcel_id}/label.zpl", response_class=Response, summary="Get a parcel's label as ZPL",
             responses={200: {"content": {"application/zpl": {}}, "description": "ZPL II, 203 dpi, 4 × 6 in"}})
 def get_label_zpl(parcel_id: RowId, uow: Uow, principal: Reader) -> Response:
+    """The same label in ZPL II for thermal printers (203 dpi, 4 × 6 in). 404 `parcel_not_found`."""
     return _label(uow, principal, parcel_id, "zpl")
 
 class ReturnLineOut(BaseModel):
@@ -158,11 +178,18 @@ class ReturnOut(BaseModel):
     lines: list[ReturnLineOut]
 
 
-@router.post("/returns", status_code=201, response_model=ReturnOut)
+@router.post("/returns", status_code=201, response_model=ReturnOut, summary="Receive a return")
 def post_return(body: ReceiveReturn, uow: Uow, settings: AppSettings, principal: Floor,
                 background: BackgroundTasks) -> dict[str, Any]:
-    """Receive what a customer sent back: each line restocked (to a storage location, same lot and expiry),
-    quarantined, or written off with a reason. Only what was shipped to the order can come back."""
+    """Receives what a customer sent back for an order: each line is restocked (`restock`, to the storage
+    `location` given, same lot and expiry), quarantined (`quarantine`) or written off with a `reason`
+    (`write_off`). The order becomes `refunding`, and `refunded` once everything shipped is back; an
+    `order.return_received` event tells the ERP. Restocked SKUs let waiting orders be allocated again.
+
+    Only what was shipped to the order and not returned yet can come back, so receiving the same return
+    twice is a 409 `return_exceeds_shipped`; 409 `order_not_shipped`; 422 `not_a_storage_location`;
+    404 `order_not_found`.
+    """
     check_warehouse(principal, body.warehouse)
     return_id = receive_return(body, uow, principal.actor)
     restocked = [ln.sku for ln in body.lines if ln.disposition == "restock"]
@@ -171,8 +198,9 @@ def post_return(body: ReceiveReturn, uow: Uow, settings: AppSettings, principal:
     return uow.run(lambda u: return_detail(u.session, return_id), read_only=True)
 
 
-@router.get("/returns/{return_id}", response_model=ReturnOut)
+@router.get("/returns/{return_id}", response_model=ReturnOut, summary="Get a return")
 def get_return(return_id: RowId, uow: Uow, principal: Reader) -> dict[str, Any]:
+    """The return with its lines and where each went. 404 `return_not_found`."""
     body = uow.run(lambda u: return_detail(u.session, return_id), read_only=True)
     check_warehouse(principal, body["warehouse"])
     return body

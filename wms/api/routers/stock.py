@@ -36,11 +36,18 @@ def _operation(uow: UnitOfWork, op: StockOperation) -> dict[str, Any]:
     return uow.run(lambda u: queries.operation(u, op), read_only=True)
 
 
-@router.post("/receipts", status_code=201, response_model=OperationOut)
+@router.post("/receipts", status_code=201, response_model=OperationOut, summary="Receive stock")
 def post_receipt(body: Receive, uow: Uow, settings: AppSettings, principal: Receiver,
                  background: BackgroundTasks) -> dict[str, Any]:
-    """Receive stock: each line goes on hand at its location with its lot and expiry. Orders waiting
-    for these SKUs are then allocated again, the most urgent first."""
+    """Each line is on hand at once at its location (a storage location, or `RECEIVING` to put away later),
+    in its lot; a new lot is created with its `expiry_date` (null: does not expire). The answer lists the
+    ledger rows written (`receipt`). Orders waiting for these SKUs are then allocated again, the most urgent
+    first.
+
+    A receipt is not matched by `reference`: sending it again receives it again, so retry with the same
+    `Idempotency-Key`. 404 `warehouse_not_found`, `item_not_found`, `location_not_found`; 409
+    `lot_expiry_mismatch` when a known lot comes with another expiry date.
+    """
     check_warehouse(principal, body.warehouse)
     op = _operation(uow, receive(body, uow, principal.actor))
     background.add_task(retry_backorders, [ln.sku for ln in body.lines], uow, Policy.from_settings(settings),
@@ -48,36 +55,49 @@ def post_receipt(body: Receive, uow: Uow, settings: AppSettings, principal: Rece
     return op
 
 
-@router.get("/receipts/{receipt_id}", response_model=OperationOut)
+@router.get("/receipts/{receipt_id}", response_model=OperationOut, summary="Get a receipt")
 def get_receipt(receipt_id: RowId, uow: Uow, principal: Receiver) -> dict[str, Any]:
+    """The receipt with the ledger rows it wrote. 404 `receipt_not_found`."""
     result = uow.run(lambda u: queries.operation_by_id(u, receipt_id, "receipt"), read_only=True)
     check_warehouse(principal, result["warehouse"])
     return result
 
 
-@router.post("/stock/moves", status_code=201, response_model=OperationOut)
+@router.post("/stock/moves", status_code=201, response_model=OperationOut, summary="Move stock")
 def post_move(body: Move, uow: Uow, settings: AppSettings, principal: Mover,
               background: BackgroundTasks) -> dict[str, Any]:
-    """Move available units of a lot between two locations of a warehouse (a putaway into storage
-    lets orders waiting for the SKU be allocated)."""
+    """Moves available (unreserved) units of a lot from one location of the warehouse to another: a putaway
+    from `RECEIVING` into storage, or a relocation. The answer lists the two ledger rows (`move_out`,
+    `move_in`). Orders waiting for the SKU are then allocated again.
+
+    Sending it again moves again: retry with the same `Idempotency-Key`. 409 `insufficient_stock` (nothing
+    moves) when fewer units are available; 404 `location_not_found`, `lot_not_found`.
+    """
     check_warehouse(principal, body.warehouse)
     op = _operation(uow, move(body, uow, principal.actor))
     background.add_task(retry_backorders, [body.sku], uow, Policy.from_settings(settings), principal.actor)
     return op
 
 
-@router.post("/stock/adjustments", status_code=201, response_model=OperationOut)
+@router.post("/stock/adjustments", status_code=201, response_model=OperationOut, summary="Adjust stock")
 def post_adjustment(body: Adjust, uow: Uow, principal: Supervisor) -> dict[str, Any]:
-    """Change on hand with a reason: damaged, expired, lost, theft, sample (negative);
-    found (positive); correction (either)."""
+    """Changes on hand at a location by `delta`, with a reason: `damaged`, `expired`, `lost`, `theft`,
+    `sample` (negative), `found` (positive), `correction` (either). One ledger row with that reason.
+
+    Sending it again adjusts again: retry with the same `Idempotency-Key`. 409 `insufficient_stock` when a
+    decrease exceeds the available (unreserved) units; 422 `validation_error` for a delta whose sign does not
+    fit the reason.
+    """
     check_warehouse(principal, body.warehouse)
     return _operation(uow, adjust(body, uow, principal.actor))
 
 
-@router.get("/stock", response_model=StockPage)
+@router.get("/stock", response_model=StockPage, summary="List stock")
 def list_stock(uow: Uow, principal: StockReader, page: Annotated[PageParams, Depends()],
                warehouse: Filter = None, sku: Filter = None, location: Filter = None,
                lot: Filter = None) -> dict[str, Any]:
+    """Stock per location and lot: `on_hand`, `reserved` for shipments, and `available` (the difference),
+    filtered by any of `warehouse`, `sku`, `location`, `lot`."""
     wh = scoped_warehouse(principal, warehouse)
     rows = uow.run(lambda u: queries.stock(u, warehouse=wh, sku=sku, location=location, lot=lot,
                                            after_id=page.after_id, limit=page.limit), read_only=True)
@@ -98,23 +118,27 @@ class PutawayPage(Page[PutawayOut]):
     pass
 
 
-@router.get("/stock/putaway", response_model=PutawayPage)
+@router.get("/stock/putaway", response_model=PutawayPage, summary="List stock to put away")
 def list_putaway(uow: Uow, principal: StockReader, page: Annotated[PageParams, Depends()],
                  warehouse: Filter = None) -> dict[str, Any]:
     """Free units waiting outside storage (receiving, carts, packing, the dock: e.g. what a cancelled order
-    had picked), with a suggested storage location; put them away with `POST /stock/moves`."""
+    had picked), each with a suggested storage location (the item's pick face, else where most of it is).
+    Put them away with `POST /v1/stock/moves`."""
     wh = scoped_warehouse(principal, warehouse)
     rows = uow.run(lambda u: putaway_list(u.session, warehouse=wh, after_id=page.after_id, limit=page.limit),
                    read_only=True)
     return page_of(rows, page.limit)
 
 
-@router.get("/stock/movements", response_model=MovementPage)
+@router.get("/stock/movements", response_model=MovementPage, summary="Read the stock ledger")
 def list_movements(uow: Uow, principal: LedgerReader, page: Annotated[PageParams, Depends()],
                    warehouse: Filter = None, sku: Filter = None, location: Filter = None,
                    lot: Filter = None, reason: Filter = None,
                    reference: Annotated[str | None, Query(max_length=100)] = None) -> dict[str, Any]:
-    """The stock ledger, oldest first."""
+    """The append-only stock ledger, oldest first: every change of on hand with its `delta`, `reason`
+    (`receipt`, `move_out`, `move_in`, an adjustment reason, `count_correction`, `pick`, `cart_drop`,
+    `packed`, `shipped`, `short_pick`, `return`, `return_write_off`, `replenish`, …), `reference` and actor.
+    The sum of `delta` per location, SKU and lot is its `on_hand`."""
     wh = scoped_warehouse(principal, warehouse)
     rows = uow.run(lambda u: queries.movements(u, warehouse=wh, sku=sku, location=location, lot=lot,
                                                reason=reason, reference=reference,

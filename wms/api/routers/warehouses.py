@@ -27,15 +27,25 @@ def _out(wh: Warehouse, count: int) -> dict[str, Any]:
             "location_count": count}
 
 
-@router.post("/warehouses", status_code=201, response_model=WarehouseOut)
+@router.post("/warehouses", status_code=201, response_model=WarehouseOut, summary="Create a warehouse")
 def post_warehouse(body: CreateWarehouse, uow: Uow, settings: AppSettings, _: Admin) -> dict[str, Any]:
-    """Create a warehouse and every location of its layout (``layout.md``)."""
+    """Creates the warehouse and every storage location of its `layout` (`layout.md`: aisles, blocks, bays,
+    levels, both sides), plus `RECEIVING`, `PACKING`, `SHIPPING` and `QUARANTINE` at the depot.
+    `location_count` counts them all.
+
+    A second warehouse with the same `code` is a 409 `warehouse_exists`. A layout with more than
+    `WMS_MAX_LOCATIONS_PER_WAREHOUSE` locations is a 422 `layout_too_large`; a depot off the front cross
+    aisle a 422 `validation_error`.
+    """
     wh, count = create_warehouse(body, uow, settings.max_locations_per_warehouse)
     return _out(wh, count)
 
 
-@router.get("/warehouses", response_model=WarehousePage)
+@router.get("/warehouses", response_model=WarehousePage, summary="List warehouses")
 def list_warehouses(uow: Uow, principal: AnyRole, page: Annotated[PageParams, Depends()]) -> dict[str, Any]:
+    """Every warehouse with its layout and location count, oldest first. A token limited to one warehouse
+    sees only that one."""
+
     def work(uow: UnitOfWork) -> list[tuple[int, dict[str, Any]]]:
         stmt = select(Warehouse).where(Warehouse.id > page.after_id).order_by(Warehouse.id).limit(page.limit + 1)
         if principal.warehouse_code is not None:
@@ -50,8 +60,10 @@ def list_warehouses(uow: Uow, principal: AnyRole, page: Annotated[PageParams, De
     return page_of(uow.run(work, read_only=True), page.limit)
 
 
-@router.get("/warehouses/{code}", response_model=WarehouseOut)
+@router.get("/warehouses/{code}", response_model=WarehouseOut, summary="Get a warehouse")
 def get_warehouse(code: str, uow: Uow, principal: AnyRole) -> dict[str, Any]:
+    """The warehouse with its layout and location count. 404 `warehouse_not_found`; 403 `warehouse_forbidden`
+    for a token limited to another warehouse."""
     check_warehouse(principal, code)
 
     def work(uow: UnitOfWork) -> dict[str, Any]:
@@ -61,12 +73,16 @@ def get_warehouse(code: str, uow: Uow, principal: AnyRole) -> dict[str, Any]:
     return uow.run(work, read_only=True)
 
 
-@router.get("/warehouses/{code}/locations", response_model=LocationPage)
+@router.get("/warehouses/{code}/locations", response_model=LocationPage, summary="List a warehouse's locations")
 def list_locations(
     code: str, uow: Uow, principal: AnyRole, page: Annotated[PageParams, Depends()],
     kind: Annotated[str | None, Query(max_length=20)] = None,
     aisle: Annotated[int | None, Query(ge=1, le=MAX_DB_INT)] = None,
 ) -> dict[str, Any]:
+    """The locations of the layout in creation order, each with its code (`A03-B017-L2-R`), kind, aisle, bay,
+    level, side and pick-point coordinates `x_m`, `y_m` (`layout.md`). Filter by `aisle`, or by `kind`
+    (`storage`, `receiving`, `packing`, `shipping`, `quarantine`; `cart` lists the carts of claimed pick lists,
+    which are not part of the layout). 404 `warehouse_not_found`."""
     check_warehouse(principal, code)
 
     def work(uow: UnitOfWork) -> list[tuple[int, Location]]:

@@ -73,12 +73,21 @@ Since = Annotated[AwareDatetime | None, Query(description="RFC 3339 time with of
                                                           "(URL-encode a `+` offset as `%2B`)")]
 
 
-@router.post("/waves", status_code=201, response_model=WaveOut,
+@router.post("/waves", status_code=201, response_model=WaveOut, summary="Plan a wave",
              responses={202: {"model": WaveOut, "description": "planning in the background; poll GET /v1/waves/{id}"}})
 def post_wave(body: StartWave, uow: Uow, settings: AppSettings, principal: Planner, request: Request,
               response: Response) -> dict[str, Any]:
-    """Release the most urgent allocated orders (earliest ship-by, then first come) into a wave and
-    plan its pick lists: stops in walking order, ``distance_m`` by ``layout.md``."""
+    """Releases the most urgent allocated orders of the warehouse (earliest ship-by, then first come, then
+    fewer lines; up to `max_orders`) into a wave and plans its pick lists: one cart trip each within the
+    `cart` limits, stops in walking order, `distance_m` by `layout.md`. An order is split across pick lists
+    only when it alone exceeds a cart; `group_by_carrier` keeps each pick list to one carrier.
+
+    Up to `WMS_WAVE_SYNC_MAX_ORDERS` orders the answer is 201 with the planned wave; a larger wave answers
+    202 with `status: planning`: poll `GET /v1/waves/{id}` until it is `planned` (or `failed`, with `error`).
+    Each call releases the orders still waiting, so a repeat plans the next wave: retry with the same
+    `Idempotency-Key`. 409 `nothing_to_plan` when no order is ready; 409 `wave_conflict` when another
+    planner took the same orders meanwhile (start again).
+    """
     check_warehouse(principal, body.warehouse)
     wave_id, n_orders = start_wave(body, uow, principal.actor)
     if n_orders > settings.wave_sync_max_orders or not _planned_now(request, wave_id):
@@ -96,20 +105,24 @@ def _planned_now(request: Request, wave_id: int) -> bool:
         return False
 
 
-@router.get("/waves/{wave_id}", response_model=WaveOut)
+@router.get("/waves/{wave_id}", response_model=WaveOut, summary="Get a wave")
 def get_wave(wave_id: RowId, uow: Uow, principal: Planner) -> dict[str, Any]:
+    """The wave with its orders and pick lists, each stop with its status; `planning` while a worker plans
+    it. 404 `wave_not_found`."""
     body = uow.run(lambda u: wave_detail(u.session, wave_id), read_only=True)
     check_warehouse(principal, body["warehouse"])
     return body
 
 
-@router.get("/waves", response_model=WaveSummaryPage)
+@router.get("/waves", response_model=WaveSummaryPage, summary="List waves")
 def list_waves(uow: Uow, principal: Planner, page: Annotated[PageParams, Depends()],
                status: Literal[STATUSES] | None = None,  # type: ignore[valid-type]
                warehouse: Annotated[str | None, Query(max_length=64)] = None,
                created_from: Since = None, created_to: Since = None) -> dict[str, Any]:
-    """Waves newest first, without their pick lists (``GET /v1/waves/{id}`` has them): created at or
-    after ``created_from`` and before ``created_to``. A warehouse-scoped token sees its warehouse's only."""
+    """Waves newest first, with their order and pick list counts but not the pick lists (`GET /v1/waves/{id}`
+    has them), by `status`, `warehouse`, and created at or after `created_from` and before `created_to`. A
+    warehouse-limited token sees its warehouse's only. 422 `invalid_time_range` when `created_to` is not
+    later than `created_from`."""
     f = WaveFilter(scoped_warehouse(principal, warehouse), status, created_from, created_to)
     rows = uow.run(lambda u: wave_summaries(u.session, f, before_id=page.before_id, limit=page.limit), read_only=True)
     return page_of(rows, page.limit)
