@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
@@ -11,6 +12,7 @@ from sqlalchemy import Engine, text
 
 from wms import __version__
 from wms.api.errors import install_error_handlers
+from wms.api.examples import add_examples
 from wms.api.guide import DESCRIPTION, TAGS
 from wms.api.idempotency import purge_expired
 from wms.api.routers import counts, events, items, orders, picking, replenishment, routes, shipments, stock, warehouses, waves
@@ -65,6 +67,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                    replenishment):
         app.include_router(module.router)
     document_events(app)
+    build_openapi = app.openapi  # FastAPI's, cached
+
+    def openapi() -> dict[str, Any]:
+        return add_examples(build_openapi())
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     @app.get("/healthz", response_model=Health, tags=["health"], summary="Is the service up")
     def healthz() -> Health:
