@@ -58,14 +58,15 @@ scan should have been). The status says what kind of error it is:
 
 | status | meaning | codes, for example |
 |---|---|---|
-| 400 | malformed request | `bad_request`, `invalid_idempotency_key` |
+| 400 | malformed request | `malformed_json` (with line and column), `invalid_idempotency_key` |
 | 401 / 403 | token missing or not allowed | `missing_token`, `invalid_token`, `role_forbidden`, `warehouse_forbidden` |
 | 404 | unknown resource | `warehouse_not_found`, `item_not_found`, `order_not_found`, … |
 | 409 | conflicts with the current state | `insufficient_stock`, `illegal_transition`, `idempotency_key_reused`, … |
+| 415 | a body that is not sent as JSON | `unsupported_media_type` |
 | 422 | invalid body or parameter | `validation_error` (`details` lists each problem with `loc` and `msg`), `invalid_cursor` |
 
-Unknown fields in a body are refused (422), never dropped; quantities are positive integers in the item's
-base unit. A 5xx (`internal_error`) is never the caller's fault: retry later with the same key.
+Bodies are JSON sent with `Content-Type: application/json`. Unknown fields in a body are refused (422),
+never dropped; quantities are positive integers in the item's base unit. A 5xx (`internal_error`) is never the caller's fault: retry later with the same key.
 
 ## Paging
 
