@@ -107,8 +107,8 @@ def _listen(host: str, port: int) -> socket.socket:
 
 
 @app.command()
-def serve(host: str = typer.Option(None, help="Interface to listen on [default: WMS_HOST or 127.0.0.1]."),
-          port: int = typer.Option(None, min=1, max=65535, help="TCP port [default: WMS_PORT or 8000].")) -> None:
+def serve(host: str = typer.Option(None, help="Interface to listen on (default: WMS_HOST, else 127.0.0.1)."),
+          port: int = typer.Option(None, min=1, max=65535, help="TCP port (default: WMS_PORT, else 8000).")) -> None:
     """Run the API (schema created or upgraded first; kernels compile in the background if not cached)."""
     import uvicorn  # noqa: PLC0415
 
