@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+import itertools
 from itertools import count
 
 import pytest
@@ -17,6 +18,7 @@ OTHER_ADDRESS = {**ADDRESS, "line1": "9 Elm St"}
 UNCLEAR = {**ADDRESS, "postcode": ""}
 MESSAGES = {
     "payment": {"type": "payment", "at": (T0 + timedelta(hours=1)).isoformat()},
+    "payment_again": {"type": "payment", "at": (T0 + timedelta(hours=1, minutes=45)).isoformat()},
     "address_a": {"type": "address", "at": (T0 + timedelta(hours=2)).isoformat(), "ship_to": OTHER_ADDRESS},
     "address_b": {"type": "address", "at": (T0 + timedelta(hours=3)).isoformat(), "ship_to": ADDRESS},
     "address_bad": {"type": "address", "at": (T0 + timedelta(hours=2, minutes=30)).isoformat(), "ship_to": UNCLEAR},
@@ -25,7 +27,8 @@ MESSAGES = {
     "cancel": {"type": "cancel", "at": (T0 + timedelta(hours=4)).isoformat()},
     "refund": {"type": "refund", "at": (T0 + timedelta(hours=5)).isoformat()},
 }
-IN_ORDER = ["push", "payment", "address_a", "carrier_a", "address_bad", "address_b", "carrier_b", "cancel", "refund"]
+IN_ORDER = ["push", "payment", "payment_again", "address_a", "carrier_a", "address_bad", "address_b", "carrier_b",
+            "cancel", "refund"]
 _ids = count()
 
 
@@ -65,6 +68,22 @@ def test_any_arrival_order_ends_in_the_in_order_state(stocked: Api, case: tuple)
     expected = deliver(stocked, f"IO-{n}", in_order)
     got = deliver(stocked, f"SH-{n}", list(shuffled) + list(repeats))
     assert got == expected
+
+
+def test_every_arrival_order_of_a_small_set_ends_in_the_in_order_state(stocked: Api) -> None:
+    """All 120 orders of arrival of the push and four messages: two payments (the earliest counts),
+    two address corrections (the newest wins); the rest of the messages by the sampled test above."""
+    messages = ["payment", "payment_again", "address_a", "address_b"]
+    expected = deliver(stocked, f"EV-{next(_ids)}", ["push", *messages])
+    for sequence in itertools.permutations(["push", *messages]):
+        assert deliver(stocked, f"EV-{next(_ids)}", list(sequence)) == expected, sequence
+
+
+def test_the_earliest_payment_sets_paid_at_and_the_ship_by_deadline(stocked: Api) -> None:
+    late, early = MESSAGES["payment_again"]["at"], MESSAGES["payment"]["at"]
+    got = deliver(stocked, "PAY-1", ["push", "payment_again", "payment"])
+    assert datetime.fromisoformat(got["paid_at"]) == datetime.fromisoformat(early) != datetime.fromisoformat(late)
+    assert datetime.fromisoformat(got["ship_by"]) == datetime.fromisoformat(early) + timedelta(days=3)
 
 
 def test_message_before_its_order_waits_for_it(stocked: Api) -> None:

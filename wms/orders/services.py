@@ -2,9 +2,10 @@
 
 Messages from ERPs may come twice, late or before their order. Each is
 applied so that any arrival order ends in the same state: payment is
-monotone, the newest address and the newest carrier win (by the message's
-``at``), a refund wins over a cancel, and a message for an order not yet
-known waits for it.
+monotone and the earliest payment counts (its ``at`` is ``paid_at`` and sets
+the ship-by deadline), the newest address and the newest carrier win (by the
+message's ``at``), a refund wins over a cancel, and a message for an order
+not yet known waits for it.
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ def _push(s: Session, cmd: PushOrder, policy: wf.Policy, actor: str) -> tuple[in
 
 def _apply_repush(s: Session, order: Order, cmd: PushOrder, policy: wf.Policy, actor: str) -> None:
     """A repeated push may carry what the ERP may change: payment, the address and the carrier."""
-    if cmd.paid and not order.paid:
+    if cmd.paid and (not order.paid or cmd.paid_at is not None):  # an earlier paid_at than we have counts
         at = cmd.paid_at or utcnow()
         _apply(s, order, OrderMessage(channel=order.channel, external_id=order.external_id, type="payment", at=at),
                policy, actor)
@@ -122,7 +123,7 @@ def apply_message(msg: OrderMessage, uow: UnitOfWork, policy: wf.Policy, actor: 
 def _apply(s: Session, order: Order, msg: OrderMessage, policy: wf.Policy, actor: str, *,
            advance: bool = True) -> None:
     if msg.type == "payment":
-        if not order.paid:
+        if not order.paid or order.paid_at is None or msg.at < order.paid_at:  # the earliest payment counts
             order.paid, order.paid_at = True, msg.at
             order.ship_by = ship_by(msg.at, order.promised_ship_by)
             order.payment_reminder_at = None
