@@ -15,7 +15,8 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from wms.config import Settings
@@ -23,6 +24,9 @@ from wms.config import Settings
 T = TypeVar("T")
 
 RETRYABLE_PG_CODES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
+# the server is gone, shutting down, full, or has no schema yet: nothing the request can fix
+UNAVAILABLE_PG_CODES = {"57P01", "57P02", "57P03", "53300", "42P01"}
+CONNECT_TIMEOUT_S = 5
 READ_ONLY = "wms_read_only"
 
 
@@ -36,7 +40,8 @@ def make_engine(settings: Settings) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
-    return create_engine(settings.database_url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return create_engine(settings.database_url, pool_size=10, max_overflow=20, pool_pre_ping=True, pool_timeout=10,
+                         connect_args={"connect_timeout": CONNECT_TIMEOUT_S})
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -74,6 +79,16 @@ def is_retryable(exc: BaseException) -> bool:
     if code in RETRYABLE_PG_CODES:
         return True
     return isinstance(exc, OperationalError) and "database is locked" in str(exc.orig)
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """The database cannot serve at all: unreachable, restarting, out of connections, or without its schema."""
+    if isinstance(exc, (OperationalError, InterfaceError, PoolTimeout)):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    code = getattr(exc.orig, "sqlstate", None) or ""
+    return exc.connection_invalidated or code.startswith("08") or code in UNAVAILABLE_PG_CODES
 
 
 class UnitOfWork:

@@ -33,3 +33,21 @@ def upgrade(engine: Engine) -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+
+
+def head_revision() -> str:
+    """The newest migration this install carries."""
+    from alembic.script import ScriptDirectory  # noqa: PLC0415
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if head is None:
+        raise RuntimeError("no Alembic migrations found; reinstall wms")
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database's schema is at; None when it has none (an empty database)."""
+    from alembic.runtime.migration import MigrationContext  # noqa: PLC0415
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()

@@ -8,21 +8,26 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from wms import __version__
+from wms.api import health
 from wms.api.errors import install_error_handlers
+from wms.api.failures import install_failure_handlers
 from wms.api.examples import add_examples
 from wms.api.guide import DESCRIPTION, TAGS
 from wms.api.idempotency import purge_expired
 from wms.api.routers import counts, events, items, orders, picking, replenishment, routes, shipments, stock, warehouses, waves
-from wms.api.schemas import Health
 from wms.api.webhook_docs import document_events
 from wms.config import Settings
 from wms.db import make_engine, make_session_factory
 from wms.events.relay import WebhookRelay
 from wms.jobs.dispatch import Sweeper, make_dispatcher
+from wms.migrate import head_revision
+from wms.periodic import Periodic
 from wms.picking import kernels
+
+PURGE_INTERVAL_S = 3600.0  # expired Idempotency-Keys go hourly (and at start)
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
@@ -33,7 +38,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        purge_expired(session_factory, settings.idempotency_ttl_hours)
+        housekeeping = Periodic("idempotency-purge", PURGE_INTERVAL_S,
+                                lambda: purge_expired(session_factory, settings.idempotency_ttl_hours))
+        housekeeping.start()
         app.state.kernels = kernels.in_background()  # compiled once per install, loaded once per process
         dispatcher = make_dispatcher(settings, session_factory)
         app.state.dispatcher = dispatcher
@@ -52,6 +59,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                 relay.stop()
             if sweeper is not None:
                 sweeper.stop()
+            housekeeping.stop()
             dispatcher.close()
 
     # /docs and /redoc load Swagger UI and ReDoc from the installed fastapi-offline package, not a CDN:
@@ -62,7 +70,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine
     app.state.session_factory = session_factory
     app.state.read_session_factory = read_session_factory
+    app.state.head_revision = head_revision()
     install_error_handlers(app)
+    install_failure_handlers(app)
+    app.include_router(health.router)
     for module in (warehouses, items, stock, counts, orders, events, routes, waves, picking, shipments,
                    replenishment):
         app.include_router(module.router)
@@ -73,14 +84,5 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         return add_examples(build_openapi())
 
     app.openapi = openapi  # type: ignore[method-assign]
-
-    @app.get("/healthz", response_model=Health, tags=["health"], summary="Is the service up")
-    def healthz() -> Health:
-        """200 while the process runs and its database answers, also while the routing and wave kernels
-        are still compiling after an install (`kernels` says which). Needs no token; for load balancers and
-        monitoring."""
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        return Health(status="ok", kernels=app.state.kernels.state)
 
     return app

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -16,7 +15,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from wms.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unauthorized
 
-log = logging.getLogger(__name__)
 
 STATUS = {NotFound: 404, Conflict: 409, InvalidInput: 422, Unauthorized: 401, Forbidden: 403}
 HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
@@ -98,8 +96,3 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _data(_: Request, exc: DataError) -> JSONResponse:
         # the database refused a value the schema let through (e.g. a NUL character)
         return error_response(422, "invalid_value", "a value in the request cannot be stored or searched for")
-
-    @app.exception_handler(Exception)
-    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error", exc_info=exc)
-        return error_response(500, "internal_error", "internal server error")

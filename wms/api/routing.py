@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.dependencies.models import Dependant
 
 from wms.api.errors import ERROR_RESPONSES
+from wms.api.failures import UNAVAILABLE
 from wms.api.idempotency import IdempotentRoute
 from wms.api.media import UNSUPPORTED, refuse_non_json
 
@@ -51,4 +52,4 @@ class ResourceRoute(IdempotentRoute):
 
 
 def resource_router(tag: str) -> APIRouter:
-    return APIRouter(prefix="/v1", tags=[tag], route_class=ResourceRoute, responses=ERROR_RESPONSES)
+    return APIRouter(prefix="/v1", tags=[tag], route_class=ResourceRoute, responses={**ERROR_RESPONSES, 503: UNAVAILABLE})

@@ -138,9 +138,3 @@ class KeyOut(BaseModel):
     role: str
     warehouse: str | None
     token: str
-
-
-class Health(BaseModel):
-    status: str
-    kernels: str = Field(description="Routing and wave kernels: `compiling` (requests that need one wait "
-                                     "for it), `ready`, or `failed` (each request compiles what it needs).")
