@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     wave_queue: str = Field("wms-waves", min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:-]+$",
                             description="RQ queue of background waves; give each install sharing a Redis its own.")
     idempotency_ttl_hours: int = Field(48, ge=24, description="How long Idempotency-Keys are kept.")
+    idempotency_lease_s: float = Field(30.0, ge=1, le=3600, description="How long a request that has not "
+                                       "answered holds its Idempotency-Key before a retry may take it over.")
     db_retry_attempts: int = Field(8, ge=1, description="Retries of a transaction on deadlock/serialization failure.")
     max_locations_per_warehouse: int = Field(500_000, ge=1)
     merge_orders: bool = Field(True, description="Share one shipment between a customer's paid orders.")

@@ -6,15 +6,26 @@ did its work and holds the key, or did neither. After the response is
 produced it is stored with the key; the same key with the same body then
 gets that response again, with another body a 409. Keys are scoped to the
 caller's token and kept ``idempotency_ttl_hours``.
+
+A request holds its key under a lease (``idempotency_lease_s``), renewed by
+each of its transactions. A key whose request committed work but never
+answered (the server died, or the database went away just after the
+commit) is stuck only until the lease runs out; a retry then takes it over:
+- on a route marked resumable (``RESUMABLE``: its work is safe to run again,
+  as pushing an order is), the request runs again and answers;
+- on any other route the work is known to be done but its answer was lost:
+  409 ``idempotency_response_lost`` says so, and nothing is done twice.
+A request that died before its first commit left no key at all.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request, Response
@@ -30,6 +41,10 @@ from wms.auth.keys import hash_token
 from wms.errors import Conflict
 from wms.orm import utcnow
 
+log = logging.getLogger(__name__)
+RESUMABLE = "x-idempotency-resumable"  # openapi_extra flag of a route whose work may run again after a crash
+RESUMABLE_ROUTE = {RESUMABLE: True}  # @router.post(..., openapi_extra=RESUMABLE_ROUTE)
+
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
 
@@ -41,10 +56,24 @@ class Claim:
     method: str
     path: str
     request_hash: str
+    lease: timedelta
     claimed: bool = False
+    attempt: int = 1
+    lease_until: datetime | None = None
+
+    @property
+    def ref(self) -> str:
+        """An id of this request for the records it creates (the same on every retry with the key)."""
+        return hashlib.sha256(f"{self.scope}\n{self.key}".encode()).hexdigest()
 
 
 _current: ContextVar[Claim | None] = ContextVar("idempotency_claim", default=None)
+
+
+def current_request_ref() -> str | None:
+    """The id of the request being served when it carries an Idempotency-Key (see ``Claim.ref``)."""
+    claim = _current.get()
+    return claim.ref if claim is not None else None
 
 
 def claim_hook() -> Callable[[Session], None] | None:
@@ -53,29 +82,49 @@ def claim_hook() -> Callable[[Session], None] | None:
         return None
 
     def hook(session: Session) -> None:
-        if claim.claimed:  # a later transaction of the same request: the key is ours already
+        now = utcnow()
+        if claim.claimed:  # a later transaction of the same request: the key is ours, keep the lease
+            if claim.lease_until is None or claim.lease_until - now < claim.lease / 2:
+                _renew(session, claim, now)
             return
         insert_fn = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
         inserted = session.execute(
             insert_fn(IdempotencyRecord)
             .values(scope=claim.scope, key=claim.key, method=claim.method, path=claim.path,
-                    request_hash=claim.request_hash, created_at=utcnow())
+                    request_hash=claim.request_hash, created_at=now, locked_until=now + claim.lease, attempt=1)
             .on_conflict_do_nothing(index_elements=["scope", "key"])
             .returning(IdempotencyRecord.id)
         ).first()
         if inserted is None:
             raise Conflict("a request with this Idempotency-Key is being processed", code="idempotency_in_progress")
-        claim.claimed = True
+        claim.claimed, claim.lease_until = True, now + claim.lease
 
     return hook
+
+
+def _renew(session: Session, claim: Claim, now: datetime) -> None:
+    renewed = session.execute(
+        update(IdempotencyRecord)
+        .where(IdempotencyRecord.scope == claim.scope, IdempotencyRecord.key == claim.key,
+               IdempotencyRecord.attempt == claim.attempt)
+        .values(locked_until=now + claim.lease)
+    ).rowcount
+    if renewed != 1:  # a retry took the key over while this request was stalled: it answers, not us
+        raise Conflict("a retry with this Idempotency-Key took it over", code="idempotency_in_progress")
+    claim.lease_until = now + claim.lease
 
 
 KEY_DESCRIPTION = f"""Makes a retried POST safe. The same key with the same body (same path, same token) gets the
 first successful response again, with the header `Idempotent-Replayed: true`, and nothing is done twice; the
 same key with another body is a 409 `idempotency_key_reused`, and while the first request is still running a
-409 `idempotency_in_progress`. Only 2xx responses are kept: after a 4xx the same key may be sent again.
-Keys are 1 to {MAX_KEY_LENGTH} characters (400 `invalid_idempotency_key` otherwise), scoped to the token and
-kept `WMS_IDEMPOTENCY_TTL_HOURS` (48 h by default); use a new one, e.g. a UUID, for every new operation."""
+409 `idempotency_in_progress` with `Retry-After`. Only 2xx responses are kept: after a 4xx the same key may be
+sent again. If the service stopped after doing the work but before answering, the key is free again once the
+first request's lease ran out (`WMS_IDEMPOTENCY_LEASE_S`, 30 s by default): a retry then runs again on the
+operations whose work is safe to repeat (marked `x-idempotency-resumable`: pushing orders, ERP messages, a wave,
+cancelling, changing a carrier) and answers as usual; on the others it gets 409 `idempotency_response_lost` (the
+work was done once; look it up). Keys are 1 to {MAX_KEY_LENGTH} characters (400 `invalid_idempotency_key`
+otherwise), scoped to the token and kept `WMS_IDEMPOTENCY_TTL_HOURS` (48 h by default); use a new one, e.g. a
+UUID, for every new operation."""
 
 
 def idempotency_key(
@@ -105,10 +154,13 @@ class IdempotentRoute(APIRoute):
                 return error_response(400, "invalid_idempotency_key", f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters")
             body = await request.body()
             digest = hashlib.sha256(request.method.encode() + b" " + request.url.path.encode() + b"\n" + body).hexdigest()
-            claim = Claim(hash_token(auth[7:].strip()), key, request.method, request.url.path, digest)
+            settings = request.app.state.settings
+            claim = Claim(hash_token(auth[7:].strip()), key, request.method, request.url.path, digest,
+                          timedelta(seconds=settings.idempotency_lease_s))
             factory = request.app.state.session_factory
-            ttl = timedelta(hours=request.app.state.settings.idempotency_ttl_hours)
-            replay = await run_in_threadpool(_lookup, factory, claim, ttl)
+            resumable = bool((self.openapi_extra or {}).get(RESUMABLE))
+            ttl = timedelta(hours=settings.idempotency_ttl_hours)
+            replay = await run_in_threadpool(_lookup, factory, claim, ttl, resumable)
             if replay is not None:
                 return replay
             token = _current.set(claim)
@@ -117,18 +169,24 @@ class IdempotentRoute(APIRoute):
             finally:
                 _current.reset(token)
             if claim.claimed and 200 <= response.status_code < 300:
-                await run_in_threadpool(_store, factory, claim, response)
+                try:
+                    await run_in_threadpool(_store, factory, claim, response)
+                except Exception:  # noqa: BLE001 - the work is done: answer it; the key frees itself (lease)
+                    log.warning("the answer to %s %s (Idempotency-Key) was not stored", claim.method, claim.path,
+                                exc_info=True)
             return response
 
         return idempotent_handler
 
 
-def _lookup(factory: sessionmaker[Session], claim: Claim, ttl: timedelta) -> Response | None:
+def _lookup(factory: sessionmaker[Session], claim: Claim, ttl: timedelta, resumable: bool) -> Response | None:
+    """The stored answer, a 409, or None to go on (then ``claim`` may have taken over a stale key)."""
     with factory() as session:
         rec = session.scalars(
             select(IdempotencyRecord).where(IdempotencyRecord.scope == claim.scope, IdempotencyRecord.key == claim.key)
         ).first()
-        if rec is not None and rec.created_at < utcnow() - ttl:
+        now = utcnow()
+        if rec is not None and rec.created_at < now - ttl:
             session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == rec.id))
             session.commit()
             return None
@@ -137,19 +195,39 @@ def _lookup(factory: sessionmaker[Session], claim: Claim, ttl: timedelta) -> Res
         if rec.request_hash != claim.request_hash:
             return error_response(409, "idempotency_key_reused",
                                   f"{HEADER} was already used with another request")
-        if rec.status_code is None or rec.response_body is None:
+        if rec.status_code is not None and rec.response_body is not None:
+            return Response(rec.response_body, status_code=rec.status_code, media_type="application/json",
+                            headers={"Idempotent-Replayed": "true"})
+        if rec.locked_until is not None and rec.locked_until > now:
+            wait = max(1, int((rec.locked_until - now).total_seconds()) + 1)
             return error_response(409, "idempotency_in_progress",
-                                  "a request with this Idempotency-Key is being processed")
-        return Response(rec.response_body, status_code=rec.status_code, media_type="application/json",
-                        headers={"Idempotent-Replayed": "true"})
+                                  f"a request with this {HEADER} is being processed; retry in {wait} s",
+                                  headers={"Retry-After": str(wait)})
+        if not resumable:
+            return error_response(409, "idempotency_response_lost",
+                                  f"the request with this {HEADER} was carried out, but the service stopped before "
+                                  "answering it; look its result up instead of sending it again",
+                                  {"first_attempt_at": rec.created_at.isoformat()})
+        attempt = rec.attempt + 1
+        taken = session.execute(  # only one retry takes a stale key over
+            update(IdempotencyRecord).where(IdempotencyRecord.id == rec.id, IdempotencyRecord.attempt == rec.attempt)
+            .values(attempt=attempt, locked_until=now + claim.lease)
+        ).rowcount
+        session.commit()
+        if taken != 1:
+            return error_response(409, "idempotency_in_progress",
+                                  f"a request with this {HEADER} is being processed", headers={"Retry-After": "1"})
+        claim.claimed, claim.attempt, claim.lease_until = True, attempt, now + claim.lease
+        return None
 
 
 def _store(factory: sessionmaker[Session], claim: Claim, response: Response) -> None:
     with factory() as session:
         session.execute(
             update(IdempotencyRecord)
-            .where(IdempotencyRecord.scope == claim.scope, IdempotencyRecord.key == claim.key)
-            .values(status_code=response.status_code, response_body=bytes(response.body).decode())
+            .where(IdempotencyRecord.scope == claim.scope, IdempotencyRecord.key == claim.key,
+                   IdempotencyRecord.attempt == claim.attempt)
+            .values(status_code=response.status_code, response_body=bytes(response.body).decode(), locked_until=None)
         )
         session.commit()
 

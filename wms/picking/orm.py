@@ -27,6 +27,8 @@ class Wave(Base):
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     planned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the client's id of the request that created the wave (its Idempotency-Key), so a retry finds it
+    request_ref: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
 
 
 class PickList(Base):

@@ -27,6 +27,7 @@ from wms.orders.orm import Order
 from wms.orm import utcnow
 from wms.picking import wave_plans
 from wms.picking.orm import Wave
+from wms.picking.wave_views import orders_by_wave
 
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 3
@@ -46,11 +47,17 @@ class StartWave(Command):
     group_by_carrier: StrictBool = False
 
 
-def start_wave(cmd: StartWave, uow: UnitOfWork, actor: str) -> tuple[int, int]:
-    """(wave id, orders in it): the most urgent releasable shipments, claimed for this wave."""
+def start_wave(cmd: StartWave, uow: UnitOfWork, actor: str, request_ref: str | None = None) -> tuple[int, int]:
+    """(wave id, orders in it): the most urgent releasable shipments, claimed for this wave.
+
+    ``request_ref`` names the client's request (its Idempotency-Key): a retry of a request that
+    already started its wave gets that wave back instead of a second one.
+    """
 
     def work(uow: UnitOfWork) -> tuple[int, int]:
         s = uow.session
+        if request_ref is not None and (started := s.scalar(select(Wave.id).where(Wave.request_ref == request_ref))):
+            return started, len(s.execute(orders_by_wave([started])).all())
         wh = repo.warehouse_by_code(s, cmd.warehouse)
         chosen, n_orders = [], 0
         for shipment_id, orders in releasable(s, wh.id):
@@ -60,7 +67,8 @@ def start_wave(cmd: StartWave, uow: UnitOfWork, actor: str) -> tuple[int, int]:
             n_orders += orders
         if not chosen:
             raise Conflict(f"no allocated orders to plan in {cmd.warehouse}", code="nothing_to_plan")
-        wave = Wave(warehouse_id=wh.id, status="planning", params=cmd.model_dump(mode="json"), created_by=actor)
+        wave = Wave(warehouse_id=wh.id, status="planning", params=cmd.model_dump(mode="json"), created_by=actor,
+                    request_ref=request_ref)
         s.add(wave)
         s.flush()
         claimed = s.execute(update(Shipment).where(Shipment.id.in_(chosen), Shipment.status == "allocated")

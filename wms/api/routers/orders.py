@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from wms.api.deps import AppSettings, Uow, require, scoped_warehouse
 from wms.api.errors import status_of, validation_error
+from wms.api.idempotency import RESUMABLE_ROUTE
 from wms.api.order_schemas import (BulkOut, MessageOut, OpenProblemPage, OrderOut, OrderSummaryPage,
                                    PendingMessagePage)
 from wms.api.pagination import PageParams, page_of
@@ -37,7 +38,7 @@ def _detail(uow: UnitOfWork, order_id: int) -> dict[str, Any]:
     return uow.run(lambda u: queries.order_detail(u.session, order_id), read_only=True)
 
 
-@router.post("/orders", status_code=201, response_model=OrderOut, summary="Push an order",
+@router.post("/orders", openapi_extra=RESUMABLE_ROUTE, status_code=201, response_model=OrderOut, summary="Push an order",
              responses={200: {"model": OrderOut, "description": "the order existed already"}})
 def post_order(body: PushOrder, uow: Uow, settings: AppSettings, principal: Erp, response: Response) -> dict[str, Any]:
     """Takes an order from a sales channel. It is reviewed at once (an unclear address, a buyer message or a
@@ -56,7 +57,7 @@ def post_order(body: PushOrder, uow: Uow, settings: AppSettings, principal: Erp,
     return _detail(uow, order_id)
 
 
-@router.post("/orders/bulk", status_code=200, response_model=BulkOut, summary="Push orders in bulk")
+@router.post("/orders/bulk", openapi_extra=RESUMABLE_ROUTE, status_code=200, response_model=BulkOut, summary="Push orders in bulk")
 def post_orders_bulk(body: BulkPush, uow: Uow, settings: AppSettings, principal: Erp) -> dict[str, Any]:
     """Up to 1,000 orders, each the body of `POST /v1/orders` and each taken on its own: one bad order does
     not reject the others. `results` has one entry per order, in order, with its `external_id` and `channel`
@@ -90,7 +91,7 @@ def _bulk_result(index: int, raw: dict[str, object], uow: UnitOfWork, policy: Po
             "status_code": 201 if created else 200}
 
 
-@router.post("/orders/messages", status_code=200, response_model=MessageOut,
+@router.post("/orders/messages", openapi_extra=RESUMABLE_ROUTE, status_code=200, response_model=MessageOut,
              summary="Send an ERP message about an order")
 def post_order_message(body: OrderMessage, uow: Uow, settings: AppSettings, principal: Erp) -> dict[str, Any]:
     """A payment received (`payment`), an address corrected (`address`, with `ship_to`), a carrier changed
@@ -146,7 +147,7 @@ def get_order(order_id: OrderId, uow: Uow, _: Reader) -> dict[str, Any]:
     return _detail(uow, order_id)
 
 
-@router.post("/orders/{order_id}/cancel", status_code=200, response_model=OrderOut, summary="Cancel an order")
+@router.post("/orders/{order_id}/cancel", openapi_extra=RESUMABLE_ROUTE, status_code=200, response_model=OrderOut, summary="Cancel an order")
 def post_cancel(order_id: OrderId, uow: Uow, principal: Erp, body: Cancel | None = None) -> dict[str, Any]:
     """Cancels an order that has not shipped: its reserved stock is released, its open pick-list stops are
     cancelled and units already picked are left free to put away (`GET /v1/stock/putaway`). The body and its
@@ -159,7 +160,7 @@ def post_cancel(order_id: OrderId, uow: Uow, principal: Erp, body: Cancel | None
     return _detail(uow, order_id)
 
 
-@router.post("/orders/{order_id}/carrier", status_code=200, response_model=OrderOut,
+@router.post("/orders/{order_id}/carrier", openapi_extra=RESUMABLE_ROUTE, status_code=200, response_model=OrderOut,
              summary="Change an order's carrier")
 def post_carrier(order_id: OrderId, body: ChangeCarrier, uow: Uow, settings: AppSettings,
                  principal: Planner) -> dict[str, Any]:

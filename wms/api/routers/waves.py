@@ -10,6 +10,7 @@ from fastapi import Depends, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel
 
 from wms.api.deps import AppSettings, RowId, Uow, check_warehouse, require, scoped_warehouse
+from wms.api.idempotency import RESUMABLE_ROUTE, current_request_ref
 from wms.api.pagination import Page, PageParams, page_of
 from wms.api.routing import resource_router
 from wms.auth.keys import Principal
@@ -73,7 +74,7 @@ Since = Annotated[AwareDatetime | None, Query(description="RFC 3339 time with of
                                                           "(URL-encode a `+` offset as `%2B`)")]
 
 
-@router.post("/waves", status_code=201, response_model=WaveOut, summary="Plan a wave",
+@router.post("/waves", openapi_extra=RESUMABLE_ROUTE, status_code=201, response_model=WaveOut, summary="Plan a wave",
              responses={202: {"model": WaveOut, "description": "planning in the background; poll GET /v1/waves/{id}"}})
 def post_wave(body: StartWave, uow: Uow, settings: AppSettings, principal: Planner, request: Request,
               response: Response) -> dict[str, Any]:
@@ -89,7 +90,7 @@ def post_wave(body: StartWave, uow: Uow, settings: AppSettings, principal: Plann
     planner took the same orders meanwhile (start again).
     """
     check_warehouse(principal, body.warehouse)
-    wave_id, n_orders = start_wave(body, uow, principal.actor)
+    wave_id, n_orders = start_wave(body, uow, principal.actor, request_ref=current_request_ref())
     if n_orders > settings.wave_sync_max_orders or not _planned_now(request, wave_id):
         request.app.state.dispatcher.submit(wave_id)
         response.status_code = 202

@@ -1,0 +1,114 @@
+"""A request that died holding its Idempotency-Key: the key is stuck only for the lease, then a retry
+runs again where that is safe, or is told the work was done where it is not; nothing is done twice."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from tests.api.orders_helpers import order_body
+from tests.conftest import Api, Backend
+from tests.invariants import snapshot
+from wms.api import idempotency
+from wms.api.routers import orders as orders_router
+from wms.api.routers import waves as waves_router
+
+MOVE = {"warehouse": "WH1", "sku": "A", "lot": "L1", "quantity": 2, "from_location": "A01-B001-L1-L",
+        "to_location": "A01-B002-L1-L"}
+
+
+def _expire_leases(backend: Backend) -> None:
+    """As if the lease ran out (without waiting for it)."""
+    with backend.engine.begin() as conn:
+        conn.execute(text("UPDATE idempotency_keys SET locked_until = created_at"))
+
+
+def _answer_lost(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The service stops between committing the work and storing its answer (one time)."""
+    real = idempotency._store
+
+    def lost(*args: object) -> None:
+        monkeypatch.setattr(idempotency, "_store", real)
+        raise RuntimeError("server stopped")
+
+    monkeypatch.setattr(idempotency, "_store", lost)
+
+
+def _stock(admin: Api) -> None:
+    admin.post("/v1/receipts", {"warehouse": "WH1", "reference": "PO", "lines": [
+        {"sku": "A", "lot": "L1", "expiry_date": None, "quantity": 10, "location": "A01-B001-L1-L"}]})
+
+
+def test_a_lost_answer_holds_the_key_for_the_lease_only_and_a_move_is_never_done_twice(
+        admin: Api, warehouse: str, backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
+    _stock(admin)
+    _answer_lost(monkeypatch)
+    first = admin.post("/v1/stock/moves", MOVE, key="m-1")  # the work is done and answered, the answer not kept
+    done = snapshot(backend.engine)
+    r = admin.client.post("/v1/stock/moves", json=MOVE, headers={**admin.headers, "Idempotency-Key": "m-1"})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "idempotency_in_progress"
+    assert 1 <= int(r.headers["Retry-After"]) <= backend.settings.idempotency_lease_s + 1
+    _expire_leases(backend)
+    lost = admin.post("/v1/stock/moves", MOVE, expect=409, key="m-1")
+    assert lost["error"]["code"] == "idempotency_response_lost" and first["id"]
+    assert snapshot(backend.engine) == done  # moved once
+
+
+def test_a_pushed_order_whose_answer_was_lost_is_answered_by_a_retry_after_the_lease(
+        admin: Api, warehouse: str, backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
+    _stock(admin)
+    body = order_body(("A", 1), external_id="O-1")
+    _answer_lost(monkeypatch)
+    created = admin.post("/v1/orders", body, key="o-1")
+    admin.post("/v1/orders", body, expect=409, key="o-1")  # still leased
+    _expire_leases(backend)
+    again = admin.post("/v1/orders", body, expect=200, key="o-1")  # ran again: the order exists
+    assert again["id"] == created["id"] and len(admin.all("/v1/orders", external_id="O-1")) == 1
+    replay = admin.client.post("/v1/orders", json=body, headers={**admin.headers, "Idempotency-Key": "o-1"})
+    assert replay.json() == again and replay.headers["Idempotent-Replayed"] == "true"
+
+
+def test_a_bulk_push_that_died_half_way_is_finished_by_a_retry_after_the_lease(
+        admin: Api, warehouse: str, backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
+    _stock(admin)
+    bulk = {"orders": [order_body(("A", 1), external_id=f"B-{n}", customer=f"C{n}") for n in range(5)]}
+    real, calls = orders_router.services.push_order, []
+
+    def dies_at_the_third(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("server stopped")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(orders_router.services, "push_order", dies_at_the_third)
+    admin.post("/v1/orders/bulk", bulk, expect=500, key="bulk-1")
+    assert len(admin.all("/v1/orders")) == 2
+    assert admin.post("/v1/orders/bulk", bulk, expect=409, key="bulk-1")["error"]["code"] == "idempotency_in_progress"
+    _expire_leases(backend)
+    done = admin.post("/v1/orders/bulk", bulk, expect=200, key="bulk-1")
+    assert [r["result"] for r in done["results"]] == ["existing", "existing", "created", "created", "created"]
+    assert len(admin.all("/v1/orders")) == 5
+
+
+def test_a_wave_request_that_died_after_starting_its_wave_gets_that_wave_on_retry(
+        admin: Api, warehouse: str, backend: Backend, client: TestClient,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    _stock(admin)
+    for n in range(3):
+        admin.post("/v1/orders", order_body(("A", 1), customer=f"C{n}"))
+    real, calls = waves_router.wave_detail, []
+
+    def dies_once(*args: object) -> object:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("server stopped")
+        return real(*args)
+
+    monkeypatch.setattr(waves_router, "wave_detail", dies_once)
+    body = {"warehouse": "WH1", "cart": {"max_units": 10}}
+    admin.post("/v1/waves", body, expect=500, key="wave-1")
+    _expire_leases(backend)
+    wave = admin.post("/v1/waves", body, expect=None, key="wave-1")
+    [only] = admin.all("/v1/waves")
+    assert only["id"] == wave["id"] and sorted(wave["orders"]) == sorted(o["id"] for o in admin.all("/v1/orders"))
