@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import errno
+import re
 import socket
 from typing import TYPE_CHECKING, NoReturn
 
@@ -17,7 +18,6 @@ if TYPE_CHECKING:
 app = typer.Typer(help="Warehouse management system.", no_args_is_help=True, add_completion=False)
 keys_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
-COMPILED_S = 5.0  # a warm-up slower than this compiled kernels rather than loading them
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
@@ -27,12 +27,17 @@ def _fail(message: str, code: int = 1) -> NoReturn:
 
 def _settings() -> Settings:
     from pydantic import ValidationError  # noqa: PLC0415
+    from pydantic_settings import SettingsError  # noqa: PLC0415
 
     try:
         return Settings()
     except ValidationError as exc:
         first = exc.errors()[0]
         _fail(f"setting WMS_{str(first['loc'][0]).upper()}: {first['msg']}", 2)
+    except SettingsError as exc:  # a value that is not even JSON, e.g. WMS_CARRIER_RULES='[oops'
+        field = re.search(r'field "([^"]+)"', str(exc))
+        name = f"WMS_{field.group(1).upper()}" if field else "a WMS_ variable"
+        _fail(f"setting {name} cannot be read: {exc.__cause__ or exc}", 2)
 
 
 def _prepare(settings: Settings | None = None) -> tuple[Settings, Engine]:
@@ -71,12 +76,12 @@ def _warm_up_kernels(quiet_when_cached: bool = True) -> None:
         def on_step(label: str, done: int, total: int) -> None:
             progress.update(task, description=label, completed=done, total=total)
 
-        seconds = kernels.warm_up(on_step)
-    if seconds > COMPILED_S:
-        typer.echo(f"routing and wave kernels compiled in {seconds:.0f} s, once for this install "
+        done = kernels.warm_up(on_step)
+    if done.compiled:
+        typer.echo(f"routing and wave kernels compiled in {done.seconds:.0f} s, once for this install "
                    f"(cached in {numba_cache_dir()}; set WMS_NUMBA_CACHE_DIR to move it)")
     elif not quiet_when_cached:
-        typer.echo(f"routing and wave kernels loaded from {numba_cache_dir()} in {seconds:.1f} s")
+        typer.echo(f"routing and wave kernels loaded from {numba_cache_dir()} in {done.seconds:.1f} s")
 
 
 @app.command()
@@ -95,7 +100,7 @@ def warmup() -> None:
 def _listen(host: str, port: int) -> socket.socket:
     """The listening socket, bound before anything else so that a busy port fails at once."""
     try:
-        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET  # as uvicorn decides it
         return socket.create_server((host, port), family=family, backlog=2048)
     except socket.gaierror as exc:
         _fail(f"cannot listen on {host}: {exc.strerror}", 2)

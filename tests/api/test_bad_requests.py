@@ -55,6 +55,14 @@ def test_malformed_json_names_line_and_column(shop: Api) -> None:
     assert r.json()["error"]["message"] == "the body is not valid JSON: Expecting ',' delimiter at line 3, column 3"
 
 
+def test_a_body_that_is_not_utf8_is_malformed_json(shop: Api, backend: Backend) -> None:
+    before = snapshot(backend.engine)
+    r = raw_post(shop, "/v1/orders", b'\xff\xfe{"external_id": 1}', "application/json")
+    assert r.status_code == 400 and r.json()["error"]["code"] == "malformed_json"
+    assert "UTF-8" in r.json()["error"]["message"] and r.json()["error"]["details"] == {"position": 0}
+    assert snapshot(backend.engine) == before
+
+
 @pytest.mark.parametrize(("content_type", "status"), [
     ("application/json", 201), ("application/json; charset=utf-8", 201), ("Application/JSON", 201),
     ("application/vnd.wms+json", 201), ("application/x-www-form-urlencoded", 415), ("text/plain", 415),

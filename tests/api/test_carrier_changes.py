@@ -191,3 +191,13 @@ def test_auto_orders_no_rule_fits_get_the_default_carrier_or_a_409_that_says_wha
         shipment_id = deliver_next(picker)
         shipment = picker.get(f"/v1/shipments/{shipment_id}")
         assert picker.post(f"/v1/shipments/{shipment_id}/pack", pack_body(shipment, kg=2.5))["carrier"] == "GLS"
+
+
+def test_a_carrier_message_for_a_cancelled_order_is_noted_but_not_announced(admin: Api, backend: Backend) -> None:
+    stock_floor(admin)
+    order = admin.post("/v1/orders", order_body(("TEA", 1)))
+    admin.post(f"/v1/orders/{order['id']}/cancel", expect=200)
+    events = admin.all("/v1/events")
+    answer = admin.post("/v1/orders/messages", carrier_message(order, "DHL"), expect=200)
+    assert answer["order"]["carrier"] == "DHL" and answer["order"]["status"] == "cancelled"  # as if it came first
+    assert admin.all("/v1/events") == events  # no order.carrier_changed for a cancelled order

@@ -1,4 +1,5 @@
-"""Request bodies are JSON: a body sent as anything else (or with no Content-Type) is refused with 415.
+"""Request bodies are JSON: a body sent as anything else (or with no Content-Type) is refused with 415,
+one that is not UTF-8 text with 400 ``malformed_json``.
 
 Without this, ``curl -d`` (``application/x-www-form-urlencoded``) gets a puzzling "Input should be a
 valid dictionary". A request without a body needs no Content-Type.
@@ -29,9 +30,19 @@ def is_json(content_type: str | None) -> bool:
 
 
 async def refuse_non_json(request: Request) -> JSONResponse | None:
-    """A 415 for a request whose body is not declared JSON; None when it may go on."""
+    """A 415 for a request whose body is not declared JSON, a 400 for one that is not UTF-8 text;
+    None when it may go on."""
     content_type = request.headers.get("content-type")
-    if is_json(content_type) or not await request.body():
+    body = await request.body()
+    if not body:
+        return None
+    if is_json(content_type):
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return error_response(400, "malformed_json",
+                                  f"the body is not valid JSON: it is not UTF-8 text (byte {exc.start})",
+                                  {"position": exc.start})
         return None
     sent = f"Content-Type {content_type!r}" if content_type else "no Content-Type"
     return error_response(415, "unsupported_media_type",

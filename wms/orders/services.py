@@ -137,8 +137,10 @@ def _apply(s: Session, order: Order, msg: OrderMessage, policy: wf.Policy, actor
         if order.carrier_version is not None and msg.at <= order.carrier_version:
             return  # an older change than the one we have
         order.carrier_version = msg.at
-        if msg.carrier != order.carrier and order.status not in AFTER_SHIPPING:
+        if msg.carrier != order.carrier and order.status in OPEN:
             _change_carrier(s, order, msg.carrier, msg.at, actor)
+        elif order.status not in AFTER_SHIPPING:  # cancelled or refunded: noted, so any arrival order agrees,
+            order.carrier = msg.carrier  # but nothing moves and no event says it changed
     elif msg.type == "cancel":
         if order.status in OPEN:
             wf.stop(s, order, "cancelled", msg.reason or "cancelled by the ERP", actor)

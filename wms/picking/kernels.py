@@ -11,10 +11,14 @@ never compiles a kernel twice, so nothing here needs to coordinate.
 
 from __future__ import annotations
 
+import importlib
 import logging
+import pkgutil
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +33,37 @@ def warm_up_steps() -> list[Step]:
     return [*ROUTES, *WAVES]
 
 
-def warm_up(on_step: Callable[[str, int, int], None] | None = None) -> float:
-    """Run every step (``on_step(label, done, total)`` before each and at the end); returns seconds taken."""
-    started = time.perf_counter()
+def dispatchers() -> list[Any]:
+    """Every numba kernel of routing and wave planning (inlined ones aside: they are never compiled alone)."""
+    from numba.core.registry import CPUDispatcher  # noqa: PLC0415
+
+    import wms.picking.batching as batching  # noqa: PLC0415
+    import wms.picking.routing as routing  # noqa: PLC0415
+
+    found = []
+    for package in (routing, batching):
+        for info in pkgutil.iter_modules(package.__path__):
+            module = importlib.import_module(f"{package.__name__}.{info.name}")
+            found += [obj for obj in vars(module).values()
+                      if isinstance(obj, CPUDispatcher) and obj.py_func.__module__ == module.__name__
+                      and obj.targetoptions.get("inline") != "always"]
+    return found
+
+
+def compiled_count() -> int:
+    """How many kernel signatures this process compiled (rather than loaded from the cache)."""
+    return sum(sum(d.stats.cache_misses.values()) for d in dispatchers())
+
+
+@dataclass(frozen=True)
+class WarmUp:
+    seconds: float
+    compiled: int  # kernel signatures compiled by this warm-up; 0 when all came from the cache
+
+
+def warm_up(on_step: Callable[[str, int, int], None] | None = None) -> WarmUp:
+    """Run every step (``on_step(label, done, total)`` before each and at the end)."""
+    started, before = time.perf_counter(), compiled_count()
     steps = warm_up_steps()
     for done, (label, step) in enumerate(steps):
         if on_step:
@@ -39,7 +71,7 @@ def warm_up(on_step: Callable[[str, int, int], None] | None = None) -> float:
         step()
     if on_step:
         on_step("done", len(steps), len(steps))
-    return time.perf_counter() - started
+    return WarmUp(time.perf_counter() - started, compiled_count() - before)
 
 
 class BackgroundWarmUp:
@@ -50,7 +82,7 @@ class BackgroundWarmUp:
 
     def __init__(self) -> None:
         self.state = "compiling"
-        self.seconds: float | None = None
+        self.result: WarmUp | None = None
         self._thread = threading.Thread(target=self._run, name="kernel-warm-up", daemon=True)
 
     def start(self) -> BackgroundWarmUp:
@@ -59,9 +91,10 @@ class BackgroundWarmUp:
 
     def _run(self) -> None:
         try:
-            self.seconds = warm_up()
+            self.result = warm_up()
             self.state = "ready"
-            log.info("routing and wave kernels ready in %.1f s", self.seconds)
+            log.info("routing and wave kernels ready in %.1f s (%d compiled)", self.result.seconds,
+                     self.result.compiled)
         except Exception:  # noqa: BLE001 - a request needing a kernel compiles it itself
             self.state = "failed"
             log.exception("compiling the kernels in the background failed")
