@@ -25,6 +25,7 @@ def release_order(session: Session, order_id: int, *, on_floor: bool = False) ->
         select(ShipmentLine.id, ShipmentLine.shipment_id, Shipment.status)
         .join(Shipment, Shipment.id == ShipmentLine.shipment_id)
         .where(ShipmentLine.order_id == order_id, Shipment.status != "cancelled")
+        .with_for_update(of=Shipment)  # a wave starting now waits, then finds the shipment gone or busy
     ).all()
     allowed = RELEASABLE + (FLOOR if on_floor else ())
     busy = sorted({r.shipment_id for r in rows if r.status not in allowed})
