@@ -12,8 +12,10 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -106,21 +108,31 @@ def reset_postgres(engine: Engine) -> None:
         conn.execute(text("UPDATE outbox_counter SET last_seq = 0"))
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
-    if request.param == "sqlite":
-        path = tmp_path / "wms.db"
+@contextmanager
+def open_backend(request: pytest.FixtureRequest, name: str, directory: Path, **settings: Any) -> Iterator[Backend]:
+    """An empty database of the backend ``name`` (a copy of the template in ``directory``, or the session's
+    PostgreSQL database emptied), with no webhook relay unless ``settings`` ask for one: webhooks some tests
+    create must not be called."""
+    if name == "sqlite":
+        path = directory / "wms.db"
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         url = f"sqlite:///{path}"
     else:
         url = request.getfixturevalue("pg_database")
-    # no webhook relay unless a test asks for one: webhooks some tests create must not be called
-    settings = Settings(database_url=url, webhook_relay_interval_s=0)
-    engine = make_engine(settings)
-    if request.param == "postgresql":
+    config = Settings(database_url=url, **{"webhook_relay_interval_s": 0, **settings})
+    engine = make_engine(config)
+    if name == "postgresql":
         reset_postgres(engine)
-    yield Backend(request.param, settings, engine)
-    engine.dispose()
+    try:
+        yield Backend(name, config, engine)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    with open_backend(request, request.param, tmp_path) as opened:
+        yield opened
 
 
 class Api:

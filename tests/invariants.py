@@ -31,6 +31,15 @@ def assert_stock_invariants(engine: Engine) -> None:
     assert running_negative == [], "the ledger went negative at some point"
 
 
+def database_state(engine: Engine) -> dict[str, list]:
+    """Every row of every table: a refused request must leave all of it as it was."""
+    from wms.models import Base  # noqa: PLC0415 - every table registered
+
+    with engine.connect() as conn:
+        return {t.name: conn.execute(text(f"SELECT * FROM {t.name} ORDER BY 1")).all()
+                for t in Base.metadata.sorted_tables}
+
+
 def snapshot(engine: Engine) -> tuple[list, list]:
     """Every stock row and ledger row, to show a refused request changed nothing."""
     with engine.connect() as conn:

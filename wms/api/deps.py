@@ -1,19 +1,20 @@
-"""Dependencies: the unit of work of a request and the calling principal."""
+"""Dependencies: the unit of work of a request, the calling principal, the warehouse a list shows."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from wms.api.guard import principal_of
 from wms.api.idempotency import claim_hook
 from wms.api.pagination import MAX_DB_INT
-from wms.auth.keys import ROLES, Principal, authenticate
+from wms.api.scope import Access
+from wms.auth.keys import ROLES, Principal
 from wms.config import Settings
 from wms.db import UnitOfWork
-from wms.errors import Forbidden, Unauthorized
 
 bearer = HTTPBearer(auto_error=False, description="API token from `wms keys create`")
 
@@ -31,49 +32,27 @@ def get_uow(request: Request) -> UnitOfWork:
     return uow
 
 
-def get_principal(
-    request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-) -> Principal:
-    if creds is None or creds.scheme.lower() != "bearer" or not creds.credentials:
-        raise Unauthorized("missing bearer token", code="missing_token")
-    with request.app.state.read_session_factory() as session:
-        principal = authenticate(session, creds.credentials)
-    if principal is None:
-        raise Unauthorized("invalid or revoked token", code="invalid_token")
-    return principal
+def require(*roles: str, every_warehouse: bool = False) -> Callable[..., Principal]:
+    """The caller, admitted to an operation of the given roles (admin always). ``every_warehouse``: the
+    operation spans all warehouses, a token limited to one may not call it. The check itself is the route's
+    guard (``wms.api.guard``), made from ``.access``, which the route's documentation lists too."""
 
+    def dependency(request: Request, _: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Principal:
+        return principal_of(request)
 
-get_principal.roles = ROLES  # type: ignore[attr-defined]  # any role; listed in the route's documentation
-
-
-def require(*roles: str) -> Callable[..., Principal]:
-    """A dependency that admits only the given roles (admin always); ``.roles`` lists them for the docs."""
     allowed = {"admin", *roles}
-
-    def dependency(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
-        if principal.role not in allowed:
-            raise Forbidden(f"role {principal.role} may not do this", code="role_forbidden")
-        return principal
-
-    dependency.roles = tuple(r for r in ROLES if r in allowed)  # type: ignore[attr-defined]
+    dependency.access = Access(tuple(r for r in ROLES if r in allowed), every_warehouse)  # type: ignore[attr-defined]
     return dependency
 
 
-def check_warehouse(principal: Principal, code: str) -> None:
-    if not principal.may_access(code):
-        raise Forbidden(f"this token is limited to warehouse {principal.warehouse_code}",
-                        code="warehouse_forbidden")
-
-
-def scoped_warehouse(principal: Principal, requested: str | None) -> str | None:
-    """The warehouse filter a list query uses: the requested one if allowed, else the token's."""
-    if requested is not None:
-        check_warehouse(principal, requested)
-        return requested
-    return principal.warehouse_code
+def warehouse_filter(request: Request, warehouse: Annotated[str | None, Query(max_length=64)] = None) -> str | None:
+    """The warehouse a list shows: the one asked for (the guard let a limited token ask only for its own),
+    else the token's own (None: every warehouse)."""
+    return warehouse if warehouse is not None else principal_of(request).warehouse_code
 
 
 Uow = Annotated[UnitOfWork, Depends(get_uow)]
-AnyRole = Annotated[Principal, Depends(get_principal)]
+AnyRole = Annotated[Principal, Depends(require(*ROLES))]
+WarehouseFilter = Annotated[str | None, Depends(warehouse_filter)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 RowId = Annotated[int, Path(ge=1, le=MAX_DB_INT)]

@@ -26,14 +26,22 @@ limited to one warehouse (`wms keys create --role ROLE [--warehouse CODE]`):
 
 | role | may |
 |---|---|
-| `admin` | everything: warehouses, webhooks, and all the others may do |
+| `admin` | everything: warehouses, webhooks, and all the others may do (limited to a warehouse: all of it there) |
 | `erp` | push items, receipts, orders and order messages; read them, stock, the ledger, shipments and events |
 | `planner` | read orders, stock and the floor of its warehouses; change an order's carrier; plan waves and routes; count, move and adjust stock; set pick faces; release pick lists; pack, ship, receive returns |
 | `picker` | claim, confirm and deliver pick lists; move stock, record counts, replenish, pack, ship, receive returns |
 
-Each operation lists the roles it admits. No token or an unknown one is a 401 (`missing_token`,
-`invalid_token`); a role or warehouse the token does not have is a 403 (`role_forbidden`,
-`warehouse_forbidden`); lists of a warehouse-limited token show only that warehouse.
+Each operation lists the roles it admits. No token or an unknown or revoked one is a 401 (`missing_token`,
+`invalid_token`); a role the token does not have is a 403 `role_forbidden`. Both come before anything else,
+the body's checks included.
+
+A token limited to a warehouse reaches that warehouse only; anything else it names (in the path, a body's
+`warehouse` or `order_id`, a `?warehouse=` filter) is a 403 `warehouse_forbidden`, and its lists show that
+warehouse only. An order belongs to the warehouses of its live shipments: such a token reads an order with a
+shipment in its warehouse (and sees those shipments) and changes one whose shipments are all there; an order
+with none yet (under review, unpaid, backordered) or cancelled is in no warehouse. Operations that span every
+warehouse (pushing orders and ERP messages, the event stream, webhooks, new warehouses and items) say so and
+need a token for every warehouse.
 
 ## Idempotency
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
 
 from wms.batches.orm import Lot
 from wms.db import UnitOfWork
 from wms.errors import NotFound
 from wms.inventory.orm import CycleCount, CycleCountLine, Item, Location, Stock, StockMovement, StockOperation, Warehouse
+from wms.inventory.repository import warehouse_code_of
 
 Row = dict[str, Any]
 
@@ -84,12 +86,16 @@ def operation_by_id(uow: UnitOfWork, op_id: int, kind: str) -> Row:
     return operation(uow, op)
 
 
-def count_warehouse_code(uow: UnitOfWork, count_id: int) -> str:
-    code = uow.session.scalar(
-        select(Warehouse.code).join(CycleCount, CycleCount.warehouse_id == Warehouse.id).where(CycleCount.id == count_id)
-    )
+def count_warehouse(s: Session, count_id: int) -> str:
+    return warehouse_code_of(s, CycleCount, count_id,
+                             NotFound(f"cycle count {count_id} not found", code="count_not_found"))
+
+
+def receipt_warehouse(s: Session, receipt_id: int) -> str:
+    code = s.scalar(select(Warehouse.code).join(StockOperation, StockOperation.warehouse_id == Warehouse.id)
+                    .where(StockOperation.id == receipt_id, StockOperation.kind == "receipt"))
     if code is None:
-        raise NotFound(f"cycle count {count_id} not found", code="count_not_found")
+        raise NotFound(f"receipt {receipt_id} not found", code="receipt_not_found")
     return code
 
 

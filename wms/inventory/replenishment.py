@@ -163,6 +163,11 @@ def sources(s: Session, task: ReplenishmentTask, today: date) -> list[dict[str, 
              "available": c.available} for c in ordered]
 
 
+def task_warehouse(s: Session, task_id: int) -> str:
+    return repo.warehouse_code_of(s, ReplenishmentTask, task_id,
+                                  NotFound(f"replenishment task {task_id} not found", code="task_not_found"))
+
+
 def task_detail(s: Session, task_id: int) -> dict[str, Any]:
     task = s.get(ReplenishmentTask, task_id)
     if task is None:

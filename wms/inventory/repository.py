@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,6 +17,16 @@ def warehouse_by_code(session: Session, code: str) -> Warehouse:
     if wh is None:
         raise NotFound(f"warehouse {code} not found", code="warehouse_not_found")
     return wh
+
+
+def warehouse_code_of(session: Session, model: Any, row_id: int, not_found: NotFound) -> str:
+    """The code of the warehouse a row of ``model`` (a table with ``warehouse_id``) is in; ``not_found``
+    when there is no such row."""
+    code = session.scalar(select(Warehouse.code).join(model, model.warehouse_id == Warehouse.id)
+                          .where(model.id == row_id))
+    if code is None:
+        raise not_found
+    return code
 
 
 def location_by_code(session: Session, warehouse: Warehouse, code: str) -> Location:

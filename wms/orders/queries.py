@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import ColumnElement, Select, exists, select
 from sqlalchemy.orm import Session
 
 from wms.allocation.orm import Allocation, Shipment, ShipmentLine
@@ -31,7 +31,29 @@ def summary(order: Order, problems: list[str]) -> Row:
             "created_at": order.created_at, "updated_at": order.updated_at}
 
 
-def order_detail(s: Session, order_id: int) -> Row:
+def _live_shipment_lines(order_id: Any) -> tuple[ColumnElement[bool], ...]:
+    """The order's lines in shipments that are not cancelled, joined to their warehouse."""
+    return (ShipmentLine.order_id == order_id, Shipment.id == ShipmentLine.shipment_id,
+            Shipment.status != "cancelled", Warehouse.id == Shipment.warehouse_id)
+
+
+def held_in(warehouse: str) -> ColumnElement[bool]:
+    """SQL, true for an order that belongs to ``warehouse``: one of its live (not cancelled) shipments is
+    there. This is what "an order of a warehouse" means everywhere (the ``warehouse`` filters and the
+    warehouse scope of tokens); an order without a live shipment (not reviewed, unpaid, wholly
+    backordered, cancelled before shipping) belongs to no warehouse."""
+    return exists().where(*_live_shipment_lines(Order.id), Warehouse.code == warehouse)
+
+
+def order_warehouses(s: Session, order_id: int) -> frozenset[str]:
+    """The warehouses the order belongs to (see ``held_in``), empty for none; 404 for an unknown order."""
+    if s.get(Order, order_id) is None:
+        raise NotFound(f"order {order_id} not found", code="order_not_found")
+    return frozenset(s.scalars(select(Warehouse.code).where(*_live_shipment_lines(order_id)).distinct()))
+
+
+def order_detail(s: Session, order_id: int, warehouse: str | None = None) -> Row:
+    """The order; with ``warehouse`` (a token limited to it) only its shipments in that warehouse."""
     order = s.get(Order, order_id)
     if order is None:
         raise NotFound(f"order {order_id} not found", code="order_not_found")
@@ -52,7 +74,8 @@ def order_detail(s: Session, order_id: int) -> Row:
         "lines": [{"line_no": ln.line_no, "sku": sku, "quantity": ln.quantity, "allocated": allocated[ln.id],
                    "backordered": ln.backordered} for ln, sku in lines],
         "shipments": [{k: v for k, v in sh.items() if k != "lines"} | {"lines": [
-            {k: v for k, v in ln.items() if k != "order_line_id"} for ln in sh["lines"]]} for sh in shipments],
+            {k: v for k, v in ln.items() if k != "order_line_id"} for ln in sh["lines"]]} for sh in shipments
+            if warehouse is None or sh["warehouse"] == warehouse],
         "problem_list": [problem_row(p) for p in problems],
         "history": [{"from_status": t.from_status, "to_status": t.to_status, "cause": t.cause, "actor": t.actor, "at": t.at}
                     for t in history],
@@ -109,9 +132,7 @@ def list_orders(s: Session, *, status: str | None, channel: str | None, external
         if value is not None:
             stmt = stmt.where(column == value)
     if warehouse is not None:
-        stmt = stmt.where(exists().where(
-            ShipmentLine.order_id == Order.id, Shipment.id == ShipmentLine.shipment_id,
-            Shipment.status != "cancelled", Warehouse.id == Shipment.warehouse_id, Warehouse.code == warehouse))
+        stmt = stmt.where(held_in(warehouse))
     if problem is not None:
         stmt = stmt.where(exists().where(OrderProblem.order_id == Order.id, OrderProblem.resolved_at.is_(None),
                                          OrderProblem.code == problem))
@@ -135,3 +156,19 @@ def pending_messages(s: Session, *, channel: str | None, external_id: str | None
     return [(m.id, {"id": m.id, "status": "pending", "channel": m.channel, "external_id": m.external_id,
                     "type": m.message["type"], "at": m.message["at"], "received_at": m.received_at})
             for m in s.scalars(stmt)]
+
+
+def problem_list(s: Session, *, code: str | None, open_only: bool, warehouse: str | None, after_id: int,
+                 limit: int) -> list[tuple[int, Row]]:
+    """Order problems, oldest first, with their order; ``warehouse``: of orders that belong to it."""
+    stmt = (select(OrderProblem, Order).join(Order, Order.id == OrderProblem.order_id)
+            .where(OrderProblem.id > after_id).order_by(OrderProblem.id).limit(limit + 1))
+    if code is not None:
+        stmt = stmt.where(OrderProblem.code == code)
+    if open_only:
+        stmt = stmt.where(OrderProblem.resolved_at.is_(None))
+    if warehouse is not None:
+        stmt = stmt.where(held_in(warehouse))
+    return [(p.id, {**problem_row(p), "order_id": o.id, "external_id": o.external_id, "channel": o.channel,
+                    "order_status": o.status})
+            for p, o in s.execute(stmt).all()]

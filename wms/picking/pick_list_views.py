@@ -10,15 +10,13 @@ from sqlalchemy.orm import Session
 from wms.batches.orm import Lot
 from wms.errors import NotFound
 from wms.inventory.orm import Item, Location, Warehouse
+from wms.inventory.repository import warehouse_code_of
 from wms.picking.orm import PickList, PickListStop
 
 
-def warehouse_of(s: Session, pick_list_id: int) -> str:
-    code = s.scalar(select(Warehouse.code).join(PickList, PickList.warehouse_id == Warehouse.id)
-                    .where(PickList.id == pick_list_id))
-    if code is None:
-        raise NotFound(f"pick list {pick_list_id} not found", code="pick_list_not_found")
-    return code
+def pick_list_warehouse(s: Session, pick_list_id: int) -> str:
+    return warehouse_code_of(s, PickList, pick_list_id,
+                             NotFound(f"pick list {pick_list_id} not found", code="pick_list_not_found"))
 
 
 def stops_of(s: Session, pick_list_id: int) -> list[dict[str, Any]]:
@@ -45,7 +43,7 @@ def pick_list_detail(s: Session, pick_list_id: int) -> dict[str, Any]:
         next_stop = {**open_stops[0], "then": open_stops[1]["location"] if len(open_stops) > 1 else None}
     cart = s.scalar(select(Location.code).where(Location.id == pl.cart_location_id)) if pl.cart_location_id else None
     return {
-        "id": pl.id, "wave_id": pl.wave_id, "warehouse": warehouse_of(s, pl.id), "status": pl.status,
+        "id": pl.id, "wave_id": pl.wave_id, "warehouse": pick_list_warehouse(s, pl.id), "status": pl.status,
         "claimed_by": pl.claimed_by, "claimed_at": pl.claimed_at, "cart": cart, "distance_m": pl.distance_m,
         "orders": sorted({st["order_id"] for st in stops}), "stops": stops,
         "open_stops": len(open_stops), "next_stop": next_stop,

@@ -11,8 +11,9 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from wms.allocation.orm import Shipment, ShipmentLine
-from wms.errors import InvalidInput
+from wms.errors import InvalidInput, NotFound
 from wms.inventory.orm import Warehouse
+from wms.inventory.repository import warehouse_code_of
 from wms.picking.orm import PickList, Wave
 
 STATUSES = ("planning", "planned", "failed")
@@ -32,6 +33,10 @@ class WaveFilter:
             raise InvalidInput("created_to must be later than created_from", code="invalid_time_range",
                                details={"created_from": self.created_from.isoformat(),
                                         "created_to": self.created_to.isoformat()})
+
+
+def wave_warehouse(s: Session, wave_id: int) -> str:
+    return warehouse_code_of(s, Wave, wave_id, NotFound(f"wave {wave_id} not found", code="wave_not_found"))
 
 
 def orders_by_wave(wave_ids: Sequence[int]) -> Select[Any]:

@@ -148,6 +148,11 @@ def _returnable(s: Session, order_id: int, warehouse_id: int | None = None) -> d
 
 
 
+def return_warehouse(s: Session, return_id: int) -> str:
+    return repo.warehouse_code_of(s, Return, return_id,
+                                  NotFound(f"return {return_id} not found", code="return_not_found"))
+
+
 def return_detail(s: Session, return_id: int) -> dict[str, Any]:
     ret = s.get(Return, return_id)
     if ret is None:

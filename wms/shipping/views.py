@@ -11,15 +11,13 @@ from wms.allocation.orm import Allocation, Shipment, ShipmentLine
 from wms.batches.orm import Lot
 from wms.errors import NotFound
 from wms.inventory.orm import Item, Location, Stock, Warehouse
+from wms.inventory.repository import warehouse_code_of
 from wms.shipping.orm import Parcel
 
 
 def shipment_warehouse(s: Session, shipment_id: int) -> str:
-    code = s.scalar(select(Warehouse.code).join(Shipment, Shipment.warehouse_id == Warehouse.id)
-                    .where(Shipment.id == shipment_id))
-    if code is None:
-        raise NotFound(f"shipment {shipment_id} not found", code="shipment_not_found")
-    return code
+    return warehouse_code_of(s, Shipment, shipment_id,
+                             NotFound(f"shipment {shipment_id} not found", code="shipment_not_found"))
 
 
 def parcel_warehouse(s: Session, parcel_id: int) -> str:

@@ -21,8 +21,9 @@ from wms.events.relay import event_body
 from wms.inventory.commands import Command
 
 router = resource_router(EVENTS_TAG)
-Erp = Annotated[Principal, Depends(require("erp"))]
-Admin = Annotated[Principal, Depends(require())]
+# One stream for every warehouse, and webhooks that receive all of it: no token limited to a warehouse.
+Erp = Annotated[Principal, Depends(require("erp", every_warehouse=True))]
+Admin = Annotated[Principal, Depends(require(every_warehouse=True))]
 
 
 class CreateWebhook(Command):

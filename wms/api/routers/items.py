@@ -23,8 +23,9 @@ router = resource_router("items")
 
 
 @router.post("/items", status_code=201, response_model=ItemOut, summary="Create an item")
-def post_item(body: CreateItem, uow: Uow, _: Annotated[Principal, Depends(require("erp"))]) -> Item:
-    """Creates an item (SKU) for every warehouse. `min_shelf_life_days` is what a customer must have left at
+def post_item(body: CreateItem, uow: Uow,
+              _: Annotated[Principal, Depends(require("erp", every_warehouse=True))]) -> Item:
+    """Creates an item (SKU) for every warehouse, so a token limited to one warehouse may not. `min_shelf_life_days` is what a customer must have left at
     the promised ship date: FEFO allocation never takes a lot with less. `barcode` (EAN, UPC, …) lets
     handhelds scan the item instead of typing the SKU.
 

@@ -6,9 +6,8 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Path, Query, Response
 from pydantic import ValidationError
-from sqlalchemy import select
 
-from wms.api.deps import AppSettings, Uow, require, scoped_warehouse
+from wms.api.deps import AppSettings, Uow, WarehouseFilter, require
 from wms.api.errors import status_of, validation_error
 from wms.api.idempotency import RESUMABLE_ROUTE
 from wms.api.order_schemas import (BulkOut, MessageOut, OpenProblemPage, OrderOut, OrderSummaryPage,
@@ -21,26 +20,28 @@ from wms.errors import DomainError
 from wms.orders import queries, services
 from wms.orders.commands import BulkPush, Cancel, ChangeCarrier, OrderMessage, PushOrder, ResolveProblem
 from wms.orders.lifecycle import STATUSES
-from wms.orders.orm import Order, OrderProblem
 from wms.orders.workflow import Policy
 
 router = resource_router("orders")
 
+# Order intake and ERP messages span every warehouse: where an order ships from is the WMS's decision.
+Intake = Annotated[Principal, Depends(require("erp", every_warehouse=True))]
+MessageReader = Annotated[Principal, Depends(require("erp", "planner", every_warehouse=True))]
 Erp = Annotated[Principal, Depends(require("erp"))]
 Reader = Annotated[Principal, Depends(require("erp", "planner"))]
-Resolver = Annotated[Principal, Depends(require("erp", "planner"))]
 Planner = Annotated[Principal, Depends(require("planner"))]
 OrderId = Annotated[int, Path(ge=1, le=2**62)]
 Filter = Annotated[str | None, Query(max_length=100)]
 
 
-def _detail(uow: UnitOfWork, order_id: int) -> dict[str, Any]:
-    return uow.run(lambda u: queries.order_detail(u.session, order_id), read_only=True)
+def _detail(uow: UnitOfWork, order_id: int, principal: Principal) -> dict[str, Any]:
+    """The order as the caller may see it: a warehouse-limited token sees its warehouse's shipments only."""
+    return uow.run(lambda u: queries.order_detail(u.session, order_id, principal.warehouse_code), read_only=True)
 
 
 @router.post("/orders", openapi_extra=RESUMABLE_ROUTE, status_code=201, response_model=OrderOut, summary="Push an order",
              responses={200: {"model": OrderOut, "description": "the order existed already"}})
-def post_order(body: PushOrder, uow: Uow, settings: AppSettings, principal: Erp, response: Response) -> dict[str, Any]:
+def post_order(body: PushOrder, uow: Uow, settings: AppSettings, principal: Intake, response: Response) -> dict[str, Any]:
     """Takes an order from a sales channel. It is reviewed at once (an unclear address, a buyer message or a
     seller remark is a problem for a person, in `GET /v1/order-problems`); a paid order is then allocated FEFO
     across warehouses, merged with the same customer's paid orders to the same address and carrier, or split
@@ -54,11 +55,12 @@ def post_order(body: PushOrder, uow: Uow, settings: AppSettings, principal: Erp,
     order_id, created = services.push_order(body, uow, Policy.from_settings(settings), principal.actor)
     if not created:
         response.status_code = 200
-    return _detail(uow, order_id)
+    return _detail(uow, order_id, principal)
 
 
-@router.post("/orders/bulk", openapi_extra=RESUMABLE_ROUTE, status_code=200, response_model=BulkOut, summary="Push orders in bulk")
-def post_orders_bulk(body: BulkPush, uow: Uow, settings: AppSettings, principal: Erp) -> dict[str, Any]:
+@router.post("/orders/bulk", openapi_extra=RESUMABLE_ROUTE, status_code=200, response_model=BulkOut,
+             summary="Push orders in bulk")
+def post_orders_bulk(body: BulkPush, uow: Uow, settings: AppSettings, principal: Intake) -> dict[str, Any]:
     """Up to 1,000 orders, each the body of `POST /v1/orders` and each taken on its own: one bad order does
     not reject the others. `results` has one entry per order, in order, with its `external_id` and `channel`
     when it has them: `created` (201), `existing` (200, same `channel` and `external_id`) or `error` with
@@ -93,7 +95,7 @@ def _bulk_result(index: int, raw: dict[str, object], uow: UnitOfWork, policy: Po
 
 @router.post("/orders/messages", openapi_extra=RESUMABLE_ROUTE, status_code=200, response_model=MessageOut,
              summary="Send an ERP message about an order")
-def post_order_message(body: OrderMessage, uow: Uow, settings: AppSettings, principal: Erp) -> dict[str, Any]:
+def post_order_message(body: OrderMessage, uow: Uow, settings: AppSettings, principal: Intake) -> dict[str, Any]:
     """A payment received (`payment`), an address corrected (`address`, with `ship_to`), a carrier changed
     (`carrier`, with `carrier`), a cancellation (`cancel`) or a refund (`refund`), for the order with this
     `channel` and `external_id`. The answer is `applied` with the order, or `pending` when the order has not
@@ -108,27 +110,28 @@ def post_order_message(body: OrderMessage, uow: Uow, settings: AppSettings, prin
     order_id = services.apply_message(body, uow, Policy.from_settings(settings), principal.actor)
     if order_id is None:
         return {"result": "pending", "order": None}
-    return {"result": "applied", "order": _detail(uow, order_id)}
+    return {"result": "applied", "order": _detail(uow, order_id, principal)}
 
 
 @router.get("/orders", response_model=OrderSummaryPage, summary="List orders")
-def list_orders(uow: Uow, principal: Reader, page: Annotated[PageParams, Depends()],
+def list_orders(uow: Uow, _: Reader, page: Annotated[PageParams, Depends()], warehouse: WarehouseFilter,
                 status: Literal[STATUSES] | None = None,  # type: ignore[valid-type]
                 channel: Filter = None, external_id: Filter = None, customer_id: Filter = None,
-                warehouse: Filter = None, problem: Filter = None) -> dict[str, Any]:
-    """Orders, oldest first, by `status`, `channel`, `external_id`, `customer_id`, `warehouse` (of a
-    shipment) or open `problem` code. Find an ERP's order by `channel` and `external_id`."""
-    wh = scoped_warehouse(principal, warehouse)
+                problem: Filter = None) -> dict[str, Any]:
+    """Orders, oldest first, by `status`, `channel`, `external_id`, `customer_id`, `warehouse` (one of its
+    shipments is there, not cancelled) or open `problem` code. Find an ERP's order by `channel` and
+    `external_id`. A warehouse-limited token sees the orders of its warehouse only: an order without a
+    shipment yet (not reviewed, unpaid, backordered) or cancelled belongs to no warehouse."""
     rows = uow.run(lambda u: queries.list_orders(
         u.session, status=status, channel=channel, external_id=external_id, customer_id=customer_id,
-        warehouse=wh, problem=problem, after_id=page.after_id, limit=page.limit), read_only=True)
+        warehouse=warehouse, problem=problem, after_id=page.after_id, limit=page.limit), read_only=True)
     return page_of(rows, page.limit)
 
 
 # declared before /orders/{order_id}, which would otherwise take "messages" for an order id
 @router.get("/orders/messages", response_model=PendingMessagePage,
             summary="List ERP messages waiting for their order")
-def list_order_messages(uow: Uow, _: Reader, page: Annotated[PageParams, Depends()],
+def list_order_messages(uow: Uow, _: MessageReader, page: Annotated[PageParams, Depends()],
                         status: Literal["pending"] = "pending", channel: Filter = None,
                         external_id: Filter = None) -> dict[str, Any]:
     """ERP messages (`POST /v1/orders/messages`) waiting for an order that has not arrived, oldest first,
@@ -141,10 +144,12 @@ def list_order_messages(uow: Uow, _: Reader, page: Annotated[PageParams, Depends
 
 
 @router.get("/orders/{order_id}", response_model=OrderOut, summary="Get an order")
-def get_order(order_id: OrderId, uow: Uow, _: Reader) -> dict[str, Any]:
+def get_order(order_id: OrderId, uow: Uow, principal: Reader) -> dict[str, Any]:
     """The order with its lines (allocated and backordered units), shipments with their FEFO allocations
-    (location, lot, expiry), problems and the history of its states. 404 `order_not_found`."""
-    return _detail(uow, order_id)
+    (location, lot, expiry), problems and the history of its states. 404 `order_not_found`. A
+    warehouse-limited token reads an order with a shipment in its warehouse (and sees those shipments only);
+    other orders are a 403 `warehouse_forbidden`."""
+    return _detail(uow, order_id, principal)
 
 
 @router.post("/orders/{order_id}/cancel", openapi_extra=RESUMABLE_ROUTE, status_code=200, response_model=OrderOut, summary="Cancel an order")
@@ -157,7 +162,7 @@ def post_cancel(order_id: OrderId, uow: Uow, principal: Erp, body: Cancel | None
     that has shipped or was refunded (after shipping, send a `refund` message); 404 `order_not_found`.
     """
     services.cancel_order(order_id, body.reason if body else None, uow, principal.actor)
-    return _detail(uow, order_id)
+    return _detail(uow, order_id, principal)
 
 
 @router.post("/orders/{order_id}/carrier", openapi_extra=RESUMABLE_ROUTE, status_code=200, response_model=OrderOut,
@@ -173,13 +178,13 @@ def post_carrier(order_id: OrderId, body: ChangeCarrier, uow: Uow, settings: App
     cancelled or refunded; 404 `order_not_found`.
     """
     services.change_carrier(order_id, body.carrier, uow, Policy.from_settings(settings), principal.actor)
-    return _detail(uow, order_id)
+    return _detail(uow, order_id, principal)
 
 
 @router.post("/orders/{order_id}/problems/{problem_id}/resolve", status_code=200, response_model=OrderOut,
              summary="Resolve an order problem")
 def post_resolve(order_id: OrderId, problem_id: OrderId, body: ResolveProblem, uow: Uow, settings: AppSettings,
-                 principal: Resolver) -> dict[str, Any]:
+                 principal: Reader) -> dict[str, Any]:
     """Closes a problem with a `resolution` (what a person decided) and lets the order go on. An
     `out_of_stock` problem is not closed by hand: allocation is retried, and the problem closes itself
     when it succeeds.
@@ -187,25 +192,16 @@ def post_resolve(order_id: OrderId, problem_id: OrderId, body: ResolveProblem, u
     409 `problem_resolved` when it is closed already; 404 `order_not_found`, `problem_not_found`.
     """
     services.resolve_problem(order_id, problem_id, body.resolution, uow, Policy.from_settings(settings), principal.actor)
-    return _detail(uow, order_id)
+    return _detail(uow, order_id, principal)
 
 
 @router.get("/order-problems", response_model=OpenProblemPage, summary="List order problems")
-def list_problems(uow: Uow, _: Reader, page: Annotated[PageParams, Depends()], code: Filter = None,
-                  open_only: Annotated[bool, Query(alias="open")] = True) -> dict[str, Any]:
+def list_problems(uow: Uow, _: Reader, page: Annotated[PageParams, Depends()], warehouse: WarehouseFilter,
+                  code: Filter = None, open_only: Annotated[bool, Query(alias="open")] = True) -> dict[str, Any]:
     """Problem orders for people to handle, oldest first, each with its same-day deadline (`due_at`): codes
     `unclear_address`, `buyer_message`, `seller_remark`, `out_of_stock`, `short_pick`. `open=false` lists
-    resolved ones too."""
-
-    def work(u: UnitOfWork) -> list[tuple[int, dict[str, Any]]]:
-        stmt = (select(OrderProblem, Order).join(Order, Order.id == OrderProblem.order_id)
-                .where(OrderProblem.id > page.after_id).order_by(OrderProblem.id).limit(page.limit + 1))
-        if code is not None:
-            stmt = stmt.where(OrderProblem.code == code)
-        if open_only:
-            stmt = stmt.where(OrderProblem.resolved_at.is_(None))
-        return [(p.id, {**queries.problem_row(p), "order_id": o.id, "external_id": o.external_id,
-                        "channel": o.channel, "order_status": o.status})
-                for p, o in u.session.execute(stmt).all()]
-
-    return page_of(uow.run(work, read_only=True), page.limit)
+    resolved ones too; `warehouse` those of orders with a shipment there (a warehouse-limited token sees
+    its warehouse's only)."""
+    rows = uow.run(lambda u: queries.problem_list(u.session, code=code, open_only=open_only, warehouse=warehouse,
+                                                  after_id=page.after_id, limit=page.limit), read_only=True)
+    return page_of(rows, page.limit)

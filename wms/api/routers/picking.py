@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, Query, Response
+from fastapi import Depends, Response
 from pydantic import BaseModel
 
-from wms.api.deps import RowId, Uow, check_warehouse, require, scoped_warehouse
+from wms.api.deps import RowId, Uow, WarehouseFilter, require
 from wms.api.pagination import Page, PageParams, page_of
 from wms.api.routing import resource_router
 from wms.auth.keys import Principal
@@ -16,7 +16,7 @@ from wms.db import UnitOfWork
 from wms.picking import handheld
 from wms.picking.commands import Claim, Confirm, Deliver, ShortPick
 from wms.picking.confirm import confirm
-from wms.picking.pick_list_views import pick_list_detail, pick_list_summaries, warehouse_of
+from wms.picking.pick_list_views import pick_list_detail, pick_list_summaries
 
 router = resource_router("picking")
 Picker = Annotated[Principal, Depends(require("picker"))]
@@ -84,10 +84,6 @@ def _detail(uow: UnitOfWork, pick_list_id: int) -> dict[str, Any]:
     return uow.run(lambda u: pick_list_detail(u.session, pick_list_id), read_only=True)
 
 
-def _authorize(uow: UnitOfWork, principal: Principal, pick_list_id: int) -> None:
-    check_warehouse(principal, uow.run(lambda u: warehouse_of(u.session, pick_list_id), read_only=True))
-
-
 @router.post("/pick-lists/claim", response_model=PickListView, summary="Claim the next pick list",
              responses={204: {"description": "no pick list is waiting in this warehouse"}})
 def post_claim(body: Claim, uow: Uow, principal: Picker) -> Any:
@@ -98,7 +94,6 @@ def post_claim(body: Claim, uow: Uow, principal: Picker) -> Any:
 
     Claiming again returns the same list until it is delivered or released, so a repeat is safe.
     """
-    check_warehouse(principal, body.warehouse)
     pick_list_id = handheld.claim(body, uow, principal.actor)
     if pick_list_id is None:
         return Response(status_code=204)
@@ -106,23 +101,20 @@ def post_claim(body: Claim, uow: Uow, principal: Picker) -> Any:
 
 
 @router.get("/pick-lists", response_model=PickListSummaryPage, summary="List pick lists")
-def list_pick_lists(uow: Uow, principal: FloorLead, page: Annotated[PageParams, Depends()],
-                    warehouse: Annotated[str | None, Query(max_length=64)] = None,
+def list_pick_lists(uow: Uow, _: FloorLead, page: Annotated[PageParams, Depends()], warehouse: WarehouseFilter,
                     status: Literal["open", "claimed", "picked", "delivered", "cancelled"] | None = None
                     ) -> dict[str, Any]:
     """The floor at a glance: every pick list with its status (`open`, `claimed`, `picked`, `delivered`,
     `cancelled`), its holder and the stops still open."""
-    wh = scoped_warehouse(principal, warehouse)
-    rows = uow.run(lambda u: pick_list_summaries(u.session, warehouse=wh, status=status, after_id=page.after_id,
+    rows = uow.run(lambda u: pick_list_summaries(u.session, warehouse=warehouse, status=status, after_id=page.after_id,
                                                  limit=page.limit), read_only=True)
     return page_of(rows, page.limit)
 
 
 @router.get("/pick-lists/{pick_list_id}", response_model=PickListView, summary="Get a pick list")
-def get_pick_list(pick_list_id: RowId, uow: Uow, principal: FloorLead) -> dict[str, Any]:
+def get_pick_list(pick_list_id: RowId, uow: Uow, _: FloorLead) -> dict[str, Any]:
     """The pick list with its stops in walking order, each `open`, `picked`, `short` or `cancelled`, the
     `next_stop` to walk to and the location after it (`then`). 404 `pick_list_not_found`."""
-    _authorize(uow, principal, pick_list_id)
     return _detail(uow, pick_list_id)
 
 
@@ -141,7 +133,6 @@ def post_confirmation(pick_list_id: RowId, body: Confirm, uow: Uow, principal: P
     `wrong_lot`, `lot_not_allowed`, `lot_not_available`, `over_pick`; 422 `short_reason_required`; 409
     `pick_list_not_claimed`, 403 `pick_list_of_another_picker`.
     """
-    _authorize(uow, principal, pick_list_id)
     return confirm(pick_list_id, body, uow, principal.actor, supervisor=principal.role == "admin")
 
 
@@ -151,7 +142,6 @@ def post_short_pick(pick_list_id: RowId, body: ShortPick, uow: Uow, principal: P
     """Nothing of a stop could be picked: the same as a confirmation of zero units, with its `reason`
     (`not_found`, `damaged`, `expired`). The missing units are accounted for at once and looked for
     elsewhere; a `pick_list.short_pick` event tells the ERP. Errors as for confirmations."""
-    _authorize(uow, principal, pick_list_id)
     return confirm(pick_list_id, body, uow, principal.actor, supervisor=principal.role == "admin")
 
 
@@ -164,7 +154,6 @@ def post_deliver(pick_list_id: RowId, uow: Uow, principal: Picker, body: Deliver
     Delivering again is a 409 `pick_list_not_picked`, as is a list with open stops; 422
     `not_a_packing_station`.
     """
-    _authorize(uow, principal, pick_list_id)
     handheld.deliver(pick_list_id, body or Deliver(), uow, principal.actor, supervisor=principal.role == "admin")
     return _detail(uow, pick_list_id)
 
@@ -174,6 +163,5 @@ def post_release(pick_list_id: RowId, uow: Uow, principal: FloorLead) -> dict[st
     """Hands a claimed pick list back to the queue with its cart (a picker its own, a planner any). A full
     cart not yet delivered stays `picked` and is the first thing the next claim hands out, to deliver.
     Releasing again is a 409 `pick_list_not_claimed`."""
-    _authorize(uow, principal, pick_list_id)
     handheld.release(pick_list_id, uow, principal.actor, supervisor=principal.role != "picker")
     return _detail(uow, pick_list_id)

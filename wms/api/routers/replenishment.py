@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Response
 from pydantic import BaseModel
 
-from wms.api.deps import RowId, Uow, check_warehouse, require
+from wms.api.deps import RowId, Uow, require
 from wms.api.routing import resource_router
 from wms.auth.keys import Principal
 from wms.db import UnitOfWork
@@ -54,7 +54,7 @@ def _task(uow: UnitOfWork, task_id: int) -> dict[str, Any]:
 
 
 @router.post("/pick-faces", status_code=201, response_model=PickFaceOut, summary="Set a pick face")
-def post_pick_face(body: rp.SetPickFace, uow: Uow, principal: Planner) -> dict[str, Any]:
+def post_pick_face(body: rp.SetPickFace, uow: Uow, _: Planner) -> dict[str, Any]:
     """Sets the minimum and maximum of an item at a storage location (its pick face). When on hand there
     falls below the minimum (after a pick, or at once) a replenishment task refills it to the maximum from
     reserve stock, and a `replenishment.created` event is emitted.
@@ -62,7 +62,6 @@ def post_pick_face(body: rp.SetPickFace, uow: Uow, principal: Planner) -> dict[s
     Setting it again changes the same pick face. 422 `not_a_storage_location`, or `validation_error` when
     the maximum is not above the minimum.
     """
-    check_warehouse(principal, body.warehouse)
     face_id = rp.set_pick_face(body, uow)
     return {"id": face_id, **body.model_dump()}
 
@@ -73,7 +72,6 @@ def post_claim(body: rp.ClaimTask, uow: Uow, principal: Worker) -> Any:
     """The task the worker holds, else the oldest open one, with FEFO source suggestions from reserve
     locations (`sources`). 204 when nothing is waiting. Claiming again returns the same task until it is
     confirmed."""
-    check_warehouse(principal, body.warehouse)
     task_id = rp.claim_task(body, uow, principal.actor)
     if task_id is None:
         return Response(status_code=204)
@@ -81,12 +79,10 @@ def post_claim(body: rp.ClaimTask, uow: Uow, principal: Worker) -> Any:
 
 
 @router.get("/replenishments/{task_id}", response_model=TaskOut, summary="Get a replenishment task")
-def get_task(task_id: RowId, uow: Uow, principal: Worker) -> dict[str, Any]:
+def get_task(task_id: RowId, uow: Uow, _: Worker) -> dict[str, Any]:
     """The task with its status and, while it is open or claimed, FEFO source suggestions. 404
     `task_not_found`."""
-    body = _task(uow, task_id)
-    check_warehouse(principal, body["warehouse"])
-    return body
+    return _task(uow, task_id)
 
 
 @router.post("/replenishments/{task_id}/confirm", response_model=TaskOut, summary="Confirm a replenishment")
@@ -97,6 +93,5 @@ def post_confirm(task_id: RowId, body: rp.ConfirmTask, uow: Uow, principal: Work
     Confirming again is a 409 `task_not_claimed`. 409 `over_replenish` above the task's quantity,
     `lot_expired`, `insufficient_stock`; 422 `not_a_reserve_location`; 403 `task_of_another_worker`.
     """
-    check_warehouse(principal, _task(uow, task_id)["warehouse"])
     rp.confirm_task(task_id, body, uow, principal.actor, supervisor=principal.role != "picker")
     return _task(uow, task_id)

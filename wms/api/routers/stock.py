@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import BackgroundTasks, Depends, Query
 from pydantic import BaseModel
 
-from wms.api.deps import AppSettings, RowId, Uow, check_warehouse, require, scoped_warehouse
+from wms.api.deps import AppSettings, RowId, Uow, WarehouseFilter, require
 from wms.api.pagination import Page, PageParams, page_of
 from wms.api.routing import resource_router
 from wms.api.schemas import MovementPage, OperationOut, StockPage
@@ -48,7 +48,6 @@ def post_receipt(body: Receive, uow: Uow, settings: AppSettings, principal: Rece
     `Idempotency-Key`. 404 `warehouse_not_found`, `item_not_found`, `location_not_found`; 409
     `lot_expiry_mismatch` when a known lot comes with another expiry date.
     """
-    check_warehouse(principal, body.warehouse)
     op = _operation(uow, receive(body, uow, principal.actor))
     background.add_task(retry_backorders, [ln.sku for ln in body.lines], uow, Policy.from_settings(settings),
                         principal.actor)
@@ -56,11 +55,9 @@ def post_receipt(body: Receive, uow: Uow, settings: AppSettings, principal: Rece
 
 
 @router.get("/receipts/{receipt_id}", response_model=OperationOut, summary="Get a receipt")
-def get_receipt(receipt_id: RowId, uow: Uow, principal: Receiver) -> dict[str, Any]:
+def get_receipt(receipt_id: RowId, uow: Uow, _: Receiver) -> dict[str, Any]:
     """The receipt with the ledger rows it wrote. 404 `receipt_not_found`."""
-    result = uow.run(lambda u: queries.operation_by_id(u, receipt_id, "receipt"), read_only=True)
-    check_warehouse(principal, result["warehouse"])
-    return result
+    return uow.run(lambda u: queries.operation_by_id(u, receipt_id, "receipt"), read_only=True)
 
 
 @router.post("/stock/moves", status_code=201, response_model=OperationOut, summary="Move stock")
@@ -73,7 +70,6 @@ def post_move(body: Move, uow: Uow, settings: AppSettings, principal: Mover,
     Sending it again moves again: retry with the same `Idempotency-Key`. 409 `insufficient_stock` (nothing
     moves) when fewer units are available; 404 `location_not_found`, `lot_not_found`.
     """
-    check_warehouse(principal, body.warehouse)
     op = _operation(uow, move(body, uow, principal.actor))
     background.add_task(retry_backorders, [body.sku], uow, Policy.from_settings(settings), principal.actor)
     return op
@@ -88,18 +84,16 @@ def post_adjustment(body: Adjust, uow: Uow, principal: Supervisor) -> dict[str, 
     decrease exceeds the available (unreserved) units; 422 `validation_error` for a delta whose sign does not
     fit the reason.
     """
-    check_warehouse(principal, body.warehouse)
     return _operation(uow, adjust(body, uow, principal.actor))
 
 
 @router.get("/stock", response_model=StockPage, summary="List stock")
-def list_stock(uow: Uow, principal: StockReader, page: Annotated[PageParams, Depends()],
-               warehouse: Filter = None, sku: Filter = None, location: Filter = None,
+def list_stock(uow: Uow, _: StockReader, page: Annotated[PageParams, Depends()],
+               warehouse: WarehouseFilter, sku: Filter = None, location: Filter = None,
                lot: Filter = None) -> dict[str, Any]:
     """Stock per location and lot: `on_hand`, `reserved` for shipments, and `available` (the difference),
     filtered by any of `warehouse`, `sku`, `location`, `lot`."""
-    wh = scoped_warehouse(principal, warehouse)
-    rows = uow.run(lambda u: queries.stock(u, warehouse=wh, sku=sku, location=location, lot=lot,
+    rows = uow.run(lambda u: queries.stock(u, warehouse=warehouse, sku=sku, location=location, lot=lot,
                                            after_id=page.after_id, limit=page.limit), read_only=True)
     return page_of(rows, page.limit)
 
@@ -119,28 +113,26 @@ class PutawayPage(Page[PutawayOut]):
 
 
 @router.get("/stock/putaway", response_model=PutawayPage, summary="List stock to put away")
-def list_putaway(uow: Uow, principal: StockReader, page: Annotated[PageParams, Depends()],
-                 warehouse: Filter = None) -> dict[str, Any]:
+def list_putaway(uow: Uow, _: StockReader, page: Annotated[PageParams, Depends()],
+                 warehouse: WarehouseFilter) -> dict[str, Any]:
     """Free units waiting outside storage (receiving, carts, packing, the dock: e.g. what a cancelled order
     had picked), each with a suggested storage location (the item's pick face, else where most of it is).
     Put them away with `POST /v1/stock/moves`."""
-    wh = scoped_warehouse(principal, warehouse)
-    rows = uow.run(lambda u: putaway_list(u.session, warehouse=wh, after_id=page.after_id, limit=page.limit),
+    rows = uow.run(lambda u: putaway_list(u.session, warehouse=warehouse, after_id=page.after_id, limit=page.limit),
                    read_only=True)
     return page_of(rows, page.limit)
 
 
 @router.get("/stock/movements", response_model=MovementPage, summary="Read the stock ledger")
-def list_movements(uow: Uow, principal: LedgerReader, page: Annotated[PageParams, Depends()],
-                   warehouse: Filter = None, sku: Filter = None, location: Filter = None,
+def list_movements(uow: Uow, _: LedgerReader, page: Annotated[PageParams, Depends()],
+                   warehouse: WarehouseFilter, sku: Filter = None, location: Filter = None,
                    lot: Filter = None, reason: Filter = None,
                    reference: Annotated[str | None, Query(max_length=100)] = None) -> dict[str, Any]:
     """The append-only stock ledger, oldest first: every change of on hand with its `delta`, `reason`
     (`receipt`, `move_out`, `move_in`, an adjustment reason, `count_correction`, `pick`, `cart_drop`,
     `packed`, `shipped`, `short_pick`, `return`, `return_write_off`, `replenish`, …), `reference` and actor.
     The sum of `delta` per location, SKU and lot is its `on_hand`."""
-    wh = scoped_warehouse(principal, warehouse)
-    rows = uow.run(lambda u: queries.movements(u, warehouse=wh, sku=sku, location=location, lot=lot,
+    rows = uow.run(lambda u: queries.movements(u, warehouse=warehouse, sku=sku, location=location, lot=lot,
                                                reason=reason, reference=reference,
                                                after_id=page.after_id, limit=page.limit), read_only=True)
     return page_of(rows, page.limit)

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel
 
-from wms.api.deps import AppSettings, RowId, Uow, check_warehouse, require, scoped_warehouse
+from wms.api.deps import AppSettings, RowId, Uow, WarehouseFilter, require
 from wms.api.idempotency import RESUMABLE_ROUTE, current_request_ref
 from wms.api.pagination import Page, PageParams, page_of
 from wms.api.routing import resource_router
@@ -89,7 +89,6 @@ def post_wave(body: StartWave, uow: Uow, settings: AppSettings, principal: Plann
     `Idempotency-Key`. 409 `nothing_to_plan` when no order is ready; 409 `wave_conflict` when another
     planner took the same orders meanwhile (start again).
     """
-    check_warehouse(principal, body.warehouse)
     wave_id, n_orders = start_wave(body, uow, principal.actor, request_ref=current_request_ref())
     if n_orders > settings.wave_sync_max_orders or not _planned_now(request, wave_id):
         request.app.state.dispatcher.submit(wave_id)
@@ -107,23 +106,20 @@ def _planned_now(request: Request, wave_id: int) -> bool:
 
 
 @router.get("/waves/{wave_id}", response_model=WaveOut, summary="Get a wave")
-def get_wave(wave_id: RowId, uow: Uow, principal: Planner) -> dict[str, Any]:
+def get_wave(wave_id: RowId, uow: Uow, _: Planner) -> dict[str, Any]:
     """The wave with its orders and pick lists, each stop with its status; `planning` while a worker plans
     it. 404 `wave_not_found`."""
-    body = uow.run(lambda u: wave_detail(u.session, wave_id), read_only=True)
-    check_warehouse(principal, body["warehouse"])
-    return body
+    return uow.run(lambda u: wave_detail(u.session, wave_id), read_only=True)
 
 
 @router.get("/waves", response_model=WaveSummaryPage, summary="List waves")
-def list_waves(uow: Uow, principal: Planner, page: Annotated[PageParams, Depends()],
+def list_waves(uow: Uow, _: Planner, page: Annotated[PageParams, Depends()], warehouse: WarehouseFilter,
                status: Literal[STATUSES] | None = None,  # type: ignore[valid-type]
-               warehouse: Annotated[str | None, Query(max_length=64)] = None,
                created_from: Since = None, created_to: Since = None) -> dict[str, Any]:
     """Waves newest first, with their order and pick list counts but not the pick lists (`GET /v1/waves/{id}`
     has them), by `status`, `warehouse`, and created at or after `created_from` and before `created_to`. A
     warehouse-limited token sees its warehouse's only. 422 `invalid_time_range` when `created_to` is not
     later than `created_from`."""
-    f = WaveFilter(scoped_warehouse(principal, warehouse), status, created_from, created_to)
+    f = WaveFilter(warehouse, status, created_from, created_to)
     rows = uow.run(lambda u: wave_summaries(u.session, f, before_id=page.before_id, limit=page.limit), read_only=True)
     return page_of(rows, page.limit)

@@ -1,0 +1,128 @@
+"""Warehouse scope: the one place that decides whether a token may reach what a request names.
+
+A token may be limited to one warehouse (``wms keys create --warehouse CODE``). What a request reaches is
+read from the request itself, the same way for every operation, before its body is validated:
+
+- each path parameter names a resource, and ``RESOURCES`` says in which warehouses it is;
+- so do the top-level body fields ``warehouse`` and ``order_id`` and the query parameter ``warehouse``.
+
+A token limited to warehouse W may read a resource that is in W, and change a resource (the path of a
+POST or DELETE) only when it is in W alone: an order split across W and another warehouse is read, not
+changed, with it. An order belongs to the warehouses of its live shipments
+(``wms.orders.queries.held_in``); one without (not reviewed, unpaid, wholly backordered, cancelled) is in
+no warehouse, so only tokens for every warehouse reach it. Operations declared ``every_warehouse`` (order
+intake and ERP messages, the event stream, webhooks, new warehouses and items) span all warehouses and
+refuse a limited token outright. Lists are not refused: their queries are filtered by the token's
+warehouse (``wms.api.deps.warehouse_filter``).
+
+A refusal is a 403 ``warehouse_forbidden``; an unknown resource stays a 404, whoever asks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy.orm import Session
+
+from wms.api.pagination import MAX_DB_INT
+from wms.auth.keys import Principal
+from wms.errors import Forbidden
+from wms.inventory.queries import count_warehouse, receipt_warehouse
+from wms.inventory.replenishment import task_warehouse
+from wms.orders.queries import order_warehouses
+from wms.picking.pick_list_views import pick_list_warehouse
+from wms.picking.wave_views import wave_warehouse
+from wms.shipping.returns import return_warehouse
+from wms.shipping.views import parcel_warehouse, shipment_warehouse
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who may call an operation: its roles (admin always), and whether it spans every warehouse."""
+
+    roles: tuple[str, ...]
+    every_warehouse: bool = False
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Something a request names: a path, query or body parameter and its value; ``changed`` when the
+    request changes it (the path of a POST or DELETE)."""
+
+    name: str
+    value: Any
+    changed: bool = False
+
+
+Resolver = Callable[[Session, Any], "frozenset[str] | None"]
+_ID = TypeAdapter(int)
+
+
+def _by_id(find: Callable[[Session, int], str | frozenset[str]]) -> Resolver:
+    """A resolver of a resource by its id; None for a value that is no id (the request's validation answers)."""
+
+    def resolve(session: Session, value: Any) -> frozenset[str] | None:
+        try:
+            row_id = _ID.validate_python(value)  # as lax as the route's own validation: "7" is 7
+        except ValidationError:
+            return None
+        if not 1 <= row_id <= MAX_DB_INT:
+            return None
+        found = find(session, row_id)
+        return found if isinstance(found, frozenset) else frozenset({found})
+
+    return resolve
+
+
+def _code(_: Session, value: Any) -> frozenset[str] | None:
+    return frozenset({value}) if isinstance(value, str) else None
+
+
+RESOURCES: dict[str, Resolver] = {
+    "code": _code, "warehouse": _code,
+    "order_id": _by_id(order_warehouses),
+    "receipt_id": _by_id(receipt_warehouse),
+    "count_id": _by_id(count_warehouse),
+    "wave_id": _by_id(wave_warehouse),
+    "pick_list_id": _by_id(pick_list_warehouse),
+    "shipment_id": _by_id(shipment_warehouse),
+    "parcel_id": _by_id(parcel_warehouse),
+    "return_id": _by_id(return_warehouse),
+    "task_id": _by_id(task_warehouse),
+}
+
+# Path parameters that are no warehouse's resource, and why. Any other path parameter must be in RESOURCES:
+# a route with a parameter in neither is refused when the app is built, so no new resource goes unchecked.
+UNSCOPED_PATH = {
+    "sku": "items are master data shared by every warehouse",
+    "webhook_id": "webhooks receive every warehouse's events: their operations declare every_warehouse",
+    "problem_id": "a problem is part of its order (order_id), and its service checks that it is",
+}
+BODY_FIELDS = ("warehouse", "order_id")
+QUERY_FIELDS = ("warehouse",)
+
+
+def unscoped_path_parameters(names: Iterable[str]) -> list[str]:
+    """The path parameters among ``names`` that no rule covers."""
+    return [n for n in names if n not in RESOURCES and n not in UNSCOPED_PATH]
+
+
+def check_scope(session: Session, principal: Principal, access: Access, references: Iterable[Reference]) -> None:
+    """Refuse (403 ``warehouse_forbidden``) a warehouse-limited token what lies outside its warehouse."""
+    home = principal.warehouse_code
+    if home is None:
+        return
+    if access.every_warehouse:
+        raise Forbidden(f"this token is limited to warehouse {home}; this operation spans every warehouse and "
+                        "needs a token that is not", code="warehouse_forbidden")
+    for ref in references:
+        reach = RESOURCES[ref.name](session, ref.value)
+        if reach is None:
+            continue
+        if (reach != {home}) if ref.changed else (home not in reach):
+            raise Forbidden(f"this token is limited to warehouse {home}: {ref.name} {str(ref.value)[:64]} is "
+                            f"{'not only' if ref.changed and home in reach else 'not'} in it",
+                            code="warehouse_forbidden", details={"parameter": ref.name})
