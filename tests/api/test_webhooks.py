@@ -106,6 +106,7 @@ def test_a_paused_webhook_gets_nothing_until_resumed_then_everything_in_order(ba
             order = admin.post("/v1/orders", order_body(("TEA", 1)))
             first = admin.get("/v1/events")["items"]
             wait_until(lambda: len(receiver.received) == len(first))
+            wait_until(lambda: admin.get(f"/v1/webhooks/{hook['id']}")["delivered_seq"] == first[-1]["seq"])
             paused = admin.post(f"/v1/webhooks/{hook['id']}/pause", expect=200, key="pause-1")
             assert paused["active"] is False and paused["delivered_seq"] == first[-1]["seq"]
             assert admin.post(f"/v1/webhooks/{hook['id']}/pause", expect=200) == paused  # idempotent
