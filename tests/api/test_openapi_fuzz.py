@@ -53,7 +53,7 @@ KNOWN: dict[str, list[Any]] = {
     "location": ["A01-B001-L1-L", "RECEIVING", "A02-B003-L1-R", "A03-B020-L1-R"],
     "from_location": ["RECEIVING", "A01-B001-L1-L"], "to_location": ["A03-B020-L1-R", "A01-B001-L1-L"],
     "receipt_id": [1, 2, TOO_BIG], "count_id": [1, 2, 3, TOO_BIG], "aisle": [1, 3, TOO_BIG],
-    "cursor": [encode_cursor(1), encode_cursor(TOO_BIG)],
+    "cursor": [encode_cursor(1), encode_cursor(2**59)],
 }
 
 

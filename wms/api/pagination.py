@@ -7,7 +7,7 @@ with ids above it (``after_id``), lists newest first with ids below it
 
 from __future__ import annotations
 
-import base64
+import re
 from typing import Annotated, Generic, TypeVar
 
 from fastapi import Query
@@ -19,6 +19,7 @@ T = TypeVar("T")
 MAX_LIMIT = 500
 # The largest integer SQLite and PostgreSQL (bigint) store: no id or integer filter can go above it.
 MAX_DB_INT = 2**63 - 1
+CURSOR_PATTERN = r"^[0-9a-f]{1,15}$"  # the last id seen, in hex: any such string is a place in a list
 
 
 class Page(BaseModel, Generic[T]):
@@ -33,7 +34,8 @@ class PageParams:
     def __init__(
         self,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
-        cursor: Annotated[str | None, Query(max_length=200)] = None,
+        cursor: Annotated[str | None, Query(pattern=CURSOR_PATTERN,
+                                            description="`next_cursor` of the page before.")] = None,
     ) -> None:
         self.limit = limit
         self.last_id = decode_cursor(cursor) if cursor else None
@@ -50,19 +52,13 @@ class PageParams:
 
 
 def encode_cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
+    return f"{last_id:x}"
 
 
 def decode_cursor(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        prefix, value = raw.split(":", 1)
-        last_id = int(value)
-        if prefix != "id" or not 0 <= last_id <= MAX_DB_INT:
-            raise ValueError
-        return last_id
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput("cursor is not one this service issued", code="invalid_cursor") from exc
+    if not re.fullmatch(CURSOR_PATTERN, cursor):
+        raise InvalidInput("cursor is not one this service issued", code="invalid_cursor")
+    return int(cursor, 16)
 
 
 def page_of(rows: list[tuple[int, T]], limit: int) -> dict[str, object]:

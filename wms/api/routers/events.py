@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from wms.api.deps import RowId, Uow, require
 from wms.api.guide import EVENTS_TAG
 from wms.api.order_schemas import EventPage, WebhookOut, WebhookPage
-from wms.api.pagination import PageParams, page_of
+from wms.api.pagination import CURSOR_PATTERN, PageParams, page_of
 from wms.api.routing import resource_router
 from wms.auth.keys import Principal
 from wms.db import UnitOfWork
@@ -38,7 +38,7 @@ class WebhookCreated(WebhookOut):
 @router.get("/events", response_model=EventPage, summary="Poll events")
 def list_events(uow: Uow, _: Erp, after: Annotated[int, Query(ge=0, le=2**62)] = 0,
                 limit: Annotated[int, Query(ge=1, le=500)] = 100,
-                cursor: Annotated[str | None, Query(max_length=200)] = None) -> dict[str, Any]:
+                cursor: Annotated[str | None, Query(pattern=CURSOR_PATTERN)] = None) -> dict[str, Any]:
     """Events in commit order after sequence number `after` (or after `cursor`). `seq` is gapless and no
     event can commit later with a smaller one, so keep the last `seq` you processed and poll with
     `?after=` it; `last_seq` is the newest there is. If you may process an event twice (a crash before you
