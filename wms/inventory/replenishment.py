@@ -22,7 +22,8 @@ from wms.db import UnitOfWork, dialect_insert
 from wms.errors import Conflict, Forbidden, InvalidInput, NotFound
 from wms.events.outbox import record
 from wms.inventory import repository as repo
-from wms.inventory.commands import Code, Command, LocationCode, Quantity
+from wms.fields import LocationCode, LotCode, Sku, WarehouseCode
+from wms.inventory.commands import Command, Quantity
 from wms.inventory.ledger import StockChange, post_operation
 from wms.inventory.orm import Item, Location, Stock, Warehouse
 from wms.inventory.replenishment_orm import PickFace, ReplenishmentTask
@@ -32,9 +33,9 @@ ACTIVE = ("open", "claimed")
 
 
 class SetPickFace(Command):
-    warehouse: Code
+    warehouse: WarehouseCode
     location: LocationCode
-    sku: Code
+    sku: Sku
     min_quantity: Annotated[StrictInt, Field(ge=0, le=1_000_000_000)]
     max_quantity: Quantity
 
@@ -46,12 +47,12 @@ class SetPickFace(Command):
 
 
 class ClaimTask(Command):
-    warehouse: Code
+    warehouse: WarehouseCode
 
 
 class ConfirmTask(Command):
     from_location: LocationCode
-    lot: Code
+    lot: LotCode
     quantity: Quantity
 
 
