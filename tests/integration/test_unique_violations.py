@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import insert, text
 from sqlalchemy.exc import IntegrityError
 
 from tests.conftest import Backend
+from wms.api.app import create_app
 from wms.db import UnitOfWork
 from wms.errors import Duplicate
 from wms.inventory.orm import Item, Location, Warehouse
@@ -59,3 +61,20 @@ def test_other_integrity_errors_stay_what_they_are(backend: Backend) -> None:
     row = {"warehouse_id": 999, "code": "X", "kind": "storage", "x_m": 0.0, "y_m": 0.0}
     with pytest.raises(IntegrityError):  # a foreign key to nothing is a bug, not a conflict
         backend.uow().run(lambda u: u.session.execute(insert(Location), [row]))
+
+
+def test_a_duplicate_outside_a_unit_of_work_is_a_409_too(backend: Backend) -> None:
+    """The API maps a unique violation the same way when it comes from a session of its own."""
+    app = create_app(backend.settings, backend.engine)
+
+    @app.post("/test-duplicate")
+    def duplicate() -> None:
+        with app.state.session_factory() as session:
+            session.add_all([Warehouse(code="WH7", name=name, layout=LAYOUT) for name in ("a", "b")])
+            session.commit()
+
+    with TestClient(app) as client:
+        r = client.post("/test-duplicate")
+    assert r.status_code == 409, r.text
+    assert r.json()["error"] == {"code": "warehouse_exists", "message": "warehouse WH7 exists already",
+                                 "details": {"resource": "warehouse", "code": "WH7"}}
