@@ -89,8 +89,10 @@ def _apply_repush(s: Session, order: Order, cmd: PushOrder, policy: wf.Policy, a
     """A repeated push may carry what the ERP may change: payment, the address and the carrier."""
     if cmd.paid and (not order.paid or cmd.paid_at is not None):  # an earlier paid_at than we have counts
         at = cmd.paid_at or utcnow()
-        _apply(s, order, OrderMessage(channel=order.channel, external_id=order.external_id, type="payment", at=at),
-               policy, actor)
+        # built from the stored order, not from a request: not validated again (rules on input may have tightened)
+        payment = OrderMessage.model_construct(channel=order.channel, external_id=order.external_id, type="payment",
+                                               at=at)
+        _apply(s, order, payment, policy, actor)
     # the pushed address counts as older than any correction message: it only changes a never-corrected order
     if order.address_version is None and cmd.ship_to.model_dump() != order.ship_to and order.status in OPEN:
         _change_address(s, order, cmd.ship_to.model_dump(), policy, actor)
