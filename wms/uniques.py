@@ -28,8 +28,9 @@ from sqlalchemy.exc import IntegrityError
 from wms.errors import Duplicate
 
 PG_UNIQUE_VIOLATION = "23505"
+SQLITE_UNIQUE_VIOLATIONS = {"SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"}
 _PG_KEY = re.compile(r"Key \((?P<columns>.+?)\)=\((?P<values>.*)\) already exists", re.S)
-_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (?P<columns>[\w.]+(?:, [\w.]+)*)")
+_SQLITE_KEY = re.compile(r"UNIQUE constraint failed: (?P<columns>\w+\.\w+(?:, \w+\.\w+)*)$")
 _INSERT_COLUMNS = re.compile(r"^\s*INSERT INTO \"?(\w+)\"? \(([^)]*)\)", re.I)
 
 # tables whose unique values are secrets (hashes of tokens): a conflict there does not repeat them
@@ -51,16 +52,20 @@ class Violation:
 
 def violation(exc: IntegrityError) -> Violation | None:
     """The unique constraint ``exc`` violated, or None for another integrity error (foreign key, check)."""
-    orig = exc.orig
-    if getattr(orig, "sqlstate", None) == PG_UNIQUE_VIOLATION:
+    if getattr(exc.orig, "sqlstate", None) == PG_UNIQUE_VIOLATION:
         return _postgres(exc)
-    found = _SQLITE_UNIQUE.match(str(orig))
-    if found is None:
-        return None
-    qualified = found["columns"].split(", ")
-    table = qualified[0].split(".")[0]
-    columns = tuple(c.split(".", 1)[1] for c in qualified)
-    return Violation(table, columns, _inserted_values(exc, columns))
+    if getattr(exc.orig, "sqlite_errorname", None) in SQLITE_UNIQUE_VIOLATIONS:
+        return _sqlite(exc)
+    return None
+
+
+def _sqlite(exc: IntegrityError) -> Violation:
+    key = _SQLITE_KEY.match(str(exc.orig))  # "UNIQUE constraint failed: items.sku"
+    if key is None:  # a unique index on an expression names only the index
+        return Violation("", (), None)
+    qualified = [c.split(".") for c in key["columns"].split(", ")]
+    columns = tuple(column for _, column in qualified)
+    return Violation(qualified[0][0], columns, _inserted_values(exc, columns))
 
 
 def _postgres(exc: IntegrityError) -> Violation:
@@ -93,8 +98,8 @@ def duplicate(found: Violation) -> Duplicate:
     if template and found.values is not None:
         message = template.format(**values)
     else:
-        said = ", ".join(f"{c}={values[c]}" if c in values else c for c in found.columns)
-        message = f"{resource} with {said} exists already"
+        said = ", ".join(f"{c}={values[c]}" if c in values else c for c in found.columns) or "these values"
+        message = f"{resource or 'a row'} with {said} exists already"
     return Duplicate(message, code=code, details={"resource": resource, **values})
 
 
