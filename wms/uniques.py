@@ -12,6 +12,8 @@ Unique constraints of the schema (``alembic/versions``) and who can meet them:
 - ``orders (channel, external_id)``, ``lots (item_id, code)``, ``stock (location_id, lot_id)``,
   ``pick_faces (location_id, item_id)``, ``idempotency_keys (scope, key)``: inserted with ON CONFLICT
   (a repeat finds the row), so a race never violates them.
+- ``waves.request_ref`` (the Idempotency-Key of the request that started it): two requests with one key
+  at the same moment; the second is a 409 ``idempotency_in_progress``, as it is for any other route.
 - ``locations (warehouse_id, code)``, ``cycle_count_lines``, ``order_lines``, ``pick_lists``,
   ``pick_list_stops``, ``parcels``, ``outbox_events``, ``api_keys.token_hash``: written by the service
   itself under a lock of their parent (or from random values); a violation would be a bug, still a 409.
@@ -33,14 +35,17 @@ _PG_KEY = re.compile(r"Key \((?P<columns>.+?)\)=\((?P<values>.*)\) already exist
 _SQLITE_KEY = re.compile(r"UNIQUE constraint failed: (?P<columns>\w+\.\w+(?:, \w+\.\w+)*)$")
 _INSERT_COLUMNS = re.compile(r"^\s*INSERT INTO \"?(\w+)\"? \(([^)]*)\)", re.I)
 
-# tables whose unique values are secrets (hashes of tokens): a conflict there does not repeat them
-PRIVATE = {"api_keys", "idempotency_keys"}
 # (table, columns) → (error code, resource, message with the columns' values)
 RESOURCES: dict[tuple[str, tuple[str, ...]], tuple[str, str, str]] = {
     ("items", ("sku",)): ("item_exists", "item", "item {sku} exists already"),
     ("items", ("barcode",)): ("barcode_exists", "item", "barcode {barcode} belongs to another item"),
     ("warehouses", ("code",)): ("warehouse_exists", "warehouse", "warehouse {code} exists already"),
+    # two requests with one Idempotency-Key starting a wave at once: the second meets the first's wave
+    ("waves", ("request_ref",)): ("idempotency_in_progress", "wave",
+                                  "a request with this Idempotency-Key is being processed"),
 }
+# unique values derived from tokens and keys: a conflict does not repeat them
+PRIVATE = {("api_keys", ("token_hash",)), ("idempotency_keys", ("scope", "key")), ("waves", ("request_ref",))}
 
 
 @dataclass(frozen=True)
@@ -94,8 +99,8 @@ def _inserted_values(exc: IntegrityError, columns: tuple[str, ...]) -> dict[str,
 def duplicate(found: Violation) -> Duplicate:
     """The conflict to answer: the resource and the values that exist already."""
     code, resource, template = RESOURCES.get((found.table, found.columns), ("already_exists", found.table, ""))
-    values = {} if found.table in PRIVATE else found.values or {}
-    if template and found.values is not None:
+    values = {} if (found.table, found.columns) in PRIVATE else found.values or {}
+    if template and (found.values is not None or "{" not in template):
         message = template.format(**values)
     else:
         said = ", ".join(f"{c}={values[c]}" if c in values else c for c in found.columns) or "these values"
