@@ -4,7 +4,9 @@ SQLite (embedded default): WAL, a busy timeout, foreign keys on, and every
 transaction starts with ``BEGIN IMMEDIATE`` so writers queue instead of
 failing half-way. PostgreSQL: READ COMMITTED; stock counters are changed in
 SQL and rows locked in key order, and deadlocks or serialization failures
-make the whole use case run again (``UnitOfWork.run``).
+make the whole use case run again (``UnitOfWork.run``). A unique violation is
+not retried (the same insert would fail again): it becomes a ``Duplicate``
+conflict naming what exists (``wms.uniques``).
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy import Engine, Table, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from wms.config import Settings
+from wms.uniques import duplicate_of
 
 T = TypeVar("T")
 
@@ -69,6 +73,12 @@ def make_session_factory(engine: Engine, *, read_only: bool = False) -> sessionm
     factory = sessionmaker(bind=bind, expire_on_commit=False, autoflush=True)
     install(factory)
     return factory
+
+
+def dialect_insert(session: Session, table: type | Table) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT of the session's database that can say ``on_conflict_do_nothing`` / ``_do_update``."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    return insert(table)
 
 
 def is_retryable(exc: BaseException) -> bool:
@@ -150,6 +160,11 @@ class UnitOfWork:
                     else:
                         self.commit()
                     return result
+            except IntegrityError as exc:  # rolled back by __exit__: the connection goes back clean
+                duplicate = duplicate_of(exc)
+                if duplicate is None:
+                    raise
+                raise duplicate from exc
             except DBAPIError as exc:
                 if attempt >= self._retry_attempts or not is_retryable(exc):
                     raise

@@ -38,3 +38,9 @@ class Unauthorized(DomainError):
 
 class Forbidden(DomainError):
     code = "forbidden"
+
+
+class Duplicate(Conflict):
+    """What a create would make exists already (a unique constraint said so)."""
+
+    code = "already_exists"

@@ -32,7 +32,8 @@ def test_location_filters_and_paging(admin: Api) -> None:
 def test_duplicate_and_invalid_warehouses(admin: Api) -> None:
     admin.post("/v1/warehouses", {"code": "WH1", "name": "Main", "layout": SMALL_LAYOUT})
     err = admin.post("/v1/warehouses", {"code": "WH1", "name": "Again", "layout": SMALL_LAYOUT}, expect=409)
-    assert err["error"]["code"] == "warehouse_exists"
+    assert err["error"] == {"code": "warehouse_exists", "message": "warehouse WH1 exists already",
+                            "details": {"resource": "warehouse", "code": "WH1"}}
     for bad in ({**SMALL_LAYOUT, "aisles": 0}, {**SMALL_LAYOUT, "depot_x_m": 7}, {**SMALL_LAYOUT, "levels": 1.5},
                 {**SMALL_LAYOUT, "extra": 1}, {k: v for k, v in SMALL_LAYOUT.items() if k != "blocks"}):
         admin.post("/v1/warehouses", {"code": "WH2", "name": "x", "layout": bad}, expect=422)
@@ -44,7 +45,8 @@ def test_items(admin: Api) -> None:
     assert item == {"sku": "MILK", "name": "Milk", "min_shelf_life_days": 5, "unit_volume_l": None,
                     "unit_weight_kg": 1.03, "barcode": None}
     assert admin.get("/v1/items/MILK") == item
-    assert admin.post("/v1/items", {"sku": "MILK", "name": "Again"}, expect=409)["error"]["code"] == "item_exists"
+    assert admin.post("/v1/items", {"sku": "MILK", "name": "Again"}, expect=409)["error"] == {
+        "code": "item_exists", "message": "item MILK exists already", "details": {"resource": "item", "sku": "MILK"}}
     for bad in ({"sku": "", "name": "x"}, {"sku": "X", "name": "x", "min_shelf_life_days": -1},
                 {"sku": "X", "name": "x", "unit_volume_l": 0}, {"sku": "X"}, {"sku": "X", "name": "x", "colour": "red"},
                 {"sku": 5, "name": "x"}):

@@ -10,10 +10,11 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from wms.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unauthorized
+from wms.uniques import duplicate_of
 
 
 STATUS = {NotFound: 404, Conflict: 409, InvalidInput: 422, Unauthorized: 401, Forbidden: 403}
@@ -96,3 +97,12 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _data(_: Request, exc: DataError) -> JSONResponse:
         # the database refused a value the schema let through (e.g. a NUL character)
         return error_response(422, "invalid_value", "a value in the request cannot be stored or searched for")
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+        # a unique violation outside UnitOfWork.run (which turns it into a Duplicate itself); any other
+        # integrity error is a failure of the service, answered by wms.api.failures (500)
+        duplicate = duplicate_of(exc)
+        if duplicate is None:
+            raise exc
+        return await _domain(request, duplicate)

@@ -69,7 +69,7 @@ scan should have been). The status says what kind of error it is:
 | 400 | malformed request | `malformed_json` (with line and column), `invalid_idempotency_key` |
 | 401 / 403 | token missing or not allowed | `missing_token`, `invalid_token`, `role_forbidden`, `warehouse_forbidden` |
 | 404 | unknown resource | `warehouse_not_found`, `item_not_found`, `order_not_found`, … |
-| 409 | conflicts with the current state | `insufficient_stock`, `illegal_transition`, `idempotency_key_reused`, … |
+| 409 | conflicts with the current state | `insufficient_stock`, `illegal_transition`, `idempotency_key_reused`, `item_exists` and other `…_exists` (`details` names what exists), … |
 | 415 | a body that is not sent as JSON | `unsupported_media_type` |
 | 422 | invalid body or parameter | `validation_error` (`details` lists each problem with `loc` and `msg`), `invalid_cursor` |
 
@@ -96,8 +96,10 @@ section of this document.
 
 ## Conventions
 
-Distances are metres (`*_m`), weights kilograms, volumes litres. Times are RFC 3339 with an offset; dates
-`YYYY-MM-DD`. `GET /openapi.json` is this document; `/docs` and `/redoc` show it and work offline.
+Distances are metres (`*_m`), weights kilograms, volumes litres. Times are RFC 3339 strings with an offset
+(`2026-11-20T18:00:00Z`), never numbers; dates `YYYY-MM-DD`. Every string field states its characters as a
+`pattern`: codes (SKU, lot, warehouse, location, carrier) are ASCII, a SKU has no `/`; no string may hold a
+control character, except line breaks and tabs in notes. `GET /openapi.json` is this document; `/docs` and `/redoc` show it and work offline.
 """
 
 TAGS = [

@@ -5,18 +5,17 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from wms.batches.orm import Lot
+from wms.db import dialect_insert
 from wms.errors import Conflict, NotFound
 
 
 def receive_lot(session: Session, item_id: int, sku: str, code: str, expiry_date: date | None) -> Lot:
     """The lot ``code`` of the item, created if new; a second expiry is a conflict."""
-    insert_fn = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     session.execute(
-        insert_fn(Lot)
+        dialect_insert(session, Lot)
         .values(item_id=item_id, code=code, expiry_date=expiry_date)
         .on_conflict_do_nothing(index_elements=[Lot.item_id, Lot.code])
     )

@@ -1,23 +1,21 @@
 """Commands of the inventory context: what a caller asks for, validated.
 
 They double as the API's request bodies: unknown fields are refused, a
-quantity is a strictly positive integer (no strings, floats or booleans).
+quantity is a strictly positive integer (no strings, floats or booleans),
+strings and times are the types of ``wms.fields`` (their characters stated as
+patterns in the OpenAPI document).
 """
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, model_validator
 
+from wms.fields import Barcode, Day, LocationCode, LotCode, Name, Reference, Sku, WarehouseCode
 from wms.inventory.layout import Layout
 
 Quantity = Annotated[StrictInt, Field(gt=0, le=1_000_000_000, description="Positive integer, base units.")]
-Code = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")]
-LocationCode = Annotated[str, Field(min_length=1, max_length=40)]
-Text = Annotated[str, Field(min_length=1, max_length=200)]
-Reference = Annotated[str, Field(min_length=1, max_length=100)]
 PositiveNumber = Annotated[StrictFloat | StrictInt, Field(gt=0, le=1e6)]
 
 ADJUSTMENT_REASONS: dict[str, int] = {
@@ -57,40 +55,40 @@ class LayoutIn(Command):
 
 
 class CreateWarehouse(Command):
-    code: Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")]
-    name: Text
+    code: WarehouseCode
+    name: Name
     layout: LayoutIn
 
 
 class CreateItem(Command):
-    sku: Code
-    name: Text
+    sku: Sku
+    name: Name
     min_shelf_life_days: Annotated[StrictInt, Field(ge=0, le=36500)] = 0
     unit_volume_l: PositiveNumber | None = None
     unit_weight_kg: PositiveNumber | None = None
-    barcode: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._/-]+$",
-                                  description="EAN/UPC or other code on the item; handhelds may scan it "
-                                              "instead of the SKU.")] | None = None
+    barcode: Barcode | None = Field(None, description="EAN/UPC or another code on the item (letters, digits, `-`, "
+                                                       "`_`, `.`, `/`, inner spaces); handhelds may scan it "
+                                                       "instead of the SKU.")
 
 
 class ReceiptLine(Command):
-    sku: Code
-    lot: Code
-    expiry_date: date | None
+    sku: Sku
+    lot: LotCode
+    expiry_date: Day | None
     quantity: Quantity
     location: LocationCode
 
 
 class Receive(Command):
-    warehouse: Code
+    warehouse: WarehouseCode
     reference: Reference
     lines: Annotated[list[ReceiptLine], Field(min_length=1, max_length=1000)]
 
 
 class Move(Command):
-    warehouse: Code
-    sku: Code
-    lot: Code
+    warehouse: WarehouseCode
+    sku: Sku
+    lot: LotCode
     quantity: Quantity
     from_location: LocationCode
     to_location: LocationCode
@@ -104,10 +102,10 @@ class Move(Command):
 
 
 class Adjust(Command):
-    warehouse: Code
+    warehouse: WarehouseCode
     location: LocationCode
-    sku: Code
-    lot: Code
+    sku: Sku
+    lot: LotCode
     delta: Annotated[StrictInt, Field(ge=-1_000_000_000, le=1_000_000_000, description="Non-zero change of on hand.")]
     reason: AdjustmentReason
     reference: Reference | None = None
@@ -123,15 +121,15 @@ class Adjust(Command):
 
 
 class StartCount(Command):
-    warehouse: Code
+    warehouse: WarehouseCode
     location: LocationCode
 
 
 class CountLine(Command):
-    sku: Code
-    lot: Code
+    sku: Sku
+    lot: LotCode
     quantity: Annotated[StrictInt, Field(ge=0, le=1_000_000_000, description="Counted units (0 allowed).")]
-    expiry_date: date | None = Field(None, description="Only for a lot the system does not know yet.")
+    expiry_date: Day | None = Field(None, description="Only for a lot the system does not know yet.")
 
 
 class RecordCount(Command):

@@ -13,9 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from wms.db import dialect_insert
 from wms.errors import InsufficientStock
 from wms.inventory.orm import Stock, StockMovement, StockOperation
 from wms.orm import utcnow
@@ -75,9 +75,7 @@ def _apply(session: Session, warehouse_id: int, change: StockChange) -> None:
 
 
 def _increase(session: Session, warehouse_id: int, change: StockChange) -> None:
-    dialect = session.get_bind().dialect.name
-    insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert_fn(STOCK).values(
+    stmt = dialect_insert(session, STOCK).values(
         warehouse_id=warehouse_id, location_id=change.location_id, item_id=change.item_id,
         lot_id=change.lot_id, on_hand=change.delta, reserved=0,
     )

@@ -18,11 +18,12 @@ from sqlalchemy.orm import Session
 from wms.batches.fefo import fefo_order, Candidate
 from wms.batches.lots import get_lot
 from wms.batches.orm import Lot
-from wms.db import UnitOfWork
+from wms.db import UnitOfWork, dialect_insert
 from wms.errors import Conflict, Forbidden, InvalidInput, NotFound
 from wms.events.outbox import record
 from wms.inventory import repository as repo
-from wms.inventory.commands import Code, Command, LocationCode, Quantity
+from wms.fields import LocationCode, LotCode, Sku, WarehouseCode
+from wms.inventory.commands import Command, Quantity
 from wms.inventory.ledger import StockChange, post_operation
 from wms.inventory.orm import Item, Location, Stock, Warehouse
 from wms.inventory.replenishment_orm import PickFace, ReplenishmentTask
@@ -32,9 +33,9 @@ ACTIVE = ("open", "claimed")
 
 
 class SetPickFace(Command):
-    warehouse: Code
+    warehouse: WarehouseCode
     location: LocationCode
-    sku: Code
+    sku: Sku
     min_quantity: Annotated[StrictInt, Field(ge=0, le=1_000_000_000)]
     max_quantity: Quantity
 
@@ -46,12 +47,12 @@ class SetPickFace(Command):
 
 
 class ClaimTask(Command):
-    warehouse: Code
+    warehouse: WarehouseCode
 
 
 class ConfirmTask(Command):
     from_location: LocationCode
-    lot: Code
+    lot: LotCode
     quantity: Quantity
 
 
@@ -63,11 +64,12 @@ def set_pick_face(cmd: SetPickFace, uow: UnitOfWork) -> int:
         if loc.kind != "storage":
             raise InvalidInput(f"{loc.code} is not a storage location", code="not_a_storage_location")
         item = repo.item_by_sku(s, cmd.sku)
+        # created if new, then locked: concurrent sets of one face queue on its row instead of racing to insert
+        s.execute(dialect_insert(s, PickFace).values(warehouse_id=wh.id, location_id=loc.id, item_id=item.id,
+                                                     min_quantity=0, max_quantity=1)
+                  .on_conflict_do_nothing(index_elements=[PickFace.location_id, PickFace.item_id]))
         face = s.scalars(select(PickFace).where(PickFace.location_id == loc.id, PickFace.item_id == item.id)
-                         .with_for_update()).first()
-        if face is None:
-            face = PickFace(warehouse_id=wh.id, location_id=loc.id, item_id=item.id, min_quantity=0, max_quantity=1)
-            s.add(face)
+                         .with_for_update()).one()
         face.min_quantity, face.max_quantity = cmd.min_quantity, cmd.max_quantity
         s.flush()
         replenish_if_low(s, loc.id, item.id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, insert, select
 
 from wms.db import UnitOfWork
-from wms.errors import Conflict, InvalidInput
+from wms.errors import InvalidInput
 from wms.inventory.commands import CreateItem, CreateWarehouse
 from wms.inventory.layout import all_locations
 from wms.inventory.orm import Item, Location, Warehouse
@@ -23,11 +23,9 @@ def create_warehouse(cmd: CreateWarehouse, uow: UnitOfWork, max_locations: int) 
 
     def work(uow: UnitOfWork) -> tuple[Warehouse, int]:
         s = uow.session
-        if s.scalars(select(Warehouse.id).where(Warehouse.code == cmd.code)).first() is not None:
-            raise Conflict(f"warehouse {cmd.code} exists", code="warehouse_exists")
         wh = Warehouse(code=cmd.code, name=cmd.name, layout=layout.as_dict())
         s.add(wh)
-        s.flush()
+        s.flush()  # a code that exists is a 409 warehouse_exists (wms.uniques), also when created concurrently
         rows, count = [], 0
         for spec in all_locations(layout):
             rows.append({"warehouse_id": wh.id, **spec.__dict__})
@@ -53,13 +51,9 @@ def location_count(uow: UnitOfWork, warehouse_id: int) -> int:
 def create_item(cmd: CreateItem, uow: UnitOfWork) -> Item:
     def work(uow: UnitOfWork) -> Item:
         s = uow.session
-        if s.scalars(select(Item.id).where(Item.sku == cmd.sku)).first() is not None:
-            raise Conflict(f"item {cmd.sku} exists", code="item_exists")
-        if cmd.barcode is not None and s.scalars(select(Item.id).where(Item.barcode == cmd.barcode)).first():
-            raise Conflict(f"barcode {cmd.barcode} belongs to another item", code="barcode_exists")
         item = Item(**cmd.model_dump())
         s.add(item)
-        s.flush()
+        s.flush()  # a SKU or barcode that exists is a 409 item_exists / barcode_exists (wms.uniques)
         return item
 
     return uow.run(work)

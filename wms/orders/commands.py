@@ -4,21 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictStr, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictStr, model_validator
 
-from wms.inventory.commands import Code, Command, Quantity
+from wms.fields import TEXT, Carrier, Channel, ExternalId, Line, Note, Sku, Timestamp
+from wms.inventory.commands import Command, Quantity
 from wms.orders.addresses import normalised_country
 
-Short = Annotated[StrictStr, Field(max_length=200)]
-Ident = Annotated[StrictStr, Field(min_length=1, max_length=100)]
-Channel = Annotated[StrictStr, Field(min_length=1, max_length=50)]
-Note = Annotated[StrictStr, Field(max_length=2000)]
-Carrier = Annotated[StrictStr, Field(min_length=1, max_length=50, pattern=r"\S",
-                                     description='A carrier\'s name, or "auto" to let the carrier rules choose.')]
-
-
 # An unknown country is kept as sent: review makes the order a problem order.
-Country = Annotated[StrictStr, Field(max_length=100, description=(
+Country = Annotated[StrictStr, Field(max_length=100, pattern=TEXT, description=(
     "ISO 3166-1 alpha-2 or alpha-3 code or English name; stored as the alpha-2 code")),
     AfterValidator(normalised_country)]
 
@@ -28,29 +21,29 @@ class Address(BaseModel):
     (only absurd input, such as a part too long or not a string, is refused)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    name: Short
-    line1: Short
-    line2: Short | None = None
-    city: Short
-    region: Short | None = None
-    postcode: Annotated[StrictStr, Field(max_length=20)]
+    name: Line
+    line1: Line
+    line2: Line | None = None
+    city: Line
+    region: Line | None = None
+    postcode: Annotated[StrictStr, Field(max_length=20, pattern=TEXT)]
     country: Country
-    phone: Annotated[StrictStr, Field(max_length=40)] | None = None
+    phone: Annotated[StrictStr, Field(max_length=40, pattern=TEXT)] | None = None
 
 
 class OrderLineIn(Command):
-    sku: Code
+    sku: Sku
     quantity: Quantity
 
 
 class PushOrder(Command):
-    external_id: Ident
+    external_id: ExternalId
     channel: Channel
-    customer_id: Ident
+    customer_id: ExternalId
     ship_to: Address
     paid: StrictBool
-    paid_at: AwareDatetime | None = None
-    promised_ship_by: AwareDatetime
+    paid_at: Timestamp | None = None
+    promised_ship_by: Timestamp
     carrier: Carrier
     buyer_message: Note | None = None
     seller_remark: Note | None = None
@@ -65,9 +58,9 @@ class OrderMessage(Command):
     """An update from the ERP, addressed by (channel, external_id); may arrive before the order."""
 
     channel: Channel
-    external_id: Ident
+    external_id: ExternalId
     type: Literal["payment", "address", "cancel", "refund", "carrier"]
-    at: AwareDatetime = Field(description="When the ERP produced the message; orders address and carrier changes.")
+    at: Timestamp = Field(description="When the ERP produced the message; orders address and carrier changes.")
     ship_to: Address | None = None
     carrier: Carrier | None = Field(None, description="The new carrier (type carrier only).")
     reason: Note | None = None
@@ -84,7 +77,7 @@ class ChangeCarrier(Command):
 
 
 class ResolveProblem(Command):
-    resolution: Annotated[StrictStr, Field(min_length=1, max_length=500)]
+    resolution: Annotated[Note, Field(min_length=1, max_length=500)]
 
 
 class Cancel(Command):

@@ -15,10 +15,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from wms.db import UnitOfWork
+from wms.db import UnitOfWork, dialect_insert
 from wms.errors import Conflict, NotFound
 from wms.events.outbox import record
 from wms.inventory import repository as inventory
@@ -63,8 +62,7 @@ def _push(s: Session, cmd: PushOrder, policy: wf.Policy, actor: str) -> tuple[in
         "created_at": now, "updated_at": now,
         "payment_reminder_at": None if cmd.paid else now + PAYMENT_REMINDER_AFTER,
     }
-    insert_fn = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
-    order = s.scalars(insert_fn(Order).values(**values).on_conflict_do_nothing(
+    order = s.scalars(dialect_insert(s, Order).values(**values).on_conflict_do_nothing(
         index_elements=["channel", "external_id"]).returning(Order)).first()
     if order is None:  # pushed before (or concurrently, by a request that created it)
         existing = _find(s, cmd.channel, cmd.external_id)
@@ -91,8 +89,10 @@ def _apply_repush(s: Session, order: Order, cmd: PushOrder, policy: wf.Policy, a
     """A repeated push may carry what the ERP may change: payment, the address and the carrier."""
     if cmd.paid and (not order.paid or cmd.paid_at is not None):  # an earlier paid_at than we have counts
         at = cmd.paid_at or utcnow()
-        _apply(s, order, OrderMessage(channel=order.channel, external_id=order.external_id, type="payment", at=at),
-               policy, actor)
+        # built from the stored order, not from a request: not validated again (rules on input may have tightened)
+        payment = OrderMessage.model_construct(channel=order.channel, external_id=order.external_id, type="payment",
+                                               at=at)
+        _apply(s, order, payment, policy, actor)
     # the pushed address counts as older than any correction message: it only changes a never-corrected order
     if order.address_version is None and cmd.ship_to.model_dump() != order.ship_to and order.status in OPEN:
         _change_address(s, order, cmd.ship_to.model_dump(), policy, actor)

@@ -6,27 +6,28 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StrictInt
 
-from wms.inventory.commands import Code, Command, LocationCode, Quantity
+from wms.fields import LocationCode, LotCode, Scanned, WarehouseCode
+from wms.inventory.commands import Command, Quantity
 
 ShortReason = Literal["not_found", "damaged", "expired"]
 StopId = Annotated[StrictInt, Field(ge=1, le=2**63 - 1)]
 
 
 class Claim(Command):
-    warehouse: Code
+    warehouse: WarehouseCode
 
 
 class Scan(Command):
     """What the picker scanned at a stop; ``stop_id`` pins the stop when one location serves several."""
 
     location: LocationCode
-    sku: Code = Field(description="The SKU or the item's barcode, as scanned.")
-    lot: Code | None = None
+    sku: Scanned
+    lot: LotCode | None = None
     stop_id: StopId | None = None
 
 
 class Confirm(Scan):
-    lot: Code
+    lot: LotCode
     quantity: Quantity
     reason: ShortReason | None = None
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from pydantic import Field, StrictBool, StrictInt
+from pydantic import Field, StrictBool, StrictFloat, StrictInt
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,7 +22,8 @@ from wms.allocation.orm import Shipment, ShipmentLine
 from wms.db import UnitOfWork
 from wms.errors import Conflict
 from wms.inventory import repository as repo
-from wms.inventory.commands import Code, Command, PositiveNumber
+from wms.fields import WarehouseCode
+from wms.inventory.commands import Command, PositiveNumber
 from wms.orders.orm import Order
 from wms.orm import utcnow
 from wms.picking import wave_plans
@@ -40,10 +41,10 @@ class Cart(Command):
 
 
 class StartWave(Command):
-    warehouse: Code
+    warehouse: WarehouseCode
     max_orders: Annotated[StrictInt, Field(ge=1, le=20_000)] | None = None
     cart: Cart
-    time_limit_s: Annotated[float, Field(gt=0, le=120)] = 2.0
+    time_limit_s: Annotated[StrictFloat | StrictInt, Field(gt=0, le=120)] = 2.0
     group_by_carrier: StrictBool = False
 
 

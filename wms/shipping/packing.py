@@ -25,7 +25,8 @@ from wms.config import CarrierRule
 from wms.db import UnitOfWork
 from wms.errors import Conflict, NotFound
 from wms.events.outbox import record
-from wms.inventory.commands import Code, Command, PositiveNumber, Quantity
+from wms.fields import LotCode, Sku
+from wms.inventory.commands import Command, PositiveNumber, Quantity
 from wms.inventory.orm import Item, Stock
 from wms.inventory.repository import special_location_id
 from wms.orders.orm import Order, OrderProblem
@@ -36,8 +37,8 @@ from wms.shipping.orm import Parcel
 
 
 class PackedItem(Command):
-    sku: Code
-    lot: Code
+    sku: Sku
+    lot: LotCode
     quantity: Quantity
 
 

@@ -23,7 +23,8 @@ from wms.db import UnitOfWork
 from wms.errors import Conflict, InvalidInput, NotFound
 from wms.events.outbox import record
 from wms.inventory import repository as repo
-from wms.inventory.commands import Code, Command, LocationCode, Quantity, Reference, Text
+from wms.fields import LocationCode, LotCode, Name, Reference, Sku, WarehouseCode
+from wms.inventory.commands import Command, Quantity
 from wms.inventory.ledger import StockChange, post_operation
 from wms.batches.orm import Lot
 from wms.inventory.orm import Item, Location, Stock, Warehouse
@@ -35,12 +36,12 @@ RETURNABLE = ("shipped", "completed", "refunding")
 
 
 class ReturnedItem(Command):
-    sku: Code
-    lot: Code
+    sku: Sku
+    lot: LotCode
     quantity: Quantity
     disposition: Literal["restock", "quarantine", "write_off"]
     location: LocationCode | None = Field(None, description="Storage location to restock to.")
-    reason: Text | None = None
+    reason: Name | None = None
 
     @model_validator(mode="after")
     def _needs(self) -> ReturnedItem:
@@ -52,7 +53,7 @@ class ReturnedItem(Command):
 
 
 class ReceiveReturn(Command):
-    warehouse: Code
+    warehouse: WarehouseCode
     order_id: Annotated[StrictInt, Field(ge=1, le=2**63 - 1)]
     reference: Reference
     lines: Annotated[list[ReturnedItem], Field(min_length=1, max_length=500)]

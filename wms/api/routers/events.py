@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Response
-from pydantic import AnyHttpUrl, Field
 from sqlalchemy import func, select
 
 from wms.api.deps import RowId, Uow, require
@@ -18,6 +17,7 @@ from wms.db import UnitOfWork
 from wms.events import webhooks
 from wms.events.orm import OutboxEvent
 from wms.events.relay import event_body
+from wms.fields import HttpUrl, Secret
 from wms.inventory.commands import Command
 
 router = resource_router(EVENTS_TAG)
@@ -27,8 +27,8 @@ Admin = Annotated[Principal, Depends(require(every_warehouse=True))]
 
 
 class CreateWebhook(Command):
-    url: AnyHttpUrl
-    secret: Annotated[str, Field(min_length=16, max_length=200)] | None = None
+    url: HttpUrl
+    secret: Secret | None = None
 
 
 class WebhookCreated(WebhookOut):

@@ -31,6 +31,8 @@ Erp = Annotated[Principal, Depends(require("erp"))]
 Reader = Annotated[Principal, Depends(require("erp", "planner"))]
 Planner = Annotated[Principal, Depends(require("planner"))]
 OrderId = Annotated[int, Path(ge=1, le=2**62)]
+# raised by the first commit of a request whose Idempotency-Key another request holds (wms.api.idempotency)
+KEY_IN_USE = "idempotency_in_progress"
 Filter = Annotated[str | None, Query(max_length=100)]
 
 
@@ -67,7 +69,9 @@ def post_orders_bulk(body: BulkPush, uow: Uow, settings: AppSettings, principal:
     its status and error body; an error's `loc` is the same as in a single push, from the top of this
     request (`["body", "orders", 3, "lines", 0, "sku"]`).
 
-    Pushing the same batch again is safe: its orders come back `existing`. Orders are taken one after
+    Pushing the same batch again is safe: its orders come back `existing`. With an `Idempotency-Key`, a repeat
+    gets the first answer again, and one sent while the first is still running a 409 `idempotency_in_progress`
+    (nothing of it is done: retry it later). Orders are taken one after
     another (about 15-30 ms each on PostgreSQL): keep a call to about 300 orders to stay under a 30 s proxy
     timeout.
     """
@@ -87,6 +91,8 @@ def _bulk_result(index: int, raw: dict[str, object], uow: UnitOfWork, policy: Po
         return {**result, "result": "error", "status_code": 422,
                 "error": validation_error(exc.errors(), prefix=("body", "orders", index))}
     except DomainError as exc:
+        if exc.code == KEY_IN_USE:  # nothing of this request was done: it is a duplicate of one still running
+            raise
         return {**result, "result": "error", "status_code": status_of(exc),
                 "error": {"code": exc.code, "message": exc.message, "details": exc.details}}
     return {**result, "result": "created" if created else "existing", "order_id": order_id,

@@ -7,13 +7,14 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Query, Request, Response
-from pydantic import AwareDatetime, BaseModel
+from pydantic import BaseModel
 
 from wms.api.deps import AppSettings, RowId, Uow, WarehouseFilter, require
 from wms.api.idempotency import RESUMABLE_ROUTE, current_request_ref
 from wms.api.pagination import Page, PageParams, page_of
 from wms.api.routing import resource_router
 from wms.auth.keys import Principal
+from wms.fields import Timestamp
 from wms.picking.wave_plans import wave_detail
 from wms.picking.wave_views import STATUSES, WaveFilter, wave_summaries
 from wms.picking.waves import StartWave, run_planning, start_wave
@@ -70,8 +71,8 @@ class WaveSummaryPage(Page[WaveSummary]):
     pass
 
 
-Since = Annotated[AwareDatetime | None, Query(description="RFC 3339 time with offset, e.g. 2026-11-20T00:00:00Z "
-                                                          "(URL-encode a `+` offset as `%2B`)")]
+Since = Annotated[Timestamp | None, Query(description="RFC 3339 time with offset, e.g. 2026-11-20T00:00:00Z "
+                                                      "(URL-encode a `+` offset as `%2B`)")]
 
 
 @router.post("/waves", openapi_extra=RESUMABLE_ROUTE, status_code=201, response_model=WaveOut, summary="Plan a wave",
