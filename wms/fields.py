@@ -23,7 +23,9 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import AnyHttpUrl, AwareDatetime, BeforeValidator, Field, StrictStr, UrlConstraints, WithJsonSchema
+from pydantic import (AnyHttpUrl, AwareDatetime, BeforeValidator, Field, GetPydanticSchema, Strict, StrictStr,
+                      UrlConstraints, WithJsonSchema)
+from pydantic_core import core_schema
 from pydantic_core import PydanticCustomError
 
 CONTROL = r"\x00-\x1f\x7f-\x9f"
@@ -109,3 +111,48 @@ HttpUrl = Annotated[
     WithJsonSchema({"type": "string", "format": "uri", "minLength": 1, "maxLength": 500, "pattern": HTTP_URL},
                    mode="validation"),
 ]
+
+
+# Numbers as JSON Schema has them: an integer is a number without a fraction (3 and 3.0 alike), never a
+# string or a boolean; a number may be written as an integer. Bounds go into the core schema, so the
+# document states them as minimum/maximum.
+MAX_ID = 2**53 - 1  # ids: the largest integer every JSON parser reads exactly
+
+
+def _whole(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def integer(*, ge: int | None = None, le: int | None = None, gt: int | None = None) -> Any:
+    """An integer field type with bounds (``Annotated[integer(ge=1, le=99), Field(description=...)]``)."""
+    return Annotated[int, GetPydanticSchema(lambda _tp, _handler: core_schema.no_info_before_validator_function(
+        _whole, core_schema.int_schema(strict=True, ge=ge, le=le, gt=gt)))]
+
+
+Number = Annotated[float, Strict()]
+Id = integer(ge=1, le=MAX_ID)
+
+
+# Rules a JSON Schema cannot state (over several fields, or over what a value names): a request the
+# document admits may still be refused with 422 for one of these, named by the error's ``code`` or, for
+# rules over the body's fields, by ``details[].type``. The API guide lists them.
+RULES_BEYOND_SCHEMA = {
+    "same_location": "a move needs two different locations",
+    "reason_sign": "an adjustment's reason fixes the sign of its delta (found: positive; damaged, lost…: negative)",
+    "max_not_above_min": "a pick face's max_quantity must be above its min_quantity",
+    "carrier_message": "a carrier message has a carrier, and no other message has one",
+    "return_disposition": "a restocked item has a location (no other has one); a write-off has a reason",
+    "depot_off_layout": "the depot lies between the first and the last aisle",
+    "layout_too_large": "a layout has at most WMS_MAX_LOCATIONS_PER_WAREHOUSE locations",
+    "duplicate_count_line": "a cycle count lists each lot once",
+    "not_a_storage_location": "putaway, restocking and routes go to storage locations",
+    "not_a_packing_station": "a cart is delivered to a packing station",
+    "not_a_reserve_location": "replenishment takes stock from a reserve location",
+}
+
+
+def cross_field_error(rule: str, message: str) -> PydanticCustomError:
+    """Raise it from a model validator: a 422 whose detail type is ``rule`` (one of RULES_BEYOND_SCHEMA)."""
+    assert rule in RULES_BEYOND_SCHEMA, rule
+    return PydanticCustomError(rule, message)
+

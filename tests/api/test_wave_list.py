@@ -81,9 +81,9 @@ def test_bad_filters_are_refused(admin: Api, backend: Backend) -> None:
                    {"created_from": "2026-11-20"}, {"created_to": "yesterday"}, {"status": "done"},
                    {"cursor": "bogus"}, {"limit": 0}, {"limit": 501}):
         admin.get("/v1/waves", expect=422, **params)
-    error = admin.get("/v1/waves", expect=422, created_from="2026-11-20T13:00:00Z",
-                      created_to="2026-11-20T13:00:00Z")["error"]
-    assert error["code"] == "invalid_time_range" and "created_to" in error["message"]
+    admin.get("/v1/waves", expect=422, unknown="x")  # a parameter the operation does not have
+    empty = admin.get("/v1/waves", created_from="2026-11-20T13:00:00Z", created_to="2026-11-20T13:00:00Z")
+    assert empty["items"] == []  # an empty range holds no wave
 
 
 def test_a_warehouse_token_sees_its_own_waves_and_only_planners_see_any(admin: Api, backend: Backend,

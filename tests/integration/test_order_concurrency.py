@@ -41,7 +41,7 @@ def test_hot_skus_are_never_over_reserved(backend: Backend) -> None:
     headers = {"Authorization": f"Bearer {make_token(backend, 'erp')}"}
     admin = {"Authorization": f"Bearer {make_token(backend, 'admin')}"}
     with live_server(backend.settings, backend.engine) as base:
-        with httpx.Client(base_url=base, headers=admin) as c:
+        with httpx.Client(base_url=base, headers=admin, timeout=120) as c:  # a loaded machine is slow
             total_stock = _setup(c)
 
         def run(client_no: int) -> list[tuple[int, dict]]:

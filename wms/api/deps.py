@@ -10,11 +10,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from wms.api.guard import principal_of
 from wms.api.idempotency import claim_hook
-from wms.api.pagination import MAX_DB_INT
 from wms.api.scope import Access
 from wms.auth.keys import ROLES, Principal
 from wms.config import Settings
 from wms.db import UnitOfWork
+from wms.fields import MAX_ID
 
 bearer = HTTPBearer(auto_error=False, description="API token from `wms keys create`")
 
@@ -55,4 +55,5 @@ Uow = Annotated[UnitOfWork, Depends(get_uow)]
 AnyRole = Annotated[Principal, Depends(require(*ROLES))]
 WarehouseFilter = Annotated[str | None, Depends(warehouse_filter)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
-RowId = Annotated[int, Path(ge=1, le=MAX_DB_INT)]
+RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
+SmallRowId = Annotated[int, Path(ge=1, le=2**31 - 1)]  # ids of tables with 32-bit keys (webhooks)

@@ -1,5 +1,7 @@
 """The integrator's guide at the top of the OpenAPI document, and the description of every tag."""
 
+from wms.fields import RULES_BEYOND_SCHEMA
+
 EVENTS_TAG = "events and webhooks"
 
 DESCRIPTION = """Warehouse management for ERPs, planners' tools and handheld RF devices: warehouses and their
@@ -71,10 +73,19 @@ scan should have been). The status says what kind of error it is:
 | 404 | unknown resource | `warehouse_not_found`, `item_not_found`, `order_not_found`, … |
 | 409 | conflicts with the current state | `insufficient_stock`, `illegal_transition`, `idempotency_key_reused`, `item_exists` and other `…_exists` (`details` names what exists), … |
 | 415 | a body that is not sent as JSON | `unsupported_media_type` |
-| 422 | invalid body or parameter | `validation_error` (`details` lists each problem with `loc` and `msg`), `invalid_cursor` |
+| 422 | invalid body or parameter | `validation_error` (`details` lists each problem with `type`, `loc` and `msg`), `invalid_cursor` |
+| 503 | the database is not available; nothing was done | `database_unavailable`, with `Retry-After` |
 
-Bodies are JSON sent with `Content-Type: application/json`. Unknown fields in a body are refused (422),
-never dropped; quantities are positive integers in the item's base unit. A 5xx (`internal_error`) is never the caller's fault: retry later with the same key.
+Bodies are JSON sent with `Content-Type: application/json`. Unknown fields in a body and unknown query
+parameters are refused (422, `unknown_parameter`), never dropped; quantities are positive integers in the
+item's base unit (`3` and `3.0` alike; never `"3"`). A 500 (`internal_error`) is never the caller's fault:
+retry later with the same key.
+
+This document states every constraint a JSON Schema can: a request it admits is accepted, one it refuses is
+refused. A few rules cannot be written that way (they relate several fields, or depend on what a value
+names); a request breaking one is a 422 whose `code`, or for a body's fields whose `details[].type`, is:
+
+{RULES}
 
 ## Paging
 
@@ -100,7 +111,7 @@ Distances are metres (`*_m`), weights kilograms, volumes litres. Times are RFC 3
 (`2026-11-20T18:00:00Z`), never numbers; dates `YYYY-MM-DD`. Every string field states its characters as a
 `pattern`: codes (SKU, lot, warehouse, location, carrier) are ASCII, a SKU has no `/`; no string may hold a
 control character, except line breaks and tabs in notes. `GET /openapi.json` is this document; `/docs` and `/redoc` show it and work offline.
-"""
+""".replace("{RULES}", "\n".join(f"- `{rule}`: {meaning}" for rule, meaning in RULES_BEYOND_SCHEMA.items()))
 
 TAGS = [
     {"name": "warehouses", "description": "Warehouses and every location of their layout (`layout.md`): "

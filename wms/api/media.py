@@ -12,7 +12,7 @@ from email.message import Message
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
-from wms.api.errors import error_response
+from wms.api.errors import error_response, validation_error
 
 # the 415 of the OpenAPI document (ErrorBody is among its schemas: every error response uses it)
 UNSUPPORTED = {"description": "unsupported media type: a body that is not `application/json`",
@@ -48,3 +48,13 @@ async def refuse_non_json(request: Request) -> JSONResponse | None:
     return error_response(415, "unsupported_media_type",
                           f"request bodies are JSON: send 'Content-Type: application/json' (got {sent})",
                           {"content_type": content_type})
+
+
+def refuse_unknown_query(request: Request, known: frozenset[str]) -> JSONResponse | None:
+    """A 422 for query parameters the operation does not have (a misspelt filter is not silently ignored)."""
+    unknown = sorted(set(request.query_params) - known)
+    if not unknown:
+        return None
+    return error_response(422, **validation_error(
+        [{"type": "unknown_parameter", "loc": ("query", name), "msg": "this operation has no such parameter"}
+         for name in unknown]))

@@ -14,7 +14,7 @@ from wms.api.errors import ERROR_RESPONSES
 from wms.api.failures import UNAVAILABLE
 from wms.api.guard import Guard, guard_for
 from wms.api.idempotency import IdempotentRoute
-from wms.api.media import UNSUPPORTED, refuse_non_json
+from wms.api.media import UNSUPPORTED, refuse_non_json, refuse_unknown_query
 from wms.api.scope import Access, unscoped_path_parameters
 
 EVERY_WAREHOUSE = ("**Warehouse scope:** every warehouse; a token limited to one warehouse gets 403 "
@@ -33,9 +33,14 @@ def access_of(dependant: Dependant) -> Access | None:
     return None
 
 
+def query_names(dependant: Dependant) -> frozenset[str]:
+    """The query parameters an operation has, its dependencies' included."""
+    return frozenset({p.alias for p in dependant.query_params}.union(*map(query_names, dependant.dependencies)))
+
+
 class ScopedRoute(APIRoute):
-    """Checks the warehouse scope (``wms.api.scope``), then refuses a body that is not JSON (415), then lets
-    FastAPI read the request. It runs inside the ``Idempotency-Key`` handling, so that a retried change
+    """Checks the warehouse scope (``wms.api.scope``), then refuses query parameters the operation does not
+    have (422) and a body that is not JSON (415), then lets FastAPI read the request. It runs inside the ``Idempotency-Key`` handling, so that a retried change
     answers what it first answered even when the change moved the resource out of the token's warehouse
     (a cancelled order is in none)."""
 
@@ -44,9 +49,13 @@ class ScopedRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
         handler = super().get_route_handler()
         reads_body = self.body_field is not None
+        known = query_names(self.dependant)
 
         async def scoped(request: Request) -> Response:
             await self.guard.check_scope(request)
+            refused = refuse_unknown_query(request, known)
+            if refused is not None:
+                return refused
             if reads_body:
                 refused = await refuse_non_json(request)
                 if refused is not None:

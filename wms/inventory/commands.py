@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
-from wms.fields import Barcode, Day, LocationCode, LotCode, Name, Reference, Sku, WarehouseCode
+from wms.fields import Barcode, Day, cross_field_error, LocationCode, LotCode, Name, Number, Reference, Sku, WarehouseCode, integer
 from wms.inventory.layout import Layout
 
-Quantity = Annotated[StrictInt, Field(gt=0, le=1_000_000_000, description="Positive integer, base units.")]
-PositiveNumber = Annotated[StrictFloat | StrictInt, Field(gt=0, le=1e6)]
+Quantity = Annotated[integer(gt=0, le=1_000_000_000), Field(description="Positive integer, base units.")]
+PositiveNumber = Annotated[Number, Field(gt=0, le=1e6)]
 
 ADJUSTMENT_REASONS: dict[str, int] = {
     # reason: required sign of the delta (0 = either)
@@ -36,18 +37,21 @@ class Command(BaseModel):
 
 
 class LayoutIn(Command):
-    aisles: Annotated[StrictInt, Field(ge=1, le=999)]
+    aisles: integer(ge=1, le=999)
     aisle_pitch_m: PositiveNumber
-    blocks: Annotated[StrictInt, Field(ge=1, le=50)]
-    bays_per_block: Annotated[StrictInt, Field(ge=1, le=9999)]
+    blocks: integer(ge=1, le=50)
+    bays_per_block: integer(ge=1, le=9999)
     bay_width_m: PositiveNumber
-    cross_aisle_width_m: Annotated[StrictFloat | StrictInt, Field(ge=0, le=1e6)]
-    levels: Annotated[StrictInt, Field(ge=1, le=99)]
-    depot_x_m: Annotated[StrictFloat | StrictInt, Field(ge=0, le=1e9)] = 0.0
+    cross_aisle_width_m: Annotated[Number, Field(ge=0, le=1e6)]
+    levels: integer(ge=1, le=99)
+    depot_x_m: Annotated[Number, Field(ge=0, le=1e9)] = 0.0
 
     @model_validator(mode="after")
     def _depot_on_front_cross_aisle(self) -> LayoutIn:
-        self.to_layout()  # raises ValueError (→ 422) when the depot is off the front cross aisle
+        try:
+            self.to_layout()
+        except ValueError as exc:  # the field bounds hold, so only the depot can be off the layout
+            raise cross_field_error("depot_off_layout", str(exc)) from exc
         return self
 
     def to_layout(self) -> Layout:
@@ -63,7 +67,7 @@ class CreateWarehouse(Command):
 class CreateItem(Command):
     sku: Sku
     name: Name
-    min_shelf_life_days: Annotated[StrictInt, Field(ge=0, le=36500)] = 0
+    min_shelf_life_days: integer(ge=0, le=36500) = 0
     unit_volume_l: PositiveNumber | None = None
     unit_weight_kg: PositiveNumber | None = None
     barcode: Barcode | None = Field(None, description="EAN/UPC or another code on the item (letters, digits, `-`, "
@@ -97,8 +101,14 @@ class Move(Command):
     @model_validator(mode="after")
     def _different_locations(self) -> Move:
         if self.from_location == self.to_location:
-            raise ValueError("from_location and to_location must differ")
+            raise cross_field_error("same_location", "from_location and to_location must differ")
         return self
+
+
+def _non_zero(delta: int) -> int:
+    if delta == 0:
+        raise PydanticCustomError("not_zero", "delta must not be zero")
+    return delta
 
 
 class Adjust(Command):
@@ -106,17 +116,18 @@ class Adjust(Command):
     location: LocationCode
     sku: Sku
     lot: LotCode
-    delta: Annotated[StrictInt, Field(ge=-1_000_000_000, le=1_000_000_000, description="Non-zero change of on hand.")]
+    delta: Annotated[integer(ge=-1_000_000_000, le=1_000_000_000), Field(
+        description="Non-zero change of on hand.", json_schema_extra={"not": {"const": 0}}),
+        AfterValidator(_non_zero)]
     reason: AdjustmentReason
     reference: Reference | None = None
 
     @model_validator(mode="after")
     def _sign_fits_reason(self) -> Adjust:
-        if self.delta == 0:
-            raise ValueError("delta must not be zero")
         sign = ADJUSTMENT_REASONS[self.reason]
         if sign and (self.delta > 0) != (sign > 0):
-            raise ValueError(f"reason {self.reason} needs a {'positive' if sign > 0 else 'negative'} delta")
+            raise cross_field_error("reason_sign",
+                                    f"reason {self.reason} needs a {'positive' if sign > 0 else 'negative'} delta")
         return self
 
 
@@ -128,7 +139,7 @@ class StartCount(Command):
 class CountLine(Command):
     sku: Sku
     lot: LotCode
-    quantity: Annotated[StrictInt, Field(ge=0, le=1_000_000_000, description="Counted units (0 allowed).")]
+    quantity: Annotated[integer(ge=0, le=1_000_000_000), Field(description="Counted units (0 allowed).")]
     expiry_date: Day | None = Field(None, description="Only for a lot the system does not know yet.")
 
 

@@ -9,9 +9,9 @@ was moved. Only free (unreserved) stock moves; one task per face is open at a ti
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import Field, StrictInt, model_validator
+from pydantic import model_validator
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -22,7 +22,7 @@ from wms.db import UnitOfWork, dialect_insert
 from wms.errors import Conflict, Forbidden, InvalidInput, NotFound
 from wms.events.outbox import record
 from wms.inventory import repository as repo
-from wms.fields import LocationCode, LotCode, Sku, WarehouseCode
+from wms.fields import cross_field_error, LocationCode, LotCode, Sku, WarehouseCode, integer
 from wms.inventory.commands import Command, Quantity
 from wms.inventory.ledger import StockChange, post_operation
 from wms.inventory.orm import Item, Location, Stock, Warehouse
@@ -36,13 +36,13 @@ class SetPickFace(Command):
     warehouse: WarehouseCode
     location: LocationCode
     sku: Sku
-    min_quantity: Annotated[StrictInt, Field(ge=0, le=1_000_000_000)]
+    min_quantity: integer(ge=0, le=1_000_000_000)
     max_quantity: Quantity
 
     @model_validator(mode="after")
     def _order(self) -> SetPickFace:
         if self.max_quantity <= self.min_quantity:
-            raise ValueError("max_quantity must be above min_quantity")
+            raise cross_field_error("max_not_above_min", "max_quantity must be above min_quantity")
         return self
 
 

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictStr, model_validator
 
-from wms.fields import TEXT, Carrier, Channel, ExternalId, Line, Note, Sku, Timestamp
+from wms.fields import TEXT, cross_field_error, Carrier, Channel, ExternalId, Line, Note, Sku, Timestamp
 from wms.inventory.commands import Command, Quantity
 from wms.orders.addresses import normalised_country
 
@@ -68,7 +68,7 @@ class OrderMessage(Command):
     @model_validator(mode="after")
     def _carrier_goes_with_its_type(self) -> OrderMessage:
         if (self.type == "carrier") != (self.carrier is not None):
-            raise ValueError("a carrier message needs carrier, and only a carrier message has one")
+            raise cross_field_error("carrier_message", "a carrier message needs carrier, and only a carrier message has one")
         return self
 
 

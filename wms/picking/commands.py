@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import Field, StrictInt
 
-from wms.fields import LocationCode, LotCode, Scanned, WarehouseCode
+from wms.fields import LocationCode, LotCode, MAX_ID, Scanned, WarehouseCode, integer
 from wms.inventory.commands import Command, Quantity
 
 ShortReason = Literal["not_found", "damaged", "expired"]
-StopId = Annotated[StrictInt, Field(ge=1, le=2**63 - 1)]
+StopId = integer(ge=1, le=MAX_ID)
 
 
 class Claim(Command):

@@ -11,7 +11,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from wms.allocation.orm import Shipment, ShipmentLine
-from wms.errors import InvalidInput, NotFound
+from wms.errors import NotFound
 from wms.inventory.orm import Warehouse
 from wms.inventory.repository import warehouse_code_of
 from wms.picking.orm import PickList, Wave
@@ -26,13 +26,7 @@ class WaveFilter:
     warehouse: str | None = None
     status: str | None = None
     created_from: datetime | None = None
-    created_to: datetime | None = None
-
-    def __post_init__(self) -> None:
-        if self.created_from is not None and self.created_to is not None and self.created_to <= self.created_from:
-            raise InvalidInput("created_to must be later than created_from", code="invalid_time_range",
-                               details={"created_from": self.created_from.isoformat(),
-                                        "created_to": self.created_to.isoformat()})
+    created_to: datetime | None = None  # an empty or reversed range holds no wave
 
 
 def wave_warehouse(s: Session, wave_id: int) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from pydantic import Field, StrictBool, StrictFloat, StrictInt
+from pydantic import Field, StrictBool
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,7 +22,7 @@ from wms.allocation.orm import Shipment, ShipmentLine
 from wms.db import UnitOfWork
 from wms.errors import Conflict
 from wms.inventory import repository as repo
-from wms.fields import WarehouseCode
+from wms.fields import Number, WarehouseCode, integer
 from wms.inventory.commands import Command, PositiveNumber
 from wms.orders.orm import Order
 from wms.orm import utcnow
@@ -35,16 +35,16 @@ MAX_ATTEMPTS = 3
 
 
 class Cart(Command):
-    max_orders: Annotated[StrictInt, Field(ge=1, le=1000)] | None = None
-    max_units: Annotated[StrictInt, Field(ge=1, le=100_000)] | None = None
+    max_orders: integer(ge=1, le=1000) | None = None
+    max_units: integer(ge=1, le=100_000) | None = None
     max_volume_l: PositiveNumber | None = None
 
 
 class StartWave(Command):
     warehouse: WarehouseCode
-    max_orders: Annotated[StrictInt, Field(ge=1, le=20_000)] | None = None
+    max_orders: integer(ge=1, le=20_000) | None = None
     cart: Cart
-    time_limit_s: Annotated[StrictFloat | StrictInt, Field(gt=0, le=120)] = 2.0
+    time_limit_s: Annotated[Number, Field(gt=0, le=120)] = 2.0
     group_by_carrier: StrictBool = False
 
 

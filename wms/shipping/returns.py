@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StrictInt, model_validator
+from pydantic import Field, model_validator
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -23,7 +23,7 @@ from wms.db import UnitOfWork
 from wms.errors import Conflict, InvalidInput, NotFound
 from wms.events.outbox import record
 from wms.inventory import repository as repo
-from wms.fields import LocationCode, LotCode, Name, Reference, Sku, WarehouseCode
+from wms.fields import cross_field_error, LocationCode, LotCode, MAX_ID, Name, Reference, Sku, WarehouseCode, integer
 from wms.inventory.commands import Command, Quantity
 from wms.inventory.ledger import StockChange, post_operation
 from wms.batches.orm import Lot
@@ -46,15 +46,15 @@ class ReturnedItem(Command):
     @model_validator(mode="after")
     def _needs(self) -> ReturnedItem:
         if (self.disposition == "restock") != (self.location is not None):
-            raise ValueError("a restocked item needs a location, and only a restocked item has one")
+            raise cross_field_error("return_disposition", "a restocked item needs a location, and only a restocked item has one")
         if self.disposition == "write_off" and self.reason is None:
-            raise ValueError("a write-off needs a reason")
+            raise cross_field_error("return_disposition", "a write-off needs a reason")
         return self
 
 
 class ReceiveReturn(Command):
     warehouse: WarehouseCode
-    order_id: Annotated[StrictInt, Field(ge=1, le=2**63 - 1)]
+    order_id: integer(ge=1, le=MAX_ID)
     reference: Reference
     lines: Annotated[list[ReturnedItem], Field(min_length=1, max_length=500)]
 

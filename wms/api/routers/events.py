@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Query, Response
 from sqlalchemy import func, select
 
-from wms.api.deps import RowId, Uow, require
+from wms.api.deps import SmallRowId, Uow, require
 from wms.api.guide import EVENTS_TAG
 from wms.api.order_schemas import EventPage, WebhookOut, WebhookPage
 from wms.api.pagination import CURSOR_PATTERN, PageParams, page_of
@@ -17,7 +17,7 @@ from wms.db import UnitOfWork
 from wms.events import webhooks
 from wms.events.orm import OutboxEvent
 from wms.events.relay import event_body
-from wms.fields import HttpUrl, Secret
+from wms.fields import HttpUrl, MAX_ID, Secret
 from wms.inventory.commands import Command
 
 router = resource_router(EVENTS_TAG)
@@ -36,7 +36,7 @@ class WebhookCreated(WebhookOut):
 
 
 @router.get("/events", response_model=EventPage, summary="Poll events")
-def list_events(uow: Uow, _: Erp, after: Annotated[int, Query(ge=0, le=2**62)] = 0,
+def list_events(uow: Uow, _: Erp, after: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
                 limit: Annotated[int, Query(ge=1, le=500)] = 100,
                 cursor: Annotated[str | None, Query(pattern=CURSOR_PATTERN)] = None) -> dict[str, Any]:
     """Events in commit order after sequence number `after` (or after `cursor`). `seq` is gapless and no
@@ -80,13 +80,13 @@ def list_webhooks(uow: Uow, _: Admin, page: Annotated[PageParams, Depends()]) ->
 
 
 @router.get("/webhooks/{webhook_id}", response_model=WebhookOut, summary="Get a webhook")
-def get_webhook(webhook_id: RowId, uow: Uow, _: Admin) -> dict[str, Any]:
+def get_webhook(webhook_id: SmallRowId, uow: Uow, _: Admin) -> dict[str, Any]:
     """The webhook with its delivery state (as in the list). 404 `webhook_not_found`."""
     return webhooks.get_webhook(uow, webhook_id)
 
 
 @router.delete("/webhooks/{webhook_id}", status_code=204, response_class=Response, summary="Delete a webhook")
-def delete_webhook(webhook_id: RowId, uow: Uow, _: Admin) -> Response:
+def delete_webhook(webhook_id: SmallRowId, uow: Uow, _: Admin) -> Response:
     """Deletes the webhook and its delivery log; no more events are sent to it. The events stay in the
     outbox (`GET /v1/events`). 404 `webhook_not_found`, also when it was deleted already."""
     webhooks.delete_webhook(uow, webhook_id)
@@ -94,14 +94,14 @@ def delete_webhook(webhook_id: RowId, uow: Uow, _: Admin) -> Response:
 
 
 @router.post("/webhooks/{webhook_id}/pause", response_model=WebhookOut, summary="Pause a webhook")
-def pause_webhook(webhook_id: RowId, uow: Uow, _: Admin) -> dict[str, Any]:
+def pause_webhook(webhook_id: SmallRowId, uow: Uow, _: Admin) -> dict[str, Any]:
     """Stops deliveries (`active: false`); events wait in the outbox and are delivered, in order, once it is
     resumed. Pausing a paused webhook returns it unchanged. 404 `webhook_not_found`."""
     return webhooks.pause_webhook(uow, webhook_id)
 
 
 @router.post("/webhooks/{webhook_id}/resume", response_model=WebhookOut, summary="Resume a webhook")
-def resume_webhook(webhook_id: RowId, uow: Uow, _: Admin) -> dict[str, Any]:
+def resume_webhook(webhook_id: SmallRowId, uow: Uow, _: Admin) -> dict[str, Any]:
     """Delivers again from `delivered_seq` on the relay's next pass: the failure streak and its backoff are
     cleared (`last_error` stays until a delivery succeeds). This is also what brings back a webhook the relay
     paused after `WMS_WEBHOOK_MAX_ATTEMPTS` failures; resuming an active webhook only clears its backoff.

@@ -21,6 +21,7 @@ from wms.orders import queries, services
 from wms.orders.commands import BulkPush, Cancel, ChangeCarrier, OrderMessage, PushOrder, ResolveProblem
 from wms.orders.lifecycle import STATUSES
 from wms.orders.workflow import Policy
+from wms.fields import MAX_ID
 
 router = resource_router("orders")
 
@@ -30,7 +31,7 @@ MessageReader = Annotated[Principal, Depends(require("erp", "planner", every_war
 Erp = Annotated[Principal, Depends(require("erp"))]
 Reader = Annotated[Principal, Depends(require("erp", "planner"))]
 Planner = Annotated[Principal, Depends(require("planner"))]
-OrderId = Annotated[int, Path(ge=1, le=2**62)]
+OrderId = Annotated[int, Path(ge=1, le=MAX_ID)]
 # raised by the first commit of a request whose Idempotency-Key another request holds (wms.api.idempotency)
 KEY_IN_USE = "idempotency_in_progress"
 Filter = Annotated[str | None, Query(max_length=100)]

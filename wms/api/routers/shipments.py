@@ -20,6 +20,7 @@ from wms.shipping.dock import ship
 from wms.shipping.packing import Pack, pack
 from wms.shipping.returns import ReceiveReturn, receive_return, return_detail
 from wms.shipping.views import shipment_detail, shipment_summaries
+from wms.fields import MAX_ID
 
 router = resource_router("packing, shipping and returns")
 Floor = Annotated[Principal, Depends(require("picker", "planner"))]
@@ -84,7 +85,7 @@ class ShipmentSummaryPage(Page[ShipmentSummary]):
 @router.get("/shipments", response_model=ShipmentSummaryPage, summary="List shipments")
 def list_shipments(uow: Uow, _: Reader, page: Annotated[PageParams, Depends()], warehouse: WarehouseFilter,
                    status: Literal["allocated", "released", "picked", "packed", "shipped", "cancelled"] | None = None,
-                   wave_id: Annotated[int | None, Query(ge=1, le=2**62)] = None) -> dict[str, Any]:
+                   wave_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None) -> dict[str, Any]:
     """Shipments, oldest first, by warehouse, status and wave: what waits at the packing station
     (`status=picked`) or at the dock (`status=packed`)."""
     rows = uow.run(lambda u: shipment_summaries(u.session, warehouse=warehouse, status=status, wave_id=wave_id,

@@ -8,7 +8,7 @@ from fastapi import Depends, Query
 from sqlalchemy import func, select
 
 from wms.api.deps import AnyRole, AppSettings, Uow, require
-from wms.api.pagination import MAX_DB_INT, PageParams, page_of
+from wms.api.pagination import PageParams, page_of
 from wms.api.routing import resource_router
 from wms.api.schemas import LocationPage, WarehouseOut, WarehousePage
 from wms.auth.keys import Principal
@@ -76,7 +76,7 @@ def get_warehouse(code: str, uow: Uow, _: AnyRole) -> dict[str, Any]:
 def list_locations(
     code: str, uow: Uow, _: AnyRole, page: Annotated[PageParams, Depends()],
     kind: Annotated[str | None, Query(max_length=20)] = None,
-    aisle: Annotated[int | None, Query(ge=1, le=MAX_DB_INT)] = None,
+    aisle: Annotated[int | None, Query(ge=1, le=999)] = None  # a layout has at most 999 aisles,
 ) -> dict[str, Any]:
     """The locations of the layout in creation order, each with its code (`A03-B017-L2-R`), kind, aisle, bay,
     level, side and pick-point coordinates `x_m`, `y_m` (`layout.md`). Filter by `aisle`, or by `kind`

@@ -119,8 +119,7 @@ def list_waves(uow: Uow, _: Planner, page: Annotated[PageParams, Depends()], war
                created_from: Since = None, created_to: Since = None) -> dict[str, Any]:
     """Waves newest first, with their order and pick list counts but not the pick lists (`GET /v1/waves/{id}`
     has them), by `status`, `warehouse`, and created at or after `created_from` and before `created_to`. A
-    warehouse-limited token sees its warehouse's only. 422 `invalid_time_range` when `created_to` is not
-    later than `created_from`."""
+    warehouse-limited token sees its warehouse's only; an empty or reversed range finds none."""
     f = WaveFilter(warehouse, status, created_from, created_to)
     rows = uow.run(lambda u: wave_summaries(u.session, f, before_id=page.before_id, limit=page.limit), read_only=True)
     return page_of(rows, page.limit)
