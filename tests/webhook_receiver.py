@@ -3,7 +3,8 @@
 Used by the webhook tests and the webhook soak (``benchmarks/webhook_soak.py``). Every call is logged
 with its time, the event's ``seq``, the status answered and whether the event was taken (a 2xx: the
 receiver processed it, also when the relay gave up waiting for the answer). The number of calls in flight
-at once is tracked per path: in-order delivery means it never exceeds one.
+at once (received, not answered yet) is tracked per path: one request at a time per webhook means it never
+exceeds one, unless the relay gave up waiting for an answer (a timeout) and sent the next request.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class Call:
     seq: int
     status: int
     created_at: str
+    sleep_s: float
 
 
 @dataclass
@@ -78,19 +80,18 @@ class Receiver:
             self._tries[(name, body["seq"])] += 1
             endpoint.in_flight += 1
             endpoint.max_in_flight = max(endpoint.max_in_flight, endpoint.in_flight)
+        status, sleep_s = endpoint.script(body["seq"], nth)
+        with self._lock:
+            endpoint.calls.append(Call(time.time(), body["seq"], status, body["created_at"], sleep_s))
+        time.sleep(sleep_s)
+        with self._lock:  # before the answer leaves: the relay may send the next event as soon as it has it
+            endpoint.in_flight -= 1
         try:
-            status, sleep_s = endpoint.script(body["seq"], nth)
-            with self._lock:
-                endpoint.calls.append(Call(time.time(), body["seq"], status, body["created_at"]))
-            time.sleep(sleep_s)
             request.send_response(status)
             request.send_header("Content-Length", "0")
             request.end_headers()
         except OSError:
             pass  # the relay gave up waiting
-        finally:
-            with self._lock:
-                endpoint.in_flight -= 1
 
     def close(self) -> None:
         self.server.shutdown()

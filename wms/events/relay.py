@@ -18,6 +18,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
@@ -26,7 +27,7 @@ import httpx
 from sqlalchemy.orm import Session, sessionmaker
 
 from wms.config import Settings
-from wms.events import claims
+from wms.events import claims, outbox
 from wms.events.claims import Claim
 from wms.events.orm import OutboxEvent
 from wms.events.schedule import RetryPolicy
@@ -86,6 +87,7 @@ class WebhookRelay:
         self._lock = threading.Lock()
         self._stop, self._wake = threading.Event(), threading.Event()
         self._thread = threading.Thread(target=self._run, name="webhook-relay", daemon=True)
+        self._unlisten: Callable[[], None] = lambda: None
 
     @classmethod
     def from_settings(cls, factory: sessionmaker[Session], read_factory: sessionmaker[Session],
@@ -95,6 +97,7 @@ class WebhookRelay:
                    policy=RetryPolicy.from_settings(settings))
 
     def start(self) -> None:
+        self._unlisten = outbox.on_events_committed(self._factory, self.wake)  # new events: look at once
         self._thread.start()
 
     def wake(self) -> None:
@@ -102,6 +105,7 @@ class WebhookRelay:
 
     def stop(self) -> None:
         """No new turns; turns under way end after their current request; leases are released."""
+        self._unlisten()
         self._stop.set()
         self._wake.set()
         self._thread.join(10)
@@ -135,9 +139,8 @@ class WebhookRelay:
         return max(MIN_WAIT_S, min(self._interval, until_due))
 
     def _turn(self, claim: Claim) -> None:
-        more = False
         try:
-            more = self._deliver(claim)
+            self._deliver(claim)
         except Exception:  # noqa: BLE001 - a bad turn must not kill the pool's thread
             log.exception("webhook %s: turn failed", claim.webhook_id)
         finally:
@@ -147,19 +150,18 @@ class WebhookRelay:
                 log.exception("webhook %s: lease not released", claim.webhook_id)
             with self._lock:
                 self._busy.discard(claim.webhook_id)
-            if more:
-                self.wake()
+            self.wake()  # a thread is free, and a failure may be due again before the dispatcher's next look
 
-    def _deliver(self, claim: Claim) -> bool:
-        """Events in order while this turn may go on; True if it stopped with events still to send."""
+    def _deliver(self, claim: Claim) -> None:
+        """Events in order while this turn may go on."""
         started, cursor, until = time.monotonic(), claim.delivered_seq, claim.until
         margin = timedelta(seconds=self._timeout + 5)
         while events := claims.pending_events(self._read, cursor, BATCH):
             for e in events:
                 if self._stop.is_set() or time.monotonic() - started > TURN_S:
-                    return True
+                    return  # the rest in a later turn
                 if until - utcnow() < margin:  # the writes were slow: no request the lease may not cover
-                    return True
+                    return
                 status, error = post_event(self._client, claim, e, self._timeout)
                 if error is None:
                     outcome = claims.record_success(self._factory, claim, e.seq, status or 0, self.lease_s)
@@ -168,6 +170,5 @@ class WebhookRelay:
                     outcome = claims.record_failure(self._factory, claim, e.seq, status, error, self.lease_s,
                                                     self._policy)
                 if outcome is None or error is not None or not outcome.active:
-                    return False  # lease lost or webhook deleted; a failure (retried later); or paused
+                    return  # lease lost or webhook deleted; a failure (retried when due); or paused
                 cursor, until = e.seq, outcome.until
-        return False
