@@ -131,7 +131,7 @@ def test_a_slow_receiver_delays_only_itself(backend: Backend) -> None:
     finally:
         receiver.close()
     assert receiver.endpoints["healthy"].taken() == seqs
-    assert healthy_done < 2.0 and slow_calls <= 3  # 20 events delivered while the slow one had 1-2 calls
+    assert healthy_done < 3.0 and slow_calls <= 4  # 20 events while the slow one had a few calls (in turn: > 20 s)
     assert hook(backend, slow_id).delivered_seq < seqs[-1] and hook(backend, healthy_id).attempts == 0
 
 
@@ -198,3 +198,39 @@ def test_many_quick_failures_do_not_pause_before_the_pause_time(backend: Backend
     finally:
         receiver.close()
     assert hook(backend, webhook_id).active
+
+
+def test_the_streak_survives_a_restart_of_the_relay(backend: Backend) -> None:
+    receiver = Receiver()
+    url = receiver.endpoint("down", lambda seq, nth: (500, 0))
+    add_events(backend, 1)
+    webhook_id = add_webhook(backend, url)
+    try:
+        with relays(backend):
+            wait_until(lambda: hook(backend, webhook_id).attempts >= 2)
+        before = hook(backend, webhook_id)
+        policy = RetryPolicy(0.01, 0.05, pause_after_failures=before.attempts + 1, pause_after_s=0)
+        with relays(backend, policy=policy):  # another process, later: goes on counting, pauses at once
+            wait_until(lambda: not hook(backend, webhook_id).active)
+    finally:
+        receiver.close()
+    after = hook(backend, webhook_id)
+    assert after.attempts == before.attempts + 1 and after.failing_since == before.failing_since
+    assert len(receiver.endpoints["down"].calls) == after.attempts
+
+
+def test_a_dead_relays_lease_lapses_and_another_takes_over(backend: Backend) -> None:
+    receiver = Receiver()
+    url = receiver.endpoint("erp")
+    seqs = add_events(backend, 3)
+    webhook_id = add_webhook(backend, url)
+    [claim] = claims.claim_due(make_session_factory(backend.engine), 1, lease_s=1.0)  # then it "crashes"
+    try:
+        with relays(backend):
+            time.sleep(0.5)
+            assert receiver.endpoints["erp"].calls == []  # leased: the live relay keeps away
+            wait_until(lambda: hook(backend, webhook_id).delivered_seq == seqs[-1], timeout_s=10)
+    finally:
+        receiver.close()
+    assert receiver.endpoints["erp"].taken() == seqs
+    assert claims.record_success(make_session_factory(backend.engine), claim, seqs[0], 204, 60) is None

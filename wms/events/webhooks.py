@@ -5,11 +5,11 @@ one itself after a long run of failures of its head event (at least
 ``webhook_max_attempts`` in a row over at least ``webhook_pause_after_s``).
 Resuming clears the failure streak and the relay delivers again from
 ``delivered_seq``, the last event the receiver took. Pause, resume and delete
-lock the webhook row; the relay's lease columns are left alone (a turn under
-way ends by itself at its next write, which sees the row as it is then). Deleting a webhook
-deletes its delivery log with it, in one transaction: the log is only ever
-read for its webhook, and a log row pointing at nothing would be kept for no
-reader.
+lock the webhook row and leave the relay's lease alone: a turn under way ends
+by itself at its next write, which sees the row as it is then. Deleting a
+webhook deletes its delivery log with it, in one transaction: the log is only
+ever read for its webhook, and a log row pointing at nothing would be kept for
+no reader.
 """
 
 from __future__ import annotations
