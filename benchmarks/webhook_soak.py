@@ -43,6 +43,7 @@ from tests.webhook_receiver import Endpoint, Receiver
 from wms.auth.keys import create_key
 from wms.config import Settings
 from wms.db import UnitOfWork, make_engine, make_session_factory
+from wms.events.schedule import RetryPolicy
 from wms.migrate import upgrade
 
 PG_SERVER_URL = os.environ.get("WMS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -190,6 +191,19 @@ def _report(backend: str, args: argparse.Namespace, receiver: Receiver, expected
               f"failed {sum(c.status >= 300 for c in endpoint.calls)}, "
               f"slow {sum(c.sleep_s > 0 for c in endpoint.calls)}, max in flight {endpoint.max_in_flight}",
               flush=True)
+    calls = sorted(flaky.calls, key=lambda c: c.at)
+    gaps = [(b.at - a.at - a.sleep_s, 200 <= a.status < 300) for a, b in zip(calls, calls[1:])]
+    streaks, k = [], 0  # the failure streak each failed call ended (1, 2, …)
+    for c in calls:
+        k = 0 if 200 <= c.status < 300 else k + 1
+        if k:
+            streaks.append(k)
+    policy = RetryPolicy.from_settings(Settings())
+    mean_backoff = sum(min(policy.max_s, policy.initial_s * 2 ** (k - 1)) / 2 for k in streaks)
+    print(f"  flaky: time between an answer and the next call, summed: after a failure "
+          f"{sum(g for g, ok in gaps if not ok):.0f} s (the mean backoff of these streaks: {mean_backoff:.0f} s; "
+          f"longest streak {max(streaks, default=0)}), after a success {sum(g for g, ok in gaps if ok):.0f} s; "
+          f"answers after {args.slow_s:.0f} s {sum(c.sleep_s for c in calls):.0f} s", flush=True)
     slow = [(c.at, c.at + c.sleep_s) for c in flaky.calls if c.sleep_s > 0]
     during = [arrived[q] - t for q, t in created.items() if q in arrived and any(a <= t <= b for a, b in slow)]
     print(f"  healthy events created while the flaky receiver sat on a slow call: {len(during)}, their max lag "
