@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import cached_property
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -45,10 +45,20 @@ class Settings(BaseSettings):
     merge_orders: bool = Field(True, description="Share one shipment between a customer's paid orders.")
     review_messages: bool = Field(True, description="Buyer messages and seller remarks need a person.")
     split_time_limit_s: float = Field(2.0, gt=0, description="CP-SAT time limit of one order split.")
-    webhook_max_attempts: int = Field(12, ge=1, description="Attempts at one event before a webhook is paused.")
     wave_sync_max_orders: int = Field(300, ge=0, description="Larger waves are planned in the background (202).")
     wave_sweep_interval_s: float = Field(5.0, ge=0, description="Seconds between sweeps for waves to plan; 0 disables.")
-    webhook_relay_interval_s: float = Field(1.0, ge=0, description="Seconds between webhook passes; 0 disables.")
+    webhook_relay_interval_s: float = Field(
+        1.0, ge=0, description="Longest wait between the relay's looks for new events; 0 disables the relay.")
+    webhook_concurrency: int = Field(8, ge=1, le=64, description="Webhooks one process delivers to at once.")
+    webhook_timeout_s: float = Field(10.0, gt=0, le=120, description="Seconds a receiver has to answer a delivery.")
+    webhook_backoff_initial_s: float = Field(
+        0.1, gt=0, description="Window of the first retry; each failure in a row doubles it (full jitter).")
+    webhook_backoff_max_s: float = Field(60.0, gt=0, description="Cap of the retry window.")
+    webhook_max_attempts: int = Field(
+        12, ge=1, description="Failures in a row of one event before its webhook may be paused (see pause_after_s).")
+    webhook_pause_after_s: float = Field(
+        86400.0, ge=0, description="A webhook is paused once its failure streak is this old and has "
+                                   "webhook_max_attempts failures.")
     carrier_rules: list[CarrierRule] = Field(
         default_factory=list,
         description='JSON list, tried in order for orders whose carrier is "auto", e.g. '
@@ -57,6 +67,12 @@ class Settings(BaseSettings):
     default_carrier: str | None = Field(
         None, max_length=50,
         description='The carrier of an "auto" order that no carrier rule fits; unset: such an order cannot be packed.')
+
+    @model_validator(mode="after")
+    def _backoff_window(self) -> Settings:
+        if self.webhook_backoff_max_s < self.webhook_backoff_initial_s:
+            raise ValueError("webhook_backoff_max_s must be at least webhook_backoff_initial_s")
+        return self
 
     @field_validator("default_carrier", mode="before")
     @classmethod

@@ -133,7 +133,7 @@ def test_resume_clears_the_failure_streak_of_a_webhook_the_relay_paused(backend:
     receiver = Receiver(failures=0)
     receiver.down = True
     try:
-        with relay_app(backend, webhook_max_attempts=2) as client:
+        with relay_app(backend, webhook_max_attempts=2, webhook_pause_after_s=0) as client:
             admin = Api(client, make_token(backend, "admin"))
             world(admin)
             hook = admin.post("/v1/webhooks", {"url": receiver.url})

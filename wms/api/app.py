@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             sweeper.start()
         relay = None
         if settings.webhook_relay_interval_s > 0:
-            relay = WebhookRelay(session_factory, settings.webhook_max_attempts, settings.webhook_relay_interval_s)
+            relay = WebhookRelay.from_settings(session_factory, read_session_factory, settings)
             relay.start()
         try:
             yield

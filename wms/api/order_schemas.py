@@ -158,6 +158,7 @@ class WebhookOut(BaseModel):
     active: bool
     delivered_seq: int
     attempts: int
+    failing_since: datetime | None
     next_attempt_at: datetime | None
     last_error: str | None
 

@@ -13,10 +13,14 @@ from wms.api.guide import EVENTS_TAG
 from wms.events.catalog import EVENT_TYPES, EventType
 
 DELIVERY = """Every event is POSTed, as the JSON body below, to every active webhook (`POST /v1/webhooks`),
-in `seq` order and at least once: a receiver drops an `id` it has seen. Any 2xx within 10 s acknowledges
-it; anything else is retried with exponential backoff (0.5 s doubling, up to an hour) and later events
-wait, so order is kept. After `WMS_WEBHOOK_MAX_ATTEMPTS` (12) failures in a row the webhook is paused
-(`active: false` in `GET /v1/webhooks`). The same events can be polled with `GET /v1/events?after=<seq>`."""
+in `seq` order and at least once: a receiver drops an `id` it has seen (as the order is kept, it may as well
+drop any `seq` not above the last one it processed). A 2xx within 10 s acknowledges the event, and only then
+is the next one sent; anything else is retried after a random wait (full jitter) whose window starts at
+0.1 s and doubles with each failure in a row up to 60 s, while later events wait. A success ends the
+failure streak. A webhook is paused (`active: false` in `GET /v1/webhooks`) only after 12 failures in a
+row spread over at least 24 h; `POST /v1/webhooks/{id}/resume` brings it back from the event it stopped
+at. (Defaults; the server's `WMS_WEBHOOK_*` settings may differ.) A slow receiver delays only its own
+webhook. The same events can be polled with `GET /v1/events?after=<seq>`."""
 
 SIGNATURE = """`t=<unix seconds>,v1=<hex HMAC-SHA256>`: the HMAC of `"<t>." + raw body` with the webhook's
 secret. Recompute it over the raw bytes before parsing, compare in constant time, and refuse a `t` more

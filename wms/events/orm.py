@@ -34,6 +34,13 @@ class OutboxCounter(Base):
 
 
 class Webhook(Base):
+    """A receiver and where its delivery stands.
+
+    The head event is the first after ``delivered_seq``; ``attempts``, ``failing_since`` and
+    ``next_attempt_at`` are its failure streak and retry time (all cleared by a success). A relay delivers
+    only while it holds the lease (``lease_token`` until ``lease_until``), so one event is in flight at a time.
+    """
+
     __tablename__ = "webhooks"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -41,9 +48,12 @@ class Webhook(Base):
     secret: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
     delivered_seq: Mapped[int] = mapped_column(default=0)  # every event up to here has been delivered
-    attempts: Mapped[int] = mapped_column(default=0)  # failed attempts at the next event
+    attempts: Mapped[int] = mapped_column(default=0)  # failed attempts in a row at the head event
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the first failure of that streak
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+    lease_token: Mapped[str | None] = mapped_column(String(36))  # the relay delivering to it now
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)  # its lease ends; then: last turn ended
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -9,6 +9,7 @@ with a smaller number.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import event, insert, update
@@ -19,6 +20,7 @@ from wms.events.orm import OutboxCounter, OutboxEvent
 from wms.orm import utcnow
 
 _KEY = "wms_outbox"
+_WROTE = "wms_outbox_written"
 
 
 def record(session: Session, type_: str, payload: dict[str, Any]) -> None:
@@ -35,6 +37,7 @@ def _flush(session: Session) -> None:
     pending = session.info.pop(_KEY, None)
     if not pending:
         return
+    session.info[_WROTE] = True
     last = session.execute(
         update(OutboxCounter).where(OutboxCounter.id == 1)
         .values(last_seq=OutboxCounter.last_seq + len(pending)).returning(OutboxCounter.last_seq)
@@ -49,6 +52,19 @@ def _flush(session: Session) -> None:
 
 def _discard(session: Session, *_: object) -> None:
     session.info.pop(_KEY, None)
+    session.info.pop(_WROTE, None)
+
+
+def on_events_committed(factory: sessionmaker[Session], callback: Callable[[], None]) -> Callable[[], None]:
+    """Call ``callback`` after each commit of ``factory``'s sessions that wrote events (a hint for this
+    process's relay; other processes find the events by polling). Returns the function that stops it."""
+
+    def after_commit(session: Session) -> None:
+        if session.info.pop(_WROTE, False):
+            callback()
+
+    event.listen(factory, "after_commit", after_commit)
+    return lambda: event.remove(factory, "after_commit", after_commit)
 
 
 def install(factory: sessionmaker[Session]) -> None:

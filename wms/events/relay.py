@@ -1,8 +1,13 @@
-"""Delivering outbox events to webhooks: signed, in order, at least once, with backoff.
+"""Delivering outbox events to webhooks: signed, in order, at least once, each webhook on its own.
 
-No lock is held while a webhook is called: the relay reads the next events,
-calls the URL, then advances the webhook's cursor only if nobody else did
-(a second relay process at worst delivers an event twice, never skips one).
+A dispatcher thread leases due webhooks (``claims.claim_due``) and hands each to a small thread pool
+(``webhook_concurrency`` threads): one turn per webhook, one event in flight per webhook, N webhooks at
+once, every request bounded by ``webhook_timeout_s``. A slow or failing receiver holds only its own turn.
+
+A turn sends the webhook's events in ``seq`` order, each only after the one before was acknowledged
+(2xx), and ends at the first failure (the head event is retried when its backoff is over), when the
+webhook is paused or deleted, when it has nothing more, or after ``TURN_S`` (then others get a turn).
+No database lock is held while a receiver is called; the lease keeps other relays away.
 """
 
 from __future__ import annotations
@@ -11,22 +16,28 @@ import hashlib
 import hmac
 import json
 import logging
-import random
+import threading
 import time
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from wms.events.orm import OutboxEvent, Webhook, WebhookDelivery
+from wms.config import Settings
+from wms.events import claims, outbox
+from wms.events.claims import Claim
+from wms.events.orm import OutboxEvent
+from wms.events.schedule import RetryPolicy
 from wms.orm import utcnow
-from wms.periodic import Periodic
 
 log = logging.getLogger(__name__)
-BATCH = 50
-MAX_BACKOFF_S = 3600.0
+BATCH = 50  # events read at once
+TURN_S = 10.0  # a turn yields after this long, so that a webhook with a backlog does not keep a thread
+MIN_WAIT_S = 0.005
+MAX_ANSWER = 64 * 1024
 
 
 def event_body(e: OutboxEvent) -> dict[str, Any]:
@@ -39,81 +50,125 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
     return f"t={timestamp},v1={mac}"
 
 
-def backoff_s(attempts: int) -> float:
-    return min(MAX_BACKOFF_S, 0.5 * 2 ** (attempts - 1)) * random.uniform(0.8, 1.2)
-
-
-def deliver_due(factory: sessionmaker[Session], client: httpx.Client, max_attempts: int,
-                now: datetime | None = None) -> int:
-    """One pass over the webhooks that are due; returns the events delivered."""
-    now = now or utcnow()
-    with factory() as s:
-        hooks = s.scalars(select(Webhook).where(
-            Webhook.active.is_(True), or_(Webhook.next_attempt_at.is_(None), Webhook.next_attempt_at <= now))).all()
-        s.commit()
-    return sum(_deliver_one(factory, client, hook, max_attempts) for hook in hooks)
-
-
-def _deliver_one(factory: sessionmaker[Session], client: httpx.Client, hook: Webhook, max_attempts: int) -> int:
-    with factory() as s:
-        events = s.scalars(select(OutboxEvent).where(OutboxEvent.seq > hook.delivered_seq)
-                           .order_by(OutboxEvent.seq).limit(BATCH)).all()
-        s.commit()
-    delivered, cursor = 0, hook.delivered_seq
-    for e in events:
-        body = json.dumps(event_body(e), separators=(",", ":")).encode()
-        headers = {"Content-Type": "application/json", "X-WMS-Event-Id": e.event_id, "X-WMS-Event-Type": e.type,
-                   "X-WMS-Signature": sign(hook.secret, int(time.time()), body)}
-        status, error = None, None
-        try:
-            response = client.post(hook.url, content=body, headers=headers)
+def post_event(client: httpx.Client, claim: Claim, e: OutboxEvent, timeout_s: float) -> tuple[int | None, str | None]:
+    """(status, error): error is None for a 2xx. The status counts; of the answer's body at most
+    ``MAX_ANSWER`` bytes are read, for at most ``timeout_s`` (a receiver cannot hold the relay by trickling)."""
+    body = json.dumps(event_body(e), separators=(",", ":")).encode()
+    headers = {"Content-Type": "application/json", "X-WMS-Event-Id": e.event_id, "X-WMS-Event-Type": e.type,
+               "X-WMS-Signature": sign(claim.secret, int(time.time()), body)}
+    started, size, status = time.monotonic(), 0, None
+    try:
+        with client.stream("POST", claim.url, content=body, headers=headers) as response:
             status = response.status_code
-            if not 200 <= status < 300:
-                error = f"HTTP {status}"
-        except httpx.HTTPError as exc:
-            error = f"{type(exc).__name__}: {exc}"
-        still_active = _record(factory, hook, e.seq, cursor, status, error, max_attempts)
-        if error is not None:
-            log.warning("webhook %s: event %s not delivered (%s)", hook.url, e.seq, error)
-            return delivered
-        delivered, cursor = delivered + 1, e.seq
-        if not still_active:  # paused or deleted while it was being called: stop here
-            return delivered
-    return delivered
+            for chunk in response.iter_raw():  # read to the end, so that the connection can be used again
+                size += len(chunk)
+                if size > MAX_ANSWER or time.monotonic() - started > timeout_s:
+                    break
+    except httpx.HTTPError as exc:
+        if status is None:  # no answer; once the status is in, a broken body changes nothing
+            return None, f"{type(exc).__name__}: {exc}"[:500]
+    return status, None if 200 <= status < 300 else f"HTTP {status}"
 
 
-def _record(factory: sessionmaker[Session], hook: Webhook, seq: int, cursor: int, status: int | None,
-            error: str | None, max_attempts: int) -> bool:
-    """Log the attempt and move the cursor (only if nobody else did); whether the webhook is still active.
+class WebhookRelay:
+    """Delivers due events until stopped; looks for work every ``interval_s`` at the latest."""
 
-    The webhook row is locked first (an admin deleting it locks it too), so the log never points at a
-    deleted webhook; a webhook paused while it was being called is left paused.
-    """
-    with factory() as s:
-        active = s.scalar(select(Webhook.active).where(Webhook.id == hook.id).with_for_update())
-        if active is None:
-            s.commit()
-            return False
-        s.add(WebhookDelivery(webhook_id=hook.id, seq=seq, status_code=status, error=error))
-        mine = update(Webhook).where(Webhook.id == hook.id, Webhook.delivered_seq == cursor)
-        if error is None:
-            s.execute(mine.values(delivered_seq=seq, attempts=0, next_attempt_at=None, last_error=None))
-        else:
-            attempts = hook.attempts + 1
-            paused = {"active": False} if attempts >= max_attempts else {}
-            s.execute(mine.values(attempts=attempts, last_error=error, **paused,
-                                  next_attempt_at=utcnow() + timedelta(seconds=backoff_s(attempts))))
-        s.commit()
-        return bool(active)
+    def __init__(self, factory: sessionmaker[Session], *, read_factory: sessionmaker[Session] | None = None,
+                 interval_s: float = 1.0, concurrency: int = 8, timeout_s: float = 10.0,
+                 policy: RetryPolicy | None = None) -> None:
+        self._factory, self._interval, self._concurrency = factory, interval_s, concurrency
+        self._read = read_factory or factory  # looks that write nothing (on SQLite: no write lock)
+        self._timeout = timeout_s
+        self.lease_s = 2 * timeout_s + 30  # a request, the writes around it, and room for a slow database
+        self._policy = policy or RetryPolicy()
+        self._client = httpx.Client(timeout=timeout_s, limits=httpx.Limits(max_connections=2 * concurrency))
+        self._pool = ThreadPoolExecutor(concurrency, thread_name_prefix="webhook")
+        self._busy: set[int] = set()
+        self._lock = threading.Lock()
+        self._stop, self._wake = threading.Event(), threading.Event()
+        self._thread = threading.Thread(target=self._run, name="webhook-relay", daemon=True)
+        self._unlisten: Callable[[], None] = lambda: None
 
+    @classmethod
+    def from_settings(cls, factory: sessionmaker[Session], read_factory: sessionmaker[Session],
+                      settings: Settings) -> WebhookRelay:
+        return cls(factory, read_factory=read_factory, interval_s=settings.webhook_relay_interval_s,
+                   concurrency=settings.webhook_concurrency, timeout_s=settings.webhook_timeout_s,
+                   policy=RetryPolicy.from_settings(settings))
 
-class WebhookRelay(Periodic):
-    """Delivers due events every ``interval_s`` until stopped."""
+    def start(self) -> None:
+        self._unlisten = outbox.on_events_committed(self._factory, self.wake)  # new events: look at once
+        self._thread.start()
 
-    def __init__(self, factory: sessionmaker[Session], max_attempts: int, interval_s: float = 0.5) -> None:
-        self._client = httpx.Client(timeout=10)
-        super().__init__("webhook-relay", interval_s, lambda: deliver_due(factory, self._client, max_attempts))
+    def wake(self) -> None:
+        self._wake.set()
 
     def stop(self) -> None:
-        super().stop()
+        """No new turns; turns under way end after their current request; leases are released."""
+        self._unlisten()
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(10)
+        self._pool.shutdown(wait=True)
         self._client.close()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.clear()
+            try:
+                wait = self.dispatch()
+            except Exception:  # noqa: BLE001 - the thread must outlive a bad pass (e.g. the database gone)
+                log.exception("webhook-relay: pass failed")
+                wait = self._interval
+            self._wake.wait(wait)
+
+    def dispatch(self) -> float:
+        """Lease due webhooks for the free threads and start their turns; seconds until the next look."""
+        with self._lock:
+            free = self._concurrency - len(self._busy)
+        if free > 0 and claims.any_due(self._read):
+            with self._lock:
+                busy = set(self._busy)
+            for claim in claims.claim_due(self._factory, free, self.lease_s, skip=busy):
+                with self._lock:
+                    self._busy.add(claim.webhook_id)
+                self._pool.submit(self._turn, claim)
+        now = utcnow()
+        soonest = claims.next_due_at(self._read, now)
+        until_due = (soonest - now).total_seconds() if soonest else self._interval
+        return max(MIN_WAIT_S, min(self._interval, until_due))
+
+    def _turn(self, claim: Claim) -> None:
+        try:
+            self._deliver(claim)
+        except Exception:  # noqa: BLE001 - a bad turn must not kill the pool's thread
+            log.exception("webhook %s: turn failed", claim.webhook_id)
+        finally:
+            try:
+                claims.release(self._factory, claim)
+            except Exception:  # noqa: BLE001 - the lease then runs out by itself
+                log.exception("webhook %s: lease not released", claim.webhook_id)
+            with self._lock:
+                self._busy.discard(claim.webhook_id)
+            self.wake()  # a thread is free, and a failure may be due again before the dispatcher's next look
+
+    def _deliver(self, claim: Claim) -> None:
+        """Events in order while this turn may go on."""
+        started, cursor, until = time.monotonic(), claim.delivered_seq, claim.until
+        margin = timedelta(seconds=self._timeout + 5)
+        while events := claims.pending_events(self._read, cursor, BATCH):
+            for e in events:
+                if self._stop.is_set() or time.monotonic() - started > TURN_S:
+                    return  # the rest in a later turn
+                if until - utcnow() < margin:  # the writes were slow: no request the lease may not cover
+                    return
+                status, error = post_event(self._client, claim, e, self._timeout)
+                if error is None:
+                    outcome = claims.record_success(self._factory, claim, e.seq, status or 0, self.lease_s)
+                else:
+                    log.warning("webhook %s: event %s not delivered (%s)", claim.url, e.seq, error)
+                    outcome = claims.record_failure(self._factory, claim, e.seq, status, error, self.lease_s,
+                                                    self._policy)
+                if outcome is None or error is not None or not outcome.active:
+                    return  # lease lost or webhook deleted; a failure (retried when due); or paused
+                cursor, until = e.seq, outcome.until

@@ -1,12 +1,15 @@
 """Webhooks as an admin manages them: register, look at, pause, resume, delete.
 
 A paused webhook (``active`` false) is skipped by the relay; the relay pauses
-one itself after ``webhook_max_attempts`` failed attempts at an event.
+one itself after a long run of failures of its head event (at least
+``webhook_max_attempts`` in a row over at least ``webhook_pause_after_s``).
 Resuming clears the failure streak and the relay delivers again from
-``delivered_seq``, the last event the receiver took. Deleting a webhook
-deletes its delivery log with it, in one transaction: the log is only ever
-read for its webhook, and a log row pointing at nothing would be kept for no
-reader.
+``delivered_seq``, the last event the receiver took. Pause, resume and delete
+lock the webhook row and leave the relay's lease alone: a turn under way ends
+by itself at its next write, which sees the row as it is then. Deleting a
+webhook deletes its delivery log with it, in one transaction: the log is only
+ever read for its webhook, and a log row pointing at nothing would be kept for
+no reader.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ Row = dict[str, Any]
 
 def webhook_view(h: Webhook) -> Row:
     return {"id": h.id, "url": h.url, "active": h.active, "delivered_seq": h.delivered_seq, "attempts": h.attempts,
-            "next_attempt_at": h.next_attempt_at, "last_error": h.last_error}
+            "failing_since": h.failing_since, "next_attempt_at": h.next_attempt_at, "last_error": h.last_error}
 
 
 def create_webhook(uow: UnitOfWork, url: str, secret: str | None, *, from_start: bool) -> Row:
@@ -73,7 +76,7 @@ def resume_webhook(uow: UnitOfWork, webhook_id: int) -> Row:
 
     def work(u: UnitOfWork) -> Row:
         hook = _get(u.session, webhook_id, lock=True)
-        hook.active, hook.attempts, hook.next_attempt_at = True, 0, None
+        hook.active, hook.attempts, hook.failing_since, hook.next_attempt_at = True, 0, None, None
         return webhook_view(hook)
 
     return uow.run(work)

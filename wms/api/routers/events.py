@@ -73,9 +73,10 @@ def post_webhook(body: CreateWebhook, uow: Uow, _: Admin,
 
 @router.get("/webhooks", response_model=WebhookPage, summary="List webhooks")
 def list_webhooks(uow: Uow, _: Admin, page: Annotated[PageParams, Depends()]) -> dict[str, Any]:
-    """Every webhook with its delivery state: `delivered_seq` (every event up to it was acknowledged),
-    failed `attempts` at the next one, `next_attempt_at`, `last_error`, and `active: false` while paused
-    (by `POST /v1/webhooks/{id}/pause`, or by the relay after too many failures). Secrets are not shown."""
+    """Every webhook with its delivery state: `delivered_seq` (every event up to it was acknowledged); the
+    failure streak of the next event: failed `attempts` in a row, `failing_since` (the first of them),
+    `next_attempt_at`, `last_error`; and `active: false` while paused (by `POST /v1/webhooks/{id}/pause`,
+    or by the relay after a long run of failures). Secrets are not shown."""
     return page_of(webhooks.list_webhooks(uow, after_id=page.after_id, limit=page.limit), page.limit)
 
 
@@ -104,6 +105,6 @@ def pause_webhook(webhook_id: SmallRowId, uow: Uow, _: Admin) -> dict[str, Any]:
 def resume_webhook(webhook_id: SmallRowId, uow: Uow, _: Admin) -> dict[str, Any]:
     """Delivers again from `delivered_seq` on the relay's next pass: the failure streak and its backoff are
     cleared (`last_error` stays until a delivery succeeds). This is also what brings back a webhook the relay
-    paused after `WMS_WEBHOOK_MAX_ATTEMPTS` failures; resuming an active webhook only clears its backoff.
-    404 `webhook_not_found`."""
+    paused after a long run of failures (`WMS_WEBHOOK_MAX_ATTEMPTS` in a row over `WMS_WEBHOOK_PAUSE_AFTER_S`);
+    resuming an active webhook only clears its backoff. 404 `webhook_not_found`."""
     return webhooks.resume_webhook(uow, webhook_id)
