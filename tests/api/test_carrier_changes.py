@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 
-from tests.api.orders_helpers import order_body
+from tests.api.orders_helpers import order_body, world
 from tests.api.picking_helpers import floor, pick_all, stock_floor
 from tests.conftest import Api, Backend, make_token
 from tests.invariants import assert_reservations_consistent, assert_stock_invariants, snapshot
@@ -201,3 +201,30 @@ def test_a_carrier_message_for_a_cancelled_order_is_noted_but_not_announced(admi
     answer = admin.post("/v1/orders/messages", carrier_message(order, "DHL"), expect=200)
     assert answer["order"]["carrier"] == "DHL" and answer["order"]["status"] == "cancelled"  # as if it came first
     assert admin.all("/v1/events") == events  # no order.carrier_changed for a cancelled order
+
+
+def test_an_order_partly_shipped_changes_carrier_and_address_for_the_part_still_waiting(
+        admin: Api, backend: Backend, client: TestClient) -> None:
+    world(admin)
+    order = admin.post("/v1/orders", order_body(("TEA", 35)))  # 10 from WH1, 25 from WH2
+    by_warehouse = {s["warehouse"]: s for s in order["shipments"]}
+    assert set(by_warehouse) == {"WH1", "WH2"}
+    admin.post("/v1/waves", {"warehouse": "WH1", "cart": {}})
+    picker = Api(client, make_token(backend, "picker", "WH1"))
+    shipment_id = deliver_next(picker)
+    picker.post(f"/v1/shipments/{shipment_id}/pack", pack_body(picker.get(f"/v1/shipments/{shipment_id}")))
+    admin.post(f"/v1/shipments/{shipment_id}/ship", expect=200)
+
+    admin.post("/v1/orders/messages", carrier_message(order, "DHL"), expect=200)
+    address = {**order["ship_to"], "line1": "9 Elm St"}
+    admin.post("/v1/orders/messages", {"channel": order["channel"], "external_id": order["external_id"],
+                                       "type": "address", "at": datetime.now(UTC).isoformat(),
+                                       "ship_to": address}, expect=200)
+    now = admin.get(f"/v1/orders/{order['id']}")
+    assert now["carrier"] == "DHL" and now["ship_to"]["line1"] == "9 Elm St"
+    live = {s["warehouse"]: s for s in now["shipments"] if s["status"] != "cancelled"}
+    assert live["WH1"]["id"] == shipment_id and live["WH1"]["status"] == "shipped"  # what left stays as it left
+    assert live["WH2"]["status"] == "allocated" and live["WH2"]["id"] != by_warehouse["WH2"]["id"]
+    assert sum(a["quantity"] for s in live.values() for ln in s["lines"] for a in ln["allocations"]) == 35
+    assert_reservations_consistent(backend.engine)
+    assert_stock_invariants(backend.engine)

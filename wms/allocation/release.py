@@ -15,11 +15,12 @@ RELEASABLE = ("allocated",)
 FLOOR = ("released", "picked", "packed")
 
 
-def release_order(session: Session, order_id: int, *, on_floor: bool = False) -> int:
+def release_order(session: Session, order_id: int, *, on_floor: bool = False, leave_shipped: bool = False) -> int:
     """Unreserve and remove the order's shipment lines; a shipment left empty is cancelled.
 
     Returns the units released. Refused (409) once a shipment has gone to a wave, unless
-    ``on_floor`` (the caller took the order off the floor first); never once it has shipped.
+    ``on_floor`` (the caller took the order off the floor first); once one has shipped, refused
+    too, unless ``leave_shipped``: then what left stays as it left and the rest is released.
     """
     rows = session.execute(
         select(ShipmentLine.id, ShipmentLine.shipment_id, Shipment.status)
@@ -27,6 +28,8 @@ def release_order(session: Session, order_id: int, *, on_floor: bool = False) ->
         .where(ShipmentLine.order_id == order_id, Shipment.status != "cancelled")
         .with_for_update(of=Shipment)  # a wave starting now waits, then finds the shipment gone or busy
     ).all()
+    if leave_shipped:
+        rows = [r for r in rows if r.status != "shipped"]
     allowed = RELEASABLE + (FLOOR if on_floor else ())
     busy = sorted({r.shipment_id for r in rows if r.status not in allowed})
     if busy:

@@ -131,8 +131,9 @@ def back_to_allocation(session: Session, order: Order, cause: str, actor: str) -
 
 
 def _release(session: Session, order: Order) -> None:
+    """What the order holds goes back, but for shipments already gone (a split order partly shipped)."""
     if order.status in ("ready", "allocated"):
-        release_order(session, order.id)
+        release_order(session, order.id, leave_shipped=True)
 
 
 def stop(session: Session, order: Order, to: str, cause: str, actor: str) -> None:
