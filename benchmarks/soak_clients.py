@@ -33,11 +33,12 @@ def race_client(base: str, token: str, k: int, rounds: int, tag: str, barrier: A
 def outage_client(base: str, token: str, k: int, orders: list[dict[str, Any]], start: Any, deadline: float,
                   results: Any) -> None:
     """Until ``deadline`` (time.time()): push a new order (a fresh key each), then read, in turn, on one
-    keep-alive connection. An order refused with 503 is not sent again (so it can be checked that it does
-    not exist); after a 503 the client waits 0.1 s, not the ``Retry-After`` asked, to sample the outage."""
+    keep-alive connection. An order answered 503 is not sent again during the run (so it can be checked
+    that it does not exist: the parent retries it afterwards); after a 503 the client waits 0.1 s, not the
+    ``Retry-After`` asked, to sample the outage."""
     client = Client(base, token)
     client.call("warm-up", "GET", "/v1/items?limit=1", record=False)
-    pushed: list[tuple[str, int, int | None]] = []  # (external_id, status, order id)
+    pushed: list[tuple[str, int, str | None, int | None]] = []  # (external_id, status, error code, order id)
     start.wait(timeout=300)
     n = 0
     try:
@@ -47,7 +48,7 @@ def outage_client(base: str, token: str, k: int, orders: list[dict[str, Any]], s
             status, _, payload = client.call("POST /v1/orders", "POST", "/v1/orders", body,
                                              key=f"outage-{body['external_id']}")
             order_id = payload.get("id") if isinstance(payload, dict) else None
-            pushed.append((body["external_id"], status, order_id))
+            pushed.append((body["external_id"], status, client.calls[-1].code, order_id))
             if status == 503:
                 time.sleep(0.1)
             reads = [("GET /v1/orders/{id}", f"/v1/orders/{order_id}")] if order_id else []

@@ -40,6 +40,7 @@ from benchmarks.soak import knob, load, report
 from benchmarks.soak_server import Server
 from tests.invariants import assert_reservations_consistent, assert_stock_invariants
 from wms.auth.keys import create_key
+from wms.db import READ_ONLY
 
 LEASE_S = knob("WMS_SOAK_LEASE_S", 12.0)
 BULK = int(knob("WMS_SOAK_CRASH_BULK", 500))
@@ -51,7 +52,8 @@ POLL_S = 0.25
 
 
 def _count(db: Database, sql: str, **params: Any) -> Any:
-    with db.engine.connect() as conn:
+    """One value, read beside the server (on SQLite without taking the write lock the server needs)."""
+    with db.engine.execution_options(**{READ_ONLY: True}).connect() as conn:
         return conn.execute(text(sql), params).scalar()
 
 
