@@ -31,6 +31,19 @@ from wms.orm import utcnow
 from wms.picking.orm import PickList, PickListStop
 
 
+def lock_item_stock(s: Session, warehouse_id: int, item_id: int) -> None:
+    """Lock every stock row of the item in the warehouse, in id order, before a short pick changes any.
+
+    A short pick changes the stop's stock row and then locks the item's FEFO candidates elsewhere
+    (``lock_candidates``). Taken in that order the locks are not in id order, and a short pick
+    deadlocked with allocations of the same item (which lock their candidates in id order): on hot
+    items dozens of times a minute, each costing the database's deadlock timeout and a retry. Taking
+    them all first, in id order, keeps every transaction's stock locks in one order.
+    """
+    s.execute(select(Stock.id).where(Stock.warehouse_id == warehouse_id, Stock.item_id == item_id)
+              .order_by(Stock.id).with_for_update())
+
+
 def handle_shortfall(s: Session, pl: PickList, stop: PickListStop, *, line_id: int, lot_id: int, missing: int,
                      reason: str, actor: str) -> list[PickListStop]:
     """Account for ``missing`` units of ``stop`` (lot ``lot_id``); return the stops added to find them elsewhere."""
