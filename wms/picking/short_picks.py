@@ -32,16 +32,19 @@ from wms.picking.orm import PickList, PickListStop
 
 
 def lock_item_stock(s: Session, warehouse_id: int, item_id: int) -> None:
-    """Lock every stock row of the item in the warehouse, in id order, before a short pick changes any.
+    """Lock the item's stock rows in the warehouse's storage locations, in id order, before a short pick
+    changes any.
 
     A short pick changes the stop's stock row and then locks the item's FEFO candidates elsewhere
     (``lock_candidates``). Taken in that order the locks are not in id order, and a short pick
     deadlocked with allocations of the same item (which lock their candidates in id order): on hot
     items dozens of times a minute, each costing the database's deadlock timeout and a retry. Taking
-    them all first, in id order, keeps every transaction's stock locks in one order.
+    the stop's row and every candidate first, in id order, keeps them in one order. (Carts, packing and
+    the dock are left out: allocation never locks them, and other pickers' carts are theirs.)
     """
-    s.execute(select(Stock.id).where(Stock.warehouse_id == warehouse_id, Stock.item_id == item_id)
-              .order_by(Stock.id).with_for_update())
+    s.execute(select(Stock.id).join(Location, Location.id == Stock.location_id)
+              .where(Stock.warehouse_id == warehouse_id, Stock.item_id == item_id, Location.kind == "storage")
+              .order_by(Stock.id).with_for_update(of=Stock))
 
 
 def handle_shortfall(s: Session, pl: PickList, stop: PickListStop, *, line_id: int, lot_id: int, missing: int,
