@@ -7,13 +7,20 @@ SQL and rows locked in key order, and deadlocks or serialization failures
 make the whole use case run again (``UnitOfWork.run``). A unique violation is
 not retried (the same insert would fail again): it becomes a ``Duplicate``
 conflict naming what exists (``wms.uniques``).
+
+Within a request (``track_commits``), the units of work remember whether any of
+them committed or sent COMMIT: once one has, a database failure no longer means
+"nothing was done" (a COMMIT whose reply was lost may have gone through, and a
+bulk push or a write followed by a read has done part of its work).
 """
 
 from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TypeVar
 
 from sqlalchemy import Engine, Table, create_engine, event
@@ -32,6 +39,31 @@ RETRYABLE_PG_CODES = {"40001", "40P01"}  # serialization_failure, deadlock_detec
 UNAVAILABLE_PG_CODES = {"57P01", "57P02", "57P03", "53300", "42P01"}
 CONNECT_TIMEOUT_S = 5
 READ_ONLY = "wms_read_only"
+COMMIT_SENT = "wms_commit_sent"  # in a connection's info: the COMMIT of its current transaction went out
+_commits: ContextVar[list[bool] | None] = ContextVar("wms_commits", default=None)
+
+
+@contextmanager
+def track_commits() -> Iterator[None]:
+    """Within the block (one request), remember whether a unit of work committed or sent COMMIT (then it
+    may have committed): ``committed_here`` tells. Threads given the block's context (a thread pool's
+    ``run_sync``) report into it too."""
+    token = _commits.set([])
+    try:
+        yield
+    finally:
+        _commits.reset(token)
+
+
+def committed_here() -> bool:
+    """Whether work of the current ``track_commits`` block was committed, or may have been."""
+    return bool(_commits.get())
+
+
+def _note_commit() -> None:
+    seen = _commits.get()
+    if seen is not None and not seen:
+        seen.append(True)
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -43,9 +75,23 @@ def make_engine(settings: Settings) -> Engine:
             max_overflow=8,
         )
         _configure_sqlite(engine)
-        return engine
-    return create_engine(settings.database_url, pool_size=10, max_overflow=20, pool_pre_ping=True, pool_timeout=10,
-                         connect_args={"connect_timeout": CONNECT_TIMEOUT_S})
+    else:
+        engine = create_engine(settings.database_url, pool_size=10, max_overflow=20, pool_pre_ping=True,
+                               pool_timeout=10, connect_args={"connect_timeout": CONNECT_TIMEOUT_S})
+    _mark_commits(engine)
+    return engine
+
+
+def _mark_commits(engine: Engine) -> None:
+    """Marks a connection when the COMMIT of its transaction goes out (see ``UnitOfWork.commit``)."""
+
+    @event.listens_for(engine, "begin")
+    def _begun(conn):  # type: ignore[no-untyped-def]
+        conn.info[COMMIT_SENT] = False
+
+    @event.listens_for(engine, "commit")
+    def _committing(conn):  # type: ignore[no-untyped-def]
+        conn.info[COMMIT_SENT] = True
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -144,7 +190,14 @@ class UnitOfWork:
     def commit(self) -> None:
         for hook in self.before_commit:
             hook(self.session)
-        self.session.commit()
+        marks = self.session.connection().info
+        try:
+            self.session.commit()
+        except DBAPIError:
+            if marks.get(COMMIT_SENT):  # failed after COMMIT went out: it may have committed
+                _note_commit()
+            raise
+        _note_commit()
 
     def run(self, work: Callable[[UnitOfWork], T], *, read_only: bool = False) -> T:
         """Run ``work`` in a transaction, committing it; retried on deadlocks."""

@@ -34,7 +34,7 @@ from wms.picking.commands import Confirm, ShortPick
 from wms.picking.handheld import check_holder, locked
 from wms.picking.orm import PickList, PickListStop
 from wms.picking.pick_list_views import pick_list_detail
-from wms.picking.short_picks import handle_shortfall
+from wms.picking.short_picks import handle_shortfall, lock_item_stock
 
 
 def confirm(pick_list_id: int, cmd: Confirm | ShortPick, uow: UnitOfWork, actor: str, *,
@@ -56,6 +56,8 @@ def confirm(pick_list_id: int, cmd: Confirm | ShortPick, uow: UnitOfWork, actor:
             raise InvalidInput(f"Short pick: {quantity} of {stop.quantity}. Say why (not_found, damaged, expired).",
                                code="short_reason_required")
         lot_id = _scanned_lot(s, stop, cmd) if isinstance(cmd, Confirm) else stop.lot_id
+        if quantity < stop.quantity:  # before any stock row changes: see lock_item_stock
+            lock_item_stock(s, pl.warehouse_id, stop.item_id)
         added = _pick(s, pl, stop, lot_id, quantity, cmd.reason, actor)
         replenish_if_low(s, stop.location_id, stop.item_id)
         stop.status = "picked" if quantity == stop.quantity else "short"

@@ -31,6 +31,22 @@ from wms.orm import utcnow
 from wms.picking.orm import PickList, PickListStop
 
 
+def lock_item_stock(s: Session, warehouse_id: int, item_id: int) -> None:
+    """Lock the item's stock rows in the warehouse's storage locations, in id order, before a short pick
+    changes any.
+
+    A short pick changes the stop's stock row and then locks the item's FEFO candidates elsewhere
+    (``lock_candidates``). Taken in that order the locks are not in id order, and a short pick
+    deadlocked with allocations of the same item (which lock their candidates in id order): on hot
+    items dozens of times a minute, each costing the database's deadlock timeout and a retry. Taking
+    the stop's row and every candidate first, in id order, keeps them in one order. (Carts, packing and
+    the dock are left out: allocation never locks them, and other pickers' carts are theirs.)
+    """
+    s.execute(select(Stock.id).join(Location, Location.id == Stock.location_id)
+              .where(Stock.warehouse_id == warehouse_id, Stock.item_id == item_id, Location.kind == "storage")
+              .order_by(Stock.id).with_for_update(of=Stock))
+
+
 def handle_shortfall(s: Session, pl: PickList, stop: PickListStop, *, line_id: int, lot_id: int, missing: int,
                      reason: str, actor: str) -> list[PickListStop]:
     """Account for ``missing`` units of ``stop`` (lot ``lot_id``); return the stops added to find them elsewhere."""
