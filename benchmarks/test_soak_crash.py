@@ -93,7 +93,7 @@ def _bulk(db: Database, server: Server, token: str, orders: list[dict[str, Any]]
     thread, answer = _in_background(lambda: first.post("/v1/orders/bulk", json=body, headers={"Idempotency-Key": key}))
     like = f"{prefix}-%"
     t0 = time.perf_counter()
-    while (n := _count(db, "SELECT count(*) FROM orders WHERE external_id LIKE :p", p=like)) < KILL_AT:
+    while _count(db, "SELECT count(*) FROM orders WHERE external_id LIKE :p", p=like) < KILL_AT:
         assert thread.is_alive(), f"the bulk ended before the kill: {answer}"
         assert time.perf_counter() - t0 < 600, "the bulk does not progress"
         time.sleep(0.02)

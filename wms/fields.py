@@ -23,7 +23,7 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import (AnyHttpUrl, AwareDatetime, BeforeValidator, Field, GetPydanticSchema, Strict, StrictStr,
+from pydantic import (AfterValidator, AnyHttpUrl, AwareDatetime, BeforeValidator, Field, GetPydanticSchema, Strict, StrictStr,
                       UrlConstraints, WithJsonSchema)
 from pydantic_core import core_schema
 from pydantic_core import PydanticCustomError
@@ -103,9 +103,22 @@ Day = Annotated[
     WithJsonSchema({"type": "string", "format": "date", "pattern": DATE,
                     "description": "`YYYY-MM-DD`."}, mode="validation"),
 ]
+def _reachable_host(url: AnyHttpUrl) -> AnyHttpUrl:
+    """A host an HTTP client can look up: labels of 1 to 63 characters, IDNA-encodable (``a..b`` is not)."""
+    try:
+        encoded = (url.host or "").encode("idna")
+    except UnicodeError as exc:
+        raise PydanticCustomError("url_host", "the URL's host cannot be looked up: {reason}",
+                                  {"reason": str(exc)}) from exc
+    if not encoded or len(encoded) > 253:
+        raise PydanticCustomError("url_host", "the URL's host cannot be looked up")
+    return url
+
+
 HttpUrl = Annotated[
     AnyHttpUrl,
     UrlConstraints(max_length=500),
+    AfterValidator(_reachable_host),
     _matching(HTTP_URL, AnyHttpUrl, "url_format", "Input should be an http or https URL without spaces or control "
                                                   "characters"),
     WithJsonSchema({"type": "string", "format": "uri", "minLength": 1, "maxLength": 500, "pattern": HTTP_URL},
@@ -143,6 +156,7 @@ RULES_BEYOND_SCHEMA = {
     "carrier_message": "a carrier message has a carrier, and no other message has one",
     "return_disposition": "a restocked item has a location (no other has one); a write-off has a reason",
     "depot_off_layout": "the depot lies between the first and the last aisle",
+    "url_host": "a webhook's URL names a host that can be looked up (labels of 1 to 63 characters)",
     "layout_too_large": "a layout has at most WMS_MAX_LOCATIONS_PER_WAREHOUSE locations",
     "duplicate_count_line": "a cycle count lists each lot once",
     "not_a_storage_location": "putaway, restocking and routes go to storage locations",

@@ -11,12 +11,33 @@ from wms.db import is_unavailable
 log = logging.getLogger(__name__)
 
 
+class PassLog:
+    """How a background thread reports a failed pass: a database outage as one line when it starts and one
+    when it ends (not a traceback every pass), anything else with its traceback."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._database_down = False
+
+    def succeeded(self) -> None:
+        if self._database_down:
+            log.warning("%s: the database is back", self.name)
+        self._database_down = False
+
+    def failed(self, exc: BaseException) -> None:
+        if not is_unavailable(exc):
+            log.error("%s: pass failed", self.name, exc_info=exc)
+        elif not self._database_down:
+            log.warning("%s: the database is unavailable; retrying", self.name)
+            self._database_down = True
+
+
 class Periodic:
     def __init__(self, name: str, interval_s: float, run_pass: Callable[[], object]) -> None:
-        self._name, self._interval, self._pass = name, interval_s, run_pass
+        self._interval, self._pass = interval_s, run_pass
+        self._log = PassLog(name)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-        self._database_down = False
 
     def start(self) -> None:
         self._thread.start()
@@ -29,13 +50,7 @@ class Periodic:
         while not self._stop.is_set():
             try:
                 self._pass()
-                if self._database_down:
-                    log.warning("%s: the database is back", self._name)
-                self._database_down = False
+                self._log.succeeded()
             except Exception as exc:  # noqa: BLE001 - the thread must outlive a bad pass
-                if not is_unavailable(exc):
-                    log.exception("%s: pass failed", self._name)
-                elif not self._database_down:  # one line per outage, not one per pass
-                    log.warning("%s: the database is unavailable; retrying every %.0f s", self._name, self._interval)
-                    self._database_down = True
+                self._log.failed(exc)
             self._stop.wait(self._interval)

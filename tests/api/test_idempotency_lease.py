@@ -3,16 +3,22 @@ runs again where that is safe, or is told the work was done where it is not; not
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import select, text, update
 
 from tests.api.orders_helpers import order_body
-from tests.conftest import Api, Backend
+from tests.conftest import Api, Backend, make_token
 from tests.invariants import snapshot
 from wms.api import idempotency
 from wms.api.routers import orders as orders_router
+from wms.api.idempotency_orm import IdempotencyRecord
 from wms.api.routers import waves as waves_router
+from wms.auth.keys import hash_token
+from wms.db import make_session_factory
+from wms.orm import utcnow
 
 MOVE = {"warehouse": "WH1", "sku": "A", "lot": "L1", "quantity": 2, "from_location": "A01-B001-L1-L",
         "to_location": "A01-B002-L1-L"}
@@ -112,3 +118,39 @@ def test_a_wave_request_that_died_after_starting_its_wave_gets_that_wave_on_retr
     wave = admin.post("/v1/waves", body, expect=None, key="wave-1")
     [only] = admin.all("/v1/waves")
     assert only["id"] == wave["id"] and sorted(wave["orders"]) == sorted(o["id"] for o in admin.all("/v1/orders"))
+
+
+def test_a_retry_does_not_take_over_a_key_whose_lease_was_renewed_meanwhile(
+        admin: Api, warehouse: str, backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The slow original renewed its lease between the retry's look and its takeover: the original keeps it."""
+    _stock(admin)
+    _answer_lost(monkeypatch)
+    admin.post("/v1/orders", order_body(("A", 1), external_id="O-2"), key="o-2")
+    _expire_leases(backend)
+    factory = make_session_factory(backend.engine)
+    claim = idempotency.Claim(hash_token(admin.headers["Authorization"][7:]), "o-2", "POST", "/v1/orders", "x",
+                              timedelta(seconds=30))
+    with factory() as s:
+        rec = s.scalars(select(IdempotencyRecord)).one()
+        stale = idempotency.StaleKey(rec.id, rec.attempt, rec.created_at)
+        s.execute(update(IdempotencyRecord).values(locked_until=utcnow() + timedelta(seconds=30)))  # renewed
+        s.commit()
+    refused = idempotency._take_over(factory, claim, stale)
+    assert refused is not None and refused.status_code == 409 and not claim.claimed
+    with factory() as s:
+        assert s.scalars(select(IdempotencyRecord.attempt)).one() == 1
+
+
+def test_a_retry_the_scope_now_refuses_hears_the_work_was_done_and_leaves_the_key(
+        admin: Api, warehouse: str, backend: Backend, client: TestClient,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    _stock(admin)
+    order = admin.post("/v1/orders", order_body(("A", 1), external_id="O-3"))
+    erp = Api(client, make_token(backend, "erp", "WH1"))
+    _answer_lost(monkeypatch)
+    erp.post(f"/v1/orders/{order['id']}/cancel", expect=200, key="c-1")  # the order is now in no warehouse
+    _expire_leases(backend)
+    lost = erp.post(f"/v1/orders/{order['id']}/cancel", expect=409, key="c-1")
+    assert lost["error"]["code"] == "idempotency_response_lost"
+    with backend.engine.connect() as conn:
+        assert conn.execute(text("SELECT attempt, status_code FROM idempotency_keys")).one() == (1, None)

@@ -26,6 +26,7 @@ def release_order(session: Session, order_id: int, *, on_floor: bool = False, le
         select(ShipmentLine.id, ShipmentLine.shipment_id, Shipment.status)
         .join(Shipment, Shipment.id == ShipmentLine.shipment_id)
         .where(ShipmentLine.order_id == order_id, Shipment.status != "cancelled")
+        .order_by(Shipment.id)
         .with_for_update(of=Shipment)  # a wave starting now waits, then finds the shipment gone or busy
     ).all()
     if leave_shipped:

@@ -103,7 +103,7 @@ class Guard:
             return
         try:
             value = self.validate_body(json.loads(body))
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested too deep: FastAPI's parsing answers
             return
         for name in self.body_fields:
             found = getattr(value, name, None)

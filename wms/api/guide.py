@@ -74,7 +74,7 @@ scan should have been). The status says what kind of error it is:
 | 409 | conflicts with the current state | `insufficient_stock`, `illegal_transition`, `idempotency_key_reused`, `item_exists` and other `…_exists` (`details` names what exists), … |
 | 415 | a body that is not sent as JSON | `unsupported_media_type` |
 | 422 | invalid body or parameter | `validation_error` (`details` lists each problem with `type`, `loc` and `msg`), `invalid_cursor` |
-| 503 | the database is not available; nothing was done | `database_unavailable`, with `Retry-After` |
+| 503 | the database is not available, with `Retry-After` | `database_unavailable` (nothing was done), `outcome_unknown` (it failed after work was committed: retry with the same `Idempotency-Key`, or look the result up) |
 
 Bodies are JSON sent with `Content-Type: application/json`. Unknown fields in a body and unknown query
 parameters are refused (422, `unknown_parameter`), never dropped; quantities are positive integers in the

@@ -7,6 +7,7 @@ and Redis answers when one is configured; otherwise 503 with what is wrong.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -14,7 +15,10 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
 from wms.api.failures import RETRY_AFTER_S
+from wms.db import READ_ONLY
 from wms.migrate import current_revision
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["health"])
 REDIS_TIMEOUT_S = 2.0
@@ -46,7 +50,7 @@ def readyz(request: Request, response: Response) -> Readiness:
     """200 while the database answers with its schema at the newest migration of this install, and
     Redis answers when `WMS_REDIS_URL` is set; else 503 with `Retry-After` and what is wrong."""
     state = request.app.state
-    checks = {**database_checks(state.engine, state.head_revision)}
+    checks = database_checks(state.engine.execution_options(**{READ_ONLY: True}), state.head_revision)
     if state.settings.redis_url:
         checks["redis"] = redis_check(state.settings.redis_url)
     ready = all(v == "ok" for v in checks.values())
@@ -60,7 +64,8 @@ def database_checks(engine: Engine, head: str) -> dict[str, str]:
     try:
         current = current_revision(engine)
     except Exception as exc:  # noqa: BLE001 - any failure to answer is the answer
-        return {"database": f"unreachable: {_first_line(exc)}", "schema": "unknown"}
+        log.warning("readiness: the database is unreachable: %s", _first_line(exc))
+        return {"database": "unreachable", "schema": "unknown"}  # hosts and users are for the log, not the world
     if current is None:
         return {"database": "ok", "schema": f"missing: run `wms migrate` (newest migration {head})"}
     if current != head:
@@ -76,7 +81,8 @@ def redis_check(url: str) -> str:
         client.ping()
         return "ok"
     except Exception as exc:  # noqa: BLE001
-        return f"unreachable: {_first_line(exc)}"
+        log.warning("readiness: Redis is unreachable: %s", _first_line(exc))
+        return "unreachable"
     finally:
         client.close()
 

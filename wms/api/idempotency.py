@@ -30,14 +30,14 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request, Response
 from fastapi.routing import APIRoute
-from sqlalchemy import delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from wms.api.errors import error_response
 from wms.api.idempotency_orm import IdempotencyRecord
 from wms.auth.keys import hash_token
+from wms.db import dialect_insert
 from wms.errors import Conflict
 from wms.orm import utcnow
 
@@ -46,6 +46,7 @@ RESUMABLE = "x-idempotency-resumable"  # openapi_extra flag of a route whose wor
 RESUMABLE_ROUTE = {RESUMABLE: True}  # @router.post(..., openapi_extra=RESUMABLE_ROUTE)
 
 HEADER = "Idempotency-Key"
+IN_PROGRESS = "idempotency_in_progress"  # the code of a 409 for a key whose request is still running
 MAX_KEY_LENGTH = 255
 
 
@@ -87,16 +88,15 @@ def claim_hook() -> Callable[[Session], None] | None:
             if claim.lease_until is None or claim.lease_until - now < claim.lease / 2:
                 _renew(session, claim, now)
             return
-        insert_fn = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
         inserted = session.execute(
-            insert_fn(IdempotencyRecord)
+            dialect_insert(session, IdempotencyRecord)
             .values(scope=claim.scope, key=claim.key, method=claim.method, path=claim.path,
                     request_hash=claim.request_hash, created_at=now, locked_until=now + claim.lease, attempt=1)
             .on_conflict_do_nothing(index_elements=["scope", "key"])
             .returning(IdempotencyRecord.id)
         ).first()
         if inserted is None:
-            raise Conflict("a request with this Idempotency-Key is being processed", code="idempotency_in_progress")
+            raise Conflict("a request with this Idempotency-Key is being processed", code=IN_PROGRESS)
         claim.claimed, claim.lease_until = True, now + claim.lease
 
     return hook
@@ -110,7 +110,7 @@ def _renew(session: Session, claim: Claim, now: datetime) -> None:
         .values(locked_until=now + claim.lease)
     ).rowcount
     if renewed != 1:  # a retry took the key over while this request was stalled: it answers, not us
-        raise Conflict("a retry with this Idempotency-Key took it over", code="idempotency_in_progress")
+        raise Conflict("a retry with this Idempotency-Key took it over", code=IN_PROGRESS)
     claim.lease_until = now + claim.lease
 
 
@@ -161,6 +161,9 @@ class IdempotentRoute(APIRoute):
             resumable = bool((self.openapi_extra or {}).get(RESUMABLE))
             ttl = timedelta(hours=settings.idempotency_ttl_hours)
             replay = await run_in_threadpool(_lookup, factory, claim, ttl, resumable)
+            if isinstance(replay, StaleKey):  # the first attempt died after committing; may this caller go on?
+                replay = (await run_in_threadpool(_take_over, factory, claim, replay)
+                          if await self.may_resume(request) else response_lost(replay))
             if replay is not None:
                 return replay
             token = _current.set(claim)
@@ -178,9 +181,31 @@ class IdempotentRoute(APIRoute):
 
         return idempotent_handler
 
+    async def may_resume(self, request: Request) -> bool:
+        """Whether this caller may run a resumable request again whose first attempt died (a subclass checks
+        what else the request needs, e.g. the warehouse scope, before the key is taken over)."""
+        return True
 
-def _lookup(factory: sessionmaker[Session], claim: Claim, ttl: timedelta, resumable: bool) -> Response | None:
-    """The stored answer, a 409, or None to go on (then ``claim`` may have taken over a stale key)."""
+
+@dataclass(frozen=True)
+class StaleKey:
+    """A key whose request committed work, never answered, and whose lease ran out."""
+
+    id: int
+    attempt: int
+    created_at: datetime
+
+
+def response_lost(stale: StaleKey) -> Response:
+    return error_response(409, "idempotency_response_lost",
+                          f"the request with this {HEADER} was carried out, but the service stopped before "
+                          "answering it; look its result up instead of sending it again",
+                          {"first_attempt_at": stale.created_at.isoformat()})
+
+
+def _lookup(factory: sessionmaker[Session], claim: Claim, ttl: timedelta,
+            resumable: bool) -> Response | StaleKey | None:
+    """The stored answer, a 409, a stale key a resumable route may take over, or None to go on."""
     with factory() as session:
         rec = session.scalars(
             select(IdempotencyRecord).where(IdempotencyRecord.scope == claim.scope, IdempotencyRecord.key == claim.key)
@@ -200,25 +225,31 @@ def _lookup(factory: sessionmaker[Session], claim: Claim, ttl: timedelta, resuma
                             headers={"Idempotent-Replayed": "true"})
         if rec.locked_until is not None and rec.locked_until > now:
             wait = max(1, int((rec.locked_until - now).total_seconds()) + 1)
-            return error_response(409, "idempotency_in_progress",
+            return error_response(409, IN_PROGRESS,
                                   f"a request with this {HEADER} is being processed; retry in {wait} s",
                                   headers={"Retry-After": str(wait)})
-        if not resumable:
-            return error_response(409, "idempotency_response_lost",
-                                  f"the request with this {HEADER} was carried out, but the service stopped before "
-                                  "answering it; look its result up instead of sending it again",
-                                  {"first_attempt_at": rec.created_at.isoformat()})
-        attempt = rec.attempt + 1
-        taken = session.execute(  # only one retry takes a stale key over
-            update(IdempotencyRecord).where(IdempotencyRecord.id == rec.id, IdempotencyRecord.attempt == rec.attempt)
-            .values(attempt=attempt, locked_until=now + claim.lease)
+        stale = StaleKey(rec.id, rec.attempt, rec.created_at)
+        return stale if resumable else response_lost(stale)
+
+
+def _take_over(factory: sessionmaker[Session], claim: Claim, stale: StaleKey) -> Response | None:
+    """Take a stale key over for ``claim``: only one retry does, and never one whose lease was renewed
+    meanwhile (a slow original still alive keeps it); else 409."""
+    now = utcnow()
+    with factory() as session:
+        taken = session.execute(
+            update(IdempotencyRecord).where(
+                IdempotencyRecord.id == stale.id, IdempotencyRecord.attempt == stale.attempt,
+                IdempotencyRecord.status_code.is_(None),
+                or_(IdempotencyRecord.locked_until.is_(None), IdempotencyRecord.locked_until <= now))
+            .values(attempt=stale.attempt + 1, locked_until=now + claim.lease)
         ).rowcount
         session.commit()
-        if taken != 1:
-            return error_response(409, "idempotency_in_progress",
-                                  f"a request with this {HEADER} is being processed", headers={"Retry-After": "1"})
-        claim.claimed, claim.attempt, claim.lease_until = True, attempt, now + claim.lease
-        return None
+    if taken != 1:
+        return error_response(409, IN_PROGRESS, f"a request with this {HEADER} is being processed",
+                              headers={"Retry-After": "1"})
+    claim.claimed, claim.attempt, claim.lease_until = True, stale.attempt + 1, now + claim.lease
+    return None
 
 
 def _store(factory: sessionmaker[Session], claim: Claim, response: Response) -> None:

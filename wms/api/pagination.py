@@ -17,8 +17,6 @@ from wms.errors import InvalidInput
 
 T = TypeVar("T")
 MAX_LIMIT = 500
-# The largest integer SQLite and PostgreSQL (bigint) store: no id or integer filter can go above it.
-MAX_DB_INT = 2**63 - 1
 CURSOR_PATTERN = r"^[0-9a-f]{1,15}$"  # the last id seen, in hex: any such string is a place in a list
 
 

@@ -16,6 +16,7 @@ from wms.api.guard import Guard, guard_for
 from wms.api.idempotency import IdempotentRoute
 from wms.api.media import UNSUPPORTED, refuse_non_json, refuse_unknown_query
 from wms.api.scope import Access, unscoped_path_parameters
+from wms.errors import Forbidden
 
 EVERY_WAREHOUSE = ("**Warehouse scope:** every warehouse; a token limited to one warehouse gets 403 "
                    "`warehouse_forbidden`.")
@@ -91,6 +92,15 @@ class ResourceRoute(IdempotentRoute, ScopedRoute):
         self.guard = guard_for(access, list(self.param_convertors),
                                body.field_info.annotation if body is not None else None,
                                (lambda raw: body.validate(raw, {}, loc=("body",))) if body is not None else None)
+
+    async def may_resume(self, request: Request) -> bool:
+        """A retry may take over a dead request's key only if it may reach the resource now: otherwise the
+        key stays as it is and the retry hears the work was done (a cancelled order is in no warehouse)."""
+        try:
+            await self.guard.check_scope(request)
+        except Forbidden:
+            return False
+        return True
 
     def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
         handler = super().get_route_handler()  # IdempotentRoute's, around ScopedRoute's, around FastAPI's

@@ -27,7 +27,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
-from wms.api.pagination import MAX_DB_INT
+from wms.fields import MAX_ID
 from wms.auth.keys import Principal
 from wms.errors import Forbidden
 from wms.inventory.queries import count_warehouse, receipt_warehouse
@@ -69,7 +69,7 @@ def _by_id(find: Callable[[Session, int], str | frozenset[str]]) -> Resolver:
             row_id = _ID.validate_python(value)  # as lax as the route's own validation: "7" is 7
         except ValidationError:
             return None
-        if not 1 <= row_id <= MAX_DB_INT:
+        if not 1 <= row_id <= MAX_ID:
             return None
         found = find(session, row_id)
         return found if isinstance(found, frozenset) else frozenset({found})

@@ -31,9 +31,6 @@ class Principal:
     def actor(self) -> str:
         return f"key:{self.key_id}:{self.role}"
 
-    def may_access(self, warehouse_code: str) -> bool:
-        return self.warehouse_code is None or self.warehouse_code == warehouse_code
-
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()

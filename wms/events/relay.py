@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import timedelta
 from typing import Any
 
@@ -32,6 +33,7 @@ from wms.events.claims import Claim
 from wms.events.orm import OutboxEvent
 from wms.events.schedule import RetryPolicy
 from wms.orm import utcnow
+from wms.periodic import PassLog
 
 log = logging.getLogger(__name__)
 BATCH = 50  # events read at once
@@ -52,7 +54,8 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
 
 def post_event(client: httpx.Client, claim: Claim, e: OutboxEvent, timeout_s: float) -> tuple[int | None, str | None]:
     """(status, error): error is None for a 2xx. The status counts; of the answer's body at most
-    ``MAX_ANSWER`` bytes are read, for at most ``timeout_s`` (a receiver cannot hold the relay by trickling)."""
+    ``MAX_ANSWER`` bytes are read, for at most ``timeout_s`` (a receiver cannot hold the relay by trickling).
+    Any failure to send (an unusable URL included) is an error of this attempt, never an exception."""
     body = json.dumps(event_body(e), separators=(",", ":")).encode()
     headers = {"Content-Type": "application/json", "X-WMS-Event-Id": e.event_id, "X-WMS-Event-Type": e.type,
                "X-WMS-Signature": sign(claim.secret, int(time.time()), body)}
@@ -64,10 +67,21 @@ def post_event(client: httpx.Client, claim: Claim, e: OutboxEvent, timeout_s: fl
                 size += len(chunk)
                 if size > MAX_ANSWER or time.monotonic() - started > timeout_s:
                     break
-    except httpx.HTTPError as exc:
+    except Exception as exc:  # noqa: BLE001 - httpx's errors, and what a bad URL raises (UnicodeError, idna)
         if status is None:  # no answer; once the status is in, a broken body changes nothing
             return None, f"{type(exc).__name__}: {exc}"[:500]
     return status, None if 200 <= status < 300 else f"HTTP {status}"
+
+
+def post_within(calls: ThreadPoolExecutor, client: httpx.Client, claim: Claim, e: OutboxEvent,
+                timeout_s: float) -> tuple[int | None, str | None]:
+    """``post_event`` with a deadline on the whole request: httpx bounds each read and write, not their sum,
+    so a receiver trickling its headers could hold the turn, and outlive the lease. Past the deadline the
+    attempt has failed; the request itself is left to end at its next read timeout."""
+    try:
+        return calls.submit(post_event, client, claim, e, timeout_s).result(timeout=timeout_s + 1)
+    except FutureTimeout:
+        return None, f"no answer within {timeout_s:g} s"
 
 
 class WebhookRelay:
@@ -83,6 +97,8 @@ class WebhookRelay:
         self._policy = policy or RetryPolicy()
         self._client = httpx.Client(timeout=timeout_s, limits=httpx.Limits(max_connections=2 * concurrency))
         self._pool = ThreadPoolExecutor(concurrency, thread_name_prefix="webhook")
+        self._calls = ThreadPoolExecutor(2 * concurrency, thread_name_prefix="webhook-call")  # see post_within
+        self._pass_log = PassLog("webhook-relay")
         self._busy: set[int] = set()
         self._lock = threading.Lock()
         self._stop, self._wake = threading.Event(), threading.Event()
@@ -110,6 +126,7 @@ class WebhookRelay:
         self._wake.set()
         self._thread.join(10)
         self._pool.shutdown(wait=True)
+        self._calls.shutdown(wait=False, cancel_futures=True)
         self._client.close()
 
     def _run(self) -> None:
@@ -117,8 +134,9 @@ class WebhookRelay:
             self._wake.clear()
             try:
                 wait = self.dispatch()
-            except Exception:  # noqa: BLE001 - the thread must outlive a bad pass (e.g. the database gone)
-                log.exception("webhook-relay: pass failed")
+                self._pass_log.succeeded()
+            except Exception as exc:  # noqa: BLE001 - the thread must outlive a bad pass (e.g. the database gone)
+                self._pass_log.failed(exc)
                 wait = self._interval
             self._wake.wait(wait)
 
@@ -162,7 +180,7 @@ class WebhookRelay:
                     return  # the rest in a later turn
                 if until - utcnow() < margin:  # the writes were slow: no request the lease may not cover
                     return
-                status, error = post_event(self._client, claim, e, self._timeout)
+                status, error = post_within(self._calls, self._client, claim, e, self._timeout)
                 if error is None:
                     outcome = claims.record_success(self._factory, claim, e.seq, status or 0, self.lease_s)
                 else:

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from wms.api.deps import AppSettings, Uow, WarehouseFilter, require
 from wms.api.errors import status_of, validation_error
-from wms.api.idempotency import RESUMABLE_ROUTE
+from wms.api.idempotency import IN_PROGRESS, RESUMABLE_ROUTE
 from wms.api.order_schemas import (BulkOut, MessageOut, OpenProblemPage, OrderOut, OrderSummaryPage,
                                    PendingMessagePage)
 from wms.api.pagination import PageParams, page_of
@@ -33,7 +33,6 @@ Reader = Annotated[Principal, Depends(require("erp", "planner"))]
 Planner = Annotated[Principal, Depends(require("planner"))]
 OrderId = Annotated[int, Path(ge=1, le=MAX_ID)]
 # raised by the first commit of a request whose Idempotency-Key another request holds (wms.api.idempotency)
-KEY_IN_USE = "idempotency_in_progress"
 Filter = Annotated[str | None, Query(max_length=100)]
 
 
@@ -92,7 +91,7 @@ def _bulk_result(index: int, raw: dict[str, object], uow: UnitOfWork, policy: Po
         return {**result, "result": "error", "status_code": 422,
                 "error": validation_error(exc.errors(), prefix=("body", "orders", index))}
     except DomainError as exc:
-        if exc.code == KEY_IN_USE:  # nothing of this request was done: it is a duplicate of one still running
+        if exc.code == IN_PROGRESS:  # nothing of this request was done: it is a duplicate of one still running
             raise
         return {**result, "result": "error", "status_code": status_of(exc),
                 "error": {"code": exc.code, "message": exc.message, "details": exc.details}}
