@@ -45,14 +45,18 @@ def test_a_receiver_trickling_its_answer_cannot_hold_the_attempt_past_the_timeou
         conn.close()
 
     threading.Thread(target=trickle, daemon=True).start()
-    calls = ThreadPoolExecutor(2)
+    calls, open_requests = ThreadPoolExecutor(2), {}
     try:
         with httpx.Client(timeout=1) as client:
             started = time.monotonic()
-            status, error = post_within(calls, client, claim(f"http://127.0.0.1:{port}/hook"), EVENT, 1.0)
+            status, error = post_within(calls, client, claim(f"http://127.0.0.1:{port}/hook"), EVENT, 1.0,
+                                        open_requests)
             took = time.monotonic() - started
+            # the abandoned request is still open: the next attempt fails at once instead of taking a thread
+            again = post_within(calls, client, claim(f"http://127.0.0.1:{port}/hook"), EVENT, 1.0, open_requests)
     finally:
         stop.set()
         listener.close()
         calls.shutdown(wait=False)
     assert status is None and error == "no answer within 1 s" and took < 3
+    assert again == (None, "the receiver has not finished answering the previous request")

@@ -19,7 +19,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import timedelta
 from typing import Any
@@ -73,13 +73,19 @@ def post_event(client: httpx.Client, claim: Claim, e: OutboxEvent, timeout_s: fl
     return status, None if 200 <= status < 300 else f"HTTP {status}"
 
 
-def post_within(calls: ThreadPoolExecutor, client: httpx.Client, claim: Claim, e: OutboxEvent,
-                timeout_s: float) -> tuple[int | None, str | None]:
+def post_within(calls: ThreadPoolExecutor, client: httpx.Client, claim: Claim, e: OutboxEvent, timeout_s: float,
+                open_requests: dict[int, Future[tuple[int | None, str | None]]]) -> tuple[int | None, str | None]:
     """``post_event`` with a deadline on the whole request: httpx bounds each read and write, not their sum,
-    so a receiver trickling its headers could hold the turn, and outlive the lease. Past the deadline the
-    attempt has failed; the request itself is left to end at its next read timeout."""
+    so a receiver trickling its answer could hold the turn, and outlive the lease. Past the deadline the
+    attempt has failed and the request is left to end at its next read timeout; until it has, the
+    webhook's next attempts fail at once, so a trickling receiver holds one of ``calls``' threads, not all."""
+    previous = open_requests.get(claim.webhook_id)
+    if previous is not None and not previous.done():
+        return None, "the receiver has not finished answering the previous request"
+    future = calls.submit(post_event, client, claim, e, timeout_s)
+    open_requests[claim.webhook_id] = future
     try:
-        return calls.submit(post_event, client, claim, e, timeout_s).result(timeout=timeout_s + 1)
+        return future.result(timeout=timeout_s + 1)
     except FutureTimeout:
         return None, f"no answer within {timeout_s:g} s"
 
@@ -98,6 +104,7 @@ class WebhookRelay:
         self._client = httpx.Client(timeout=timeout_s, limits=httpx.Limits(max_connections=2 * concurrency))
         self._pool = ThreadPoolExecutor(concurrency, thread_name_prefix="webhook")
         self._calls = ThreadPoolExecutor(2 * concurrency, thread_name_prefix="webhook-call")  # see post_within
+        self._open: dict[int, Future[tuple[int | None, str | None]]] = {}  # each webhook's last request
         self._pass_log = PassLog("webhook-relay")
         self._busy: set[int] = set()
         self._lock = threading.Lock()
@@ -180,7 +187,7 @@ class WebhookRelay:
                     return  # the rest in a later turn
                 if until - utcnow() < margin:  # the writes were slow: no request the lease may not cover
                     return
-                status, error = post_within(self._calls, self._client, claim, e, self._timeout)
+                status, error = post_within(self._calls, self._client, claim, e, self._timeout, self._open)
                 if error is None:
                     outcome = claims.record_success(self._factory, claim, e.seq, status or 0, self.lease_s)
                 else:
