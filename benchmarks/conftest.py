@@ -135,6 +135,7 @@ class Templates:
                 with admin.connect() as conn:
                     conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
                 admin.dispose()
+
         db = Database(backend, settings, make_engine(settings), drop)
         self.live.append(db)
         return db

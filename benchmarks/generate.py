@@ -44,8 +44,14 @@ CITIES = {  # country → (cities, postcode maker); postcodes fit wms.orders.rev
     "US": (["Springfield", "Riverside", "Franklin", "Greenville", "Bristol"], lambda r: f"{r.integers(10000, 99999)}"),
     "DE": (["Berlin", "Hamburg", "Köln", "Leipzig"], lambda r: f"{r.integers(10000, 99999)}"),
     "FR": (["Lyon", "Lille", "Nantes"], lambda r: f"{r.integers(10000, 99999)}"),
-    "NL": (["Utrecht", "Delft"], lambda r: f"{r.integers(1000, 9999)} {''.join(r.choice(list('ABCDEFGHJKLMNPRSTVWXZ'), 2))}"),
-    "GB": (["Leeds", "York"], lambda r: f"LS{r.integers(1, 29)} {r.integers(1, 9)}{''.join(r.choice(list('ABDEFGHJLNPQRSTUWXYZ'), 2))}"),
+    "NL": (
+        ["Utrecht", "Delft"],
+        lambda r: f"{r.integers(1000, 9999)} {''.join(r.choice(list('ABCDEFGHJKLMNPRSTVWXZ'), 2))}",
+    ),
+    "GB": (
+        ["Leeds", "York"],
+        lambda r: f"LS{r.integers(1, 29)} {r.integers(1, 9)}{''.join(r.choice(list('ABDEFGHJLNPQRSTUWXYZ'), 2))}",
+    ),
 }
 COUNTRY_P = np.array([0.5, 0.2, 0.12, 0.1, 0.08])
 FIRST = ["Ann", "Bo", "Chen", "Dana", "Eli", "Fay", "Gus", "Hana", "Ivo", "Jun", "Kai", "Lea", "Max", "Nia", "Omar"]
@@ -71,10 +77,16 @@ def _layout(rng: np.random.Generator, needed_locations: int) -> dict[str, Any]:
     per_bay = aisles * blocks * levels * 2
     bays_per_block = max(10, int(np.ceil(needed_locations * 1.5 / per_bay)))
     pitch = float(rng.choice([2.5, 3.0, 3.5]))
-    return {"aisles": aisles, "aisle_pitch_m": pitch, "blocks": blocks,
-            "bays_per_block": bays_per_block, "bay_width_m": float(rng.choice([1.0, 1.2, 1.5])),
-            "cross_aisle_width_m": float(rng.choice([2.0, 3.0])), "levels": levels,
-            "depot_x_m": pitch * int(rng.integers(0, aisles))}  # somewhere on the front cross aisle
+    return {
+        "aisles": aisles,
+        "aisle_pitch_m": pitch,
+        "blocks": blocks,
+        "bays_per_block": bays_per_block,
+        "bay_width_m": float(rng.choice([1.0, 1.2, 1.5])),
+        "cross_aisle_width_m": float(rng.choice([2.0, 3.0])),
+        "levels": levels,
+        "depot_x_m": pitch * int(rng.integers(0, aisles)),
+    }  # somewhere on the front cross aisle
 
 
 def location_code(layout: dict[str, Any], index: int) -> str:
@@ -90,10 +102,21 @@ def location_code(layout: dict[str, Any], index: int) -> str:
     return f"A{aisle + 1:0{wa}d}-B{bay + 1:0{wb}d}-L{level + 1:0{wl}d}-{'LR'[side]}"
 
 
-def make_world(seed: int = 1, *, n_warehouses: int = 5, n_skus: int = 2000, expected_orders: int = 2000,
-               today: date | None = None, cover: float = 2.0, short_sku_share: float = 0.02, min_units: int = 8,
-               main_range: float = 0.85, regional_range: float = 0.35, fast_movers: float = 0.02,
-               perishable_share: float = 0.4) -> dict[str, Any]:
+def make_world(
+    seed: int = 1,
+    *,
+    n_warehouses: int = 5,
+    n_skus: int = 2000,
+    expected_orders: int = 2000,
+    today: date | None = None,
+    cover: float = 2.0,
+    short_sku_share: float = 0.02,
+    min_units: int = 8,
+    main_range: float = 0.85,
+    regional_range: float = 0.35,
+    fast_movers: float = 0.02,
+    perishable_share: float = 0.4,
+) -> dict[str, Any]:
     """Warehouses, items, stock (as receipts) sized for about ``expected_orders`` orders.
 
     ``cover``: median usable stock over expected demand per SKU (log-normal
@@ -132,8 +155,15 @@ def make_world(seed: int = 1, *, n_warehouses: int = 5, n_skus: int = 2000, expe
     perishable = shelf > 0
     shelf[perishable & (rng.random(n_skus) < 0.15)] = 0  # dated but no minimum shelf life (e.g. batteries)
 
-    items = [{"sku": f"SKU-{k:05d}", "name": f"Product {k}", "min_shelf_life_days": int(shelf[k]),
-              "unit_volume_l": round(float(rng.uniform(0.1, 8.0)), 2)} for k in range(n_skus)]
+    items = [
+        {
+            "sku": f"SKU-{k:05d}",
+            "name": f"Product {k}",
+            "min_shelf_life_days": int(shelf[k]),
+            "unit_volume_l": round(float(rng.uniform(0.1, 8.0)), 2),
+        }
+        for k in range(n_skus)
+    ]
 
     rows: list[tuple[int, int, str, int | None, int]] = []  # (warehouse, sku, lot, expiry offset, quantity)
     for w in range(n_warehouses):
@@ -154,8 +184,9 @@ def make_world(seed: int = 1, *, n_warehouses: int = 5, n_skus: int = 2000, expe
                 elif u < 0.14:  # still in date, but too close to expiry at the ship date
                     rows.append((w, int(k), f"W{w + 1}S", int(rng.integers(0, shelf[k] + 1)), int(rng.integers(1, 20))))
 
-    stock_rows = np.array([(w, k, e if e is not None else 0, e is None, q) for w, k, _, e, q in rows],
-                          dtype=np.int64).reshape(-1, 5)
+    stock_rows = np.array(
+        [(w, k, e if e is not None else 0, e is None, q) for w, k, _, e, q in rows], dtype=np.int64
+    ).reshape(-1, 5)
     warehouses, receipts = [], []
     for w in range(n_warehouses):
         mine = [r for r in rows if r[0] == w]
@@ -164,46 +195,80 @@ def make_world(seed: int = 1, *, n_warehouses: int = 5, n_skus: int = 2000, expe
         spots = rng.choice(n_loc, len(mine), replace=False)
         code = f"WH{w + 1}"
         warehouses.append({"code": code, "name": "Main DC" if w == 0 else f"Regional {w}", "layout": layout})
-        lines = [{"sku": items[k]["sku"], "lot": lot,
-                  "expiry_date": None if e is None else (today + timedelta(days=e)).isoformat(),
-                  "quantity": q, "location": location_code(layout, int(spot))}
-                 for (_, k, lot, e, q), spot in zip(mine, spots, strict=True)]
+        lines = [
+            {
+                "sku": items[k]["sku"],
+                "lot": lot,
+                "expiry_date": None if e is None else (today + timedelta(days=e)).isoformat(),
+                "quantity": q,
+                "location": location_code(layout, int(spot)),
+            }
+            for (_, k, lot, e, q), spot in zip(mine, spots, strict=True)
+        ]
         for n, start in enumerate(range(0, len(lines), 1000)):
-            receipts.append({"warehouse": code, "reference": f"PO-{code}-{n + 1}", "lines": lines[start:start + 1000]})
-    return {"seed": seed, "today": today.isoformat(), "warehouses": warehouses, "items": items,
-            "popularity": popularity, "min_shelf_life_days": shelf.astype(np.int64), "receipts": receipts,
-            # stock_rows columns: warehouse index, SKU index, expiry offset (days from today), undated (0/1), units
-            "stock_rows": stock_rows, "short_skus": np.flatnonzero(short)}
+            receipts.append(
+                {"warehouse": code, "reference": f"PO-{code}-{n + 1}", "lines": lines[start : start + 1000]}
+            )
+    return {
+        "seed": seed,
+        "today": today.isoformat(),
+        "warehouses": warehouses,
+        "items": items,
+        "popularity": popularity,
+        "min_shelf_life_days": shelf.astype(np.int64),
+        "receipts": receipts,
+        # stock_rows columns: warehouse index, SKU index, expiry offset (days from today), undated (0/1), units
+        "stock_rows": stock_rows,
+        "short_skus": np.flatnonzero(short),
+    }
 
 
 def _address(rng: np.random.Generator, n: int) -> dict[str, Any]:
     ci = int(rng.choice(len(COUNTRY_P), p=COUNTRY_P))
     country = list(CITIES)[ci]
     cities, postcode = CITIES[country]
-    return {"name": f"{rng.choice(FIRST)} {rng.choice(LAST)}",
-            "line1": f"{int(rng.integers(1, 400))} {rng.choice(STREETS)}",
-            "city": str(rng.choice(cities)), "postcode": postcode(rng), "country": country,
-            **({"line2": f"Apt {n % 97 + 1}"} if rng.random() < 0.2 else {})}
+    return {
+        "name": f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+        "line1": f"{int(rng.integers(1, 400))} {rng.choice(STREETS)}",
+        "city": str(rng.choice(cities)),
+        "postcode": postcode(rng),
+        "country": country,
+        **({"line2": f"Apt {n % 97 + 1}"} if rng.random() < 0.2 else {}),
+    }
 
 
-def make_orders(world: dict[str, Any], n_orders: int, *, seed: int = 2, prefix: str = "BENCH",
-                repeat_share: float = 0.15, paid_share: float = 0.98, message_share: float = 0.01,
-                ship_days: tuple[int, int] = (1, 3)) -> list[dict[str, Any]]:
+def make_orders(
+    world: dict[str, Any],
+    n_orders: int,
+    *,
+    seed: int = 2,
+    prefix: str = "BENCH",
+    repeat_share: float = 0.15,
+    paid_share: float = 0.98,
+    message_share: float = 0.01,
+    ship_days: tuple[int, int] = (1, 3),
+) -> list[dict[str, Any]]:
     """Order bodies of ``POST /v1/orders`` (``PushOrder``), in arrival order."""
     rng = np.random.default_rng(seed)
     today = date.fromisoformat(world["today"])
     skus = [it["sku"] for it in world["items"]]
     popularity = world["popularity"]
     n_repeat = max(1, int(n_orders * repeat_share / 4))  # ~4 orders each
-    repeaters = [{"id": f"RC-{seed}-{i}", "ship_to": _address(rng, i), "carrier": str(rng.choice(CARRIERS)),
-                  "channel": "shop"} for i in range(n_repeat)]
+    repeaters = [
+        {"id": f"RC-{seed}-{i}", "ship_to": _address(rng, i), "carrier": str(rng.choice(CARRIERS)), "channel": "shop"}
+        for i in range(n_repeat)
+    ]
     orders = []
     for i in range(n_orders):
         if rng.random() < repeat_share:
             c = repeaters[int(rng.integers(0, n_repeat))]
         else:
-            c = {"id": f"C-{seed}-{i}", "ship_to": _address(rng, i), "carrier": str(rng.choice(CARRIERS)),
-                 "channel": str(rng.choice(["shop", "marketplace"], p=[0.7, 0.3]))}
+            c = {
+                "id": f"C-{seed}-{i}",
+                "ship_to": _address(rng, i),
+                "carrier": str(rng.choice(CARRIERS)),
+                "channel": str(rng.choice(["shop", "marketplace"], p=[0.7, 0.3])),
+            }
         n_lines = int(rng.choice(LINE_COUNTS, p=LINE_COUNT_P))
         picked: list[int] = []
         while len(picked) < n_lines:  # distinct SKUs by popularity
@@ -213,11 +278,15 @@ def make_orders(world: dict[str, Any], n_orders: int, *, seed: int = 2, prefix: 
         quantities = rng.choice(QUANTITIES, n_lines, p=QUANTITY_P)
         ship = today + timedelta(days=int(rng.integers(ship_days[0], ship_days[1] + 1)))
         body: dict[str, Any] = {
-            "external_id": f"{prefix}-{seed}-{i:06d}", "channel": c["channel"], "customer_id": c["id"],
-            "ship_to": c["ship_to"], "paid": bool(rng.random() < paid_share),
+            "external_id": f"{prefix}-{seed}-{i:06d}",
+            "channel": c["channel"],
+            "customer_id": c["id"],
+            "ship_to": c["ship_to"],
+            "paid": bool(rng.random() < paid_share),
             "promised_ship_by": datetime.combine(ship, time(18, 0), tzinfo=UTC).isoformat(),
             "carrier": c["carrier"],
-            "lines": [{"sku": skus[k], "quantity": int(q)} for k, q in zip(picked, quantities, strict=True)]}
+            "lines": [{"sku": skus[k], "quantity": int(q)} for k, q in zip(picked, quantities, strict=True)],
+        }
         if rng.random() < message_share:
             body["buyer_message"] = "please leave at the back door"
         orders.append(body)
@@ -247,8 +316,12 @@ def order_arrays(world: dict[str, Any], orders: list[dict[str, Any]]) -> dict[st
         sku += list(per)
         qty += list(per.values())
         offsets.append(len(sku))
-    return {"offsets": np.array(offsets, dtype=np.int64), "sku": np.array(sku, dtype=np.int64),
-            "qty": np.array(qty, dtype=np.int64), "paid": np.array([o["paid"] for o in orders])}
+    return {
+        "offsets": np.array(offsets, dtype=np.int64),
+        "sku": np.array(sku, dtype=np.int64),
+        "qty": np.array(qty, dtype=np.int64),
+        "paid": np.array([o["paid"] for o in orders]),
+    }
 
 
 def greedy_by_preference(demand: np.ndarray, avail: np.ndarray, ranks: np.ndarray) -> np.ndarray:
@@ -262,8 +335,9 @@ def greedy_by_preference(demand: np.ndarray, avail: np.ndarray, ranks: np.ndarra
     return q
 
 
-def split_problems(world: dict[str, Any], orders: list[dict[str, Any]], *, ship_offset_days: int = 3
-                   ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+def split_problems(
+    world: dict[str, Any], orders: list[dict[str, Any]], *, ship_offset_days: int = 3
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """One (sku indices, demand, available (W, L)) per paid order, in arrival order.
 
     Stock is consumed as orders arrive, each served by a fixed reference
@@ -278,8 +352,8 @@ def split_problems(world: dict[str, Any], orders: list[dict[str, Any]], *, ship_
     for o in range(len(orders)):
         if not arr["paid"][o]:
             continue
-        k = arr["sku"][arr["offsets"][o]:arr["offsets"][o + 1]]
-        d = arr["qty"][arr["offsets"][o]:arr["offsets"][o + 1]]
+        k = arr["sku"][arr["offsets"][o] : arr["offsets"][o + 1]]
+        d = arr["qty"][arr["offsets"][o] : arr["offsets"][o + 1]]
         avail = left[:, k].copy()
         problems.append((k, d, avail))
         fill = np.minimum(d, avail.sum(axis=0))
@@ -312,7 +386,14 @@ if __name__ == "__main__":  # quick look: python -m benchmarks.generate
     w = make_world(7, n_warehouses=5, n_skus=5000, expected_orders=n)
     o = make_orders(w, n, seed=8)
     lines = np.array([len(x["lines"]) for x in o])
-    print({"stock_rows": len(w["stock_rows"]), "receipt_lines": sum(len(r["lines"]) for r in w["receipts"]),
-           "orders": n, "lines_mean": lines.mean(), "one_line": (lines == 1).mean(),
-           "layouts": [x["layout"]["aisles"] for x in w["warehouses"]]})
+    print(
+        {
+            "stock_rows": len(w["stock_rows"]),
+            "receipt_lines": sum(len(r["lines"]) for r in w["receipts"]),
+            "orders": n,
+            "lines_mean": lines.mean(),
+            "one_line": (lines == 1).mean(),
+            "layouts": [x["layout"]["aisles"] for x in w["warehouses"]],
+        }
+    )
     print(describe_problems(split_problems(w, o)))

@@ -53,8 +53,9 @@ class Client:
         self.connects = 0
         self.dropped = 0
 
-    def call(self, op: str, method: str, path: str, body: Any = None, key: str | None = None,
-             record: bool = True) -> tuple[int, dict[str, str], Any]:
+    def call(
+        self, op: str, method: str, path: str, body: Any = None, key: str | None = None, record: bool = True
+    ) -> tuple[int, dict[str, str], Any]:
         headers = dict(self.headers)
         if body is not None:
             headers["Content-Type"] = "application/json"
@@ -111,22 +112,31 @@ def summarize(calls: Iterable[Call]) -> dict[str, Any]:
     for op in sorted(by_op, key=lambda o: (o == "ALL", o)):
         cs = by_op[op]
         ms = [c.ms for c in cs if c.status]
-        out[op] = {"count": len(cs), "p50_ms": pct(ms, 50), "p99_ms": pct(ms, 99),
-                   "2xx": sum(200 <= c.status < 300 for c in cs),
-                   "4xx": dict(Counter(f"{c.status} {c.code}" for c in cs if 400 <= c.status < 500).most_common()),
-                   "5xx": sum(c.status >= 500 for c in cs), "no_answer": sum(c.status == 0 for c in cs)}
+        out[op] = {
+            "count": len(cs),
+            "p50_ms": pct(ms, 50),
+            "p99_ms": pct(ms, 99),
+            "2xx": sum(200 <= c.status < 300 for c in cs),
+            "4xx": dict(Counter(f"{c.status} {c.code}" for c in cs if 400 <= c.status < 500).most_common()),
+            "5xx": sum(c.status >= 500 for c in cs),
+            "no_answer": sum(c.status == 0 for c in cs),
+        }
     return out
 
 
 def table(summary: dict[str, Any]) -> str:
     """The summary as a Markdown table (what RESULTS.md shows)."""
-    lines = ["| operation | count | p50 ms | p99 ms | 2xx | 4xx by code | 5xx | no answer |",
-             "|---|---:|---:|---:|---:|---|---:|---:|"]
+    lines = [
+        "| operation | count | p50 ms | p99 ms | 2xx | 4xx by code | 5xx | no answer |",
+        "|---|---:|---:|---:|---:|---|---:|---:|",
+    ]
     for op, s in summary.items():
         four = ", ".join(f"{k}: {v}" for k, v in s["4xx"].items()) or "-"
         name = f"**{op}**" if op == "ALL" else f"`{op}`"
-        lines.append(f"| {name} | {s['count']} | {s['p50_ms']} | {s['p99_ms']} | {s['2xx']} | {four} | {s['5xx']} | "
-                     f"{s['no_answer']} |")
+        lines.append(
+            f"| {name} | {s['count']} | {s['p50_ms']} | {s['p99_ms']} | {s['2xx']} | {four} | {s['5xx']} | "
+            f"{s['no_answer']} |"
+        )
     return "\n".join(lines)
 
 
@@ -158,10 +168,24 @@ def free_port() -> int:
 ADDRESS = {"name": "Ann Lee", "line1": "1 Main St", "city": "Springfield", "postcode": "12345", "country": "US"}
 
 
-def order_body(external_id: str, lines: list[tuple[str, int]], customer: str, *, paid: bool = True,
-               channel: str = "soak", carrier: str = "UPS") -> dict[str, Any]:
+def order_body(
+    external_id: str,
+    lines: list[tuple[str, int]],
+    customer: str,
+    *,
+    paid: bool = True,
+    channel: str = "soak",
+    carrier: str = "UPS",
+) -> dict[str, Any]:
     """A clean order (clear address, no messages: nothing for a person to review)."""
     ship_by = (datetime.now(UTC) + timedelta(days=2)).replace(hour=18, minute=0, second=0, microsecond=0)
-    return {"external_id": external_id, "channel": channel, "customer_id": customer, "ship_to": ADDRESS,
-            "paid": paid, "promised_ship_by": ship_by.isoformat(), "carrier": carrier,
-            "lines": [{"sku": s, "quantity": q} for s, q in lines]}
+    return {
+        "external_id": external_id,
+        "channel": channel,
+        "customer_id": customer,
+        "ship_to": ADDRESS,
+        "paid": paid,
+        "promised_ship_by": ship_by.isoformat(),
+        "carrier": carrier,
+        "lines": [{"sku": s, "quantity": q} for s, q in lines],
+    }

@@ -23,15 +23,26 @@ def race_client(base: str, token: str, k: int, rounds: int, tag: str, barrier: A
             body = order_body(f"race-{tag}-{r:03d}-{k:02d}", [(race_sku(tag, r), 1)], f"race-{tag}-{r}-{k}")
             status, _, payload = client.call("POST /v1/orders", "POST", "/v1/orders", body, key=f"race-{tag}-{r}-{k}")
             order = payload if isinstance(payload, dict) and "status" in payload else {}
-            results.put({"round": r, "client": k, "sent": sent, "call": client.calls[-1],
-                         "order_id": order.get("id"), "order_status": order.get("status"),
-                         "problems": order.get("problems"), "connects": client.connects, "status": status})
+            results.put(
+                {
+                    "round": r,
+                    "client": k,
+                    "sent": sent,
+                    "call": client.calls[-1],
+                    "order_id": order.get("id"),
+                    "order_status": order.get("status"),
+                    "problems": order.get("problems"),
+                    "connects": client.connects,
+                    "status": status,
+                }
+            )
     finally:
         client.close()
 
 
-def outage_client(base: str, token: str, k: int, orders: list[dict[str, Any]], start: Any, deadline: float,
-                  results: Any) -> None:
+def outage_client(
+    base: str, token: str, k: int, orders: list[dict[str, Any]], start: Any, deadline: float, results: Any
+) -> None:
     """Until ``deadline`` (time.time()): push a new order (a fresh key each), then read, in turn, on one
     keep-alive connection. An order answered 503 is not sent again during the run (so it can be checked
     that it does not exist: the parent retries it afterwards); after a 503 the client waits 0.1 s, not the
@@ -45,19 +56,31 @@ def outage_client(base: str, token: str, k: int, orders: list[dict[str, Any]], s
         while time.time() < deadline and n < len(orders):
             body = orders[n]
             n += 1
-            status, _, payload = client.call("POST /v1/orders", "POST", "/v1/orders", body,
-                                             key=f"outage-{body['external_id']}")
+            status, _, payload = client.call(
+                "POST /v1/orders", "POST", "/v1/orders", body, key=f"outage-{body['external_id']}"
+            )
             order_id = payload.get("id") if isinstance(payload, dict) else None
             pushed.append((body["external_id"], status, client.calls[-1].code, order_id))
             if status == 503:
                 time.sleep(0.1)
             reads = [("GET /v1/orders/{id}", f"/v1/orders/{order_id}")] if order_id else []
-            reads.append(("GET /v1/orders?external_id=", f"/v1/orders?channel={body['channel']}"
-                                                       f"&external_id={body['external_id']}"))
+            reads.append(
+                (
+                    "GET /v1/orders?external_id=",
+                    f"/v1/orders?channel={body['channel']}&external_id={body['external_id']}",
+                )
+            )
             op, path = reads[n % len(reads)]
             if client.call(op, "GET", path)[0] == 503:
                 time.sleep(0.1)
     finally:
         client.close()
-        results.put({"client": k, "calls": client.calls, "pushed": pushed, "connects": client.connects,
-                     "dropped": client.dropped})
+        results.put(
+            {
+                "client": k,
+                "calls": client.calls,
+                "pushed": pushed,
+                "connects": client.connects,
+                "dropped": client.dropped,
+            }
+        )

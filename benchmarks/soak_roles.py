@@ -33,9 +33,13 @@ def erp(client: Client, rng: random.Random, world: dict[str, Any], deadline: flo
             client.call("POST /v1/orders/{id}/cancel", "POST", f"/v1/orders/{order_id}/cancel")
         elif u < 0.08 and unpaid:
             ext = unpaid.pop(rng.randrange(len(unpaid)))
-            client.call("POST /v1/orders/messages", "POST", "/v1/orders/messages", {
-                "channel": "soak", "external_id": ext, "type": "payment", "at": datetime.now(UTC).isoformat()},
-                key=f"pay-{ext}")
+            client.call(
+                "POST /v1/orders/messages",
+                "POST",
+                "/v1/orders/messages",
+                {"channel": "soak", "external_id": ext, "type": "payment", "at": datetime.now(UTC).isoformat()},
+                key=f"pay-{ext}",
+            )
         else:
             n += 1
             ext = f"{world['tag']}-E{k:02d}-{n:05d}"
@@ -59,25 +63,39 @@ def planner(client: Client, rng: random.Random, world: dict[str, Any], deadline:
     while time.time() < deadline:
         if time.time() >= next_wave:
             n += 1
-            body = {"warehouse": world["warehouse"], "max_orders": world["wave_orders"],
-                    "cart": {"max_units": world["cart_units"]}, "time_limit_s": 1.0}
+            body = {
+                "warehouse": world["warehouse"],
+                "max_orders": world["wave_orders"],
+                "cart": {"max_units": world["cart_units"]},
+                "time_limit_s": 1.0,
+            }
             status, _, payload = client.call("POST /v1/waves", "POST", "/v1/waves", body, key=f"{world['tag']}-W{n}")
             if status in (201, 202):
                 waves.append(payload["id"])
             next_wave = time.time() + world["wave_interval_s"]
             continue
-        status, _, page = client.call("GET /v1/order-problems", "GET", "/v1/order-problems?code=out_of_stock"
-                                      "&open=true&limit=5")
+        status, _, page = client.call(
+            "GET /v1/order-problems", "GET", "/v1/order-problems?code=out_of_stock&open=true&limit=5"
+        )
         for p in (page or {}).get("items", [])[:2] if status == 200 else []:
-            client.call("POST /v1/orders/{id}/problems/{pid}/resolve", "POST",
-                        f"/v1/orders/{p['order_id']}/problems/{p['id']}/resolve", {"resolution": "retry allocation"})
+            client.call(
+                "POST /v1/orders/{id}/problems/{pid}/resolve",
+                "POST",
+                f"/v1/orders/{p['order_id']}/problems/{p['id']}/resolve",
+                {"resolution": "retry allocation"},
+            )
         time.sleep(max(0.2, min(1.0, next_wave - time.time())))
     return {"waves": waves}
 
 
 def _scan(stop: dict[str, Any], quantity: int, reason: str | None = None) -> dict[str, Any]:
-    body = {"location": stop["location"], "sku": stop["sku"], "lot": stop["lot"], "quantity": quantity,
-            "stop_id": stop["id"]}
+    body = {
+        "location": stop["location"],
+        "sku": stop["sku"],
+        "lot": stop["lot"],
+        "quantity": quantity,
+        "stop_id": stop["id"],
+    }
     return {**body, "reason": reason} if reason else body
 
 
@@ -85,8 +103,9 @@ def picker(client: Client, rng: random.Random, world: dict[str, Any], deadline: 
     """Claims a pick list, walks its stops (some short: nothing found, or fewer units, damaged), delivers."""
     confirmed = shorts = delivered = 0
     while time.time() < deadline:
-        status, _, pl = client.call("POST /v1/pick-lists/claim", "POST", "/v1/pick-lists/claim",
-                                    {"warehouse": world["warehouse"]})
+        status, _, pl = client.call(
+            "POST /v1/pick-lists/claim", "POST", "/v1/pick-lists/claim", {"warehouse": world["warehouse"]}
+        )
         if status != 200:
             time.sleep(0.5)
             continue
@@ -96,17 +115,35 @@ def picker(client: Client, rng: random.Random, world: dict[str, Any], deadline: 
                 break
             u, path = rng.random(), f"/v1/pick-lists/{pl['id']}"
             if u < world["short_share"] / 2:
-                status, _, got = client.call("POST /v1/pick-lists/{id}/short-picks", "POST", f"{path}/short-picks", {
-                    "location": stop["location"], "sku": stop["sku"], "lot": stop["lot"], "reason": "not_found",
-                    "stop_id": stop["id"]})
+                status, _, got = client.call(
+                    "POST /v1/pick-lists/{id}/short-picks",
+                    "POST",
+                    f"{path}/short-picks",
+                    {
+                        "location": stop["location"],
+                        "sku": stop["sku"],
+                        "lot": stop["lot"],
+                        "reason": "not_found",
+                        "stop_id": stop["id"],
+                    },
+                )
                 shorts += status == 201
             elif u < world["short_share"] and stop["quantity"] > 1:
-                status, _, got = client.call("POST /v1/pick-lists/{id}/confirmations", "POST", f"{path}/confirmations",
-                                             _scan(stop, stop["quantity"] - 1, "damaged"))
+                status, _, got = client.call(
+                    "POST /v1/pick-lists/{id}/confirmations",
+                    "POST",
+                    f"{path}/confirmations",
+                    _scan(stop, stop["quantity"] - 1, "damaged"),
+                )
                 shorts += status == 201
             else:
-                status, _, got = client.call("POST /v1/pick-lists/{id}/confirmations", "POST", f"{path}/confirmations",
-                                             _scan(stop, stop["quantity"]), key=f"{world['tag']}-S{stop['id']}")
+                status, _, got = client.call(
+                    "POST /v1/pick-lists/{id}/confirmations",
+                    "POST",
+                    f"{path}/confirmations",
+                    _scan(stop, stop["quantity"]),
+                    key=f"{world['tag']}-S{stop['id']}",
+                )
                 confirmed += status == 201
             if status == 201:
                 pl = got
@@ -115,8 +152,9 @@ def picker(client: Client, rng: random.Random, world: dict[str, Any], deadline: 
             if status != 200 or pl["status"] not in ("claimed", "picked"):
                 break
         if pl and pl.get("next_stop") is None and pl.get("status") in ("claimed", "picked"):
-            status, _, _ = client.call("POST /v1/pick-lists/{id}/deliver", "POST", f"/v1/pick-lists/{pl['id']}/deliver",
-                                       {})
+            status, _, _ = client.call(
+                "POST /v1/pick-lists/{id}/deliver", "POST", f"/v1/pick-lists/{pl['id']}/deliver", {}
+            )
             delivered += status == 200
     return {"confirmed": confirmed, "shorts": shorts, "delivered": delivered}
 
@@ -125,8 +163,11 @@ def packer(client: Client, rng: random.Random, world: dict[str, Any], deadline: 
     """Packs and ships what waits at packing."""
     shipped = 0
     while time.time() < deadline:
-        status, _, page = client.call("GET /v1/shipments?status=picked", "GET",
-                                      f"/v1/shipments?warehouse={world['warehouse']}&status=picked&limit=10")
+        status, _, page = client.call(
+            "GET /v1/shipments?status=picked",
+            "GET",
+            f"/v1/shipments?warehouse={world['warehouse']}&status=picked&limit=10",
+        )
         items = (page or {}).get("items", []) if status == 200 else []
         if not items:
             time.sleep(0.5)
@@ -138,8 +179,12 @@ def packer(client: Client, rng: random.Random, world: dict[str, Any], deadline: 
             if status != 200:
                 continue
             scan = [{"sku": i["sku"], "lot": i["lot"], "quantity": i["quantity"]} for i in detail["items"]]
-            status, _, _ = client.call("POST /v1/shipments/{id}/pack", "POST", f"/v1/shipments/{sh['id']}/pack",
-                                       {"items": scan, "parcels": [{"weight_kg": 1.0}]})
+            status, _, _ = client.call(
+                "POST /v1/shipments/{id}/pack",
+                "POST",
+                f"/v1/shipments/{sh['id']}/pack",
+                {"items": scan, "parcels": [{"weight_kg": 1.0}]},
+            )
             if status == 201:
                 status, _, _ = client.call("POST /v1/shipments/{id}/ship", "POST", f"/v1/shipments/{sh['id']}/ship")
                 shipped += status == 200
@@ -147,8 +192,9 @@ def packer(client: Client, rng: random.Random, world: dict[str, Any], deadline: 
 
 
 def _free_rows(client: Client, world: dict[str, Any], sku: str) -> list[dict[str, Any]]:
-    status, _, page = client.call("GET /v1/stock?sku=", "GET",
-                                  f"/v1/stock?warehouse={world['warehouse']}&sku={sku}&limit=100")
+    status, _, page = client.call(
+        "GET /v1/stock?sku=", "GET", f"/v1/stock?warehouse={world['warehouse']}&sku={sku}&limit=100"
+    )
     rows = (page or {}).get("items", []) if status == 200 else []
     return [r for r in rows if r["available"] > 0 and r["location"] in world["locations"]]
 
@@ -160,23 +206,59 @@ def clerk(client: Client, rng: random.Random, world: dict[str, Any], deadline: f
         n += 1
         u, sku = rng.random(), _hot_sku(rng, world)
         if u < 0.3:
-            client.call("POST /v1/receipts", "POST", "/v1/receipts", {
-                "warehouse": world["warehouse"], "reference": f"{world['tag']}-R{k}-{n}", "lines": [
-                    {"sku": sku, "lot": f"{sku}-R{k}", "expiry_date": None, "quantity": rng.randint(10, 30),
-                     "location": rng.choice(world["locations"])}]}, key=f"{world['tag']}-R{k}-{n}")
+            client.call(
+                "POST /v1/receipts",
+                "POST",
+                "/v1/receipts",
+                {
+                    "warehouse": world["warehouse"],
+                    "reference": f"{world['tag']}-R{k}-{n}",
+                    "lines": [
+                        {
+                            "sku": sku,
+                            "lot": f"{sku}-R{k}",
+                            "expiry_date": None,
+                            "quantity": rng.randint(10, 30),
+                            "location": rng.choice(world["locations"]),
+                        }
+                    ],
+                },
+                key=f"{world['tag']}-R{k}-{n}",
+            )
         elif u < 0.6 and (rows := _free_rows(client, world, sku)):
             row = rng.choice(rows)
             to = rng.choice([loc for loc in world["locations"] if loc != row["location"]])
-            client.call("POST /v1/stock/moves", "POST", "/v1/stock/moves", {
-                "warehouse": world["warehouse"], "sku": sku, "lot": row["lot"],
-                "quantity": rng.randint(1, min(5, row["available"])), "from_location": row["location"],
-                "to_location": to}, key=f"{world['tag']}-M{k}-{n}")
+            client.call(
+                "POST /v1/stock/moves",
+                "POST",
+                "/v1/stock/moves",
+                {
+                    "warehouse": world["warehouse"],
+                    "sku": sku,
+                    "lot": row["lot"],
+                    "quantity": rng.randint(1, min(5, row["available"])),
+                    "from_location": row["location"],
+                    "to_location": to,
+                },
+                key=f"{world['tag']}-M{k}-{n}",
+            )
         elif u < 0.8 and (rows := _free_rows(client, world, sku)):
             row = rng.choice(rows)
             delta, reason = rng.choice([(-1, "damaged"), (1, "found"), (2, "found")])
-            client.call("POST /v1/stock/adjustments", "POST", "/v1/stock/adjustments", {
-                "warehouse": world["warehouse"], "location": row["location"], "sku": sku, "lot": row["lot"],
-                "delta": delta, "reason": reason}, key=f"{world['tag']}-A{k}-{n}")
+            client.call(
+                "POST /v1/stock/adjustments",
+                "POST",
+                "/v1/stock/adjustments",
+                {
+                    "warehouse": world["warehouse"],
+                    "location": row["location"],
+                    "sku": sku,
+                    "lot": row["lot"],
+                    "delta": delta,
+                    "reason": reason,
+                },
+                key=f"{world['tag']}-A{k}-{n}",
+            )
         else:
             _count_one(client, world)
         time.sleep(world["think_s"])
@@ -185,19 +267,26 @@ def clerk(client: Client, rng: random.Random, world: dict[str, Any], deadline: f
 
 def _count_one(client: Client, world: dict[str, Any]) -> None:
     """Counts one open cycle count: what the shelf holds is what the system says (no real shrinkage here)."""
-    status, _, page = client.call("GET /v1/cycle-counts?status=open", "GET",
-                                  f"/v1/cycle-counts?warehouse={world['warehouse']}&status=open&limit=5")
+    status, _, page = client.call(
+        "GET /v1/cycle-counts?status=open",
+        "GET",
+        f"/v1/cycle-counts?warehouse={world['warehouse']}&status=open&limit=5",
+    )
     counts = (page or {}).get("items", []) if status == 200 else []
     if not counts:
         return
     count = counts[0]
-    status, _, page = client.call("GET /v1/stock?location=", "GET",
-                                  f"/v1/stock?warehouse={world['warehouse']}&location={count['location']}&limit=100")
+    status, _, page = client.call(
+        "GET /v1/stock?location=",
+        "GET",
+        f"/v1/stock?warehouse={world['warehouse']}&location={count['location']}&limit=100",
+    )
     if status != 200:
         return
     lines = [{"sku": r["sku"], "lot": r["lot"], "quantity": r["on_hand"]} for r in page["items"] if r["on_hand"]]
-    status, _, _ = client.call("POST /v1/cycle-counts/{id}/result", "POST", f"/v1/cycle-counts/{count['id']}/result",
-                               {"lines": lines})
+    status, _, _ = client.call(
+        "POST /v1/cycle-counts/{id}/result", "POST", f"/v1/cycle-counts/{count['id']}/result", {"lines": lines}
+    )
     if status == 201:
         client.call("POST /v1/cycle-counts/{id}/post", "POST", f"/v1/cycle-counts/{count['id']}/post")
 
@@ -210,8 +299,11 @@ def reader(client: Client, rng: random.Random, world: dict[str, Any], deadline: 
         if u < 0.3:
             client.call("GET /v1/stock?sku=", "GET", f"/v1/stock?warehouse={wh}&sku={_hot_sku(rng, world)}&limit=50")
         elif u < 0.55:
-            status, _, page = client.call("GET /v1/orders?status=", "GET", f"/v1/orders?status="
-                                          f"{rng.choice(['allocated', 'ready', 'shipped'])}&channel=soak&limit=50")
+            status, _, page = client.call(
+                "GET /v1/orders?status=",
+                "GET",
+                f"/v1/orders?status={rng.choice(['allocated', 'ready', 'shipped'])}&channel=soak&limit=50",
+            )
             if status == 200:
                 recent = [o["id"] for o in page["items"]] or recent
         elif u < 0.75 and recent:
@@ -227,8 +319,9 @@ def reader(client: Client, rng: random.Random, world: dict[str, Any], deadline: 
 ROLES = {"erp": erp, "planner": planner, "picker": picker, "packer": packer, "clerk": clerk, "reader": reader}
 
 
-def run_role(role: str, k: int, base: str, token: str, world: dict[str, Any], start: Any, deadline: float,
-             results: Any) -> None:
+def run_role(
+    role: str, k: int, base: str, token: str, world: dict[str, Any], start: Any, deadline: float, results: Any
+) -> None:
     """The client process: open the connection, wait for the start, play ``role`` until ``deadline``, report."""
     client = Client(base, token)
     client.call("warm-up", "GET", "/healthz", record=False)
@@ -239,5 +332,13 @@ def run_role(role: str, k: int, base: str, token: str, world: dict[str, Any], st
         extra = ROLES[role](client, rng, world, deadline, k)
     finally:
         client.close()
-        results.put({"role": role, "k": k, "calls": client.calls, "connects": client.connects,
-                     "dropped": client.dropped, **extra})
+        results.put(
+            {
+                "role": role,
+                "k": k,
+                "calls": client.calls,
+                "connects": client.connects,
+                "dropped": client.dropped,
+                **extra,
+            }
+        )

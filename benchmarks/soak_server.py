@@ -20,8 +20,11 @@ class Server:
     def __init__(self, database_url: str, log: Path, **settings: str) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.env = {**{k: v for k, v in os.environ.items() if not k.startswith("WMS_")},
-                    "WMS_DATABASE_URL": database_url, **settings}
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("WMS_")},
+            "WMS_DATABASE_URL": database_url,
+            **settings,
+        }
         self.log = log
         self.proc: subprocess.Popen[bytes] | None = None
         self.starts: list[float] = []  # seconds from start to /healthz 200, per start
@@ -30,8 +33,13 @@ class Server:
         """Start it and wait until /healthz answers; returns how long that took."""
         t0 = time.perf_counter()
         with open(self.log, "ab") as out:
-            self.proc = subprocess.Popen([sys.executable, "-m", "wms", "serve", "--port", str(self.port)],
-                                         env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "wms", "serve", "--port", str(self.port)],
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         while time.perf_counter() - t0 < timeout:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"wms serve exited with {self.proc.returncode}; see {self.log}")

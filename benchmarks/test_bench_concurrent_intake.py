@@ -46,10 +46,13 @@ def _sample_waits(db: Database, waits: Counter[str], done: threading.Event) -> N
         return
     with db.engine.connect() as conn:
         while not done.is_set():
-            for state, event, n in conn.execute(text(
+            for state, event, n in conn.execute(
+                text(
                     "SELECT state, coalesce(wait_event_type || ':' || wait_event, 'on CPU'), count(*) "
                     "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
-                    "AND state <> 'idle' GROUP BY 1, 2")):
+                    "AND state <> 'idle' GROUP BY 1, 2"
+                )
+            ):
                 waits[f"{state} / {event}"] += n
             conn.rollback()
             time.sleep(0.01)
@@ -57,8 +60,9 @@ def _sample_waits(db: Database, waits: Counter[str], done: threading.Event) -> N
 
 @pytest.mark.parametrize("clients", [1, 4, 8])
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-def test_concurrent_intake(benchmark: Any, templates: Templates, orders: list[dict[str, Any]], backend: str,
-                           clients: int) -> None:
+def test_concurrent_intake(
+    benchmark: Any, templates: Templates, orders: list[dict[str, Any]], backend: str, clients: int
+) -> None:
     benchmark.group = f"concurrent intake: {N} orders over HTTP, one per request"
     info: dict[str, Any] = {"backend": backend, "clients": clients}
     batch = orders[:N]
@@ -84,8 +88,13 @@ def test_concurrent_intake(benchmark: Any, templates: Templates, orders: list[di
             info["pg_backend_states"] = {k: round(v / total, 3) for k, v in waits.most_common(6)}
         lat = sorted(x for run in runs for x in run)
         q = statistics.quantiles(lat, n=100)
-        info.update(orders=len(lat), seconds=round(elapsed, 2), orders_per_s=round(len(lat) / elapsed, 1),
-                    ms_p50=round(1000 * q[49], 1), ms_p95=round(1000 * q[94], 1))
+        info.update(
+            orders=len(lat),
+            seconds=round(elapsed, 2),
+            orders_per_s=round(len(lat) / elapsed, 1),
+            ms_p50=round(1000 * q[49], 1),
+            ms_p95=round(1000 * q[94], 1),
+        )
 
     def teardown(db: Database, *_: Any) -> None:
         assert_stock_invariants(db.engine)

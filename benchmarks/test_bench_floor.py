@@ -40,10 +40,17 @@ def _prepare(db: Database, orders: list[dict[str, Any]]) -> tuple[str, int]:
     uow = db.uow()
     for o in orders[:FLOOR_ORDERS]:
         push_order(PushOrder.model_validate(o), uow, Policy(), "bench")
-    code = uow.run(lambda u: u.session.execute(
-        select(Warehouse.code).join(Shipment, Shipment.warehouse_id == Warehouse.id)
-        .where(Shipment.status == "allocated").group_by(Warehouse.code).order_by(func.count().desc()).limit(1)
-    ).scalar_one(), read_only=True)
+    code = uow.run(
+        lambda u: u.session.execute(
+            select(Warehouse.code)
+            .join(Shipment, Shipment.warehouse_id == Warehouse.id)
+            .where(Shipment.status == "allocated")
+            .group_by(Warehouse.code)
+            .order_by(func.count().desc())
+            .limit(1)
+        ).scalar_one(),
+        read_only=True,
+    )
     wave_id, n_orders = start_wave(StartWave(warehouse=code, cart=Cart(max_units=24), time_limit_s=5.0), uow, "bench")
     assert run_planning(uow.factory, wave_id) == "planned"
     return code, n_orders
@@ -56,9 +63,17 @@ def _picker(base: str, token: str, code: str) -> list[float]:
             pl = r.json()
             while (stop := pl["next_stop"]) is not None:
                 t0 = time.perf_counter()
-                r = c.post(f"/v1/pick-lists/{pl['id']}/confirmations", headers={"Idempotency-Key": f"s{stop['id']}"},
-                           json={"location": stop["location"], "sku": stop["sku"], "lot": stop["lot"],
-                                 "quantity": stop["quantity"], "stop_id": stop["id"]})
+                r = c.post(
+                    f"/v1/pick-lists/{pl['id']}/confirmations",
+                    headers={"Idempotency-Key": f"s{stop['id']}"},
+                    json={
+                        "location": stop["location"],
+                        "sku": stop["sku"],
+                        "lot": stop["lot"],
+                        "quantity": stop["quantity"],
+                        "stop_id": stop["id"],
+                    },
+                )
                 latencies.append(time.perf_counter() - t0)
                 assert r.status_code == 201, r.text
                 pl = r.json()
@@ -73,9 +88,13 @@ def _pack_and_ship(base: str, token: str, shipment_ids: list[int]) -> list[float
         for sid in shipment_ids:
             t0 = time.perf_counter()
             items = c.get(f"/v1/shipments/{sid}").json()["items"]
-            r = c.post(f"/v1/shipments/{sid}/pack", json={
-                "items": [{"sku": i["sku"], "lot": i["lot"], "quantity": i["quantity"]} for i in items],
-                "parcels": [{"weight_kg": 1.0}]})
+            r = c.post(
+                f"/v1/shipments/{sid}/pack",
+                json={
+                    "items": [{"sku": i["sku"], "lot": i["lot"], "quantity": i["quantity"]} for i in items],
+                    "parcels": [{"weight_kg": 1.0}],
+                },
+            )
             assert r.status_code == 201, r.text
             assert c.post(f"/v1/shipments/{sid}/ship").status_code == 200
             latencies.append(time.perf_counter() - t0)
@@ -105,17 +124,27 @@ def test_floor(benchmark: Any, templates: Templates, orders: list[dict[str, Any]
             with ThreadPoolExecutor(pickers) as pool:
                 runs = list(pool.map(lambda tok: _picker(base, tok, code), tokens))
             picking_s = time.perf_counter() - t0
-            shipment_ids = db.uow().run(lambda u: list(u.session.scalars(
-                select(Shipment.id).where(Shipment.status == "picked").order_by(Shipment.id))), read_only=True)
+            shipment_ids = db.uow().run(
+                lambda u: list(
+                    u.session.scalars(select(Shipment.id).where(Shipment.status == "picked").order_by(Shipment.id))
+                ),
+                read_only=True,
+            )
             t1 = time.perf_counter()
             packing = _pack_and_ship(base, tokens[0], shipment_ids)
             packing_s = time.perf_counter() - t1
         confirms = [x for run in runs for x in run]
-        info.update(confirmations=len(confirms), picking_s=round(picking_s, 2),
-                    confirmations_per_s=round(len(confirms) / picking_s, 1),
-                    confirm_ms_p50=_pct(confirms, 50), confirm_ms_p95=_pct(confirms, 95),
-                    shipments=len(shipment_ids), shipments_per_s=round(len(shipment_ids) / packing_s, 1),
-                    pack_ship_ms_p50=_pct(packing, 50), pack_ship_ms_p95=_pct(packing, 95))
+        info.update(
+            confirmations=len(confirms),
+            picking_s=round(picking_s, 2),
+            confirmations_per_s=round(len(confirms) / picking_s, 1),
+            confirm_ms_p50=_pct(confirms, 50),
+            confirm_ms_p95=_pct(confirms, 95),
+            shipments=len(shipment_ids),
+            shipments_per_s=round(len(shipment_ids) / packing_s, 1),
+            pack_ship_ms_p50=_pct(packing, 50),
+            pack_ship_ms_p95=_pct(packing, 95),
+        )
 
     def teardown(db: Database, *_: Any) -> None:
         assert_stock_invariants(db.engine)

@@ -77,12 +77,15 @@ class SolverProbe:
 
     def summary(self) -> dict[str, Any]:
         n = sum(self.status.values())
-        return {"allocations": n, "solver_status": dict(self.status),
-                "fast_path_share": round(self.status["fast_path"] / n, 4) if n else None,
-                "cp_sat_share": round(len(self.cp_sat) / n, 4) if n else None,
-                "solver_seconds_total": round(self.seconds, 3),
-                "cp_sat_ms_mean": round(1000 * float(np.mean(self.cp_sat)), 2) if self.cp_sat else None,
-                "cp_sat_ms_max": round(1000 * max(self.cp_sat), 2) if self.cp_sat else None}
+        return {
+            "allocations": n,
+            "solver_status": dict(self.status),
+            "fast_path_share": round(self.status["fast_path"] / n, 4) if n else None,
+            "cp_sat_share": round(len(self.cp_sat) / n, 4) if n else None,
+            "solver_seconds_total": round(self.seconds, 3),
+            "cp_sat_ms_mean": round(1000 * float(np.mean(self.cp_sat)), 2) if self.cp_sat else None,
+            "cp_sat_ms_max": round(1000 * max(self.cp_sat), 2) if self.cp_sat else None,
+        }
 
 
 def outcome(engine: Engine) -> dict[str, Any]:
@@ -91,11 +94,11 @@ def outcome(engine: Engine) -> dict[str, Any]:
         "orders": "SELECT count(*) FROM orders",
         "shipments": "SELECT count(*) FROM shipments WHERE status = 'allocated'",
         "orders_split": "SELECT count(*) FROM (SELECT order_id FROM shipment_lines GROUP BY order_id "
-                        "HAVING count(DISTINCT shipment_id) > 1) x",
+        "HAVING count(DISTINCT shipment_id) > 1) x",
         "lines_split": "SELECT count(*) FROM (SELECT order_line_id FROM shipment_lines GROUP BY order_line_id "
-                       "HAVING count(DISTINCT shipment_id) > 1) x",
+        "HAVING count(DISTINCT shipment_id) > 1) x",
         "shipments_merged": "SELECT count(*) FROM (SELECT shipment_id FROM shipment_lines GROUP BY shipment_id "
-                            "HAVING count(DISTINCT order_id) > 1) x",
+        "HAVING count(DISTINCT order_id) > 1) x",
         "orders_short": "SELECT count(DISTINCT order_id) FROM order_lines WHERE backordered > 0",
         "units_reserved": "SELECT coalesce(sum(reserved), 0) FROM stock",
         "stock_rows": "SELECT count(*) FROM stock",
@@ -103,20 +106,29 @@ def outcome(engine: Engine) -> dict[str, Any]:
     with engine.connect() as conn:
         out: dict[str, Any] = {k: int(conn.execute(text(sql)).scalar() or 0) for k, sql in q.items()}
         out["status"] = dict(conn.execute(text("SELECT status, count(*) FROM orders GROUP BY status")).all())
-        out["open_problems"] = dict(conn.execute(text(
-            "SELECT code, count(*) FROM order_problems WHERE resolved_at IS NULL GROUP BY code")).all())
+        out["open_problems"] = dict(
+            conn.execute(
+                text("SELECT code, count(*) FROM order_problems WHERE resolved_at IS NULL GROUP BY code")
+            ).all()
+        )
     return out
 
 
 def record(benchmark: Any, n_orders: int, rounds: list[dict[str, Any]], extra: dict[str, Any]) -> None:
     secs = [r["seconds"] for r in rounds]
-    benchmark.extra_info.update({
-        "orders_per_round": n_orders, "rounds": len(rounds), "seconds": [round(s, 2) for s in secs],
-        "orders_per_s": round(n_orders / float(np.mean(secs)), 1),
-        "orders_per_s_best": round(n_orders / min(secs), 1),
-        "ms_per_order": round(1000 * float(np.mean(secs)) / n_orders, 2),
-        "orders_per_s_by_chunk": rounds[0]["chunks"],
-        "loadavg_before_after": rounds[0]["load"], **extra})
+    benchmark.extra_info.update(
+        {
+            "orders_per_round": n_orders,
+            "rounds": len(rounds),
+            "seconds": [round(s, 2) for s in secs],
+            "orders_per_s": round(n_orders / float(np.mean(secs)), 1),
+            "orders_per_s_best": round(n_orders / min(secs), 1),
+            "ms_per_order": round(1000 * float(np.mean(secs)) / n_orders, 2),
+            "orders_per_s_by_chunk": rounds[0]["chunks"],
+            "loadavg_before_after": rounds[0]["load"],
+            **extra,
+        }
+    )
 
 
 def chunk_rates(t0: float, marks: list[tuple[int, float]]) -> list[float]:
@@ -142,8 +154,9 @@ def run_service(db: Database, cmds: list[PushOrder], rounds: list[dict[str, Any]
     rounds.append({"seconds": marks[-1][1] - t0, "chunks": chunk_rates(t0, marks), "load": [before, load()]})
 
 
-def run_http(client: TestClient, headers: dict[str, str], batches: list[list[dict[str, Any]]],
-             rounds: list[dict[str, Any]]) -> None:
+def run_http(
+    client: TestClient, headers: dict[str, str], batches: list[list[dict[str, Any]]], rounds: list[dict[str, Any]]
+) -> None:
     marks, n, before = [], 0, load()
     t0 = time.perf_counter()
     for batch in batches:
@@ -161,8 +174,14 @@ def run_http(client: TestClient, headers: dict[str, str], batches: list[list[dic
 
 @pytest.mark.parametrize("path", ["service", "http"])
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-def test_intake(benchmark: Any, templates: Templates, orders: list[dict[str, Any]], backend: str, path: str,
-                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_intake(
+    benchmark: Any,
+    templates: Templates,
+    orders: list[dict[str, Any]],
+    backend: str,
+    path: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Orders pushed one transaction each (service) or in bulk calls (HTTP); each round on a fresh database."""
     benchmark.group = f"intake {len(orders)} orders"
     probe = SolverProbe()
@@ -177,7 +196,7 @@ def test_intake(benchmark: Any, templates: Templates, orders: list[dict[str, Any
         client = TestClient(create_app(db.settings, db.engine))
         client.__enter__()
         headers = {"Authorization": f"Bearer {create_key(db.uow(), 'erp')[1]}"}
-        return (db, client, headers, [orders[i:i + BULK] for i in range(0, len(orders), BULK)]), {}
+        return (db, client, headers, [orders[i : i + BULK] for i in range(0, len(orders), BULK)]), {}
 
     def target(db: Database, *rest: Any) -> None:
         if path == "service":
@@ -194,8 +213,12 @@ def test_intake(benchmark: Any, templates: Templates, orders: list[dict[str, Any
         db.close()
 
     benchmark.pedantic(target, setup=setup, teardown=teardown, rounds=ROUNDS, iterations=1)
-    record(benchmark, len(orders), rounds, {"backend": backend, "path": path,
-                                            "bulk_size": BULK if path == "http" else None, **results})
+    record(
+        benchmark,
+        len(orders),
+        rounds,
+        {"backend": backend, "path": path, "bulk_size": BULK if path == "http" else None, **results},
+    )
     assert results["orders"] == len(orders)
     assert results["status"].get("allocated", 0) > 0.8 * len(orders)
 
@@ -219,8 +242,14 @@ WHERE l.kind = 'storage'
 
 @pytest.mark.parametrize("empty_rows", [False, True], ids=["stock-as-loaded", "plus-empty-stock-rows"])
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-def test_allocation_vs_stock_rows(benchmark: Any, templates: Templates, orders: list[dict[str, Any]], backend: str,
-                                  empty_rows: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_allocation_vs_stock_rows(
+    benchmark: Any,
+    templates: Templates,
+    orders: list[dict[str, Any]],
+    backend: str,
+    empty_rows: bool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Service intake of the first orders, with and without ~265k empty stock rows (on hand 0)."""
     benchmark.group = f"allocation vs stock rows ({PROBE_ORDERS} orders, service)"
     lock_times: list[float] = []
@@ -261,12 +290,21 @@ def test_allocation_vs_stock_rows(benchmark: Any, templates: Templates, orders: 
     def teardown(db: Database, _: Any) -> None:
         db.close()
 
-    benchmark.pedantic(lambda db, cmds: run_service(db, cmds, rounds), setup=setup, teardown=teardown,
-                       rounds=ROUNDS, iterations=1)
-    record(benchmark, PROBE_ORDERS, rounds, {
-        "backend": backend, **info, "lock_candidates_calls": len(lock_times),
-        "lock_candidates_ms_mean": round(1000 * float(np.mean(lock_times)), 2),
-        "lock_candidates_ms_p95": round(1000 * float(np.percentile(lock_times, 95)), 2)})
+    benchmark.pedantic(
+        lambda db, cmds: run_service(db, cmds, rounds), setup=setup, teardown=teardown, rounds=ROUNDS, iterations=1
+    )
+    record(
+        benchmark,
+        PROBE_ORDERS,
+        rounds,
+        {
+            "backend": backend,
+            **info,
+            "lock_candidates_calls": len(lock_times),
+            "lock_candidates_ms_mean": round(1000 * float(np.mean(lock_times)), 2),
+            "lock_candidates_ms_p95": round(1000 * float(np.percentile(lock_times, 95)), 2),
+        },
+    )
 
 
 # ---------------------------------------------------------------------------------------------- (b) split solver
@@ -323,8 +361,11 @@ def check_filling(q: np.ndarray, demand: np.ndarray, avail: np.ndarray) -> None:
 
 
 def totals(values: list[tuple[int, int, int]]) -> dict[str, int]:
-    return {"shipments": sum(v[0] for v in values), "split_lines": sum(v[1] for v in values),
-            "preference_sum": sum(v[2] for v in values)}
+    return {
+        "shipments": sum(v[0] for v in values),
+        "split_lines": sum(v[1] for v in values),
+        "preference_sum": sum(v[2] for v in values),
+    }
 
 
 def test_split_solver(benchmark: Any) -> None:
@@ -360,8 +401,11 @@ def test_split_solver(benchmark: Any) -> None:
     cp_idx = [i for i, (r, _) in enumerate(solved) if r.status in ("optimal", "feasible")]
     cp_times = np.array([solved[i][1] for i in cp_idx])
     fast_times = np.array([dt for r, dt in solved if r.status == "fast_path"])
-    objectives: dict[str, list[tuple[int, int, int]]] = {"cp_sat": [], "fast_path_then_greedy": [],
-                                                         "greedy_by_preference": []}
+    objectives: dict[str, list[tuple[int, int, int]]] = {
+        "cp_sat": [],
+        "fast_path_then_greedy": [],
+        "greedy_by_preference": [],
+    }
     for (result, _), gq, nq, (_, d, a) in zip(solved, greedy_q, naive_q, problems, strict=True):
         for q in (result.quantities, gq, nq):
             check_filling(q, d, a)
@@ -372,10 +416,13 @@ def test_split_solver(benchmark: Any) -> None:
     def compare(name: str, subset: list[int]) -> dict[str, Any]:
         mine = [objectives[name][i] for i in subset]
         best = [exact[i] for i in subset]
-        return {**totals(mine), "equal_to_optimum": sum(m == b for m, b in zip(mine, best, strict=True)),
-                "worse_than_optimum": sum(m > b for m, b in zip(mine, best, strict=True)),
-                "extra_shipments": sum(m[0] - b[0] for m, b in zip(mine, best, strict=True)),
-                "orders_with_extra_shipments": sum(m[0] > b[0] for m, b in zip(mine, best, strict=True))}
+        return {
+            **totals(mine),
+            "equal_to_optimum": sum(m == b for m, b in zip(mine, best, strict=True)),
+            "worse_than_optimum": sum(m > b for m, b in zip(mine, best, strict=True)),
+            "extra_shipments": sum(m[0] - b[0] for m, b in zip(mine, best, strict=True)),
+            "orders_with_extra_shipments": sum(m[0] > b[0] for m, b in zip(mine, best, strict=True)),
+        }
 
     everything = list(range(len(problems)))
     brute_checked = brute_agree = 0
@@ -390,7 +437,9 @@ def test_split_solver(benchmark: Any) -> None:
     short = sum(bool((r.backorder > 0).any()) for r, _ in solved)
 
     info = {
-        "orders": len(problems), "warehouses": SPLIT_WAREHOUSES, "skus": SPLIT_SKUS,
+        "orders": len(problems),
+        "warehouses": SPLIT_WAREHOUSES,
+        "skus": SPLIT_SKUS,
         "lines_mean": round(float(np.mean([len(k) for k, _, _ in problems])), 3),
         "solve_split_seconds_total": round(cp_total, 3),
         "orders_per_s": round(len(problems) / cp_total, 1),
@@ -406,12 +455,18 @@ def test_split_solver(benchmark: Any) -> None:
         "cp_sat_ms_max": round(1000 * float(cp_times.max()), 2),
         "cp_sat_seconds_total": round(float(cp_times.sum()), 3),
         "cp_sat_lines_mean": round(float(np.mean([len(problems[i][0]) for i in cp_idx])), 2),
-        "baseline_seconds": {"fast_path_then_greedy": round(greedy_s, 3), "greedy_by_preference": round(naive_s, 3),
-                             "exact_by_subset_enumeration": round(exact_s, 3)},
+        "baseline_seconds": {
+            "fast_path_then_greedy": round(greedy_s, 3),
+            "greedy_by_preference": round(naive_s, 3),
+            "exact_by_subset_enumeration": round(exact_s, 3),
+        },
         "all_orders": {"optimum": totals(exact), **{name: compare(name, everything) for name in objectives}},
-        "cp_sat_orders": {"optimum": totals([exact[i] for i in cp_idx]),
-                          **{name: compare(name, cp_idx) for name in objectives}},
-        "brute_force_checked": brute_checked, "brute_force_agrees_with_exact": brute_agree,
+        "cp_sat_orders": {
+            "optimum": totals([exact[i] for i in cp_idx]),
+            **{name: compare(name, cp_idx) for name in objectives},
+        },
+        "brute_force_checked": brute_checked,
+        "brute_force_agrees_with_exact": brute_agree,
         "cp_sat_equal_to_brute_force": cp_vs_brute,
     }
     benchmark.extra_info.update(info)

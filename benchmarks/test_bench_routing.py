@@ -22,8 +22,16 @@ from wms.picking.routing.problem import LayoutArrays, Route, RoutingProblem
 from wms.picking.routing.router import warm_up
 from wms.picking.routing.single_block import solve_single_block
 
-LAYOUT = Layout(aisles=10, aisle_pitch_m=3.0, blocks=1, bays_per_block=30, bay_width_m=1.0,
-                cross_aisle_width_m=2.0, levels=1, depot_x_m=0.0)
+LAYOUT = Layout(
+    aisles=10,
+    aisle_pitch_m=3.0,
+    blocks=1,
+    bays_per_block=30,
+    bay_width_m=1.0,
+    cross_aisle_width_m=2.0,
+    levels=1,
+    depot_x_m=0.0,
+)
 N_PICKS, SEED = 30, 1983
 MEDIANS: dict[str, float] = {}  # seconds, filled by the numba test for the comparison
 
@@ -67,8 +75,9 @@ def test_single_block_numba(benchmark: BenchmarkFixture) -> None:
 
 
 @pytest.mark.benchmark(group="routing-single-block-30")
-def test_single_block_plain_python(benchmark: BenchmarkFixture, plain_python: Route,
-                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_single_block_plain_python(
+    benchmark: BenchmarkFixture, plain_python: Route, capsys: pytest.CaptureFixture[str]
+) -> None:
     route = benchmark.pedantic(solve_single_block, args=(PROBLEM,), rounds=30, iterations=1, warmup_rounds=1)
     assert route.order.tolist() == plain_python.order.tolist() and route.length == plain_python.length
     slow = median(benchmark)
@@ -76,6 +85,8 @@ def test_single_block_plain_python(benchmark: BenchmarkFixture, plain_python: Ro
         return
     fast_m = MEDIANS["numba"]
     with capsys.disabled():
-        print(f"\nexact single-block route, {N_PICKS} picks, {LAYOUT.aisles} aisles: "
-              f"numba median {fast_m * 1e6:.1f} µs, plain Python median {slow * 1e6:.1f} µs, "
-              f"speed-up {slow / fast_m:.0f}×")
+        print(
+            f"\nexact single-block route, {N_PICKS} picks, {LAYOUT.aisles} aisles: "
+            f"numba median {fast_m * 1e6:.1f} µs, plain Python median {slow * 1e6:.1f} µs, "
+            f"speed-up {slow / fast_m:.0f}×"
+        )

@@ -69,9 +69,11 @@ def compiled() -> None:
 @pytest.fixture
 def say(capsys: pytest.CaptureFixture[str]) -> Callable[[str], None]:
     """Print a result line past pytest's capture."""
+
     def write(line: str) -> None:
         with capsys.disabled():
             print(f"\n{line}")
+
     return write
 
 
@@ -95,14 +97,24 @@ def test_wave(benchmark: BenchmarkFixture, say: Callable[[str], None], profile: 
     runtime = benchmark.stats.stats.max
     vs_s, vs_e = ours.total_distance / fcfs_s.total_distance, ours.total_distance / fcfs.total_distance
     info = {
-        "orders": wave.n_orders, "lines": len(wave.line_aisle), "fcfs_s_shape_m": fcfs_s.total_distance,
-        "fcfs_exact_m": fcfs.total_distance, "constructive_m": constructive.total_distance,
-        "ours_m": ours.total_distance, "carts_fcfs": len(fcfs.pick_lists),
-        "carts_constructive": len(constructive.pick_lists), "carts_ours": len(ours.pick_lists),
-        "ours_vs_fcfs_s_shape": vs_s, "ours_vs_fcfs_exact": vs_e,
+        "orders": wave.n_orders,
+        "lines": len(wave.line_aisle),
+        "fcfs_s_shape_m": fcfs_s.total_distance,
+        "fcfs_exact_m": fcfs.total_distance,
+        "constructive_m": constructive.total_distance,
+        "ours_m": ours.total_distance,
+        "carts_fcfs": len(fcfs.pick_lists),
+        "carts_constructive": len(constructive.pick_lists),
+        "carts_ours": len(ours.pick_lists),
+        "ours_vs_fcfs_s_shape": vs_s,
+        "ours_vs_fcfs_exact": vs_e,
         "constructive_vs_fcfs_exact": constructive.total_distance / fcfs.total_distance,
-        "runtime_s": runtime, "time_limit_s": limit, "status": ours.status,
-        "fcfs_s": t_fcfs, "constructive_s": t_constructive, **ours.stats,
+        "runtime_s": runtime,
+        "time_limit_s": limit,
+        "status": ours.status,
+        "fcfs_s": t_fcfs,
+        "constructive_s": t_constructive,
+        **ours.stats,
     }
     benchmark.extra_info.update(info)
     say(
@@ -110,7 +122,8 @@ def test_wave(benchmark: BenchmarkFixture, say: Callable[[str], None], profile: 
         f"constructive {constructive.total_distance:9.0f}  ours {ours.total_distance:9.0f}  "
         f"carts {len(fcfs.pick_lists)}/{len(constructive.pick_lists)}/{len(ours.pick_lists)}  "
         f"ours/FCFS+S {vs_s:.3f}{_met(vs_s, target_s)}  ours/FCFS+exact {vs_e:.3f}{_met(vs_e, target_e)}  "
-        f"runtime {runtime:.2f} s{_met(runtime, limit)} ({ours.status})")
+        f"runtime {runtime:.2f} s{_met(runtime, limit)} ({ours.status})"
+    )
     assert ours.total_distance <= constructive.total_distance + 1e-6
     assert len(ours.selected) == wave.n_orders
 
@@ -123,21 +136,37 @@ def test_small_waves_against_the_optimum(benchmark: BenchmarkFixture, say: Calla
         rng = np.random.default_rng(seed)
         lay = layout(rng)
         n = int(rng.integers(3, 9))
-        cases.append((lay, problem(rng, lay, n, max_lines=2, max_units=2,
-                                   capacity=CartCapacity(max_orders=int(rng.integers(2, 4)), max_units=6))))
+        cases.append(
+            (
+                lay,
+                problem(
+                    rng,
+                    lay,
+                    n,
+                    max_lines=2,
+                    max_units=2,
+                    capacity=CartCapacity(max_orders=int(rng.integers(2, 4)), max_units=6),
+                ),
+            )
+        )
 
     def run() -> list[tuple[float, float, float]]:
-        return [(brute_force(p), plan_wave(p).total_distance, plan_wave(p, exact_jobs=0).total_distance)
-                for _, p in cases]
+        return [
+            (brute_force(p), plan_wave(p).total_distance, plan_wave(p, exact_jobs=0).total_distance) for _, p in cases
+        ]
 
     results = benchmark.pedantic(run, rounds=1, iterations=1)
     for (lay, p), (best, exact, heuristic) in zip(cases, results, strict=True):
         check_wave(lay, p, plan_wave(p))
         exact_hits += abs(exact - best) < 1e-6
         gaps.append(heuristic / best - 1.0)
-    info = {"instances": len(cases), "exact_mode_optimal": exact_hits,
-            "heuristic_optimal": int(sum(g < 1e-9 for g in gaps)), "heuristic_mean_gap": float(np.mean(gaps)),
-            "heuristic_max_gap": float(np.max(gaps))}
+    info = {
+        "instances": len(cases),
+        "exact_mode_optimal": exact_hits,
+        "heuristic_optimal": int(sum(g < 1e-9 for g in gaps)),
+        "heuristic_mean_gap": float(np.mean(gaps)),
+        "heuristic_max_gap": float(np.max(gaps)),
+    }
     benchmark.extra_info.update(info)
     say(f"small waves (≤ 8 orders, brute force over all partitions): {info}")
     assert exact_hits == len(cases)
@@ -157,35 +186,47 @@ def test_b2b_lp_bound(benchmark: BenchmarkFixture, say: Callable[[str], None], s
     fcfs_s, fcfs = plan_fcfs(wave, "s_shape").total_distance, plan_fcfs(wave).total_distance
     ours = plan_wave(wave).total_distance
     benchmark.extra_info.update(found, depot_x_m=depot_x, fcfs_s_shape_m=fcfs_s, fcfs_exact_m=fcfs, ours_m=ours)
-    say(f"b2b seed {seed}, depot x {depot_x:g} m: FCFS+S {fcfs_s:.0f}, FCFS+exact {fcfs:.0f}, ours {ours:.0f}; "
+    say(
+        f"b2b seed {seed}, depot x {depot_x:g} m: FCFS+S {fcfs_s:.0f}, FCFS+exact {fcfs:.0f}, ours {ours:.0f}; "
         f"LP bound {bound:.0f} = {bound / fcfs_s:.3f} × FCFS+S, {bound / fcfs:.3f} × "
         f"FCFS+exact; ours {ours:.0f} = {ours / bound:.4f} × bound ({ours / fcfs_s:.3f} / {ours / fcfs:.3f}); "
         f"targets attainable: S-shape {'yes' if 0.71 * fcfs_s >= bound else 'NO'}, "
-        f"exact {'yes' if 0.79 * fcfs >= bound else 'NO'}")
+        f"exact {'yes' if 0.79 * fcfs >= bound else 'NO'}"
+    )
     assert ours >= bound - 1e-6
 
 
 def _timed(profile: str, seed: int, plain_python: bool, options: dict[str, float]) -> dict:
     env = {**os.environ, "NUMBA_DISABLE_JIT": "1" if plain_python else "0"}
     args = [f"--{k}={v}" for k, v in options.items()]
-    out = subprocess.run([sys.executable, "-m", "benchmarks.wave_timing", profile, str(seed), *args], env=env,
-                         capture_output=True, text=True, check=True, cwd=os.path.dirname(os.path.dirname(__file__)))
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks.wave_timing", profile, str(seed), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=os.path.dirname(os.path.dirname(__file__)),
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 @pytest.mark.skipif(os.environ.get("WMS_BENCH_WAVE_PYTHON") != "1", reason="set WMS_BENCH_WAVE_PYTHON=1 (minutes each)")
 @pytest.mark.benchmark(group="waves-plain-python")
-@pytest.mark.parametrize(("profile", "seed", "options"),
-                         [("b2b", s, {}) for s in SEEDS] + [("ecommerce", 1, PYTHON_ECOMMERCE)])
-def test_plain_python_multiple(benchmark: BenchmarkFixture, say: Callable[[str], None], profile: str, seed: int,
-                               options: dict[str, float]) -> None:
+@pytest.mark.parametrize(
+    ("profile", "seed", "options"), [("b2b", s, {}) for s in SEEDS] + [("ecommerce", 1, PYTHON_ECOMMERCE)]
+)
+def test_plain_python_multiple(
+    benchmark: BenchmarkFixture, say: Callable[[str], None], profile: str, seed: int, options: dict[str, float]
+) -> None:
     fast = benchmark.pedantic(_timed, args=(profile, seed, False, options), rounds=1, iterations=1)
     slow = _timed(profile, seed, True, options)
     multiple = slow["runtime_s"] / fast["runtime_s"]
     benchmark.extra_info.update(numba=fast, plain_python=slow, multiple=multiple)
-    say(f"{profile} seed {seed} ({fast['orders']} orders, limit {fast['time_limit_s']:g} s): "
+    say(
+        f"{profile} seed {seed} ({fast['orders']} orders, limit {fast['time_limit_s']:g} s): "
         f"numba {fast['runtime_s']:.2f} s, plain Python {slow['runtime_s']:.1f} s, multiple {multiple:.0f}×; "
         f"distance {fast['total_distance']:.0f} / {slow['total_distance']:.0f}, "
-        f"lengths computed {fast['lengths_computed']} / {slow['lengths_computed']}")
+        f"lengths computed {fast['lengths_computed']} / {slow['lengths_computed']}"
+    )
     assert slow["lengths_computed"] == fast["lengths_computed"]  # the same work was done
     assert slow["total_distance"] == pytest.approx(fast["total_distance"], abs=1e-6)

@@ -64,7 +64,7 @@ def _in_background(fn: Any) -> tuple[threading.Thread, list[Any]]:
     def run() -> None:
         try:
             out.append(fn())
-        except Exception as exc:  # noqa: BLE001 - inspected by the caller
+        except Exception as exc:
             out.append(exc)
 
     t = threading.Thread(target=run, daemon=True)
@@ -72,8 +72,9 @@ def _in_background(fn: Any) -> tuple[threading.Thread, list[Any]]:
     return t, out
 
 
-def _retry_until_answered(client: httpx.Client, path: str, body: Any, key: str, ok: set[int],
-                          timeout: float) -> tuple[httpx.Response, list[httpx.Response], float]:
+def _retry_until_answered(
+    client: httpx.Client, path: str, body: Any, key: str, ok: set[int], timeout: float
+) -> tuple[httpx.Response, list[httpx.Response], float]:
     """(the answer, the 409s before it, seconds it took). Anything but 409 in progress or ``ok`` fails."""
     t0, waits = time.perf_counter(), []
     while time.perf_counter() - t0 < timeout:
@@ -115,26 +116,44 @@ def _bulk(db: Database, server: Server, token: str, orders: list[dict[str, Any]]
     assert [x["index"] for x in results] == list(range(len(orders)))
     assert [x["external_id"] for x in results] == [o["external_id"] for o in orders]
     assert all(x["order_id"] for x in results), [x for x in results if not x["order_id"]][:3]
-    assert (got["created"], got["existing"], got["errors"]) == (len(orders) - before, before, 0), \
-        (got["created"], got["existing"], got["errors"], before)
+    assert (got["created"], got["existing"], got["errors"]) == (len(orders) - before, before, 0), (
+        got["created"],
+        got["existing"],
+        got["errors"],
+        before,
+    )
     with db.engine.connect() as conn:
-        rows = conn.execute(text("SELECT external_id, count(*), min(id) FROM orders WHERE external_id LIKE :p "
-                                 "GROUP BY external_id"), {"p": like}).all()
+        rows = conn.execute(
+            text("SELECT external_id, count(*), min(id) FROM orders WHERE external_id LIKE :p GROUP BY external_id"),
+            {"p": like},
+        ).all()
     assert len(rows) == len(orders) and all(n == 1 for _, n, _ in rows)
     assert {e: i for e, _, i in rows} == {x["external_id"]: x["order_id"] for x in results}
     assert_stock_invariants(db.engine)
     assert_reservations_consistent(db.engine)
-    return {"orders": len(orders), "in_db_at_kill": before, "restart_s": round(up, 2),
-            "retries_409": len(waits), "retry_after": sorted({w.headers["Retry-After"] for w in waits}),
-            "restart_to_200_s": round(took, 2), "kill_to_200_s": round(recovered, 2),
-            "created_by_retry": got["created"], "existing": got["existing"]}
+    return {
+        "orders": len(orders),
+        "in_db_at_kill": before,
+        "restart_s": round(up, 2),
+        "retries_409": len(waits),
+        "retry_after": sorted({w.headers["Retry-After"] for w in waits}),
+        "restart_to_200_s": round(took, 2),
+        "kill_to_200_s": round(recovered, 2),
+        "created_by_retry": got["created"],
+        "existing": got["existing"],
+    }
 
 
 def _main_warehouse(db: Database) -> tuple[str, int]:
     with db.engine.connect() as conn:
-        return tuple(conn.execute(text(
-            "SELECT w.code, count(*) FROM shipments s JOIN warehouses w ON w.id = s.warehouse_id "
-            "WHERE s.status = 'allocated' GROUP BY w.code ORDER BY 2 DESC LIMIT 1")).one())  # type: ignore[return-value]
+        return tuple(
+            conn.execute(
+                text(
+                    "SELECT w.code, count(*) FROM shipments s JOIN warehouses w ON w.id = s.warehouse_id "
+                    "WHERE s.status = 'allocated' GROUP BY w.code ORDER BY 2 DESC LIMIT 1"
+                )
+            ).one()
+        )  # type: ignore[return-value]
 
 
 def _wave(db: Database, server: Server, token: str, tag: str) -> dict[str, Any]:
@@ -171,28 +190,51 @@ def _wave(db: Database, server: Server, token: str, tag: str) -> dict[str, Any]:
     with db.engine.connect() as conn:
         waves = conn.execute(text("SELECT id, status FROM waves")).all()
         held = conn.execute(text("SELECT count(*) FROM shipments WHERE wave_id = :w"), {"w": wave_id}).scalar()
-        picked_orders = {o for (o,) in conn.execute(text(
-            "SELECT DISTINCT st.order_id FROM pick_list_stops st JOIN pick_lists pl ON pl.id = st.pick_list_id "
-            "WHERE pl.wave_id = :w"), {"w": wave_id})}
+        picked_orders = {
+            o
+            for (o,) in conn.execute(
+                text(
+                    "SELECT DISTINCT st.order_id FROM pick_list_stops st JOIN pick_lists pl ON pl.id = st.pick_list_id "
+                    "WHERE pl.wave_id = :w"
+                ),
+                {"w": wave_id},
+            )
+        }
     assert waves == [(wave_id, "planned")], waves
     assert picked_orders == set(w["orders"]) == set(answered["orders"])
     assert_stock_invariants(db.engine)
     assert_reservations_consistent(db.engine)
-    return {"warehouse": code, "shipments": held, "orders": len(w["orders"]), "pick_lists": len(w["pick_lists"]),
-            "kill_after_wave_s": round(killed - seen, 2), "request_to_kill_s": round(killed - sent, 2),
-            "restart_s": round(up, 2), "retries_409": len(waits), "retry_answer": r.status_code,
-            "restart_to_answer_s": round(took, 2), "kill_to_answer_s": round(recovered, 2),
-            "kill_to_planned_s": round(planned - killed, 1), "method": w["method"]}
+    return {
+        "warehouse": code,
+        "shipments": held,
+        "orders": len(w["orders"]),
+        "pick_lists": len(w["pick_lists"]),
+        "kill_after_wave_s": round(killed - seen, 2),
+        "request_to_kill_s": round(killed - sent, 2),
+        "restart_s": round(up, 2),
+        "retries_409": len(waits),
+        "retry_answer": r.status_code,
+        "restart_to_answer_s": round(took, 2),
+        "kill_to_answer_s": round(recovered, 2),
+        "kill_to_planned_s": round(planned - killed, 1),
+        "method": w["method"],
+    }
 
 
 @pytest.mark.parametrize("backend", ["postgresql", "sqlite"])
-def test_server_killed_mid_bulk_and_mid_wave(templates: Templates, world: dict[str, Any], backend: str,
-                                             tmp_path: Path) -> None:
+def test_server_killed_mid_bulk_and_mid_wave(
+    templates: Templates, world: dict[str, Any], backend: str, tmp_path: Path
+) -> None:
     db = templates.fresh(backend)
     tag = uuid.uuid4().hex[:6]
     erp, planner = create_key(db.uow(), "erp")[1], create_key(db.uow(), "planner")[1]
-    server = Server(db.settings.database_url, tmp_path / "serve.log", WMS_IDEMPOTENCY_LEASE_S=str(LEASE_S),
-                    WMS_WAVE_SYNC_MAX_ORDERS="100000", WMS_WEBHOOK_RELAY_INTERVAL_S="0")
+    server = Server(
+        db.settings.database_url,
+        tmp_path / "serve.log",
+        WMS_IDEMPOTENCY_LEASE_S=str(LEASE_S),
+        WMS_WAVE_SYNC_MAX_ORDERS="100000",
+        WMS_WEBHOOK_RELAY_INTERVAL_S="0",
+    )
     load_before = load()
     orders = make_orders(world, BULK, seed=ORDER_SEED, prefix=f"CRASH-{tag}")
     server.start()
@@ -202,6 +244,15 @@ def test_server_killed_mid_bulk_and_mid_wave(templates: Templates, world: dict[s
     finally:
         server.stop()
         print(f"\n(server log: {server.log})")
-    report(f"crash-{backend}", {"backend": backend, "lease_s": LEASE_S, "bulk": bulk, "wave": wave,
-                                "load_before": load_before, "load_after": load()})
+    report(
+        f"crash-{backend}",
+        {
+            "backend": backend,
+            "lease_s": LEASE_S,
+            "bulk": bulk,
+            "wave": wave,
+            "load_before": load_before,
+            "load_after": load(),
+        },
+    )
     db.close()

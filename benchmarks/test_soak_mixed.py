@@ -52,8 +52,16 @@ WAVE_INTERVAL_S = knob("WMS_SOAK_WAVE_INTERVAL_S", 3.0)
 SHORT_SHARE = knob("WMS_SOAK_SHORT_SHARE", 0.06)
 THINK_S = knob("WMS_SOAK_THINK_S", 0.05)
 MIX = {"erp": 10, "planner": 1, "picker": 8, "packer": 1, "clerk": 2, "reader": 10}
-LAYOUT = {"aisles": 6, "aisle_pitch_m": 3, "blocks": 1, "bays_per_block": 20, "bay_width_m": 1,
-          "cross_aisle_width_m": 2, "levels": 2, "depot_x_m": 0}
+LAYOUT = {
+    "aisles": 6,
+    "aisle_pitch_m": 3,
+    "blocks": 1,
+    "bays_per_block": 20,
+    "bay_width_m": 1,
+    "cross_aisle_width_m": 2,
+    "levels": 2,
+    "depot_x_m": 0,
+}
 UNITS = 1200  # hot stock at the start, split by popularity
 
 
@@ -67,13 +75,29 @@ def _hot_warehouse(base: str, admin: str, tag: str) -> dict[str, Any]:
         for n, (sku, w) in enumerate(zip(skus, weights, strict=True)):
             assert c.post("/v1/items", json={"sku": sku, "name": f"Hot {n}"}).status_code == 201
             for j in range(3):
-                lines.append({"sku": sku, "lot": f"{sku}-L{j}", "expiry_date": None,
-                              "quantity": max(5, round(UNITS * w / 3)), "location": locations[3 * n + j]})
+                lines.append(
+                    {
+                        "sku": sku,
+                        "lot": f"{sku}-L{j}",
+                        "expiry_date": None,
+                        "quantity": max(5, round(UNITS * w / 3)),
+                        "location": locations[3 * n + j],
+                    }
+                )
         got = c.post("/v1/receipts", json={"warehouse": "HOT", "reference": f"hot-{tag}", "lines": lines})
         assert got.status_code == 201, got.text
-    return {"tag": tag, "warehouse": "HOT", "skus": skus, "weights": weights, "locations": locations,
-            "wave_interval_s": WAVE_INTERVAL_S, "wave_orders": 30, "cart_units": 20, "short_share": SHORT_SHARE,
-            "think_s": THINK_S}
+    return {
+        "tag": tag,
+        "warehouse": "HOT",
+        "skus": skus,
+        "weights": weights,
+        "locations": locations,
+        "wave_interval_s": WAVE_INTERVAL_S,
+        "wave_orders": 30,
+        "cart_units": 20,
+        "short_share": SHORT_SHARE,
+        "think_s": THINK_S,
+    }
 
 
 def _deadlocks(engine: Engine) -> int:
@@ -86,8 +110,11 @@ def _deadlocks(engine: Engine) -> int:
 def test_mixed_soak_on_hot_skus(templates: Templates) -> None:
     db = templates.fresh("postgresql")
     tag = uuid.uuid4().hex[:6]
-    tokens = {"admin": create_key(db.uow(), "admin")[1], "erp": create_key(db.uow(), "erp")[1],
-              "planner": create_key(db.uow(), "planner")[1]}
+    tokens = {
+        "admin": create_key(db.uow(), "admin")[1],
+        "erp": create_key(db.uow(), "erp")[1],
+        "planner": create_key(db.uow(), "planner")[1],
+    }
     server_engine = make_engine(db.settings)  # disposed after the run: its backends flush their statistics
     ctx = multiprocessing.get_context("spawn")
     start, results = ctx.Event(), ctx.Queue()
@@ -96,15 +123,24 @@ def test_mixed_soak_on_hot_skus(templates: Templates) -> None:
     with live_server(db.settings.model_copy(update={"webhook_relay_interval_s": 0}), server_engine) as base:
         world = _hot_warehouse(base, tokens["admin"], tag)
         pickers = [create_key(db.uow(), "picker", "HOT")[1] for _ in range(MIX["picker"] + MIX["packer"])]
-        role_token = {"erp": lambda _: tokens["erp"], "reader": lambda _: tokens["erp"],
-                      "planner": lambda _: tokens["planner"], "clerk": lambda _: tokens["planner"],
-                      "picker": lambda k: pickers[k], "packer": lambda k: pickers[MIX["picker"] + k]}
+        role_token = {
+            "erp": lambda _: tokens["erp"],
+            "reader": lambda _: tokens["erp"],
+            "planner": lambda _: tokens["planner"],
+            "clerk": lambda _: tokens["planner"],
+            "picker": lambda k: pickers[k],
+            "packer": lambda k: pickers[MIX["picker"] + k],
+        }
         deadlocks_before = _deadlocks(db.engine)
         load_before = load()
         deadline = time.time() + 5 + DURATION_S  # the processes start meanwhile
-        procs = [ctx.Process(target=run_role, args=(role, k, base, role_token[role](k), world, start,
-                                                     deadline, results), daemon=True)
-                 for role, n in MIX.items() for k in range(n)]
+        procs = [
+            ctx.Process(
+                target=run_role, args=(role, k, base, role_token[role](k), world, start, deadline, results), daemon=True
+            )
+            for role, n in MIX.items()
+            for k in range(n)
+        ]
         for p in procs:
             p.start()
         time.sleep(max(0.0, deadline - DURATION_S - time.time()))
@@ -124,23 +160,38 @@ def test_mixed_soak_on_hot_skus(templates: Templates) -> None:
     summary = summarize(calls)
     pushed = [p for g in got if g["role"] == "erp" for p in g["pushed"]]
     with db.engine.connect() as conn:
-        in_db = dict(conn.execute(text("SELECT external_id, id FROM orders WHERE external_id LIKE :p"),
-                                  {"p": f"{tag}-%"}).all())
+        in_db = dict(
+            conn.execute(text("SELECT external_id, id FROM orders WHERE external_id LIKE :p"), {"p": f"{tag}-%"}).all()
+        )
         gaps = conn.execute(text("SELECT max(seq) - count(*) FROM outbox_events")).scalar()
-        counts = dict(conn.execute(text("SELECT status, count(*) FROM orders WHERE external_id LIKE :p GROUP BY 1"),
-                                   {"p": f"{tag}-%"}).all())
+        counts = dict(
+            conn.execute(
+                text("SELECT status, count(*) FROM orders WHERE external_id LIKE :p GROUP BY 1"), {"p": f"{tag}-%"}
+            ).all()
+        )
         waves = dict(conn.execute(text("SELECT status, count(*) FROM waves GROUP BY 1")).all())
     total = sum(waits.values()) or 1
     figures = {
-        "backend": "postgresql", "seconds": DURATION_S, "clients": len(procs), "mix": MIX, "hot_skus": HOT_SKUS,
-        "requests_per_s": round(len(calls) / DURATION_S, 1), "5xx": summary["ALL"]["5xx"],
-        "no_answer": summary["ALL"]["no_answer"], "reconnects": sum(g["connects"] - 1 for g in got),
+        "backend": "postgresql",
+        "seconds": DURATION_S,
+        "clients": len(procs),
+        "mix": MIX,
+        "hot_skus": HOT_SKUS,
+        "requests_per_s": round(len(calls) / DURATION_S, 1),
+        "5xx": summary["ALL"]["5xx"],
+        "no_answer": summary["ALL"]["no_answer"],
+        "reconnects": sum(g["connects"] - 1 for g in got),
         "deadlocks": deadlocks_after - deadlocks_before,
-        "orders_by_status": counts, "waves": waves,
-        "stops_confirmed": sum(g.get("confirmed", 0) for g in got), "short_picks": sum(g.get("shorts", 0) for g in got),
-        "carts_delivered": sum(g.get("delivered", 0) for g in got), "shipped": sum(g.get("shipped", 0) for g in got),
+        "orders_by_status": counts,
+        "waves": waves,
+        "stops_confirmed": sum(g.get("confirmed", 0) for g in got),
+        "short_picks": sum(g.get("shorts", 0) for g in got),
+        "carts_delivered": sum(g.get("delivered", 0) for g in got),
+        "shipped": sum(g.get("shipped", 0) for g in got),
         "pg_backend_states": {k: round(v / total, 3) for k, v in waits.most_common(6)},
-        "load_before": load_before, "load_after": load_after}
+        "load_before": load_before,
+        "load_after": load_after,
+    }
     report("mixed-postgresql", figures, summary)
     assert summary["ALL"]["5xx"] == 0 and summary["ALL"]["no_answer"] == 0, summary["ALL"]
     assert figures["reconnects"] == 0

@@ -53,8 +53,11 @@ PER_CLIENT = 2000  # more than a client can push in the run
 
 def _orders_in_db(db: Any) -> dict[str, int]:
     with db.engine.connect() as conn:
-        return dict(conn.execute(text("SELECT external_id, count(*) FROM orders WHERE external_id LIKE 'OUT%' "
-                                      "GROUP BY external_id")).all())
+        return dict(
+            conn.execute(
+                text("SELECT external_id, count(*) FROM orders WHERE external_id LIKE 'OUT%' GROUP BY external_id")
+            ).all()
+        )
 
 
 def _settle(base: str, token: str, bodies: list[dict[str, Any]]) -> dict[str, int]:
@@ -62,8 +65,11 @@ def _settle(base: str, token: str, bodies: list[dict[str, Any]]) -> dict[str, in
     it answers (409 in progress while a first attempt's lease runs). Answers by status."""
 
     def one(body: dict[str, Any]) -> int:
-        headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": f"outage-{body['external_id']}",
-                   "Content-Type": "application/json"}
+        headers = {
+            "Authorization": f"Bearer {token}",
+            "Idempotency-Key": f"outage-{body['external_id']}",
+            "Content-Type": "application/json",
+        }
         with httpx.Client(base_url=base, headers=headers, timeout=60) as c:
             for _ in range(200):
                 r = c.post("/v1/orders", content=json.dumps(body))  # the same bytes as the first attempt
@@ -71,8 +77,10 @@ def _settle(base: str, token: str, bodies: list[dict[str, Any]]) -> dict[str, in
                     return r.status_code
                 assert r.status_code in (409, 503), r.text
                 time.sleep(0.25)
-        raise AssertionError(f"{body['external_id']}: no answer after 200 retries; the last: {r.status_code} "
-                             f"{r.headers.get('retry-after')} {r.text}")
+        raise AssertionError(
+            f"{body['external_id']}: no answer after 200 retries; the last: {r.status_code} "
+            f"{r.headers.get('retry-after')} {r.text}"
+        )
 
     with ThreadPoolExecutor(8) as pool:
         return dict(Counter(pool.map(one, bodies)))
@@ -83,9 +91,13 @@ def test_database_dropped_and_restored(templates: Templates, world: dict[str, An
     token = create_key(db.uow(), "erp")[1]
     url = make_url(db.settings.database_url)
     proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
-    settings = db.settings.model_copy(update={
-        "database_url": url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False),
-        "webhook_relay_interval_s": 0, "idempotency_lease_s": LEASE_S})
+    settings = db.settings.model_copy(
+        update={
+            "database_url": url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False),
+            "webhook_relay_interval_s": 0,
+            "idempotency_lease_s": LEASE_S,
+        }
+    )
     engine = make_engine(settings)
     orders = [make_orders(world, PER_CLIENT, seed=ORDER_SEED + 1 + k, prefix=f"OUT{k}") for k in range(CLIENTS)]
     ctx = multiprocessing.get_context("spawn")
@@ -97,8 +109,12 @@ def test_database_dropped_and_restored(templates: Templates, world: dict[str, An
         with live_server(settings, engine) as base:
             t_start = time.time() + 1
             deadline = t_start + DURATION_S
-            procs = [ctx.Process(target=outage_client, args=(base, token, k, orders[k], start, deadline, results),
-                                 daemon=True) for k in range(CLIENTS)]
+            procs = [
+                ctx.Process(
+                    target=outage_client, args=(base, token, k, orders[k], start, deadline, results), daemon=True
+                )
+                for k in range(CLIENTS)
+            ]
             for p in procs:
                 p.start()
             time.sleep(max(0.0, t_start - time.time()))
@@ -132,20 +148,33 @@ def test_database_dropped_and_restored(templates: Templates, world: dict[str, An
     in_db = _orders_in_db(db)
     summary = summarize(calls)
     figures = {
-        "clients": CLIENTS, "seconds": DURATION_S, "cut_s": round(restored_at - cut_at, 1),
+        "clients": CLIENTS,
+        "seconds": DURATION_S,
+        "cut_s": round(restored_at - cut_at, 1),
         "answers_during_outage": dict(outage.most_common()),
         "restore_to_first_2xx_s": round(after[0] - restored_at, 2) if after else None,
-        "connects_per_client": sorted(g["connects"] for g in got), "dropped": sum(g["dropped"] for g in got),
-        "orders_answered_2xx": len(answered), "orders_answered_503_database_unavailable": len(refused),
+        "connects_per_client": sorted(g["connects"] for g in got),
+        "dropped": sum(g["dropped"] for g in got),
+        "orders_answered_2xx": len(answered),
+        "orders_answered_503_database_unavailable": len(refused),
         "orders_answered_503_outcome_unknown": len(unknown),
         "of_these_committed": sum(e in before_retry for e in unknown),
-        "phantom": phantom[:10], "lost_or_doubled": lost[:10],
-        "retried_with_same_key": settled, "orders_in_db_after_retries": len(in_db),
+        "phantom": phantom[:10],
+        "lost_or_doubled": lost[:10],
+        "retried_with_same_key": settled,
+        "orders_in_db_after_retries": len(in_db),
         "5xx_not_503": sum(c.status >= 500 and c.status != 503 for c in calls),
-        "load_before": load_before, "load_after": load()}
+        "load_before": load_before,
+        "load_after": load(),
+    }
     report("outage-postgresql", figures, summary)
-    assert all(c.status == 503 and c.code in ("database_unavailable", "outcome_unknown") and c.retry_after
-               or 200 <= c.status < 300 for c in during), outage
+    assert all(
+        c.status == 503
+        and c.code in ("database_unavailable", "outcome_unknown")
+        and c.retry_after
+        or 200 <= c.status < 300
+        for c in during
+    ), outage
     assert figures["5xx_not_503"] == 0 and figures["dropped"] == 0
     assert all(g["connects"] == 1 for g in got), figures["connects_per_client"]
     assert after, "no 2xx after the database came back"

@@ -54,8 +54,11 @@ WHERE i.sku = :sku
 def _stock_one_unit(admin: httpx.Client, warehouse: dict[str, Any], sku: str, r: int) -> None:
     assert admin.post("/v1/items", json={"sku": sku, "name": f"Race {r}"}).status_code == 201
     location = location_code(warehouse["layout"], r)
-    receipt = {"warehouse": warehouse["code"], "reference": f"race-{r}", "lines": [
-        {"sku": sku, "lot": f"{sku}-L", "expiry_date": None, "quantity": 1, "location": location}]}
+    receipt = {
+        "warehouse": warehouse["code"],
+        "reference": f"race-{r}",
+        "lines": [{"sku": sku, "lot": f"{sku}-L", "expiry_date": None, "quantity": 1, "location": location}],
+    }
     got = admin.post("/v1/receipts", json=receipt)
     assert got.status_code == 201, got.text
 
@@ -70,7 +73,8 @@ def _check_round(db: Any, tag: str, r: int, answers: list[dict[str, Any]]) -> No
         unit = conn.execute(text(UNIT_IN_DB), {"sku": race_sku(tag, r)}).all()
     assert len(rows) == CLIENTS
     assert sorted((s, a, b, p) for s, a, b, p in rows) == sorted(
-        [("allocated", 1, 0, 0)] + [("ready", 0, 1, 1)] * (CLIENTS - 1)), rows
+        [("allocated", 1, 0, 0)] + [("ready", 0, 1, 1)] * (CLIENTS - 1)
+    ), rows
     assert unit == [(1, 1)], unit  # one unit on hand, reserved once
     assert_stock_invariants(db.engine)
     assert_reservations_consistent(db.engine)
@@ -89,10 +93,14 @@ def test_last_unit_contested_by_many_processes(templates: Templates, world: dict
     answers: list[dict[str, Any]] = []
     spreads: list[float] = []
     t0 = time.perf_counter()
-    with live_server(db.settings, db.engine) as base, \
-            httpx.Client(base_url=base, headers={"Authorization": f"Bearer {admin_token}"}, timeout=60) as admin:
-        procs = [ctx.Process(target=race_client, args=(base, erp_token, k, ROUNDS, tag, barrier, results), daemon=True)
-                 for k in range(CLIENTS)]
+    with (
+        live_server(db.settings, db.engine) as base,
+        httpx.Client(base_url=base, headers={"Authorization": f"Bearer {admin_token}"}, timeout=60) as admin,
+    ):
+        procs = [
+            ctx.Process(target=race_client, args=(base, erp_token, k, ROUNDS, tag, barrier, results), daemon=True)
+            for k in range(CLIENTS)
+        ]
         for p in procs:
             p.start()
         try:
@@ -115,13 +123,27 @@ def test_last_unit_contested_by_many_processes(templates: Templates, world: dict
     calls = [a["call"] for a in answers]
     summary = summarize(calls)
     winners = [a["call"].ms for a in answers if a["order_status"] == "allocated"]
-    report(f"race-{backend}", {
-        "backend": backend, "rounds": ROUNDS, "clients": CLIENTS, "seconds": round(elapsed, 1),
-        "orders": len(calls), "allocated_per_round": 1, "backordered_per_round": CLIENTS - 1,
-        "5xx": summary["ALL"]["5xx"], "no_answer": summary["ALL"]["no_answer"],
-        "ms_p50": summary["ALL"]["p50_ms"], "ms_p99": summary["ALL"]["p99_ms"],
-        "winner_ms_p50": pct(winners, 50), "start_spread_ms_median": round(statistics.median(spreads), 1),
-        "reconnects": sum(max(a["connects"] for a in answers if a["client"] == k) - 1 for k in range(CLIENTS)),
-        "load_before": load_before, "load_after": load()}, summary)
+    report(
+        f"race-{backend}",
+        {
+            "backend": backend,
+            "rounds": ROUNDS,
+            "clients": CLIENTS,
+            "seconds": round(elapsed, 1),
+            "orders": len(calls),
+            "allocated_per_round": 1,
+            "backordered_per_round": CLIENTS - 1,
+            "5xx": summary["ALL"]["5xx"],
+            "no_answer": summary["ALL"]["no_answer"],
+            "ms_p50": summary["ALL"]["p50_ms"],
+            "ms_p99": summary["ALL"]["p99_ms"],
+            "winner_ms_p50": pct(winners, 50),
+            "start_spread_ms_median": round(statistics.median(spreads), 1),
+            "reconnects": sum(max(a["connects"] for a in answers if a["client"] == k) - 1 for k in range(CLIENTS)),
+            "load_before": load_before,
+            "load_after": load(),
+        },
+        summary,
+    )
     assert summary["ALL"]["5xx"] == 0 and summary["ALL"]["no_answer"] == 0
     db.close()

@@ -35,12 +35,36 @@ from wms.picking.batching.problem import BatchingProblem, CartCapacity
 from wms.picking.routing.problem import LayoutArrays
 
 N_CARRIERS = 3
-B2B_LAYOUT = Layout(aisles=10, aisle_pitch_m=5.0, blocks=1, bays_per_block=45, bay_width_m=1.0,
-                    cross_aisle_width_m=2.0, levels=1, depot_x_m=0.0)
-ECOM_LAYOUT = Layout(aisles=30, aisle_pitch_m=3.0, blocks=1, bays_per_block=150, bay_width_m=1.0,
-                     cross_aisle_width_m=3.0, levels=1, depot_x_m=0.0)
-MULTI_LAYOUT = Layout(aisles=30, aisle_pitch_m=3.0, blocks=3, bays_per_block=50, bay_width_m=1.0,
-                      cross_aisle_width_m=3.0, levels=1, depot_x_m=0.0)
+B2B_LAYOUT = Layout(
+    aisles=10,
+    aisle_pitch_m=5.0,
+    blocks=1,
+    bays_per_block=45,
+    bay_width_m=1.0,
+    cross_aisle_width_m=2.0,
+    levels=1,
+    depot_x_m=0.0,
+)
+ECOM_LAYOUT = Layout(
+    aisles=30,
+    aisle_pitch_m=3.0,
+    blocks=1,
+    bays_per_block=150,
+    bay_width_m=1.0,
+    cross_aisle_width_m=3.0,
+    levels=1,
+    depot_x_m=0.0,
+)
+MULTI_LAYOUT = Layout(
+    aisles=30,
+    aisle_pitch_m=3.0,
+    blocks=3,
+    bays_per_block=50,
+    bay_width_m=1.0,
+    cross_aisle_width_m=3.0,
+    levels=1,
+    depot_x_m=0.0,
+)
 LINES = np.array([1, 2, 3, 4, 5, 6, 7, 8])
 LINES_P = np.array([0.55, 0.25, 0.10, 0.05, 0.0125, 0.0125, 0.0125, 0.0125])
 QUANTITIES = np.array([1, 2, 3, 4, 5, 6, 10, 12])
@@ -64,33 +88,57 @@ def _priorities(rng: np.random.Generator, n: int) -> np.ndarray:
     return rank
 
 
-def _problem(layout: Layout, orders: list[np.ndarray], slot_aisle: np.ndarray, slot_y: np.ndarray,
-             units: list[np.ndarray], capacity: CartCapacity, rng: np.random.Generator,
-             time_limit_s: float, seed: int) -> BatchingProblem:
+def _problem(
+    layout: Layout,
+    orders: list[np.ndarray],
+    slot_aisle: np.ndarray,
+    slot_y: np.ndarray,
+    units: list[np.ndarray],
+    capacity: CartCapacity,
+    rng: np.random.Generator,
+    time_limit_s: float,
+    seed: int,
+) -> BatchingProblem:
     slots = np.concatenate(orders)
     qty = np.concatenate(units).astype(np.int64)
     start = np.concatenate([[0], np.cumsum([len(o) for o in orders])]).astype(np.int64)
-    return BatchingProblem(order_start=start, line_aisle=slot_aisle[slots], line_y=slot_y[slots],
-                           line_units=qty, line_volume=qty * 1.0, priority=_priorities(rng, len(orders)),
-                           layout=LayoutArrays.from_layout(layout), capacity=capacity,
-                           carrier=rng.integers(0, N_CARRIERS, len(orders)).astype(np.int64),
-                           time_limit_s=time_limit_s, seed=seed)
+    return BatchingProblem(
+        order_start=start,
+        line_aisle=slot_aisle[slots],
+        line_y=slot_y[slots],
+        line_units=qty,
+        line_volume=qty * 1.0,
+        priority=_priorities(rng, len(orders)),
+        layout=LayoutArrays.from_layout(layout),
+        capacity=capacity,
+        carrier=rng.integers(0, N_CARRIERS, len(orders)).astype(np.int64),
+        time_limit_s=time_limit_s,
+        seed=seed,
+    )
 
 
-def b2b(seed: int, n_orders: int = 100, cart_units: int = 45, time_limit_s: float = 2.0,
-        depot_x_m: float = 0.0) -> BatchingProblem:
+def b2b(
+    seed: int, n_orders: int = 100, cart_units: int = 45, time_limit_s: float = 2.0, depot_x_m: float = 0.0
+) -> BatchingProblem:
     """The B2B profile; ``depot_x_m`` moves the depot along the front cross aisle (same orders)."""
     rng = np.random.default_rng(seed)
     layout = replace(B2B_LAYOUT, depot_x_m=depot_x_m)
     slot_aisle, slot_y = _slots(layout)
     orders = [rng.integers(0, len(slot_aisle), int(rng.integers(5, 26))) for _ in range(n_orders)]
     units = [np.ones(len(o)) for o in orders]
-    return _problem(layout, orders, slot_aisle, slot_y, units, CartCapacity(max_units=cart_units),
-                    rng, time_limit_s, seed)
+    return _problem(
+        layout, orders, slot_aisle, slot_y, units, CartCapacity(max_units=cart_units), rng, time_limit_s, seed
+    )
 
 
-def ecommerce(seed: int, n_orders: int = 1000, cart_units: int = 24, time_limit_s: float = 10.0,
-              layout: Layout = ECOM_LAYOUT, quantities: bool = False) -> BatchingProblem:
+def ecommerce(
+    seed: int,
+    n_orders: int = 1000,
+    cart_units: int = 24,
+    time_limit_s: float = 10.0,
+    layout: Layout = ECOM_LAYOUT,
+    quantities: bool = False,
+) -> BatchingProblem:
     rng = np.random.default_rng(seed)
     slot_aisle, slot_y = _slots(layout)
     sku_slot = rng.permutation(len(slot_aisle))  # SKU k (k-th most popular) sits in slot sku_slot[k]
@@ -101,8 +149,9 @@ def ecommerce(seed: int, n_orders: int = 1000, cart_units: int = 24, time_limit_
         k = int(rng.choice(LINES, p=LINES_P))
         orders.append(sku_slot[rng.choice(len(sku_slot), size=k, replace=False, p=weights)])
         units.append(rng.choice(QUANTITIES, size=k, p=QUANTITIES_P) if quantities else np.ones(k))
-    return _problem(layout, orders, slot_aisle, slot_y, units, CartCapacity(max_units=cart_units),
-                    rng, time_limit_s, seed)
+    return _problem(
+        layout, orders, slot_aisle, slot_y, units, CartCapacity(max_units=cart_units), rng, time_limit_s, seed
+    )
 
 
 def multi_block(seed: int, n_orders: int = 300, cart_units: int = 24, time_limit_s: float = 10.0) -> BatchingProblem:

@@ -36,11 +36,22 @@ def main() -> None:
     started = time.perf_counter()
     result = plan_wave(wave)
     runtime = time.perf_counter() - started
-    print(json.dumps({"profile": args.profile, "seed": args.seed, "orders": wave.n_orders,
-                      "time_limit_s": wave.time_limit_s, "plain_python": os.environ.get("NUMBA_DISABLE_JIT") == "1",
-                      "total_distance": result.total_distance, "carts": len(result.pick_lists),
-                      "runtime_s": runtime, "status": result.status,
-                      "lengths_computed": result.stats.get("lengths_computed")}))
+    print(
+        json.dumps(
+            {
+                "profile": args.profile,
+                "seed": args.seed,
+                "orders": wave.n_orders,
+                "time_limit_s": wave.time_limit_s,
+                "plain_python": os.environ.get("NUMBA_DISABLE_JIT") == "1",
+                "total_distance": result.total_distance,
+                "carts": len(result.pick_lists),
+                "runtime_s": runtime,
+                "status": result.status,
+                "lengths_computed": result.stats.get("lengths_computed"),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

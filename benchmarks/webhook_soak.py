@@ -47,8 +47,16 @@ from wms.events.schedule import RetryPolicy
 from wms.migrate import upgrade
 
 PG_SERVER_URL = os.environ.get("WMS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-LAYOUT = {"aisles": 4, "aisle_pitch_m": 3.0, "blocks": 1, "bays_per_block": 10, "bay_width_m": 1.3,
-          "cross_aisle_width_m": 2.0, "levels": 1, "depot_x_m": 0.0}
+LAYOUT = {
+    "aisles": 4,
+    "aisle_pitch_m": 3.0,
+    "blocks": 1,
+    "bays_per_block": 10,
+    "bay_width_m": 1.3,
+    "cross_aisle_width_m": 2.0,
+    "levels": 1,
+    "depot_x_m": 0.0,
+}
 
 
 def _free_port() -> int:
@@ -73,6 +81,7 @@ def _database(backend: str, folder: Path) -> tuple[str, object]:
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             admin.dispose()
+
     engine = make_engine(Settings(database_url=url))
     upgrade(engine)
     engine.dispose()
@@ -82,17 +91,29 @@ def _database(backend: str, folder: Path) -> tuple[str, object]:
 def _world(api: httpx.Client) -> None:
     api.post("/v1/warehouses", json={"code": "WH", "name": "Soak", "layout": LAYOUT}).raise_for_status()
     api.post("/v1/items", json={"sku": "TEA", "name": "Tea"}).raise_for_status()
-    api.post("/v1/receipts", json={"warehouse": "WH", "reference": "PO", "lines": [
-        {"sku": "TEA", "lot": "T1", "expiry_date": None, "quantity": 100_000, "location": "A01-B001-L1-L"}]},
+    api.post(
+        "/v1/receipts",
+        json={
+            "warehouse": "WH",
+            "reference": "PO",
+            "lines": [
+                {"sku": "TEA", "lot": "T1", "expiry_date": None, "quantity": 100_000, "location": "A01-B001-L1-L"}
+            ],
+        },
     ).raise_for_status()
 
 
 def _order(n: int) -> dict:
-    return {"external_id": f"soak-{n}", "channel": "web", "customer_id": f"c-{n}", "paid": True, "carrier": "UPS",
-            "ship_to": {"name": "A", "line1": "1 Main St", "city": "Springfield", "postcode": "12345",
-                        "country": "US"},
-            "promised_ship_by": (datetime.now(UTC) + timedelta(days=2)).isoformat(),
-            "lines": [{"sku": "TEA", "quantity": 1}]}
+    return {
+        "external_id": f"soak-{n}",
+        "channel": "web",
+        "customer_id": f"c-{n}",
+        "paid": True,
+        "carrier": "UPS",
+        "ship_to": {"name": "A", "line1": "1 Main St", "city": "Springfield", "postcode": "12345", "country": "US"},
+        "promised_ship_by": (datetime.now(UTC) + timedelta(days=2)).isoformat(),
+        "lines": [{"sku": "TEA", "quantity": 1}],
+    }
 
 
 def _in_order(taken: list[int], expected: list[int]) -> bool:
@@ -130,8 +151,16 @@ def run(backend: str, args: argparse.Namespace) -> None:
         token = create_key(UnitOfWork(make_session_factory(engine)), "admin")[1]
         env = {**os.environ, "WMS_DATABASE_URL": url}
         ports = [_free_port() for _ in range(args.servers)]
-        servers = [subprocess.Popen([sys.executable, "-m", "wms", "serve", "--port", str(p)], cwd=tmp, env=env,
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for p in ports]
+        servers = [
+            subprocess.Popen(
+                [sys.executable, "-m", "wms", "serve", "--port", str(p)],
+                cwd=tmp,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for p in ports
+        ]
         try:
             base = f"http://127.0.0.1:{ports[0]}"
             for p, server in zip(ports, servers, strict=True):
@@ -159,8 +188,7 @@ def run(backend: str, args: argparse.Namespace) -> None:
                     page = api.get("/v1/events", params={"after": start_seq + len(created), "limit": 500}).json()
                     created |= {e["seq"]: datetime.fromisoformat(e["created_at"]).timestamp() for e in page["items"]}
                 deadline = time.time() + args.max_s
-                while time.time() < deadline and any(_done_at(receiver.endpoints[k], expected) is None
-                                                     for k in urls):
+                while time.time() < deadline and any(_done_at(receiver.endpoints[k], expected) is None for k in urls):
                     time.sleep(0.5)
                 hooks = api.get("/v1/webhooks").json()["items"]
         finally:
@@ -174,23 +202,35 @@ def run(backend: str, args: argparse.Namespace) -> None:
     _report(backend, args, receiver, expected, created, hooks, n)
 
 
-def _report(backend: str, args: argparse.Namespace, receiver: Receiver, expected: list[int],
-            created: dict[int, float], hooks: list[dict], orders: int) -> None:
+def _report(
+    backend: str,
+    args: argparse.Namespace,
+    receiver: Receiver,
+    expected: list[int],
+    created: dict[int, float],
+    hooks: list[dict],
+    orders: int,
+) -> None:
     first_event = min(created.values())
     flaky, healthy = receiver.endpoints["flaky"], receiver.endpoints["healthy"]
     arrived = {c.seq: c.at for c in reversed(healthy.calls) if 200 <= c.status < 300}  # the first arrival
     lags = sorted(arrived[seq] - created[seq] for seq in expected if seq in arrived)
-    print(f"{backend}, {args.servers} server(s): {len(expected)} events ({orders} orders, one every "
-          f"{args.pace} s, {created[expected[-1]] - first_event:.0f} s)", flush=True)
+    print(
+        f"{backend}, {args.servers} server(s): {len(expected)} events ({orders} orders, one every "
+        f"{args.pace} s, {created[expected[-1]] - first_event:.0f} s)",
+        flush=True,
+    )
     for name, endpoint in (("flaky", flaky), ("healthy", healthy)):
         done = _done_at(endpoint, expected)
         taken = endpoint.taken()
-        print(f"  {name}: all {len(set(taken) & set(expected))}/{len(expected)} taken "
-              f"{'after %.0f s' % (done - first_event) if done else 'NOT within %d s' % args.max_s}, in order: "
-              f"{_in_order(taken, expected)}, duplicates {len(taken) - len(set(taken))}, calls {len(endpoint.calls)}, "
-              f"failed {sum(c.status >= 300 for c in endpoint.calls)}, "
-              f"slow {sum(c.sleep_s > 0 for c in endpoint.calls)}, max in flight {endpoint.max_in_flight}",
-              flush=True)
+        print(
+            f"  {name}: all {len(set(taken) & set(expected))}/{len(expected)} taken "
+            f"{'after %.0f s' % (done - first_event) if done else 'NOT within %d s' % args.max_s}, in order: "
+            f"{_in_order(taken, expected)}, duplicates {len(taken) - len(set(taken))}, calls {len(endpoint.calls)}, "
+            f"failed {sum(c.status >= 300 for c in endpoint.calls)}, "
+            f"slow {sum(c.sleep_s > 0 for c in endpoint.calls)}, max in flight {endpoint.max_in_flight}",
+            flush=True,
+        )
     calls = sorted(flaky.calls, key=lambda c: c.at)
     gaps = [(b.at - a.at - a.sleep_s, 200 <= a.status < 300) for a, b in zip(calls, calls[1:])]
     streaks, k = [], 0  # the failure streak each failed call ended (1, 2, …)
@@ -200,17 +240,25 @@ def _report(backend: str, args: argparse.Namespace, receiver: Receiver, expected
             streaks.append(k)
     policy = RetryPolicy.from_settings(Settings())
     mean_backoff = sum(min(policy.max_s, policy.initial_s * 2 ** (k - 1)) / 2 for k in streaks)
-    print(f"  flaky: time between an answer and the next call, summed: after a failure "
-          f"{sum(g for g, ok in gaps if not ok):.0f} s (the mean backoff of these streaks: {mean_backoff:.0f} s; "
-          f"longest streak {max(streaks, default=0)}), after a success {sum(g for g, ok in gaps if ok):.0f} s; "
-          f"answers after {args.slow_s:.0f} s {sum(c.sleep_s for c in calls):.0f} s", flush=True)
+    print(
+        f"  flaky: time between an answer and the next call, summed: after a failure "
+        f"{sum(g for g, ok in gaps if not ok):.0f} s (the mean backoff of these streaks: {mean_backoff:.0f} s; "
+        f"longest streak {max(streaks, default=0)}), after a success {sum(g for g, ok in gaps if ok):.0f} s; "
+        f"answers after {args.slow_s:.0f} s {sum(c.sleep_s for c in calls):.0f} s",
+        flush=True,
+    )
     slow = [(c.at, c.at + c.sleep_s) for c in flaky.calls if c.sleep_s > 0]
     during = [arrived[q] - t for q, t in created.items() if q in arrived and any(a <= t <= b for a, b in slow)]
-    print(f"  healthy events created while the flaky receiver sat on a slow call: {len(during)}, their max lag "
-          f"{max(during, default=0):.2f} s", flush=True)
-    print(f"  healthy lag: max {max(lags):.2f} s, p50 {statistics.median(lags):.2f} s; webhooks at the end: "
-          + "; ".join(f"{h['url'].rsplit('/', 1)[1]} active={h['active']} attempts={h['attempts']}" for h in hooks),
-          flush=True)
+    print(
+        f"  healthy events created while the flaky receiver sat on a slow call: {len(during)}, their max lag "
+        f"{max(during, default=0):.2f} s",
+        flush=True,
+    )
+    print(
+        f"  healthy lag: max {max(lags):.2f} s, p50 {statistics.median(lags):.2f} s; webhooks at the end: "
+        + "; ".join(f"{h['url'].rsplit('/', 1)[1]} active={h['active']} attempts={h['attempts']}" for h in hooks),
+        flush=True,
+    )
 
 
 def main() -> None:
@@ -225,7 +273,7 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=10)
     p.add_argument("--max-s", type=float, default=900, help="give up waiting after this long")
     args = p.parse_args()
-    for backend in (["sqlite", "postgresql"] if args.backend == "both" else [args.backend]):
+    for backend in ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]:
         run(backend, args)
 
 

@@ -181,8 +181,16 @@ def admin(backend: Backend, client: TestClient) -> Api:
     return Api(client, make_token(backend, "admin"))
 
 
-SMALL_LAYOUT = {"aisles": 3, "aisle_pitch_m": 3, "blocks": 2, "bays_per_block": 10, "bay_width_m": 1,
-                "cross_aisle_width_m": 2, "levels": 1, "depot_x_m": 0}
+SMALL_LAYOUT = {
+    "aisles": 3,
+    "aisle_pitch_m": 3,
+    "blocks": 2,
+    "bays_per_block": 10,
+    "bay_width_m": 1,
+    "cross_aisle_width_m": 2,
+    "levels": 1,
+    "depot_x_m": 0,
+}
 
 
 @pytest.fixture

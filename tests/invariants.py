@@ -22,10 +22,12 @@ def assert_stock_invariants(engine: Engine) -> None:
         bad_rows = conn.execute(
             text("SELECT id, on_hand, reserved FROM stock WHERE on_hand < 0 OR reserved < 0 OR reserved > on_hand")
         ).all()
-        running_negative = conn.execute(text(
-            "SELECT 1 FROM (SELECT sum(delta) OVER (PARTITION BY location_id, lot_id ORDER BY id) AS running "
-            "FROM stock_movements) r WHERE running < 0 LIMIT 1"
-        )).all()
+        running_negative = conn.execute(
+            text(
+                "SELECT 1 FROM (SELECT sum(delta) OVER (PARTITION BY location_id, lot_id ORDER BY id) AS running "
+                "FROM stock_movements) r WHERE running < 0 LIMIT 1"
+            )
+        ).all()
     assert mismatches == [], f"on hand differs from the ledger: {mismatches}"
     assert bad_rows == [], f"stock rows out of bounds: {bad_rows}"
     assert running_negative == [], "the ledger went negative at some point"
@@ -33,11 +35,12 @@ def assert_stock_invariants(engine: Engine) -> None:
 
 def database_state(engine: Engine) -> dict[str, list]:
     """Every row of every table: a refused request must leave all of it as it was."""
-    from wms.models import Base  # noqa: PLC0415 - every table registered
+    from wms.models import Base
 
     with engine.connect() as conn:
-        return {t.name: conn.execute(text(f"SELECT * FROM {t.name} ORDER BY 1")).all()
-                for t in Base.metadata.sorted_tables}
+        return {
+            t.name: conn.execute(text(f"SELECT * FROM {t.name} ORDER BY 1")).all() for t in Base.metadata.sorted_tables
+        }
 
 
 def snapshot(engine: Engine) -> tuple[list, list]:

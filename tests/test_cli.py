@@ -12,14 +12,19 @@ from pathlib import Path
 import httpx
 import pytest
 
-
 # the embedded default: no WMS_ settings at all
 CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith("WMS_")}
 
 
 def wms(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "wms", *args], cwd=cwd, capture_output=True, text=True,
-                          env={**CLEAN_ENV, **env}, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "wms", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**CLEAN_ENV, **env},
+        timeout=120,
+    )
 
 
 @pytest.fixture
@@ -59,8 +64,14 @@ def _free_port() -> int:
 
 def test_serve_creates_the_schema_and_says_how_to_get_a_token(workdir: Path) -> None:
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "wms", "serve", "--port", str(port)], cwd=workdir, env=CLEAN_ENV,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "wms", "serve", "--port", str(port)],
+        cwd=workdir,
+        env=CLEAN_ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         for _ in range(200):
             try:
@@ -85,18 +96,24 @@ def test_a_busy_port_fails_at_once_and_says_how_to_choose_another(workdir: Path)
         port = str(taken.getsockname()[1])
         for out in (wms("serve", "--port", port, cwd=workdir), wms("serve", cwd=workdir, WMS_PORT=port)):
             assert out.returncode == 2
-            assert out.stderr.strip() == (f"error: port {port} on 127.0.0.1 is already in use (another wms serve?); "
-                                          "choose another with --port or WMS_PORT")
+            assert out.stderr.strip() == (
+                f"error: port {port} on 127.0.0.1 is already in use (another wms serve?); "
+                "choose another with --port or WMS_PORT"
+            )
     assert not (workdir / "wms.db").exists()  # refused before touching the database
 
 
-@pytest.mark.parametrize("url, reason", [
-    ("postgresql+psycopg://clerk:s3cret@127.0.0.1:1/wms", "Connection refused"),
-    ("sqlite:////no/such/folder/wms.db", "unable to open database file"),
-    ("mysql://clerk:s3cret@127.0.0.1/wms", "its driver is not installed"),
-])
+@pytest.mark.parametrize(
+    "url, reason",
+    [
+        ("postgresql+psycopg://clerk:s3cret@127.0.0.1:1/wms", "Connection refused"),
+        ("sqlite:////no/such/folder/wms.db", "unable to open database file"),
+        ("mysql://clerk:s3cret@127.0.0.1/wms", "its driver is not installed"),
+    ],
+)
 def test_a_database_that_cannot_be_used_is_one_line_with_the_password_hidden(
-        workdir: Path, url: str, reason: str) -> None:
+    workdir: Path, url: str, reason: str
+) -> None:
     for command in (("migrate",), ("serve", "--port", str(_free_port())), ("keys", "create", "--role", "admin")):
         out = wms(*command, cwd=workdir, WMS_DATABASE_URL=url)
         assert out.returncode == 1
@@ -116,4 +133,8 @@ def test_a_bad_setting_names_the_variable(workdir: Path) -> None:
 def test_warmup_loads_the_kernels_from_the_per_user_cache(workdir: Path) -> None:
     out = wms("warmup", cwd=workdir)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip().splitlines()[-1].startswith("routing and wave kernels loaded from " + os.environ["NUMBA_CACHE_DIR"])
+    assert (
+        out.stdout.strip()
+        .splitlines()[-1]
+        .startswith("routing and wave kernels loaded from " + os.environ["NUMBA_CACHE_DIR"])
+    )

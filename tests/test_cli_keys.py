@@ -38,6 +38,7 @@ def test_list_shows_every_key_and_revoke_switches_one_off(db_env: dict[str, str]
 
     settings = Settings(database_url=db_env["WMS_DATABASE_URL"], webhook_relay_interval_s=0, wave_sweep_interval_s=0)
     with TestClient(create_app(settings)) as client:
+
         def status(token: str) -> int:
             return client.get("/v1/warehouses", headers={"Authorization": f"Bearer {token}"}).status_code
 

@@ -78,8 +78,10 @@ def _warm_up_kernels(quiet_when_cached: bool = True) -> None:
 
         done = kernels.warm_up(on_step)
     if done.compiled:
-        typer.echo(f"routing and wave kernels compiled in {done.seconds:.0f} s, once for this install "
-                   f"(cached in {numba_cache_dir()}; set WMS_NUMBA_CACHE_DIR to move it)")
+        typer.echo(
+            f"routing and wave kernels compiled in {done.seconds:.0f} s, once for this install "
+            f"(cached in {numba_cache_dir()}; set WMS_NUMBA_CACHE_DIR to move it)"
+        )
     elif not quiet_when_cached:
         typer.echo(f"routing and wave kernels loaded from {numba_cache_dir()} in {done.seconds:.1f} s")
 
@@ -106,14 +108,18 @@ def _listen(host: str, port: int) -> socket.socket:
         _fail(f"cannot listen on {host}: {exc.strerror}", 2)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
-            _fail(f"port {port} on {host} is already in use (another wms serve?); "
-                  "choose another with --port or WMS_PORT", 2)
+            _fail(
+                f"port {port} on {host} is already in use (another wms serve?); choose another with --port or WMS_PORT",
+                2,
+            )
         _fail(f"cannot listen on {host}:{port}: {exc.strerror}", 2)
 
 
 @app.command()
-def serve(host: str = typer.Option(None, help="Interface to listen on (default: WMS_HOST, else 127.0.0.1)."),
-          port: int = typer.Option(None, min=1, max=65535, help="TCP port (default: WMS_PORT, else 8000).")) -> None:
+def serve(
+    host: str = typer.Option(None, help="Interface to listen on (default: WMS_HOST, else 127.0.0.1)."),
+    port: int = typer.Option(None, min=1, max=65535, help="TCP port (default: WMS_PORT, else 8000)."),
+) -> None:
     """Run the API (schema created or upgraded first; kernels compile in the background if not cached)."""
     import uvicorn  # noqa: PLC0415
 
@@ -127,9 +133,11 @@ def serve(host: str = typer.Option(None, help="Interface to listen on (default: 
     settings, engine = _prepare(settings)
     with make_session_factory(engine)() as session:
         if key_count(session) == 0:
-            typer.echo("No API token exists yet. Create one with:\n"
-                       "    wms keys create --role admin\n"
-                       "and send it as 'Authorization: Bearer <token>'.")
+            typer.echo(
+                "No API token exists yet. Create one with:\n"
+                "    wms keys create --role admin\n"
+                "and send it as 'Authorization: Bearer <token>'."
+            )
     typer.echo(f"database: {settings.safe_database_url}")
     shown = f"[{host}]" if ":" in host else host
     typer.echo(f"serving on http://{shown}:{port} (API docs at /docs); Ctrl-C stops it")
@@ -140,8 +148,10 @@ def serve(host: str = typer.Option(None, help="Interface to listen on (default: 
 
 
 @keys_app.command("create")
-def keys_create(role: str = typer.Option(..., help="admin, erp, planner or picker."),
-                warehouse: str | None = typer.Option(None, help="Limit the token to this warehouse code.")) -> None:
+def keys_create(
+    role: str = typer.Option(..., help="admin, erp, planner or picker."),
+    warehouse: str | None = typer.Option(None, help="Limit the token to this warehouse code."),
+) -> None:
     """Create an API token; it is printed once, alone on the last line."""
     from wms.auth.keys import create_key  # noqa: PLC0415
     from wms.db import UnitOfWork, make_session_factory  # noqa: PLC0415
@@ -187,8 +197,10 @@ def keys_revoke(key_id: int = typer.Argument(..., metavar="ID", help="The key's 
         typer.echo(f"error: {exc.message}", err=True)
         raise typer.Exit(2) from exc
     when = f"{key.revoked_at:%Y-%m-%d %H:%M:%S} UTC"
-    typer.echo(f"key {key.id} ({key.prefix}…, role {key.role}) "
-               + (f"revoked at {when}" if revoked_now else f"was already revoked at {when}"))
+    typer.echo(
+        f"key {key.id} ({key.prefix}…, role {key.role}) "
+        + (f"revoked at {when}" if revoked_now else f"was already revoked at {when}")
+    )
 
 
 @app.command()

@@ -35,11 +35,21 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", min_length=1, description="Interface `wms serve` listens on (0.0.0.0: all).")
     port: int = Field(8000, ge=1, le=65535, description="TCP port `wms serve` listens on.")
     redis_url: str | None = Field(None, description="redis://… ; optional, unused when empty.")
-    wave_queue: str = Field("wms-waves", min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:-]+$",
-                            description="RQ queue of background waves; give each install sharing a Redis its own.")
+    wave_queue: str = Field(
+        "wms-waves",
+        min_length=1,
+        max_length=100,
+        pattern=r"^[A-Za-z0-9._:-]+$",
+        description="RQ queue of background waves; give each install sharing a Redis its own.",
+    )
     idempotency_ttl_hours: int = Field(48, ge=24, description="How long Idempotency-Keys are kept.")
-    idempotency_lease_s: float = Field(30.0, ge=1, le=3600, description="How long a request that has not "
-                                       "answered holds its Idempotency-Key before a retry may take it over.")
+    idempotency_lease_s: float = Field(
+        30.0,
+        ge=1,
+        le=3600,
+        description="How long a request that has not "
+        "answered holds its Idempotency-Key before a retry may take it over.",
+    )
     db_retry_attempts: int = Field(8, ge=1, description="Retries of a transaction on deadlock/serialization failure.")
     max_locations_per_warehouse: int = Field(500_000, ge=1)
     merge_orders: bool = Field(True, description="Share one shipment between a customer's paid orders.")
@@ -48,25 +58,32 @@ class Settings(BaseSettings):
     wave_sync_max_orders: int = Field(300, ge=0, description="Larger waves are planned in the background (202).")
     wave_sweep_interval_s: float = Field(5.0, ge=0, description="Seconds between sweeps for waves to plan; 0 disables.")
     webhook_relay_interval_s: float = Field(
-        1.0, ge=0, description="Longest wait between the relay's looks for new events; 0 disables the relay.")
+        1.0, ge=0, description="Longest wait between the relay's looks for new events; 0 disables the relay."
+    )
     webhook_concurrency: int = Field(8, ge=1, le=64, description="Webhooks one process delivers to at once.")
     webhook_timeout_s: float = Field(10.0, gt=0, le=120, description="Seconds a receiver has to answer a delivery.")
     webhook_backoff_initial_s: float = Field(
-        0.1, gt=0, description="Window of the first retry; each failure in a row doubles it (full jitter).")
+        0.1, gt=0, description="Window of the first retry; each failure in a row doubles it (full jitter)."
+    )
     webhook_backoff_max_s: float = Field(60.0, gt=0, description="Cap of the retry window.")
     webhook_max_attempts: int = Field(
-        12, ge=1, description="Failures in a row of one event before its webhook may be paused (see pause_after_s).")
+        12, ge=1, description="Failures in a row of one event before its webhook may be paused (see pause_after_s)."
+    )
     webhook_pause_after_s: float = Field(
-        86400.0, ge=0, description="A webhook is paused once its failure streak is this old and has "
-                                   "webhook_max_attempts failures.")
+        86400.0,
+        ge=0,
+        description="A webhook is paused once its failure streak is this old and has webhook_max_attempts failures.",
+    )
     carrier_rules: list[CarrierRule] = Field(
         default_factory=list,
         description='JSON list, tried in order for orders whose carrier is "auto", e.g. '
-                    '[{"carrier": "DHL", "country": "DE", "max_weight_kg": 31.5}, {"carrier": "UPS"}].',
+        '[{"carrier": "DHL", "country": "DE", "max_weight_kg": 31.5}, {"carrier": "UPS"}].',
     )
     default_carrier: str | None = Field(
-        None, max_length=50,
-        description='The carrier of an "auto" order that no carrier rule fits; unset: such an order cannot be packed.')
+        None,
+        max_length=50,
+        description='The carrier of an "auto" order that no carrier rule fits; unset: such an order cannot be packed.',
+    )
 
     @model_validator(mode="after")
     def _backoff_window(self) -> Settings:

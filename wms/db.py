@@ -76,8 +76,14 @@ def make_engine(settings: Settings) -> Engine:
         )
         _configure_sqlite(engine)
     else:
-        engine = create_engine(settings.database_url, pool_size=10, max_overflow=20, pool_pre_ping=True,
-                               pool_timeout=10, connect_args={"connect_timeout": CONNECT_TIMEOUT_S})
+        engine = create_engine(
+            settings.database_url,
+            pool_size=10,
+            max_overflow=20,
+            pool_pre_ping=True,
+            pool_timeout=10,
+            connect_args={"connect_timeout": CONNECT_TIMEOUT_S},
+        )
     _mark_commits(engine)
     return engine
 
@@ -155,8 +161,12 @@ class UnitOfWork:
     the work it did).
     """
 
-    def __init__(self, session_factory: sessionmaker[Session], retry_attempts: int = 8,
-                 read_factory: sessionmaker[Session] | None = None) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        retry_attempts: int = 8,
+        read_factory: sessionmaker[Session] | None = None,
+    ) -> None:
         self._session_factory = session_factory
         self._read_factory = read_factory or session_factory
         self._read_only = False

@@ -15,7 +15,16 @@ from wms.db import UnitOfWork, make_session_factory
 from wms.demo_floor import work_the_floor
 from wms.inventory import counting
 from wms.inventory.commands import (
-    Adjust, CountLine, CreateItem, CreateWarehouse, LayoutIn, Move, ReceiptLine, Receive, RecordCount, StartCount,
+    Adjust,
+    CountLine,
+    CreateItem,
+    CreateWarehouse,
+    LayoutIn,
+    Move,
+    ReceiptLine,
+    Receive,
+    RecordCount,
+    StartCount,
 )
 from wms.inventory.movements import adjust, move, receive
 from wms.inventory.orm import Stock, StockMovement, Warehouse
@@ -28,11 +37,26 @@ from wms.picking.wave_plans import wave_detail
 from wms.picking.waves import Cart, StartWave, run_planning, start_wave
 
 CODE = "DEMO"
-LAYOUT = LayoutIn(aisles=10, aisle_pitch_m=3.0, blocks=1, bays_per_block=20, bay_width_m=1.3,
-                  cross_aisle_width_m=2.0, levels=3, depot_x_m=0.0)
-ITEMS = [("MILK-1L", "Milk 1 l", 5), ("YOG-500", "Yoghurt 500 g", 3), ("CHS-200", "Cheese 200 g", 10),
-         ("RICE-1K", "Rice 1 kg", 60), ("PASTA-500", "Pasta 500 g", 90), ("SOAP-3", "Soap, 3 bars", 0),
-         ("TEA-100", "Green tea, 100 bags", 120), ("COF-250", "Coffee 250 g", 30)]
+LAYOUT = LayoutIn(
+    aisles=10,
+    aisle_pitch_m=3.0,
+    blocks=1,
+    bays_per_block=20,
+    bay_width_m=1.3,
+    cross_aisle_width_m=2.0,
+    levels=3,
+    depot_x_m=0.0,
+)
+ITEMS = [
+    ("MILK-1L", "Milk 1 l", 5),
+    ("YOG-500", "Yoghurt 500 g", 3),
+    ("CHS-200", "Cheese 200 g", 10),
+    ("RICE-1K", "Rice 1 kg", 60),
+    ("PASTA-500", "Pasta 500 g", 90),
+    ("SOAP-3", "Soap, 3 bars", 0),
+    ("TEA-100", "Green tea, 100 bags", 120),
+    ("COF-250", "Coffee 250 g", 30),
+]
 ACTOR = "demo"
 
 
@@ -43,8 +67,9 @@ def run_demo(settings: Settings, engine: Engine, say: Callable[[str], None]) -> 
         _summary(uow, say)
         return
     rng = random.Random(7)
-    wh, n = create_warehouse(CreateWarehouse(code=CODE, name="Demo warehouse", layout=LAYOUT), uow,
-                             settings.max_locations_per_warehouse)
+    wh, n = create_warehouse(
+        CreateWarehouse(code=CODE, name="Demo warehouse", layout=LAYOUT), uow, settings.max_locations_per_warehouse
+    )
     say(f"created warehouse {wh.code}: 10 aisles x 20 bays x 3 levels x 2 sides, {n} locations")
     for sku, name, shelf in ITEMS:
         create_item(CreateItem(sku=sku, name=name, min_shelf_life_days=shelf), uow)
@@ -64,8 +89,19 @@ def run_demo(settings: Settings, engine: Engine, say: Callable[[str], None]) -> 
     say(f"received {receipt.reference}: {len(lines)} lots, {sum(ln.quantity for ln in lines)} units at RECEIVING")
 
     for sku, lot, qty, loc in putaways:
-        move(Move(warehouse=CODE, sku=sku, lot=lot, quantity=qty, from_location="RECEIVING", to_location=loc,
-                  reference="PUTAWAY"), uow, ACTOR)
+        move(
+            Move(
+                warehouse=CODE,
+                sku=sku,
+                lot=lot,
+                quantity=qty,
+                from_location="RECEIVING",
+                to_location=loc,
+                reference="PUTAWAY",
+            ),
+            uow,
+            ACTOR,
+        )
     say(f"put away {len(putaways)} lots into storage locations")
 
     sku, lot, _, loc = putaways[0]
@@ -88,8 +124,10 @@ def _wave(uow: UnitOfWork, say: Callable[[str], None]) -> int:
     wave_id, n_orders = start_wave(StartWave(warehouse=CODE, cart=Cart(max_units=6)), uow, ACTOR)
     run_planning(uow.factory, wave_id)
     wave = uow.run(lambda u: wave_detail(u.session, wave_id), read_only=True)
-    say(f"wave {wave_id}: {n_orders} orders in {len(wave['pick_lists'])} pick list(s), "
-        f"{wave['total_distance_m']:.1f} m of walking ({wave['method']})")
+    say(
+        f"wave {wave_id}: {n_orders} orders in {len(wave['pick_lists'])} pick list(s), "
+        f"{wave['total_distance_m']:.1f} m of walking ({wave['method']})"
+    )
     for pl in wave["pick_lists"]:
         stops = " -> ".join(f"{st['location']} {st['quantity']}x{st['sku']}" for st in pl["stops"])
         say(f"  pick list {pl['id']} ({pl['distance_m']:.1f} m): depot -> {stops} -> depot")
@@ -108,13 +146,29 @@ def _orders(uow: UnitOfWork, settings: Settings, say: Callable[[str], None]) -> 
         ("app-78", "C3", home.model_copy(update={"postcode": "ABC"}), True, [("SOAP-3", 1)], None),  # bad postcode
         ("web-1003", "C4", home.model_copy(update={"name": "Cy Diaz"}), True, [("PASTA-500", 500)], None),
         ("web-1004", "C5", home.model_copy(update={"name": "Di Egan"}), True, [("YOG-500", 1)], "leave at door"),
-    ] + [(f"web-20{n:02d}", f"C{10 + n}", home.model_copy(update={"name": f"Customer {n}"}), True,
-          [(ITEMS[(n * 3 + k) % len(ITEMS)][0], 1 + (n + k) % 2) for k in range(1 + n % 3)], None)
-         for n in range(1, 11)]
+    ] + [
+        (
+            f"web-20{n:02d}",
+            f"C{10 + n}",
+            home.model_copy(update={"name": f"Customer {n}"}),
+            True,
+            [(ITEMS[(n * 3 + k) % len(ITEMS)][0], 1 + (n + k) % 2) for k in range(1 + n % 3)],
+            None,
+        )
+        for n in range(1, 11)
+    ]
     for ext, customer, address, paid, lines, message in cases:
-        cmd = PushOrder(external_id=ext, channel=ext.split("-")[0], customer_id=customer, ship_to=address,
-                        paid=paid, promised_ship_by=now + timedelta(days=2), carrier="UPS", buyer_message=message,
-                        lines=[OrderLineIn(sku=sku, quantity=q) for sku, q in lines])
+        cmd = PushOrder(
+            external_id=ext,
+            channel=ext.split("-")[0],
+            customer_id=customer,
+            ship_to=address,
+            paid=paid,
+            promised_ship_by=now + timedelta(days=2),
+            carrier="UPS",
+            buyer_message=message,
+            lines=[OrderLineIn(sku=sku, quantity=q) for sku, q in lines],
+        )
         order_id, _ = push_order(cmd, uow, policy, ACTOR)
         detail = uow.run(lambda u, oid=order_id: order_detail(u.session, oid), read_only=True)
         where = ", ".join(f"shipment {sh['id']} from {sh['warehouse']}" for sh in detail["shipments"]) or "no shipment"
@@ -129,11 +183,14 @@ def _summary(uow: UnitOfWork, say: Callable[[str], None]) -> None:
         wh_id = u.session.scalar(select(Warehouse.id).where(Warehouse.code == CODE))
         on_hand = u.session.scalar(select(func.coalesce(func.sum(Stock.on_hand), 0)).where(Stock.warehouse_id == wh_id))
         ledger = u.session.scalar(
-            select(func.coalesce(func.sum(StockMovement.delta), 0)).where(StockMovement.warehouse_id == wh_id))
+            select(func.coalesce(func.sum(StockMovement.delta), 0)).where(StockMovement.warehouse_id == wh_id)
+        )
         rows = u.session.scalar(select(func.count()).where(StockMovement.warehouse_id == wh_id))
         assert on_hand is not None and ledger is not None and rows is not None
         return on_hand, ledger, rows
 
     on_hand, ledger, rows = uow.run(work, read_only=True)
-    say(f"stock in {CODE}: {on_hand} units on hand; ledger: {rows} rows summing to {ledger}"
-        f" ({'agrees' if on_hand == ledger else 'DISAGREES'})")
+    say(
+        f"stock in {CODE}: {on_hand} units on hand; ledger: {rows} rows summing to {ledger}"
+        f" ({'agrees' if on_hand == ledger else 'DISAGREES'})"
+    )

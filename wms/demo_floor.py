@@ -22,8 +22,9 @@ from wms.shipping.packing import Pack, PackedItem, ParcelIn, contents, pack
 PICKER, PACKER = "demo-picker", "demo-packer"
 
 
-def work_the_floor(uow: UnitOfWork, settings: Settings, code: str, wave_id: int, say: Callable[[str], None],
-                   label_dir: Path) -> None:
+def work_the_floor(
+    uow: UnitOfWork, settings: Settings, code: str, wave_id: int, say: Callable[[str], None], label_dir: Path
+) -> None:
     shorted = False
     while (pl_id := handheld.claim(Claim(warehouse=code), uow, PICKER)) is not None:
         pl = uow.run(lambda u, i=pl_id: pick_list_detail(u.session, i), read_only=True)
@@ -31,24 +32,54 @@ def work_the_floor(uow: UnitOfWork, settings: Settings, code: str, wave_id: int,
             qty = stop["quantity"]
             if not shorted and qty >= 2:  # the picker finds one unit fewer than the system thinks
                 qty, shorted = qty - 1, True
-            pl = confirm(pl_id, Confirm(location=stop["location"], sku=stop["sku"], lot=stop["lot"], quantity=qty,
-                                        stop_id=stop["id"], reason=None if qty == stop["quantity"] else "not_found"),
-                         uow, PICKER)
+            pl = confirm(
+                pl_id,
+                Confirm(
+                    location=stop["location"],
+                    sku=stop["sku"],
+                    lot=stop["lot"],
+                    quantity=qty,
+                    stop_id=stop["id"],
+                    reason=None if qty == stop["quantity"] else "not_found",
+                ),
+                uow,
+                PICKER,
+            )
             if qty < stop["quantity"]:
                 found = [s for s in pl["stops"] if s["id"] in pl["added_stop_ids"]]
-                say(f"  short pick at {stop['location']}: {qty} of {stop['quantity']} x {stop['sku']} found; "
-                    + (f"the rest comes from {', '.join(s['location'] for s in found)}" if found else
-                       "nothing left elsewhere, the order is flagged") + f"; {stop['location']} gets a cycle count")
+                say(
+                    f"  short pick at {stop['location']}: {qty} of {stop['quantity']} x {stop['sku']} found; "
+                    + (
+                        f"the rest comes from {', '.join(s['location'] for s in found)}"
+                        if found
+                        else "nothing left elsewhere, the order is flagged"
+                    )
+                    + f"; {stop['location']} gets a cycle count"
+                )
         handheld.deliver(pl_id, Deliver(), uow, PICKER)
         say(f"pick list {pl_id}: {len(pl['stops'])} stops confirmed, cart delivered to PACKING")
-    shipments = uow.run(lambda u: list(u.session.scalars(
-        select(Shipment.id).where(Shipment.wave_id == wave_id, Shipment.status == "picked").order_by(Shipment.id))),
-        read_only=True)
+    shipments = uow.run(
+        lambda u: list(
+            u.session.scalars(
+                select(Shipment.id)
+                .where(Shipment.wave_id == wave_id, Shipment.status == "picked")
+                .order_by(Shipment.id)
+            )
+        ),
+        read_only=True,
+    )
     for n, shipment_id in enumerate(shipments):
         items = uow.run(lambda u, i=shipment_id: contents(u.session, i), read_only=True)
-        pack(shipment_id, Pack(items=[PackedItem(sku=sku, lot=lot, quantity=q) for (sku, lot), q in items.items()],
-                               parcels=[ParcelIn(weight_kg=round(0.4 * sum(items.values()), 2))]),
-             uow, PACKER, settings.carrier_rules)
+        pack(
+            shipment_id,
+            Pack(
+                items=[PackedItem(sku=sku, lot=lot, quantity=q) for (sku, lot), q in items.items()],
+                parcels=[ParcelIn(weight_kg=round(0.4 * sum(items.values()), 2))],
+            ),
+            uow,
+            PACKER,
+            settings.carrier_rules,
+        )
         ship(shipment_id, uow, PACKER)
         if n == 0:
             _write_label(uow, shipment_id, label_dir, say)
@@ -65,5 +96,7 @@ def _write_label(uow: UnitOfWork, shipment_id: int, label_dir: Path, say: Callab
     pdf_path = label_dir / f"label-{label.tracking_number}.pdf"
     pdf_path.write_bytes(labels.pdf(label))
     (label_dir / f"label-{label.tracking_number}.zpl").write_text(labels.zpl_label(label))
-    say(f"shipment {shipment_id}: {label.carrier} parcel {label.tracking_number}, label written to {pdf_path} "
-        "(and .zpl)")
+    say(
+        f"shipment {shipment_id}: {label.carrier} parcel {label.tracking_number}, label written to {pdf_path} "
+        "(and .zpl)"
+    )

@@ -23,10 +23,19 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import (AfterValidator, AnyHttpUrl, AwareDatetime, BeforeValidator, Field, GetPydanticSchema, Strict, StrictStr,
-                      UrlConstraints, WithJsonSchema)
-from pydantic_core import core_schema
-from pydantic_core import PydanticCustomError
+from pydantic import (
+    AfterValidator,
+    AnyHttpUrl,
+    AwareDatetime,
+    BeforeValidator,
+    Field,
+    GetPydanticSchema,
+    Strict,
+    StrictStr,
+    UrlConstraints,
+    WithJsonSchema,
+)
+from pydantic_core import PydanticCustomError, core_schema
 
 CONTROL = r"\x00-\x1f\x7f-\x9f"
 TEXT = rf"^[^{CONTROL}]*$"
@@ -41,33 +50,100 @@ SECRET = r"^[!-~]+$"
 HTTP_URL = rf"^[Hh][Tt][Tt][Pp][Ss]?://[^{CONTROL} ]+$"
 
 
-Sku = Annotated[StrictStr, Field(min_length=1, max_length=64, pattern=SKU, description=(
-    "Letters, digits, `-`, `_`, `.` and inner spaces; begins with a letter or digit."))]
-LotCode = Annotated[StrictStr, Field(min_length=1, max_length=64, pattern=LOT, description=(
-    "Letters, digits, `-`, `_`, `.`, `/` and inner spaces; begins with a letter or digit."))]
-Barcode = Annotated[StrictStr, Field(min_length=1, max_length=64, pattern=LOT, description=(
-    "EAN/UPC or another code on the item: letters, digits, `-`, `_`, `.`, `/` and inner spaces."))]
-Scanned = Annotated[StrictStr, Field(min_length=1, max_length=64, pattern=LOT, description=(
-    "The SKU or the item's barcode, as scanned."))]
-WarehouseCode = Annotated[StrictStr, Field(min_length=1, max_length=32, pattern=WAREHOUSE, description=(
-    "Letters, digits, `-` and `_`; begins with a letter or digit."))]
-LocationCode = Annotated[StrictStr, Field(min_length=1, max_length=40, pattern=LOCATION, description=(
-    "Letters, digits, `-`, `_` and `.`; begins with a letter or digit."))]
-Carrier = Annotated[StrictStr, Field(min_length=1, max_length=50, pattern=ASCII_PRINTABLE, description=(
-    'A carrier\'s name (printable ASCII, no space at either end), or "auto" to let the carrier rules choose.'))]
-ExternalId = Annotated[StrictStr, Field(min_length=1, max_length=100, pattern=EXTERNAL, description=(
-    "Printable characters, no space at either end."))]
-Channel = Annotated[StrictStr, Field(min_length=1, max_length=50, pattern=EXTERNAL, description=(
-    "Printable characters, no space at either end."))]
-Reference = Annotated[StrictStr, Field(min_length=1, max_length=100, pattern=EXTERNAL, description=(
-    "Printable characters, no space at either end."))]
-Name = Annotated[StrictStr, Field(min_length=1, max_length=200, pattern=TEXT, description=(
-    "Text without control characters."))]
+Sku = Annotated[
+    StrictStr,
+    Field(
+        min_length=1,
+        max_length=64,
+        pattern=SKU,
+        description=("Letters, digits, `-`, `_`, `.` and inner spaces; begins with a letter or digit."),
+    ),
+]
+LotCode = Annotated[
+    StrictStr,
+    Field(
+        min_length=1,
+        max_length=64,
+        pattern=LOT,
+        description=("Letters, digits, `-`, `_`, `.`, `/` and inner spaces; begins with a letter or digit."),
+    ),
+]
+Barcode = Annotated[
+    StrictStr,
+    Field(
+        min_length=1,
+        max_length=64,
+        pattern=LOT,
+        description=("EAN/UPC or another code on the item: letters, digits, `-`, `_`, `.`, `/` and inner spaces."),
+    ),
+]
+Scanned = Annotated[
+    StrictStr,
+    Field(min_length=1, max_length=64, pattern=LOT, description=("The SKU or the item's barcode, as scanned.")),
+]
+WarehouseCode = Annotated[
+    StrictStr,
+    Field(
+        min_length=1,
+        max_length=32,
+        pattern=WAREHOUSE,
+        description=("Letters, digits, `-` and `_`; begins with a letter or digit."),
+    ),
+]
+LocationCode = Annotated[
+    StrictStr,
+    Field(
+        min_length=1,
+        max_length=40,
+        pattern=LOCATION,
+        description=("Letters, digits, `-`, `_` and `.`; begins with a letter or digit."),
+    ),
+]
+Carrier = Annotated[
+    StrictStr,
+    Field(
+        min_length=1,
+        max_length=50,
+        pattern=ASCII_PRINTABLE,
+        description=(
+            'A carrier\'s name (printable ASCII, no space at either end), or "auto" to let the carrier rules choose.'
+        ),
+    ),
+]
+ExternalId = Annotated[
+    StrictStr,
+    Field(
+        min_length=1, max_length=100, pattern=EXTERNAL, description=("Printable characters, no space at either end.")
+    ),
+]
+Channel = Annotated[
+    StrictStr,
+    Field(min_length=1, max_length=50, pattern=EXTERNAL, description=("Printable characters, no space at either end.")),
+]
+Reference = Annotated[
+    StrictStr,
+    Field(
+        min_length=1, max_length=100, pattern=EXTERNAL, description=("Printable characters, no space at either end.")
+    ),
+]
+Name = Annotated[
+    StrictStr, Field(min_length=1, max_length=200, pattern=TEXT, description=("Text without control characters."))
+]
 Line = Annotated[StrictStr, Field(max_length=200, pattern=TEXT, description="Text without control characters.")]
-Note = Annotated[StrictStr, Field(max_length=2000, pattern=NOTE, description=(
-    "Text; line breaks and tabs are the only control characters allowed."))]
-Secret = Annotated[StrictStr, Field(min_length=16, max_length=200, pattern=SECRET, description=(
-    "16 to 200 printable ASCII characters, no spaces."))]
+Note = Annotated[
+    StrictStr,
+    Field(
+        max_length=2000,
+        pattern=NOTE,
+        description=("Text; line breaks and tabs are the only control characters allowed."),
+    ),
+]
+Secret = Annotated[
+    StrictStr,
+    Field(
+        min_length=16, max_length=200, pattern=SECRET, description=("16 to 200 printable ASCII characters, no spaces.")
+    ),
+]
 
 
 YEAR = r"(?:19[7-9][0-9]|2[0-9]{3})"
@@ -92,24 +168,39 @@ def _matching(pattern: str, kind: type, error: str, message: str) -> BeforeValid
 
 Timestamp = Annotated[
     AwareDatetime,
-    _matching(TIMESTAMP, datetime, "timestamp_format",
-              "Input should be an RFC 3339 time with an offset, e.g. 2026-11-20T18:00:00Z"),
-    WithJsonSchema({"type": "string", "format": "date-time", "pattern": TIMESTAMP,
-                    "description": "RFC 3339 with an offset (`Z` or `±hh:mm`), years 1970-2999."}, mode="validation"),
+    _matching(
+        TIMESTAMP,
+        datetime,
+        "timestamp_format",
+        "Input should be an RFC 3339 time with an offset, e.g. 2026-11-20T18:00:00Z",
+    ),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date-time",
+            "pattern": TIMESTAMP,
+            "description": "RFC 3339 with an offset (`Z` or `±hh:mm`), years 1970-2999.",
+        },
+        mode="validation",
+    ),
 ]
 Day = Annotated[
     date,
     _matching(DATE, date, "date_format", "Input should be a date as YYYY-MM-DD"),
-    WithJsonSchema({"type": "string", "format": "date", "pattern": DATE,
-                    "description": "`YYYY-MM-DD`."}, mode="validation"),
+    WithJsonSchema(
+        {"type": "string", "format": "date", "pattern": DATE, "description": "`YYYY-MM-DD`."}, mode="validation"
+    ),
 ]
+
+
 def _reachable_host(url: AnyHttpUrl) -> AnyHttpUrl:
     """A host an HTTP client can look up: labels of 1 to 63 characters, IDNA-encodable (``a..b`` is not)."""
     try:
         encoded = (url.host or "").encode("idna")
     except UnicodeError as exc:
-        raise PydanticCustomError("url_host", "the URL's host cannot be looked up: {reason}",
-                                  {"reason": str(exc)}) from exc
+        raise PydanticCustomError(
+            "url_host", "the URL's host cannot be looked up: {reason}", {"reason": str(exc)}
+        ) from exc
     if not encoded or len(encoded) > 253:
         raise PydanticCustomError("url_host", "the URL's host cannot be looked up")
     return url
@@ -119,10 +210,12 @@ HttpUrl = Annotated[
     AnyHttpUrl,
     UrlConstraints(max_length=500),
     AfterValidator(_reachable_host),
-    _matching(HTTP_URL, AnyHttpUrl, "url_format", "Input should be an http or https URL without spaces or control "
-                                                  "characters"),
-    WithJsonSchema({"type": "string", "format": "uri", "minLength": 1, "maxLength": 500, "pattern": HTTP_URL},
-                   mode="validation"),
+    _matching(
+        HTTP_URL, AnyHttpUrl, "url_format", "Input should be an http or https URL without spaces or control characters"
+    ),
+    WithJsonSchema(
+        {"type": "string", "format": "uri", "minLength": 1, "maxLength": 500, "pattern": HTTP_URL}, mode="validation"
+    ),
 ]
 
 
@@ -138,8 +231,14 @@ def _whole(value: Any) -> Any:
 
 def integer(*, ge: int | None = None, le: int | None = None, gt: int | None = None) -> Any:
     """An integer field type with bounds (``Annotated[integer(ge=1, le=99), Field(description=...)]``)."""
-    return Annotated[int, GetPydanticSchema(lambda _tp, _handler: core_schema.no_info_before_validator_function(
-        _whole, core_schema.int_schema(strict=True, ge=ge, le=le, gt=gt)))]
+    return Annotated[
+        int,
+        GetPydanticSchema(
+            lambda _tp, _handler: core_schema.no_info_before_validator_function(
+                _whole, core_schema.int_schema(strict=True, ge=ge, le=le, gt=gt)
+            )
+        ),
+    ]
 
 
 Number = Annotated[float, Strict()]
@@ -169,4 +268,3 @@ def cross_field_error(rule: str, message: str) -> PydanticCustomError:
     """Raise it from a model validator: a 422 whose detail type is ``rule`` (one of RULES_BEYOND_SCHEMA)."""
     assert rule in RULES_BEYOND_SCHEMA, rule
     return PydanticCustomError(rule, message)
-

@@ -15,15 +15,44 @@ from wms.inventory.orm import (
     StockOperation,
     Warehouse,
 )
+from wms.inventory.replenishment_orm import PickFace, ReplenishmentTask
 from wms.orders.orm import Order, OrderLine, OrderProblem, OrderTransition, PendingOrderMessage
 from wms.orm import Base
 from wms.picking.orm import PickList, PickListStop, Wave
 from wms.shipping.orm import Parcel
 from wms.shipping.returns_orm import Return, ReturnLine
-from wms.inventory.replenishment_orm import PickFace, ReplenishmentTask
 
 __all__ = [
-    "Allocation", "ApiKey", "Base", "CycleCount", "CycleCountLine", "IdempotencyRecord", "Item", "Location", "Lot",
-    "Order", "OrderLine", "PickList", "PickListStop", "Wave", "OrderProblem", "OrderTransition", "OutboxCounter", "OutboxEvent", "Parcel", "PendingOrderMessage", "PickFace", "ReplenishmentTask", "Return", "ReturnLine",
-    "Shipment", "ShipmentLine", "Stock", "StockMovement", "StockOperation", "Warehouse", "Webhook", "WebhookDelivery",
+    "Allocation",
+    "ApiKey",
+    "Base",
+    "CycleCount",
+    "CycleCountLine",
+    "IdempotencyRecord",
+    "Item",
+    "Location",
+    "Lot",
+    "Order",
+    "OrderLine",
+    "PickList",
+    "PickListStop",
+    "Wave",
+    "OrderProblem",
+    "OrderTransition",
+    "OutboxCounter",
+    "OutboxEvent",
+    "Parcel",
+    "PendingOrderMessage",
+    "PickFace",
+    "ReplenishmentTask",
+    "Return",
+    "ReturnLine",
+    "Shipment",
+    "ShipmentLine",
+    "Stock",
+    "StockMovement",
+    "StockOperation",
+    "Warehouse",
+    "Webhook",
+    "WebhookDelivery",
 ]

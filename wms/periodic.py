@@ -51,6 +51,6 @@ class Periodic:
             try:
                 self._pass()
                 self._log.succeeded()
-            except Exception as exc:  # noqa: BLE001 - the thread must outlive a bad pass
+            except Exception as exc:
                 self._log.failed(exc)
             self._stop.wait(self._interval)

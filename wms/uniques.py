@@ -41,8 +41,11 @@ RESOURCES: dict[tuple[str, tuple[str, ...]], tuple[str, str, str]] = {
     ("items", ("barcode",)): ("barcode_exists", "item", "barcode {barcode} belongs to another item"),
     ("warehouses", ("code",)): ("warehouse_exists", "warehouse", "warehouse {code} exists already"),
     # two requests with one Idempotency-Key starting a wave at once: the second meets the first's wave
-    ("waves", ("request_ref",)): ("idempotency_in_progress", "wave",
-                                  "a request with this Idempotency-Key is being processed"),
+    ("waves", ("request_ref",)): (
+        "idempotency_in_progress",
+        "wave",
+        "a request with this Idempotency-Key is being processed",
+    ),
 }
 # unique values derived from tokens and keys: a conflict does not repeat them
 PRIVATE = {("api_keys", ("token_hash",)), ("idempotency_keys", ("scope", "key")), ("waves", ("request_ref",))}

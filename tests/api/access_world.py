@@ -30,19 +30,31 @@ SHELF, REPLENISH_FROM = "A02-B007-L1-R", "A01-B003-L1-L"
 
 # Bodies of the operations the document has no example for (minimal and valid, about BER1's resources)
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
-    ("post", "/v1/stock/adjustments"): {"warehouse": HOME, "location": SHELF, "sku": "TEAPOT-1L", "lot": "TP-2603",
-                                        "delta": -1, "reason": "damaged"},
+    ("post", "/v1/stock/adjustments"): {
+        "warehouse": HOME,
+        "location": SHELF,
+        "sku": "TEAPOT-1L",
+        "lot": "TP-2603",
+        "delta": -1,
+        "reason": "damaged",
+    },
     ("post", "/v1/cycle-counts"): {"warehouse": HOME, "location": SHELF},
     ("post", "/v1/cycle-counts/{count_id}/result"): {"lines": []},
     ("post", "/v1/orders/{order_id}/cancel"): {"reason": "customer changed their mind"},
     ("post", "/v1/orders/{order_id}/carrier"): {"carrier": "UPS"},
     ("post", "/v1/orders/{order_id}/problems/{problem_id}/resolve"): {"resolution": "checked by a person"},
-    ("post", "/v1/pick-lists/{pick_list_id}/short-picks"): {"location": REPLENISH_FROM, "sku": "MUG-WHITE-350",
-                                                            "reason": "not_found"},
+    ("post", "/v1/pick-lists/{pick_list_id}/short-picks"): {
+        "location": REPLENISH_FROM,
+        "sku": "MUG-WHITE-350",
+        "reason": "not_found",
+    },
     ("post", "/v1/pick-lists/{pick_list_id}/deliver"): {"location": "PACKING"},
     ("post", "/v1/replenishments/claim"): {"warehouse": HOME},
-    ("post", "/v1/replenishments/{task_id}/confirm"): {"from_location": REPLENISH_FROM, "lot": "MUG-2603",
-                                                       "quantity": 1},
+    ("post", "/v1/replenishments/{task_id}/confirm"): {
+        "from_location": REPLENISH_FROM,
+        "lot": "MUG-2603",
+        "quantity": 1,
+    },
 }
 
 
@@ -77,17 +89,27 @@ def build(backend: Backend, client: TestClient) -> World:
         admin.post("/v1/items", example)
     admin.post("/v1/items", {"sku": "SOAP", "name": "Soap"})
     receipt = story("/v1/receipts")
-    admin.post("/v1/receipts", {"warehouse": OTHER, "reference": "PO-HAM", "lines": [
-        {"sku": "SOAP", "lot": "S-1", "expiry_date": None, "quantity": 20, "location": "A01-B001-L1-L"}]})
+    admin.post(
+        "/v1/receipts",
+        {
+            "warehouse": OTHER,
+            "reference": "PO-HAM",
+            "lines": [{"sku": "SOAP", "lot": "S-1", "expiry_date": None, "quantity": 20, "location": "A01-B001-L1-L"}],
+        },
+    )
 
     shipped = story("/v1/orders")  # BER1: mugs and a teapot
-    open_order = admin.post("/v1/orders", order_body(("MUG-WHITE-350", 1), ("OLIVE-OIL-500", 1),
-                                                     external_id="WEB-OPEN-1", customer="C-OPEN"))
+    open_order = admin.post(
+        "/v1/orders",
+        order_body(("MUG-WHITE-350", 1), ("OLIVE-OIL-500", 1), external_id="WEB-OPEN-1", customer="C-OPEN"),
+    )
     assert [s["warehouse"] for s in open_order["shipments"]] == [HOME]  # the oil waits at RECEIVING
     [problem] = [p for p in open_order["problem_list"] if p["code"] == "out_of_stock"]
     admin.post("/v1/orders", order_body(("SOAP", 1), external_id="HAM-1", customer="C-HAM"))
-    nowhere = admin.post("/v1/orders", order_body(("SOAP", 1), external_id="NOWHERE-1", customer="C-NOWHERE",
-                                                  buyer_message="call me first"))
+    nowhere = admin.post(
+        "/v1/orders",
+        order_body(("SOAP", 1), external_id="NOWHERE-1", customer="C-NOWHERE", buyer_message="call me first"),
+    )
     assert nowhere["shipments"] == []
 
     wave = story("/v1/waves")
@@ -97,8 +119,10 @@ def build(backend: Backend, client: TestClient) -> World:
     pick_list = pick_all(picker, story("/v1/pick-lists/claim", expect=200, api=picker))
     picker.post(f"/v1/pick-lists/{pick_list['id']}/deliver", expect=200)
     [shipment] = admin.get(f"/v1/orders/{shipped['id']}")["shipments"]
-    packed = picker.post(f"/v1/shipments/{shipment['id']}/pack",
-                         next(iter(body_examples(doc, "/v1/shipments/{shipment_id}/pack").values())))
+    packed = picker.post(
+        f"/v1/shipments/{shipment['id']}/pack",
+        next(iter(body_examples(doc, "/v1/shipments/{shipment_id}/pack").values())),
+    )
     picker.post(f"/v1/shipments/{shipment['id']}/ship", expect=200)
     returned = story("/v1/returns", order_id=shipped["id"])
 
@@ -108,10 +132,21 @@ def build(backend: Backend, client: TestClient) -> World:
     task = picker.post("/v1/replenishments/claim", {"warehouse": HOME}, expect=200)
     webhook = story("/v1/webhooks")
 
-    params = {"code": HOME, "sku": "MUG-WHITE-350", "order_id": open_order["id"], "problem_id": problem["id"],
-              "receipt_id": receipt["id"], "count_id": count["id"], "wave_id": wave["id"],
-              "pick_list_id": pick_list["id"], "shipment_id": shipment["id"], "parcel_id": packed["parcels"][0]["id"],
-              "return_id": returned["id"], "task_id": task["id"], "webhook_id": webhook["id"]}
+    params = {
+        "code": HOME,
+        "sku": "MUG-WHITE-350",
+        "order_id": open_order["id"],
+        "problem_id": problem["id"],
+        "receipt_id": receipt["id"],
+        "count_id": count["id"],
+        "wave_id": wave["id"],
+        "pick_list_id": pick_list["id"],
+        "shipment_id": shipment["id"],
+        "parcel_id": packed["parcels"][0]["id"],
+        "return_id": returned["id"],
+        "task_id": task["id"],
+        "webhook_id": webhook["id"],
+    }
     return World(doc, params, tokens, overrides={"warehouse": HOME, "order_id": shipped["id"]})
 
 

@@ -22,5 +22,6 @@ def api_routes(routes: Sequence[BaseRoute]) -> Iterator[APIRoute]:
 def body_examples(doc: dict[str, Any], path: str, method: str = "post") -> dict[str, Any]:
     """The request body examples the document shows for an operation: name → value."""
     body = doc["paths"][path][method].get("requestBody", {})
-    return {name: e["value"] for name, e in body.get("content", {}).get("application/json", {})
-            .get("examples", {}).items()}
+    return {
+        name: e["value"] for name, e in body.get("content", {}).get("application/json", {}).get("examples", {}).items()
+    }

@@ -26,13 +26,25 @@ def stock_floor(admin: Api) -> None:
         admin.post("/v1/warehouses", {"code": code, "name": code, "layout": SMALL_LAYOUT})
     admin.post("/v1/items", {"sku": "TEA", "name": "Tea", "barcode": TEA_BARCODE})
     admin.post("/v1/items", {"sku": "MILK", "name": "Milk", "min_shelf_life_days": 10})
-    receive(admin, "WH1", ("TEA", "T-MAIN", None, 20, TEA_MAIN), ("TEA", "T-SPARE", None, 5, TEA_SPARE),
-            ("MILK", "M-40", days(40), 10, MILK_SHELF), ("MILK", "M-60", days(60), 10, MILK_SHELF),
-            ("MILK", "M-05", days(5), 10, MILK_SHELF))
+    receive(
+        admin,
+        "WH1",
+        ("TEA", "T-MAIN", None, 20, TEA_MAIN),
+        ("TEA", "T-SPARE", None, 5, TEA_SPARE),
+        ("MILK", "M-40", days(40), 10, MILK_SHELF),
+        ("MILK", "M-60", days(60), 10, MILK_SHELF),
+        ("MILK", "M-05", days(5), 10, MILK_SHELF),
+    )
 
 
-def floor(admin: Api, backend: Backend, client: TestClient, orders: list[list[tuple[str, int]]],
-          cart: dict | None = None, carrier: str = "UPS") -> Floor:
+def floor(
+    admin: Api,
+    backend: Backend,
+    client: TestClient,
+    orders: list[list[tuple[str, int]]],
+    cart: dict | None = None,
+    carrier: str = "UPS",
+) -> Floor:
     stock_floor(admin)
     for k, lines in enumerate(orders):
         admin.post("/v1/orders", order_body(*lines, customer=f"C{k}", carrier=carrier))
@@ -42,8 +54,13 @@ def floor(admin: Api, backend: Backend, client: TestClient, orders: list[list[tu
 
 def scan(stop: dict, quantity: int | None = None, **changes: object) -> dict:
     """The confirmation a picker's scanner sends for ``stop`` (all of it, unless told otherwise)."""
-    body = {"location": stop["location"], "sku": stop["sku"], "lot": stop["lot"],
-            "quantity": stop["quantity"] if quantity is None else quantity, "stop_id": stop["id"]}
+    body = {
+        "location": stop["location"],
+        "sku": stop["sku"],
+        "lot": stop["lot"],
+        "quantity": stop["quantity"] if quantity is None else quantity,
+        "stop_id": stop["id"],
+    }
     body.update(changes)
     return {k: v for k, v in body.items() if v is not None}
 
@@ -57,5 +74,8 @@ def pick_all(picker: Api, pick_list: dict) -> dict:
 
 def stock_at(api: Api, location: str, warehouse: str = "WH1") -> dict[tuple[str, str], tuple[int, int]]:
     """(sku, lot) → (on hand, reserved) at one location, rows with stock only."""
-    return {(r["sku"], r["lot"]): (r["on_hand"], r["reserved"])
-            for r in api.all("/v1/stock", warehouse=warehouse, location=location) if r["on_hand"]}
+    return {
+        (r["sku"], r["lot"]): (r["on_hand"], r["reserved"])
+        for r in api.all("/v1/stock", warehouse=warehouse, location=location)
+        if r["on_hand"]
+    }

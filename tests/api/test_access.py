@@ -77,12 +77,19 @@ def operations(world: World) -> list[Operation]:
             missing = set(re.findall(r"{(\w+)}", path)) - set(world.params)
             assert not missing, f"{method.upper()} {path}: give {missing} a resource in access_world.py"
             body = world.body(method, path) if "requestBody" in op else None
-            assert body is not None or not op.get("requestBody", {}).get("required"), \
+            assert body is not None or not op.get("requestBody", {}).get("required"), (
                 f"{method.upper()} {path}: give it a body in access_world.BODIES"
-            found.append(Operation(method, path, tuple(declared.group(1).replace("`", "").split(", ")),
-                                   EVERY_WAREHOUSE in op["description"], body,
-                                   any(p["name"] == "warehouse" and p["in"] == "query"
-                                       for p in op.get("parameters", []))))
+            )
+            found.append(
+                Operation(
+                    method,
+                    path,
+                    tuple(declared.group(1).replace("`", "").split(", ")),
+                    EVERY_WAREHOUSE in op["description"],
+                    body,
+                    any(p["name"] == "warehouse" and p["in"] == "query" for p in op.get("parameters", [])),
+                )
+            )
     return found
 
 
@@ -93,8 +100,9 @@ class Ctx:
     engine: Engine
     keys: Iterator[int]
 
-    def send(self, op: Operation, auth: str | None, body: str = "valid", query: dict[str, str] | None = None
-             ) -> Response:
+    def send(
+        self, op: Operation, auth: str | None, body: str = "valid", query: dict[str, str] | None = None
+    ) -> Response:
         """Call ``op`` with an ``Authorization`` header (None: without) and a body: ``valid``, ``invalid``
         (an unknown field), ``malformed`` (not JSON) or ``text`` (valid JSON sent as text/plain)."""
         headers = {} if auth is None else {"Authorization": auth}
@@ -116,8 +124,10 @@ class Ctx:
 def ctx(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ctx]:
     """One world per backend for the whole module: building it is the slow part."""
     directory: Path = tmp_path_factory.mktemp(f"access-{request.param}")
-    with open_backend(request, request.param, directory, wave_sweep_interval_s=0) as backend, \
-            TestClient(create_app(backend.settings, backend.engine)) as client:
+    with (
+        open_backend(request, request.param, directory, wave_sweep_interval_s=0) as backend,
+        TestClient(create_app(backend.settings, backend.engine)) as client,
+    ):
         yield Ctx(client, build(backend, client), backend.engine, iter(range(1, 10**9)))
 
 
@@ -132,8 +142,12 @@ def refusals(ctx: Ctx, op: Operation) -> Iterator[tuple[str, Response, int, str]
     """(who, response, expected status, expected code) of every call ``op`` must refuse."""
     yield "no token", ctx.send(op, None), 401, "missing_token"
     yield "no token, a bad body", ctx.send(op, None, "invalid"), 401, "missing_token"
-    yield "a malformed token, a body that is not JSON", ctx.send(op, "Bearer not-a-token", "malformed"), \
-        401, "invalid_token"
+    yield (
+        "a malformed token, a body that is not JSON",
+        ctx.send(op, "Bearer not-a-token", "malformed"),
+        401,
+        "invalid_token",
+    )
     yield "another scheme, a text body", ctx.send(op, "Basic YWRtaW46YWRtaW4=", "text"), 401, "missing_token"
     yield "Bearer without a token", ctx.send(op, "Bearer"), 401, "missing_token"
     yield "a revoked token", ctx.send(op, ctx.bearer("revoked")), 401, "invalid_token"
@@ -144,13 +158,21 @@ def refusals(ctx: Ctx, op: Operation) -> Iterator[tuple[str, Response, int, str]
     for role in op.roles:
         if op.every_warehouse or op.names_home:
             yield f"{role}@{OTHER}", ctx.send(op, ctx.bearer(f"{role}@{OTHER}")), 403, "warehouse_forbidden"
-            yield f"{role}@{OTHER}, a text body", ctx.send(op, ctx.bearer(f"{role}@{OTHER}"), "text"), \
-                403, "warehouse_forbidden"
+            yield (
+                f"{role}@{OTHER}, a text body",
+                ctx.send(op, ctx.bearer(f"{role}@{OTHER}"), "text"),
+                403,
+                "warehouse_forbidden",
+            )
         if op.every_warehouse:
             yield f"{role}@{HOME}", ctx.send(op, ctx.bearer(f"{role}@{HOME}")), 403, "warehouse_forbidden"
         elif op.warehouse_query:
-            yield f"{role}@{OTHER} asking for {HOME}", \
-                ctx.send(op, ctx.bearer(f"{role}@{OTHER}"), query={"warehouse": HOME}), 403, "warehouse_forbidden"
+            yield (
+                f"{role}@{OTHER} asking for {HOME}",
+                ctx.send(op, ctx.bearer(f"{role}@{OTHER}"), query={"warehouse": HOME}),
+                403,
+                "warehouse_forbidden",
+            )
 
 
 def admitted(op: Operation) -> list[tuple[str, str | None]]:
@@ -209,8 +231,9 @@ def test_the_roles_each_operation_lists_are_admitted(ctx: Ctx) -> None:
         elif r.is_success and leaked(r, warehouse):
             failures.append(f"{op} as {label} shows {leaked(r, warehouse)}: {r.text[:300]}")
 
-    ordered = sorted(operations(ctx.world), key=lambda op: (["get", "post", "delete"].index(op.method),
-                                                            op.path in LAST))
+    ordered = sorted(
+        operations(ctx.world), key=lambda op: (["get", "post", "delete"].index(op.method), op.path in LAST)
+    )
     for op in ordered:
         for label, warehouse in admitted(op):
             if op.body is not None:
@@ -229,10 +252,13 @@ def test_the_roles_each_operation_lists_are_admitted(ctx: Ctx) -> None:
 def test_an_operation_without_roles_or_with_a_resource_no_scope_rule_knows_is_refused_when_built() -> None:
     router = resource_router("things")
     with pytest.raises(TypeError, match="require"):
+
         @router.get("/things")
         def things() -> dict[str, str]:
             return {}
+
     with pytest.raises(TypeError, match="gadget_id"):
+
         @router.get("/gadgets/{gadget_id}")
         def gadget(gadget_id: int, _: Annotated[Principal, Depends(require())]) -> dict[str, str]:
             return {}

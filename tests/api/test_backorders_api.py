@@ -18,8 +18,11 @@ def test_stock_arriving_in_storage_allocates_waiting_orders_most_urgent_first(ad
     for o in (later, urgent):
         assert o["status"] == "ready" and [p["code"] for p in o["problem_list"]] == ["out_of_stock"]
 
-    receipt = {"warehouse": "WH1", "reference": "PO-1", "lines": [
-        {"sku": "MILK", "lot": "M1", "expiry_date": days(60), "quantity": 5, "location": "A01-B003-L1-L"}]}
+    receipt = {
+        "warehouse": "WH1",
+        "reference": "PO-1",
+        "lines": [{"sku": "MILK", "lot": "M1", "expiry_date": days(60), "quantity": 5, "location": "A01-B003-L1-L"}],
+    }
     first = admin.post("/v1/receipts", receipt, key="po-1")
     assert admin.post("/v1/receipts", receipt, key="po-1") == first  # a retried receipt does nothing twice
     assert admin.get(f"/v1/orders/{urgent['id']}")["status"] == "allocated"
@@ -28,8 +31,17 @@ def test_stock_arriving_in_storage_allocates_waiting_orders_most_urgent_first(ad
 
     receive(admin, "WH1", ("MILK", "M2", days(90), 5, "RECEIVING"))  # not in storage yet: nothing to allocate
     assert admin.get(f"/v1/orders/{later['id']}")["status"] == "ready"
-    admin.post("/v1/stock/moves", {"warehouse": "WH1", "sku": "MILK", "lot": "M2", "quantity": 5,
-                                   "from_location": "RECEIVING", "to_location": "A02-B004-L1-R"})
+    admin.post(
+        "/v1/stock/moves",
+        {
+            "warehouse": "WH1",
+            "sku": "MILK",
+            "lot": "M2",
+            "quantity": 5,
+            "from_location": "RECEIVING",
+            "to_location": "A02-B004-L1-R",
+        },
+    )
     allocated = admin.get(f"/v1/orders/{later['id']}")
     assert allocated["status"] == "allocated" and allocated["lines"][0]["backordered"] == 0
     assert [(p["code"], p["resolved_at"] is not None) for p in allocated["problem_list"]] == [("out_of_stock", True)]

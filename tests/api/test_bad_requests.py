@@ -20,8 +20,7 @@ def shop(admin: Api) -> Api:
     return admin
 
 
-def raw_post(api: Api, path: str, content: bytes | None, content_type: str | None = None,
-             key: str | None = None):  # type: ignore[no-untyped-def]
+def raw_post(api: Api, path: str, content: bytes | None, content_type: str | None = None, key: str | None = None):  # type: ignore[no-untyped-def]
     headers = dict(api.headers)
     if content_type is not None:
         headers["Content-Type"] = content_type
@@ -63,11 +62,20 @@ def test_a_body_that_is_not_utf8_is_malformed_json(shop: Api, backend: Backend) 
     assert snapshot(backend.engine) == before
 
 
-@pytest.mark.parametrize(("content_type", "status"), [
-    ("application/json", 201), ("application/json; charset=utf-8", 201), ("Application/JSON", 201),
-    ("application/vnd.wms+json", 201), ("application/x-www-form-urlencoded", 415), ("text/plain", 415),
-    ("multipart/form-data; boundary=x", 415), ("text/json", 415), (None, 415),
-])
+@pytest.mark.parametrize(
+    ("content_type", "status"),
+    [
+        ("application/json", 201),
+        ("application/json; charset=utf-8", 201),
+        ("Application/JSON", 201),
+        ("application/vnd.wms+json", 201),
+        ("application/x-www-form-urlencoded", 415),
+        ("text/plain", 415),
+        ("multipart/form-data; boundary=x", 415),
+        ("text/json", 415),
+        (None, 415),
+    ],
+)
 def test_a_body_must_be_sent_as_json(shop: Api, backend: Backend, content_type: str | None, status: int) -> None:
     before = snapshot(backend.engine)
     body = json.dumps(order_body(("TEA", 1), external_id="CT-1")).encode()
@@ -85,8 +93,10 @@ def test_a_body_must_be_sent_as_json(shop: Api, backend: Backend, content_type: 
 def test_curl_form_post_gets_415_not_a_dictionary_error(admin: Api) -> None:
     r = raw_post(admin, "/v1/items", b"sku=A&name=Item", FORM["Content-Type"])
     assert r.status_code == 415
-    assert r.json()["error"]["message"] == ("request bodies are JSON: send 'Content-Type: application/json' "
-                                            "(got Content-Type 'application/x-www-form-urlencoded')")
+    assert r.json()["error"]["message"] == (
+        "request bodies are JSON: send 'Content-Type: application/json' "
+        "(got Content-Type 'application/x-www-form-urlencoded')"
+    )
 
 
 def _posts(api: Api) -> dict[str, bool]:
@@ -95,8 +105,9 @@ def _posts(api: Api) -> dict[str, bool]:
     return {path: "requestBody" in ops["post"] for path, ops in paths.items() if "post" in ops}
 
 
-def test_every_post_that_reads_a_body_refuses_a_form_and_none_refuses_an_empty_request(admin: Api,
-                                                                                        backend: Backend) -> None:
+def test_every_post_that_reads_a_body_refuses_a_form_and_none_refuses_an_empty_request(
+    admin: Api, backend: Backend
+) -> None:
     before = snapshot(backend.engine)
     posts = _posts(admin)
     assert len(posts) > 20 and sum(posts.values()) > 20
@@ -123,10 +134,10 @@ def test_a_post_without_a_body_needs_no_content_type(shop: Api) -> None:
 
 
 def test_a_refusal_of_the_media_type_is_documented() -> None:
-    from sqlalchemy import create_engine  # noqa: PLC0415
+    from sqlalchemy import create_engine
 
-    from wms.api.app import create_app  # noqa: PLC0415
-    from wms.config import Settings  # noqa: PLC0415
+    from wms.api.app import create_app
+    from wms.config import Settings
 
     paths = create_app(Settings(database_url="sqlite://"), create_engine("sqlite://")).openapi()["paths"]
     assert "415" in paths["/v1/orders"]["post"]["responses"]
@@ -142,7 +153,10 @@ def test_bulk_errors_are_located_like_single_ones(shop: Api, backend: Backend) -
     single = shop.post("/v1/orders", bad, expect=422)["error"]
     assert single["code"] == "validation_error"
     assert {tuple(d["loc"]) for d in single["details"]} == {
-        ("body", "ship_to", "city"), ("body", "lines", 0, "sku"), ("body", "lines", 0, "quantity")}
+        ("body", "ship_to", "city"),
+        ("body", "lines", 0, "sku"),
+        ("body", "lines", 0, "quantity"),
+    }
     assert single["message"] == f"{'.'.join(map(str, single['details'][0]['loc']))}: {single['details'][0]['msg']}"
 
     good = [order_body(("TEA", 1), external_id=f"LOC-{n}") for n in (2, 3, 4)]
@@ -159,14 +173,34 @@ def test_bulk_results_name_each_order(shop: Api) -> None:
     good = order_body(("TEA", 1), external_id="N-1")
     no_id = {k: v for k, v in order_body(("TEA", 1)).items() if k != "external_id"}
     odd_id = {**order_body(("TEA", 1)), "external_id": 17}
-    results = shop.post("/v1/orders/bulk", {"orders": [
-        good, good, order_body(("NOPE", 1), external_id="N-2"), {**order_body(("TEA", 0), external_id="N-3")},
-        no_id, odd_id, {}]}, expect=200)["results"]
+    results = shop.post(
+        "/v1/orders/bulk",
+        {
+            "orders": [
+                good,
+                good,
+                order_body(("NOPE", 1), external_id="N-2"),
+                {**order_body(("TEA", 0), external_id="N-3")},
+                no_id,
+                odd_id,
+                {},
+            ]
+        },
+        expect=200,
+    )["results"]
     named = [(r["index"], r["result"], r["external_id"], r["channel"]) for r in results]
-    assert named == [(0, "created", "N-1", "shop"), (1, "existing", "N-1", "shop"), (2, "error", "N-2", "shop"),
-                     (3, "error", "N-3", "shop"), (4, "error", None, "shop"), (5, "error", None, "shop"),
-                     (6, "error", None, None)]
+    assert named == [
+        (0, "created", "N-1", "shop"),
+        (1, "existing", "N-1", "shop"),
+        (2, "error", "N-2", "shop"),
+        (3, "error", "N-3", "shop"),
+        (4, "error", None, "shop"),
+        (5, "error", None, "shop"),
+        (6, "error", None, None),
+    ]
     assert (results[2]["status_code"], results[2]["error"]["code"]) == (404, "item_not_found")
     assert [r["error"]["details"][0]["loc"] for r in results[3:6]] == [
-        ["body", "orders", 3, "lines", 0, "quantity"], ["body", "orders", 4, "external_id"],
-        ["body", "orders", 5, "external_id"]]
+        ["body", "orders", 3, "lines", 0, "quantity"],
+        ["body", "orders", 4, "external_id"],
+        ["body", "orders", 5, "external_id"],
+    ]

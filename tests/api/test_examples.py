@@ -22,9 +22,19 @@ from wms.config import Settings
 from wms.events.catalog import EVENT_TYPES
 from wms.orders.commands import PushOrder
 
-MAIN_BODIES = ["/v1/warehouses", "/v1/items", "/v1/receipts", "/v1/orders", "/v1/orders/bulk", "/v1/orders/messages",
-               "/v1/waves", "/v1/pick-lists/{pick_list_id}/confirmations", "/v1/shipments/{shipment_id}/pack",
-               "/v1/returns", "/v1/webhooks"]
+MAIN_BODIES = [
+    "/v1/warehouses",
+    "/v1/items",
+    "/v1/receipts",
+    "/v1/orders",
+    "/v1/orders/bulk",
+    "/v1/orders/messages",
+    "/v1/waves",
+    "/v1/pick-lists/{pick_list_id}/confirmations",
+    "/v1/shipments/{shipment_id}/pack",
+    "/v1/returns",
+    "/v1/webhooks",
+]
 
 
 @pytest.fixture(scope="module")
@@ -62,8 +72,7 @@ def test_every_example_is_valid_for_its_model(docs_app: FastAPI) -> None:
     assert checked >= len(MAIN_BODIES)
 
 
-def test_the_examples_posted_in_order_tell_a_story_that_works(backend: Backend, client: TestClient,
-                                                              admin: Api) -> None:
+def test_the_examples_posted_in_order_tell_a_story_that_works(backend: Backend, client: TestClient, admin: Api) -> None:
     doc = served(client)
 
     def examples(path: str) -> list[dict[str, Any]]:
@@ -88,24 +97,35 @@ def test_the_examples_posted_in_order_tell_a_story_that_works(backend: Backend, 
     [wave] = post_each("/v1/waves")
     assert wave["status"] == "planned" and sorted(wave["orders"]) == [1, address["order"]["id"]]
     assert len(wave["pick_lists"]) == 1
-    [route] = [admin.post("/v1/warehouses/BER1/routes", body, expect=200)
-               for body in examples("/v1/warehouses/{code}/routes")]
+    [route] = [
+        admin.post("/v1/warehouses/BER1/routes", body, expect=200) for body in examples("/v1/warehouses/{code}/routes")
+    ]
     assert route["distance_m"] > 0
 
     picker = Api(client, make_token(backend, "picker", "BER1"))
     [pick_list] = post_each("/v1/pick-lists/claim", expect=200, api=picker)
-    [scanned] = [picker.post(f"/v1/pick-lists/{pick_list['id']}/confirmations", body)
-                 for body in examples("/v1/pick-lists/{pick_list_id}/confirmations")]
+    [scanned] = [
+        picker.post(f"/v1/pick-lists/{pick_list['id']}/confirmations", body)
+        for body in examples("/v1/pick-lists/{pick_list_id}/confirmations")
+    ]
     assert scanned["added_stop_ids"] == []
     [other_teapot] = [s for s in scanned["stops"] if s["order_id"] != 1]  # WEB-100235's: not found on the shelf
-    short = picker.post(f"/v1/pick-lists/{pick_list['id']}/short-picks",
-                        {"location": other_teapot["location"], "sku": "TEAPOT-1L", "reason": "not_found",
-                         "stop_id": other_teapot["id"]})
+    short = picker.post(
+        f"/v1/pick-lists/{pick_list['id']}/short-picks",
+        {
+            "location": other_teapot["location"],
+            "sku": "TEAPOT-1L",
+            "reason": "not_found",
+            "stop_id": other_teapot["id"],
+        },
+    )
     pick_all(picker, short)
     picker.post(f"/v1/pick-lists/{pick_list['id']}/deliver", expect=200)
     [shipment] = admin.get("/v1/orders/1")["shipments"]
-    [packed] = [picker.post(f"/v1/shipments/{shipment['id']}/pack", body)
-                for body in examples("/v1/shipments/{shipment_id}/pack")]
+    [packed] = [
+        picker.post(f"/v1/shipments/{shipment['id']}/pack", body)
+        for body in examples("/v1/shipments/{shipment_id}/pack")
+    ]
     assert packed["status"] == "packed" and len(packed["parcels"]) == 1
     picker.post(f"/v1/shipments/{shipment['id']}/ship", expect=200)
     [returned] = post_each("/v1/returns")

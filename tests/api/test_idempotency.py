@@ -10,13 +10,25 @@ from tests.conftest import Api, Backend, make_token
 from tests.invariants import snapshot
 from wms.orm import utcnow
 
-MOVE = {"warehouse": "WH1", "sku": "A", "lot": "L1", "quantity": 2, "from_location": "A01-B001-L1-L",
-        "to_location": "A01-B002-L1-L"}
+MOVE = {
+    "warehouse": "WH1",
+    "sku": "A",
+    "lot": "L1",
+    "quantity": 2,
+    "from_location": "A01-B001-L1-L",
+    "to_location": "A01-B002-L1-L",
+}
 
 
 def _stock(admin: Api) -> None:
-    admin.post("/v1/receipts", {"warehouse": "WH1", "reference": "PO", "lines": [
-        {"sku": "A", "lot": "L1", "expiry_date": None, "quantity": 10, "location": "A01-B001-L1-L"}]})
+    admin.post(
+        "/v1/receipts",
+        {
+            "warehouse": "WH1",
+            "reference": "PO",
+            "lines": [{"sku": "A", "lot": "L1", "expiry_date": None, "quantity": 10, "location": "A01-B001-L1-L"}],
+        },
+    )
 
 
 def test_replay_returns_the_first_response_and_moves_once(admin: Api, warehouse: str, backend: Backend) -> None:
@@ -52,8 +64,10 @@ def test_expired_keys_are_forgotten_after_the_ttl(admin: Api, warehouse: str, ba
     _stock(admin)
     admin.post("/v1/stock/moves", MOVE, key="old")
     with backend.engine.begin() as conn:
-        conn.execute(text("UPDATE idempotency_keys SET created_at = :t"),
-                     {"t": (utcnow() - timedelta(hours=backend.settings.idempotency_ttl_hours + 1)).replace(tzinfo=None)})
+        conn.execute(
+            text("UPDATE idempotency_keys SET created_at = :t"),
+            {"t": (utcnow() - timedelta(hours=backend.settings.idempotency_ttl_hours + 1)).replace(tzinfo=None)},
+        )
     admin.post("/v1/stock/moves", MOVE, key="old")
     assert sum(m["delta"] for m in admin.all("/v1/stock/movements", location="A01-B002-L1-L")) == 4
 
@@ -62,8 +76,10 @@ def test_key_is_kept_at_least_a_day(admin: Api, warehouse: str, backend: Backend
     _stock(admin)
     admin.post("/v1/stock/moves", MOVE, key="recent")
     with backend.engine.begin() as conn:
-        conn.execute(text("UPDATE idempotency_keys SET created_at = :t"),
-                     {"t": (utcnow() - timedelta(hours=23, minutes=59)).replace(tzinfo=None)})
+        conn.execute(
+            text("UPDATE idempotency_keys SET created_at = :t"),
+            {"t": (utcnow() - timedelta(hours=23, minutes=59)).replace(tzinfo=None)},
+        )
     admin.post("/v1/stock/moves", MOVE, key="recent")
     assert sum(m["delta"] for m in admin.all("/v1/stock/movements", location="A01-B002-L1-L")) == 2
 

@@ -13,15 +13,21 @@ from tests.api.orders_helpers import order_body
 from tests.conftest import Api, Backend, make_token
 from tests.invariants import snapshot
 from wms.api import idempotency
-from wms.api.routers import orders as orders_router
 from wms.api.idempotency_orm import IdempotencyRecord
+from wms.api.routers import orders as orders_router
 from wms.api.routers import waves as waves_router
 from wms.auth.keys import hash_token
 from wms.db import make_session_factory
 from wms.orm import utcnow
 
-MOVE = {"warehouse": "WH1", "sku": "A", "lot": "L1", "quantity": 2, "from_location": "A01-B001-L1-L",
-        "to_location": "A01-B002-L1-L"}
+MOVE = {
+    "warehouse": "WH1",
+    "sku": "A",
+    "lot": "L1",
+    "quantity": 2,
+    "from_location": "A01-B001-L1-L",
+    "to_location": "A01-B002-L1-L",
+}
 
 
 def _expire_leases(backend: Backend) -> None:
@@ -42,12 +48,19 @@ def _answer_lost(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _stock(admin: Api) -> None:
-    admin.post("/v1/receipts", {"warehouse": "WH1", "reference": "PO", "lines": [
-        {"sku": "A", "lot": "L1", "expiry_date": None, "quantity": 10, "location": "A01-B001-L1-L"}]})
+    admin.post(
+        "/v1/receipts",
+        {
+            "warehouse": "WH1",
+            "reference": "PO",
+            "lines": [{"sku": "A", "lot": "L1", "expiry_date": None, "quantity": 10, "location": "A01-B001-L1-L"}],
+        },
+    )
 
 
 def test_a_lost_answer_holds_the_key_for_the_lease_only_and_a_move_is_never_done_twice(
-        admin: Api, warehouse: str, backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
+    admin: Api, warehouse: str, backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _stock(admin)
     _answer_lost(monkeypatch)
     first = admin.post("/v1/stock/moves", MOVE, key="m-1")  # the work is done and answered, the answer not kept
@@ -62,7 +75,8 @@ def test_a_lost_answer_holds_the_key_for_the_lease_only_and_a_move_is_never_done
 
 
 def test_a_pushed_order_whose_answer_was_lost_is_answered_by_a_retry_after_the_lease(
-        admin: Api, warehouse: str, backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
+    admin: Api, warehouse: str, backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _stock(admin)
     body = order_body(("A", 1), external_id="O-1")
     _answer_lost(monkeypatch)
@@ -76,7 +90,8 @@ def test_a_pushed_order_whose_answer_was_lost_is_answered_by_a_retry_after_the_l
 
 
 def test_a_bulk_push_that_died_half_way_is_finished_by_a_retry_after_the_lease(
-        admin: Api, warehouse: str, backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
+    admin: Api, warehouse: str, backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _stock(admin)
     bulk = {"orders": [order_body(("A", 1), external_id=f"B-{n}", customer=f"C{n}") for n in range(5)]}
     real, calls = orders_router.services.push_order, []
@@ -98,8 +113,8 @@ def test_a_bulk_push_that_died_half_way_is_finished_by_a_retry_after_the_lease(
 
 
 def test_a_wave_request_that_died_after_starting_its_wave_gets_that_wave_on_retry(
-        admin: Api, warehouse: str, backend: Backend, client: TestClient,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    admin: Api, warehouse: str, backend: Backend, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _stock(admin)
     for n in range(3):
         admin.post("/v1/orders", order_body(("A", 1), customer=f"C{n}"))
@@ -121,15 +136,17 @@ def test_a_wave_request_that_died_after_starting_its_wave_gets_that_wave_on_retr
 
 
 def test_a_retry_does_not_take_over_a_key_whose_lease_was_renewed_meanwhile(
-        admin: Api, warehouse: str, backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
+    admin: Api, warehouse: str, backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The slow original renewed its lease between the retry's look and its takeover: the original keeps it."""
     _stock(admin)
     _answer_lost(monkeypatch)
     admin.post("/v1/orders", order_body(("A", 1), external_id="O-2"), key="o-2")
     _expire_leases(backend)
     factory = make_session_factory(backend.engine)
-    claim = idempotency.Claim(hash_token(admin.headers["Authorization"][7:]), "o-2", "POST", "/v1/orders", "x",
-                              timedelta(seconds=30))
+    claim = idempotency.Claim(
+        hash_token(admin.headers["Authorization"][7:]), "o-2", "POST", "/v1/orders", "x", timedelta(seconds=30)
+    )
     with factory() as s:
         rec = s.scalars(select(IdempotencyRecord)).one()
         stale = idempotency.StaleKey(rec.id, rec.attempt, rec.created_at)
@@ -142,8 +159,8 @@ def test_a_retry_does_not_take_over_a_key_whose_lease_was_renewed_meanwhile(
 
 
 def test_a_retry_the_scope_now_refuses_hears_the_work_was_done_and_leaves_the_key(
-        admin: Api, warehouse: str, backend: Backend, client: TestClient,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    admin: Api, warehouse: str, backend: Backend, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _stock(admin)
     order = admin.post("/v1/orders", order_body(("A", 1), external_id="O-3"))
     erp = Api(client, make_token(backend, "erp", "WH1"))

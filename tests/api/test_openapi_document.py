@@ -44,8 +44,13 @@ def test_every_post_declares_the_idempotency_key(doc: dict[str, Any]) -> None:
         [param] = [p for p in op.get("parameters", []) if p["name"] == HEADER]
         assert param["in"] == "header" and not param["required"], path
         assert "409" in param["description"] and "same body" in param["description"], path
-    others = [path for method, path, op in operations(doc) if method != "POST"
-              for p in op.get("parameters", []) if p["name"] == HEADER]
+    others = [
+        path
+        for method, path, op in operations(doc)
+        if method != "POST"
+        for p in op.get("parameters", [])
+        if p["name"] == HEADER
+    ]
     assert others == []
 
 
@@ -75,8 +80,12 @@ def test_every_operation_says_which_roles_may_call_it(doc: dict[str, Any]) -> No
 
 def test_every_tag_is_described_and_used(doc: dict[str, Any]) -> None:
     described = {t["name"]: t.get("description", "") for t in doc["tags"]}
-    used = {tag for item in [*doc["paths"].values(), *doc["webhooks"].values()] for op in item.values()
-            for tag in op["tags"]}
+    used = {
+        tag
+        for item in [*doc["paths"].values(), *doc["webhooks"].values()]
+        for op in item.values()
+        for tag in op["tags"]
+    }
     assert used == set(described) and all(described.values())
 
 

@@ -52,24 +52,42 @@ def schema_valid_data_accepted(ctx: Any, response: Any, case: schemathesis.Case)
     (``wms.fields.RULES_BEYOND_SCHEMA``, listed in the document's guide), e.g. a move to where it starts."""
     if response.status_code == 422:
         error = response.json().get("error", {})
-        named = [d.get("type") for d in error.get("details") or []] if error.get("code") == "validation_error" \
+        named = (
+            [d.get("type") for d in error.get("details") or []]
+            if error.get("code") == "validation_error"
             else [error.get("code")]
+        )
         if named and all(rule in RULES_BEYOND_SCHEMA for rule in named):
             return None
     return positive_data_acceptance(ctx, response, case)
 
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
-          response_headers_conformance, negative_data_rejection, schema_valid_data_accepted, ignored_auth]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+    negative_data_rejection,
+    schema_valid_data_accepted,
+    ignored_auth,
+]
 
 # Values that exist in the seeded database; requests that fit the document use them part of the time,
 # anywhere in the path, query or body.
 KNOWN: dict[str, list[Any]] = {
-    "code": ["WH1"], "warehouse": ["WH1"], "sku": ["A", "B"], "lot": ["L1", "L2"],
+    "code": ["WH1"],
+    "warehouse": ["WH1"],
+    "sku": ["A", "B"],
+    "lot": ["L1", "L2"],
     "expiry_date": ["2027-03-01", None],
     "location": ["A01-B001-L1-L", "RECEIVING", "A02-B003-L1-R", "A03-B020-L1-R"],
-    "from_location": ["RECEIVING", "A01-B001-L1-L"], "to_location": ["A03-B020-L1-R", "A01-B001-L1-L"],
-    "receipt_id": [1, 2], "count_id": [1, 2, 3], "aisle": [1, 3], "cursor": [encode_cursor(1)],
+    "from_location": ["RECEIVING", "A01-B001-L1-L"],
+    "to_location": ["A03-B020-L1-R", "A01-B001-L1-L"],
+    "receipt_id": [1, 2],
+    "count_id": [1, 2, 3],
+    "aisle": [1, 3],
+    "cursor": [encode_cursor(1)],
 }
 
 
@@ -82,14 +100,33 @@ def _seed(api: Api) -> None:
     def line(sku: str, lot: str, expiry: str | None, qty: int, loc: str) -> dict[str, Any]:
         return {"sku": sku, "lot": lot, "expiry_date": expiry, "quantity": qty, "location": loc}
 
-    api.post("/v1/receipts", {"warehouse": "WH1", "reference": "PO-1", "lines": [
-        line("A", "L1", "2027-03-01", 50, "RECEIVING"), line("B", "L2", None, 20, "A02-B003-L1-R")]})
-    api.post("/v1/receipts", {"warehouse": "WH1", "reference": "PO-2", "lines": [
-        line("A", "L1", "2027-03-01", 10, "A01-B001-L1-L")]})
-    api.post("/v1/stock/moves", {"warehouse": "WH1", "sku": "A", "lot": "L1", "quantity": 5,
-                                 "from_location": "RECEIVING", "to_location": "A03-B020-L1-R"})
-    api.post("/v1/stock/adjustments", {"warehouse": "WH1", "location": "A02-B003-L1-R", "sku": "B", "lot": "L2",
-                                       "delta": -1, "reason": "damaged"})
+    api.post(
+        "/v1/receipts",
+        {
+            "warehouse": "WH1",
+            "reference": "PO-1",
+            "lines": [line("A", "L1", "2027-03-01", 50, "RECEIVING"), line("B", "L2", None, 20, "A02-B003-L1-R")],
+        },
+    )
+    api.post(
+        "/v1/receipts",
+        {"warehouse": "WH1", "reference": "PO-2", "lines": [line("A", "L1", "2027-03-01", 10, "A01-B001-L1-L")]},
+    )
+    api.post(
+        "/v1/stock/moves",
+        {
+            "warehouse": "WH1",
+            "sku": "A",
+            "lot": "L1",
+            "quantity": 5,
+            "from_location": "RECEIVING",
+            "to_location": "A03-B020-L1-R",
+        },
+    )
+    api.post(
+        "/v1/stock/adjustments",
+        {"warehouse": "WH1", "location": "A02-B003-L1-R", "sku": "B", "lot": "L2", "delta": -1, "reason": "damaged"},
+    )
     posted = api.post("/v1/cycle-counts", {"warehouse": "WH1", "location": "A01-B001-L1-L"})
     api.post(f"/v1/cycle-counts/{posted['id']}/result", {"lines": [{"sku": "A", "lot": "L1", "quantity": 9}]})
     api.post(f"/v1/cycle-counts/{posted['id']}/post")
@@ -159,7 +196,8 @@ def token(backend: Backend) -> Iterator[str]:
     get the layout_too_large answer).
     """
     app_settings = backend.settings.model_copy(
-        update={"max_locations_per_warehouse": 2_000, "webhook_relay_interval_s": 0})
+        update={"max_locations_per_warehouse": 2_000, "webhook_relay_interval_s": 0}
+    )
     app = create_app(app_settings, backend.engine)
     token = make_token(backend, "admin")
     with TestClient(app) as client:
@@ -172,8 +210,17 @@ def token(backend: Backend) -> Iterator[str]:
 
 
 @schema.parametrize()
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                 HealthCheck.filter_too_much, HealthCheck.data_too_large])
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+        HealthCheck.data_too_large,
+    ],
+)
 def test_every_response_conforms_to_the_document(case: schemathesis.Case, token: str) -> None:
     case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)

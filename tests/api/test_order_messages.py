@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 import itertools
+from datetime import UTC, datetime, timedelta
 from itertools import count
 
 import pytest
@@ -27,8 +27,18 @@ MESSAGES = {
     "cancel": {"type": "cancel", "at": (T0 + timedelta(hours=4)).isoformat()},
     "refund": {"type": "refund", "at": (T0 + timedelta(hours=5)).isoformat()},
 }
-IN_ORDER = ["push", "payment", "payment_again", "address_a", "carrier_a", "address_bad", "address_b", "carrier_b",
-            "cancel", "refund"]
+IN_ORDER = [
+    "push",
+    "payment",
+    "payment_again",
+    "address_a",
+    "carrier_a",
+    "address_bad",
+    "address_b",
+    "carrier_b",
+    "cancel",
+    "refund",
+]
 _ids = count()
 
 
@@ -43,24 +53,37 @@ def stocked(admin: Api) -> Api:
 def deliver(api: Api, external_id: str, sequence: list[str]) -> dict:
     for name in sequence:
         if name == "push":
-            api.post("/v1/orders", order_body(("TEA", 2), external_id=external_id, paid=False,
-                                              ship_to=UNCLEAR), expect=None)  # type: ignore[arg-type]
+            api.post(
+                "/v1/orders", order_body(("TEA", 2), external_id=external_id, paid=False, ship_to=UNCLEAR), expect=None
+            )  # type: ignore[arg-type]
         else:
-            api.post("/v1/orders/messages", {"channel": "shop", "external_id": external_id, **MESSAGES[name]},
-                     expect=200)
+            api.post(
+                "/v1/orders/messages", {"channel": "shop", "external_id": external_id, **MESSAGES[name]}, expect=200
+            )
     [summary] = api.all("/v1/orders", external_id=external_id)
     order = api.get(f"/v1/orders/{summary['id']}")
-    return {"status": order["status"], "paid": order["paid"], "paid_at": order["paid_at"],
-            "ship_by": order["ship_by"], "ship_to": order["ship_to"], "carrier": order["carrier"],
-            "problems": order["problems"],
-            "allocated": [(ln["sku"], ln["allocated"], ln["backordered"]) for ln in order["lines"]]}
+    return {
+        "status": order["status"],
+        "paid": order["paid"],
+        "paid_at": order["paid_at"],
+        "ship_by": order["ship_by"],
+        "ship_to": order["ship_to"],
+        "carrier": order["carrier"],
+        "problems": order["problems"],
+        "allocated": [(ln["sku"], ln["allocated"], ln["backordered"]) for ln in order["lines"]],
+    }
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(st.lists(st.sampled_from(IN_ORDER[1:]), min_size=0, max_size=4, unique=True).flatmap(
-    lambda msgs: st.tuples(st.just(msgs), st.permutations(["push", *msgs]),
-                           st.lists(st.sampled_from(["push", *msgs]), max_size=3))))
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+@given(
+    st.lists(st.sampled_from(IN_ORDER[1:]), min_size=0, max_size=4, unique=True).flatmap(
+        lambda msgs: st.tuples(
+            st.just(msgs), st.permutations(["push", *msgs]), st.lists(st.sampled_from(["push", *msgs]), max_size=3)
+        )
+    )
+)
 def test_any_arrival_order_ends_in_the_in_order_state(stocked: Api, case: tuple) -> None:
     messages, shuffled, repeats = case
     in_order = [m for m in IN_ORDER if m == "push" or m in messages]
@@ -87,8 +110,9 @@ def test_the_earliest_payment_sets_paid_at_and_the_ship_by_deadline(stocked: Api
 
 
 def test_message_before_its_order_waits_for_it(stocked: Api) -> None:
-    pending = stocked.post("/v1/orders/messages", {"channel": "shop", "external_id": "EARLY", **MESSAGES["payment"]},
-                           expect=200)
+    pending = stocked.post(
+        "/v1/orders/messages", {"channel": "shop", "external_id": "EARLY", **MESSAGES["payment"]}, expect=200
+    )
     assert pending == {"result": "pending", "order": None}
     order = stocked.post("/v1/orders", order_body(("TEA", 1), external_id="EARLY", paid=False))
     assert order["paid"] and order["status"] == "allocated"
@@ -96,13 +120,17 @@ def test_message_before_its_order_waits_for_it(stocked: Api) -> None:
 
 def test_messages_waiting_for_their_order_are_listed_until_it_comes(stocked: Api, backend: Backend) -> None:
     berlin = {**ADDRESS, "city": "Berlin", "postcode": "10115", "country": "Germany"}
-    sent = [("shop", "W-1", MESSAGES["payment"]), ("shop", "W-1", {**MESSAGES["address_a"], "ship_to": berlin}),
-            ("market", "W-2", MESSAGES["cancel"])]
+    sent = [
+        ("shop", "W-1", MESSAGES["payment"]),
+        ("shop", "W-1", {**MESSAGES["address_a"], "ship_to": berlin}),
+        ("market", "W-2", MESSAGES["cancel"]),
+    ]
     for channel, external_id, message in sent:
         stocked.post("/v1/orders/messages", {"channel": channel, "external_id": external_id, **message}, expect=200)
     listed = stocked.all("/v1/orders/messages")
     assert [(m["status"], m["channel"], m["external_id"], m["type"], m["at"]) for m in listed] == [
-        ("pending", c, e, m["type"], m["at"].replace("+00:00", "Z")) for c, e, m in sent]
+        ("pending", c, e, m["type"], m["at"].replace("+00:00", "Z")) for c, e, m in sent
+    ]
     assert all(m["received_at"] for m in listed) and [m["id"] for m in listed] == sorted(m["id"] for m in listed)
     assert stocked.get("/v1/orders/messages", status="pending") == stocked.get("/v1/orders/messages")
     assert [m["type"] for m in stocked.all("/v1/orders/messages", external_id="W-1")] == ["payment", "address"]
@@ -120,8 +148,7 @@ def test_messages_waiting_for_their_order_are_listed_until_it_comes(stocked: Api
 
 
 @pytest.mark.parametrize(("role", "status"), [("erp", 200), ("planner", 200), ("picker", 403)])
-def test_waiting_messages_are_read_by_erp_and_planners(stocked: Api, backend: Backend, role: str,
-                                                       status: int) -> None:
+def test_waiting_messages_are_read_by_erp_and_planners(stocked: Api, backend: Backend, role: str, status: int) -> None:
     api = Api(stocked.client, make_token(backend, role))
     assert api.get("/v1/orders/messages", expect=status)
     assert stocked.get("/v1/orders/123", expect=404)["error"]["code"] == "order_not_found"  # not taken for messages

@@ -21,15 +21,21 @@ def test_paid_order_is_allocated_fefo_skipping_expired_and_short_dated(shop: Api
     order = shop.post("/v1/orders", order_body(("MILK", 8), ("TEA", 2)))
     assert order["status"] == "allocated" and order["problems"] == []
     # 6 + 4 of the lot expiring in 30 days would do; largest first → 6 at A02-B001, then 2 at A03-B001
-    assert allocations(order) == [("WH1", "MILK", "A02-B001-L1-L", "M-EARLY", 6),
-                                  ("WH1", "MILK", "A03-B001-L1-L", "M-EARLY", 2),
-                                  ("WH1", "TEA", "A01-B010-L1-R", "T-1", 2)]
+    assert allocations(order) == [
+        ("WH1", "MILK", "A02-B001-L1-L", "M-EARLY", 6),
+        ("WH1", "MILK", "A03-B001-L1-L", "M-EARLY", 2),
+        ("WH1", "TEA", "A01-B010-L1-R", "T-1", 2),
+    ]
     assert [ln["allocated"] for ln in order["lines"]] == [8, 2]
-    assert reserved(shop) == {("WH1", "A02-B001-L1-L", "M-EARLY"): 6, ("WH1", "A03-B001-L1-L", "M-EARLY"): 2,
-                              ("WH1", "A01-B010-L1-R", "T-1"): 2}
+    assert reserved(shop) == {
+        ("WH1", "A02-B001-L1-L", "M-EARLY"): 6,
+        ("WH1", "A03-B001-L1-L", "M-EARLY"): 2,
+        ("WH1", "A01-B010-L1-R", "T-1"): 2,
+    }
     paid_at = datetime.fromisoformat(order["paid_at"])
-    assert datetime.fromisoformat(order["ship_by"]) == min(paid_at + timedelta(days=3),
-                                                           datetime.fromisoformat(order["promised_ship_by"]))
+    assert datetime.fromisoformat(order["ship_by"]) == min(
+        paid_at + timedelta(days=3), datetime.fromisoformat(order["promised_ship_by"])
+    )
     assert [h["to_status"] for h in order["history"]] == ["unconfirmed", "ready", "allocated"]
     assert_stock_invariants(backend.engine)
 
@@ -49,12 +55,16 @@ def test_unpaid_order_waits_for_payment(shop: Api) -> None:
     created = datetime.fromisoformat(order["created_at"])
     assert datetime.fromisoformat(order["payment_reminder_at"]) - created == timedelta(days=2)
     paid_at = created + timedelta(hours=1)
-    msg = shop.post("/v1/orders/messages", {"channel": "shop", "external_id": "U-1", "type": "payment",
-                                            "at": paid_at.isoformat()}, expect=200)
+    msg = shop.post(
+        "/v1/orders/messages",
+        {"channel": "shop", "external_id": "U-1", "type": "payment", "at": paid_at.isoformat()},
+        expect=200,
+    )
     order = msg["order"]
     assert msg["result"] == "applied" and order["status"] == "allocated" and order["payment_reminder_at"] is None
-    assert datetime.fromisoformat(order["ship_by"]) == min(paid_at + timedelta(days=3),
-                                                           datetime.fromisoformat(order["promised_ship_by"]))
+    assert datetime.fromisoformat(order["ship_by"]) == min(
+        paid_at + timedelta(days=3), datetime.fromisoformat(order["promised_ship_by"])
+    )
 
 
 def test_unclear_address_becomes_a_problem_until_corrected(shop: Api) -> None:
@@ -65,37 +75,59 @@ def test_unclear_address_becomes_a_problem_until_corrected(shop: Api) -> None:
     assert problem["due_at"].startswith(order["created_at"][:10])  # same day
     assert [p["order_id"] for p in shop.all("/v1/order-problems", code="unclear_address")] == [order["id"]]
     assert [o["id"] for o in shop.all("/v1/orders", problem="unclear_address")] == [order["id"]]
-    fixed = shop.post("/v1/orders/messages", {"channel": "shop", "external_id": "A-1", "type": "address",
-                                              "at": datetime.now().astimezone().isoformat(), "ship_to": ADDRESS},
-                      expect=200)["order"]
+    fixed = shop.post(
+        "/v1/orders/messages",
+        {
+            "channel": "shop",
+            "external_id": "A-1",
+            "type": "address",
+            "at": datetime.now().astimezone().isoformat(),
+            "ship_to": ADDRESS,
+        },
+        expect=200,
+    )["order"]
     assert fixed["status"] == "allocated" and fixed["problems"] == [] and fixed["ship_to"]["city"] == "Springfield"
     assert shop.all("/v1/order-problems") == []
 
 
-@pytest.mark.parametrize(("address", "detail"), [
-    ({**ADDRESS, "postcode": "1234"}, "postcode '1234' does not fit US (e.g. 95014)"),
-    ({**ADDRESS, "country": "XX"}, "country 'XX' is not an ISO 3166 country"),
-    ({**ADDRESS, "country": "ZZ"}, "country 'ZZ' is not an ISO 3166 country"),
-    ({**ADDRESS, "country": "Narnia"}, "country 'Narnia' is not an ISO 3166 country"),
-    ({**ADDRESS, "country": "u1"}, "country 'u1' is not an ISO 3166 country"),
-    ({**ADDRESS, "country": "Germany", "postcode": "1234"}, "postcode '1234' does not fit DE (e.g. 26133)"),
-    ({**ADDRESS, "postcode": ""}, "address lacks postcode"),
-    ({**ADDRESS, "name": ""}, "address lacks name"),
-])
+@pytest.mark.parametrize(
+    ("address", "detail"),
+    [
+        ({**ADDRESS, "postcode": "1234"}, "postcode '1234' does not fit US (e.g. 95014)"),
+        ({**ADDRESS, "country": "XX"}, "country 'XX' is not an ISO 3166 country"),
+        ({**ADDRESS, "country": "ZZ"}, "country 'ZZ' is not an ISO 3166 country"),
+        ({**ADDRESS, "country": "Narnia"}, "country 'Narnia' is not an ISO 3166 country"),
+        ({**ADDRESS, "country": "u1"}, "country 'u1' is not an ISO 3166 country"),
+        ({**ADDRESS, "country": "Germany", "postcode": "1234"}, "postcode '1234' does not fit DE (e.g. 26133)"),
+        ({**ADDRESS, "postcode": ""}, "address lacks postcode"),
+        ({**ADDRESS, "name": ""}, "address lacks name"),
+    ],
+)
 def test_odd_addresses_are_accepted_as_problem_orders(shop: Api, address: dict, detail: str) -> None:
     order = shop.post("/v1/orders", order_body(("TEA", 1), ship_to=address))
     assert order["problems"] == ["unclear_address"] and order["status"] == "unconfirmed"
     assert order["problem_list"][0]["detail"] == detail
 
 
-@pytest.mark.parametrize(("country", "postcode", "stored"), [
-    ("US", "12345", "US"), ("us", "12345-6789", "US"), ("USA", "12345", "US"), ("Germany", "10115", "DE"),
-    ("DEU", "10115", "DE"), ("de", "10115", "DE"), ("United Kingdom", "EC1Y 8SY", "GB"), ("CA", "K1A 0B1", "CA"),
-    ("HK", "", "HK"), ("AE", "", "AE"),
-])
+@pytest.mark.parametrize(
+    ("country", "postcode", "stored"),
+    [
+        ("US", "12345", "US"),
+        ("us", "12345-6789", "US"),
+        ("USA", "12345", "US"),
+        ("Germany", "10115", "DE"),
+        ("DEU", "10115", "DE"),
+        ("de", "10115", "DE"),
+        ("United Kingdom", "EC1Y 8SY", "GB"),
+        ("CA", "K1A 0B1", "CA"),
+        ("HK", "", "HK"),
+        ("AE", "", "AE"),
+    ],
+)
 def test_countries_by_code_or_name_are_kept_as_alpha_2(shop: Api, country: str, postcode: str, stored: str) -> None:
-    order = shop.post("/v1/orders", order_body(("TEA", 1), ship_to={**ADDRESS, "country": country,
-                                                                    "postcode": postcode}))
+    order = shop.post(
+        "/v1/orders", order_body(("TEA", 1), ship_to={**ADDRESS, "country": country, "postcode": postcode})
+    )
     assert order["problems"] == [] and order["status"] == "allocated"
     assert order["ship_to"]["country"] == stored and order["ship_to"]["postcode"] == postcode
 
@@ -162,8 +194,11 @@ def test_merge_and_undo_on_cancel(shop: Api, backend: Backend) -> None:
 
 def test_refund_before_shipping_releases_and_is_final(shop: Api) -> None:
     order = shop.post("/v1/orders", order_body(("TEA", 3), external_id="R-1"))
-    msg = shop.post("/v1/orders/messages", {"channel": "shop", "external_id": "R-1", "type": "refund",
-                                            "at": datetime.now().astimezone().isoformat()}, expect=200)
+    msg = shop.post(
+        "/v1/orders/messages",
+        {"channel": "shop", "external_id": "R-1", "type": "refund", "at": datetime.now().astimezone().isoformat()},
+        expect=200,
+    )
     assert msg["order"]["status"] == "refunded" and reserved(shop) == {}
     err = shop.post(f"/v1/orders/{order['id']}/cancel", expect=409)
     assert err["error"]["code"] == "illegal_transition"
@@ -201,11 +236,26 @@ def test_bad_orders_create_nothing(shop: Api, backend: Backend, mutate, status: 
 
 def test_bulk_push_reports_each_order(shop: Api) -> None:
     good = order_body(("TEA", 1), external_id="B-1")
-    result = shop.post("/v1/orders/bulk", {"orders": [
-        good, order_body(("NOPE", 1)), {"external_id": "x"}, good, order_body(("SOAP", 1), external_id="B-2")]},
-        expect=200)
+    result = shop.post(
+        "/v1/orders/bulk",
+        {
+            "orders": [
+                good,
+                order_body(("NOPE", 1)),
+                {"external_id": "x"},
+                good,
+                order_body(("SOAP", 1), external_id="B-2"),
+            ]
+        },
+        expect=200,
+    )
     assert [(r["result"], r["status_code"]) for r in result["results"]] == [
-        ("created", 201), ("error", 404), ("error", 422), ("existing", 200), ("created", 201)]
+        ("created", 201),
+        ("error", 404),
+        ("error", 422),
+        ("existing", 200),
+        ("created", 201),
+    ]
     assert (result["created"], result["existing"], result["errors"]) == (2, 1, 2)
     assert sorted(o["external_id"] for o in shop.all("/v1/orders")) == ["B-1", "B-2"]
     shop.post("/v1/orders/bulk", {"orders": []}, expect=422)
@@ -216,8 +266,12 @@ def test_every_status_change_is_an_event_in_order(shop: Api) -> None:
     shop.post(f"/v1/orders/{order['id']}/cancel", expect=200)
     events = shop.get("/v1/events")["items"]
     changes = [(e["payload"]["from"], e["payload"]["to"]) for e in events if e["type"] == "order.status_changed"]
-    assert changes == [(None, "unconfirmed"), ("unconfirmed", "ready"), ("ready", "allocated"),
-                       ("allocated", "cancelled")]
+    assert changes == [
+        (None, "unconfirmed"),
+        ("unconfirmed", "ready"),
+        ("ready", "allocated"),
+        ("allocated", "cancelled"),
+    ]
     assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
     assert len({e["id"] for e in events}) == len(events)
     later = shop.get("/v1/events", after=events[1]["seq"])

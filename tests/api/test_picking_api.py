@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.picking_helpers import MILK_SHELF, TEA_BARCODE, TEA_MAIN, TEA_SPARE, floor, pick_all, scan, stock_at
 from tests.api.orders_helpers import order_body
+from tests.api.picking_helpers import MILK_SHELF, TEA_BARCODE, TEA_MAIN, TEA_SPARE, floor, pick_all, scan, stock_at
 from tests.conftest import Api, Backend, make_token
 from tests.invariants import assert_reservations_consistent, assert_stock_invariants, snapshot
 
@@ -58,8 +58,9 @@ def test_two_pickers_never_hold_the_same_list(admin: Api, backend: Backend, clie
     assert claims[3] == {}  # three lists, the fourth picker finds none
     # the first picker cannot confirm on the second picker's list
     other = claims[1]
-    r = client.post(f"/v1/pick-lists/{other['id']}/confirmations", json=scan(other["next_stop"]),
-                    headers=pickers[0].headers)
+    r = client.post(
+        f"/v1/pick-lists/{other['id']}/confirmations", json=scan(other["next_stop"]), headers=pickers[0].headers
+    )
     assert r.status_code == 403 and r.json()["error"]["code"] == "pick_list_of_another_picker"
     planner = Api(client, make_token(backend, "planner"))
     listed = planner.all("/v1/pick-lists", warehouse="WH1", status="claimed")
@@ -79,27 +80,32 @@ def test_two_pickers_never_hold_the_same_list(admin: Api, backend: Backend, clie
     assert newcomer.post(f"/v1/pick-lists/{full['id']}/deliver", expect=200)["status"] == "delivered"
 
 
-@pytest.mark.parametrize(("change", "status", "code"), [
-    ({"location": TEA_SPARE}, 409, "wrong_location"),
-    ({"location": "NOWHERE"}, 409, "wrong_location"),
-    ({"sku": "MILK"}, 409, "wrong_item"),
-    ({"lot": "NO-SUCH-LOT"}, 409, "wrong_lot"),
-    ({"quantity": 4}, 409, "over_pick"),
-    ({"quantity": 1}, 422, "short_reason_required"),
-    ({"quantity": 0}, 422, "validation_error"),
-    ({"quantity": -1}, 422, "validation_error"),
-    ({"quantity": "2"}, 422, "validation_error"),
-    ({"reason": "lazy", "quantity": 1}, 422, "validation_error"),
-    ({"colour": "red"}, 422, "validation_error"),
-    ({"stop_id": 999999}, 404, "stop_not_found"),
-])
-def test_a_wrong_scan_is_refused_and_changes_nothing(admin: Api, backend: Backend, client: TestClient,
-                                                     change: dict, status: int, code: str) -> None:
+@pytest.mark.parametrize(
+    ("change", "status", "code"),
+    [
+        ({"location": TEA_SPARE}, 409, "wrong_location"),
+        ({"location": "NOWHERE"}, 409, "wrong_location"),
+        ({"sku": "MILK"}, 409, "wrong_item"),
+        ({"lot": "NO-SUCH-LOT"}, 409, "wrong_lot"),
+        ({"quantity": 4}, 409, "over_pick"),
+        ({"quantity": 1}, 422, "short_reason_required"),
+        ({"quantity": 0}, 422, "validation_error"),
+        ({"quantity": -1}, 422, "validation_error"),
+        ({"quantity": "2"}, 422, "validation_error"),
+        ({"reason": "lazy", "quantity": 1}, 422, "validation_error"),
+        ({"colour": "red"}, 422, "validation_error"),
+        ({"stop_id": 999999}, 404, "stop_not_found"),
+    ],
+)
+def test_a_wrong_scan_is_refused_and_changes_nothing(
+    admin: Api, backend: Backend, client: TestClient, change: dict, status: int, code: str
+) -> None:
     f = floor(admin, backend, client, [[("TEA", 3)]])
     pl = f.picker.post("/v1/pick-lists/claim", {"warehouse": "WH1"}, expect=200)
     before = snapshot(backend.engine)
-    r = client.post(f"/v1/pick-lists/{pl['id']}/confirmations", json=scan(pl["next_stop"], **change),
-                    headers=f.picker.headers)
+    r = client.post(
+        f"/v1/pick-lists/{pl['id']}/confirmations", json=scan(pl["next_stop"], **change), headers=f.picker.headers
+    )
     assert r.status_code == status, r.text
     assert r.json()["error"]["code"] == code
     assert r.json()["error"]["message"]
@@ -139,7 +145,8 @@ def test_another_warehouse_or_an_unclaimed_list_is_refused(admin: Api, backend: 
 
 
 def test_another_lot_that_fefo_allows_is_accepted_and_the_reservation_moves(
-        admin: Api, backend: Backend, client: TestClient) -> None:
+    admin: Api, backend: Backend, client: TestClient
+) -> None:
     f = floor(admin, backend, client, [[("MILK", 4)]])
     pl = f.picker.post("/v1/pick-lists/claim", {"warehouse": "WH1"}, expect=200)
     stop = pl["next_stop"]
@@ -150,8 +157,11 @@ def test_another_lot_that_fefo_allows_is_accepted_and_the_reservation_moves(
     assert snapshot(backend.engine) == before
     done = f.picker.post(f"/v1/pick-lists/{pl['id']}/confirmations", scan(stop, lot="M-60"))
     assert done["stops"][0]["lot"] == "M-60" and done["status"] == "picked"
-    assert stock_at(admin, MILK_SHELF) == {("MILK", "M-40"): (10, 0), ("MILK", "M-60"): (6, 0),
-                                           ("MILK", "M-05"): (10, 0)}
+    assert stock_at(admin, MILK_SHELF) == {
+        ("MILK", "M-40"): (10, 0),
+        ("MILK", "M-60"): (6, 0),
+        ("MILK", "M-05"): (10, 0),
+    }
     assert stock_at(admin, done["cart"]) == {("MILK", "M-60"): (4, 4)}
     assert_stock_invariants(backend.engine)
     assert_reservations_consistent(backend.engine)
@@ -180,8 +190,9 @@ def test_a_short_pick_is_found_elsewhere_as_a_new_stop(admin: Api, backend: Back
     # the shelf is held until it is counted: a new order is served from elsewhere
     held = admin.post("/v1/orders", order_body(("TEA", 2), customer="next"))
     assert [a["location"] for sh in held["shipments"] for ln in sh["lines"] for a in ln["allocations"]] == [TEA_SPARE]
-    admin.post(f"/v1/cycle-counts/{counts[0]['id']}/result",
-               {"lines": [{"sku": "TEA", "lot": "T-MAIN", "quantity": 12}]})
+    admin.post(
+        f"/v1/cycle-counts/{counts[0]['id']}/result", {"lines": [{"sku": "TEA", "lot": "T-MAIN", "quantity": 12}]}
+    )
     admin.post(f"/v1/cycle-counts/{counts[0]['id']}/post")
     again = admin.post("/v1/orders", order_body(("TEA", 1), customer="after"))
     assert [a["location"] for sh in again["shipments"] for ln in sh["lines"] for a in ln["allocations"]] == [TEA_MAIN]
@@ -191,12 +202,15 @@ def test_a_short_pick_is_found_elsewhere_as_a_new_stop(admin: Api, backend: Back
 
 @pytest.mark.parametrize("reason", ["not_found", "damaged"])
 def test_a_short_pick_with_nothing_elsewhere_is_flagged_for_planners(
-        admin: Api, backend: Backend, client: TestClient, reason: str) -> None:
+    admin: Api, backend: Backend, client: TestClient, reason: str
+) -> None:
     f = floor(admin, backend, client, [[("MILK", 4), ("TEA", 1)]])
     pl = f.picker.post("/v1/pick-lists/claim", {"warehouse": "WH1"}, expect=200)
     milk = next(s for s in pl["stops"] if s["sku"] == "MILK")
-    after = f.picker.post(f"/v1/pick-lists/{pl['id']}/short-picks",
-                          {"location": milk["location"], "sku": "MILK", "reason": reason, "stop_id": milk["id"]})
+    after = f.picker.post(
+        f"/v1/pick-lists/{pl['id']}/short-picks",
+        {"location": milk["location"], "sku": "MILK", "reason": reason, "stop_id": milk["id"]},
+    )
     assert after["added_stop_ids"] == []  # M-60 is on the same shelf (suspect), M-05 too short-dated
     order_id = f.wave["orders"][0]
     order = admin.get(f"/v1/orders/{order_id}")

@@ -10,10 +10,13 @@ from tests.invariants import assert_reservations_consistent, assert_stock_invari
 
 
 def test_a_pick_below_the_minimum_makes_a_task_that_refills_the_face(
-        admin: Api, backend: Backend, client: TestClient) -> None:
+    admin: Api, backend: Backend, client: TestClient
+) -> None:
     f = floor(admin, backend, client, [[("TEA", 3)]])
-    admin.post("/v1/pick-faces", {"warehouse": "WH1", "location": TEA_MAIN, "sku": "TEA", "min_quantity": 18,
-                                  "max_quantity": 20})
+    admin.post(
+        "/v1/pick-faces",
+        {"warehouse": "WH1", "location": TEA_MAIN, "sku": "TEA", "min_quantity": 18, "max_quantity": 20},
+    )
     assert f.picker.post("/v1/replenishments/claim", {"warehouse": "WH1"}, expect=204) == {}  # 20 on the face
     pick_all(f.picker, f.picker.post("/v1/pick-lists/claim", {"warehouse": "WH1"}, expect=200))
     task = f.picker.post("/v1/replenishments/claim", {"warehouse": "WH1"}, expect=200)
@@ -40,8 +43,12 @@ def test_a_pick_below_the_minimum_makes_a_task_that_refills_the_face(
 def test_pick_face_rules(admin: Api, backend: Backend, client: TestClient) -> None:
     f = floor(admin, backend, client, [[("TEA", 1)]])
     body = {"warehouse": "WH1", "location": TEA_SPARE, "sku": "TEA", "min_quantity": 8, "max_quantity": 10}
-    for bad in ({**body, "max_quantity": 8}, {**body, "min_quantity": -1}, {**body, "location": "PACKING"},
-                {**body, "extra": 1}):
+    for bad in (
+        {**body, "max_quantity": 8},
+        {**body, "min_quantity": -1},
+        {**body, "location": "PACKING"},
+        {**body, "extra": 1},
+    ):
         r = client.post("/v1/pick-faces", json=bad, headers=admin.headers)
         assert r.status_code == 422, r.text
     f.picker.post("/v1/pick-faces", body, expect=403)

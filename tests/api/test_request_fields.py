@@ -28,9 +28,21 @@ from wms.orders.commands import PushOrder
 
 CONTROLS = ["\x00", "\x01", "\t", "\n", "\r", "\x1b", "\x1f", "\x7f", "\x80", "\x85", "\x9f"]
 NOTE_BREAKS = {"\t", "\n", "\r"}  # the only control characters notes may hold (multi-line text)
-NOT_TIMES = [0, 1_700_000_000, 1.5, True, "0", "1700000000", "2026-11-20", "2026-11-20T18:00:00",
-             "2026-11-20 18:00:00Z", "2026-11-20T18:00Z", "20261120T180000Z", "0001-01-01T00:00:00+01:00",
-             "9999-12-31T23:59:59-01:00"]
+NOT_TIMES = [
+    0,
+    1_700_000_000,
+    1.5,
+    True,
+    "0",
+    "1700000000",
+    "2026-11-20",
+    "2026-11-20T18:00:00",
+    "2026-11-20 18:00:00Z",
+    "2026-11-20T18:00Z",
+    "20261120T180000Z",
+    "0001-01-01T00:00:00+01:00",
+    "9999-12-31T23:59:59-01:00",
+]
 NOT_DATES = [0, 20261120, "20261120", "2026-11-20T00:00:00", "2026-11-20T00:00:00Z", "2026-W47-5", "0000-01-01"]
 
 
@@ -60,8 +72,11 @@ def _leaves(tp: Any, where: str, seen: set[type]) -> Iterator[tuple[str, Any]]:
             return
         seen.add(tp)
         for name, field in tp.model_fields.items():
-            yield from _leaves(Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation,
-                               f"{tp.__name__}.{name}", seen)
+            yield from _leaves(
+                Annotated[(field.annotation, *field.metadata)] if field.metadata else field.annotation,
+                f"{tp.__name__}.{name}",
+                seen,
+            )
     else:
         yield where, tp
 
@@ -105,8 +120,11 @@ def _refuses(tp: Any, value: object) -> bool:
 
 
 def test_every_string_field_refuses_control_characters_and_states_its_pattern(app: FastAPI) -> None:
-    strings = {w: tp for w, tp in request_leaves(app).items() if _base(tp) in (str,) or
-               (isinstance(_base(tp), type) and issubclass(_base(tp), AnyUrl))}
+    strings = {
+        w: tp
+        for w, tp in request_leaves(app).items()
+        if _base(tp) in (str,) or (isinstance(_base(tp), type) and issubclass(_base(tp), AnyUrl))
+    }
     assert len(strings) > 40  # the walk found the fields (sku, lot, names, address parts, notes…)
     for where, tp in strings.items():
         schema = TypeAdapter(tp).json_schema(mode="validation")
@@ -123,18 +141,27 @@ def test_every_string_field_refuses_control_characters_and_states_its_pattern(ap
 
 
 def test_only_notes_keep_line_breaks(app: FastAPI) -> None:
-    multi_line = {where for where, tp in request_leaves(app).items()
-                  if _base(tp) is str and not _refuses(tp, "a\nb")}
-    assert multi_line == {"PushOrder.buyer_message", "PushOrder.seller_remark", "OrderMessage.reason",
-                          "Cancel.reason", "ResolveProblem.resolution"}
+    multi_line = {where for where, tp in request_leaves(app).items() if _base(tp) is str and not _refuses(tp, "a\nb")}
+    assert multi_line == {
+        "PushOrder.buyer_message",
+        "PushOrder.seller_remark",
+        "OrderMessage.reason",
+        "Cancel.reason",
+        "ResolveProblem.resolution",
+    }
 
 
 def test_every_time_is_an_rfc3339_string_with_an_offset_and_every_date_a_plain_date(app: FastAPI) -> None:
     leaves = request_leaves(app)
     times = {w: tp for w, tp in leaves.items() if _is_time(tp) and _base(tp) is not date}
     dates = {w: tp for w, tp in leaves.items() if _base(tp) is date}
-    assert {"PushOrder.paid_at", "PushOrder.promised_ship_by", "OrderMessage.at", "/v1/waves?created_from",
-            "/v1/waves?created_to"} <= set(times)
+    assert {
+        "PushOrder.paid_at",
+        "PushOrder.promised_ship_by",
+        "OrderMessage.at",
+        "/v1/waves?created_from",
+        "/v1/waves?created_to",
+    } <= set(times)
     assert {"ReceiptLine.expiry_date", "CountLine.expiry_date"} <= set(dates)
     for where, tp in times.items():
         assert TypeAdapter(tp).json_schema(mode="validation")["format"] == "date-time", where
@@ -169,8 +196,9 @@ def test_numbers_and_times_without_offset_are_refused_over_http(shop: Api) -> No
     for bad in (0, 1_700_000_000, "2026-11-20T18:00:00", "1700000000"):
         err = shop.post("/v1/orders", {**order_body(("A", 1)), "promised_ship_by": bad}, expect=422)["error"]
         assert err["details"][0]["loc"] == ["body", "promised_ship_by"], err
-        err = shop.post("/v1/orders/messages", {"channel": "web", "external_id": "X", "type": "payment", "at": bad},
-                        expect=422)["error"]
+        err = shop.post(
+            "/v1/orders/messages", {"channel": "web", "external_id": "X", "type": "payment", "at": bad}, expect=422
+        )["error"]
         assert err["details"][0]["loc"] == ["body", "at"], err
         shop.get("/v1/waves", expect=422, created_from=str(bad))
     line = {"sku": "A", "lot": "L9", "expiry_date": 20270301, "quantity": 1, "location": "RECEIVING"}
@@ -180,8 +208,7 @@ def test_numbers_and_times_without_offset_are_refused_over_http(shop: Api) -> No
 
 @pytest.mark.parametrize("part", ["name", "line1", "city", "postcode", "country"])
 def test_a_control_character_in_an_address_is_refused(shop: Api, part: str) -> None:
-    err = shop.post("/v1/orders", {**order_body(("A", 1)), "ship_to": {**ADDRESS, part: "x\x00y"}},
-                    expect=422)["error"]
+    err = shop.post("/v1/orders", {**order_body(("A", 1)), "ship_to": {**ADDRESS, part: "x\x00y"}}, expect=422)["error"]
     assert err["details"][0]["loc"] == ["body", "ship_to", part]
     assert shop.get("/v1/orders")["items"] == []
 
@@ -214,8 +241,10 @@ def test_lots_and_external_ids_take_what_erps_send(shop: Api) -> None:
     line = {"sku": "A", "lot": "2026/05 B", "expiry_date": "2027-03-01", "quantity": 1, "location": "RECEIVING"}
     shop.post("/v1/receipts", {"warehouse": "WH1", "reference": "ASN 2026/05/01 #7", "lines": [line]})
     assert shop.get("/v1/stock", lot="2026/05 B")["items"][0]["on_hand"] == 1
-    order = shop.post("/v1/orders", {**order_body(("A", 1), external_id="SO/2026/0001"), "channel": "天猫 #1",
-                                     "customer_id": "ann@example.com"})
+    order = shop.post(
+        "/v1/orders",
+        {**order_body(("A", 1), external_id="SO/2026/0001"), "channel": "天猫 #1", "customer_id": "ann@example.com"},
+    )
     assert (order["external_id"], order["channel"]) == ("SO/2026/0001", "天猫 #1")
     for external_id in (" SO-1", "SO-1 ", "SO\x001"):
         shop.post("/v1/orders", order_body(("A", 1), external_id=external_id), expect=422)

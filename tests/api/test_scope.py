@@ -31,7 +31,8 @@ def scoped(backend: Backend, client: TestClient, role: str, warehouse: str) -> A
 
 
 def test_a_token_of_one_warehouse_neither_reads_nor_changes_another_warehouses_order(
-        shop: Api, backend: Backend, client: TestClient) -> None:
+    shop: Api, backend: Backend, client: TestClient
+) -> None:
     theirs = shop.post("/v1/orders", order_body(("TEA", 15), ("GHOST", 1), customer="C-WH2"))
     assert [s["warehouse"] for s in theirs["shipments"]] == ["WH2"] and theirs["problems"] == ["out_of_stock"]
     ours = shop.post("/v1/orders", order_body(("MILK", 1), customer="C-WH1"))
@@ -39,26 +40,39 @@ def test_a_token_of_one_warehouse_neither_reads_nor_changes_another_warehouses_o
     before = database_state(backend.engine)
     problem = theirs["problem_list"][0]["id"]
     for api, method, path, body in [
-            (erp, "get", f"/v1/orders/{theirs['id']}", None),
-            (erp, "post", f"/v1/orders/{theirs['id']}/cancel", {"reason": "hostile"}),
-            (planner, "post", f"/v1/orders/{theirs['id']}/problems/{problem}/resolve", {"resolution": "x"}),
-            (planner, "post", f"/v1/orders/{theirs['id']}/carrier", {"carrier": "DHL"}),
-            (erp, "get", "/v1/events", None), (erp, "get", "/v1/orders/messages", None),
-            (erp, "post", "/v1/orders", order_body(("TEA", 1))),
-            (erp, "post", "/v1/orders/messages", {"channel": "shop", "external_id": theirs["external_id"],
-                                                  "type": "cancel", "at": "2026-03-02T11:00:00+01:00"})]:
+        (erp, "get", f"/v1/orders/{theirs['id']}", None),
+        (erp, "post", f"/v1/orders/{theirs['id']}/cancel", {"reason": "hostile"}),
+        (planner, "post", f"/v1/orders/{theirs['id']}/problems/{problem}/resolve", {"resolution": "x"}),
+        (planner, "post", f"/v1/orders/{theirs['id']}/carrier", {"carrier": "DHL"}),
+        (erp, "get", "/v1/events", None),
+        (erp, "get", "/v1/orders/messages", None),
+        (erp, "post", "/v1/orders", order_body(("TEA", 1))),
+        (
+            erp,
+            "post",
+            "/v1/orders/messages",
+            {
+                "channel": "shop",
+                "external_id": theirs["external_id"],
+                "type": "cancel",
+                "at": "2026-03-02T11:00:00+01:00",
+            },
+        ),
+    ]:
         r = client.request(method, path, json=body, headers=api.headers)
         assert (r.status_code, r.json()["error"]["code"]) == (403, "warehouse_forbidden"), (path, r.text)
     assert database_state(backend.engine) == before
     assert [o["id"] for o in erp.all("/v1/orders")] == [ours["id"]]
     assert planner.all("/v1/order-problems") == []
-    assert [p["order_id"] for p in scoped(backend, client, "planner", "WH2").all("/v1/order-problems")] == \
-        [theirs["id"]]
+    assert [p["order_id"] for p in scoped(backend, client, "planner", "WH2").all("/v1/order-problems")] == [
+        theirs["id"]
+    ]
     assert erp.get(f"/v1/orders/{ours['id']}")["id"] == ours["id"]
 
 
 def test_an_order_in_no_warehouse_is_for_tokens_of_every_warehouse_only(
-        shop: Api, backend: Backend, client: TestClient) -> None:
+    shop: Api, backend: Backend, client: TestClient
+) -> None:
     unpaid = shop.post("/v1/orders", order_body(("TEA", 1), paid=False))
     review = shop.post("/v1/orders", order_body(("TEA", 1), buyer_message="gift wrap, please"))
     assert unpaid["shipments"] == review["shipments"] == []
@@ -73,7 +87,8 @@ def test_an_order_in_no_warehouse_is_for_tokens_of_every_warehouse_only(
 
 
 def test_an_order_split_across_warehouses_is_read_by_each_and_changed_by_neither(
-        shop: Api, backend: Backend, client: TestClient) -> None:
+    shop: Api, backend: Backend, client: TestClient
+) -> None:
     split = shop.post("/v1/orders", order_body(("TEA", 35)))
     assert sorted(s["warehouse"] for s in split["shipments"]) == ["WH1", "WH2"]
     for warehouse in ("WH1", "WH2"):
@@ -85,12 +100,15 @@ def test_an_order_split_across_warehouses_is_read_by_each_and_changed_by_neither
         refused = erp.post(f"/v1/orders/{split['id']}/cancel", expect=403)
         assert refused["error"]["code"] == "warehouse_forbidden" and "not only" in refused["error"]["message"]
         assert database_state(backend.engine) == before
-    assert Api(client, make_token(backend, "erp")).post(f"/v1/orders/{split['id']}/cancel",
-                                                        expect=200)["status"] == "cancelled"
+    assert (
+        Api(client, make_token(backend, "erp")).post(f"/v1/orders/{split['id']}/cancel", expect=200)["status"]
+        == "cancelled"
+    )
 
 
 def test_a_change_retried_with_its_key_gets_its_first_answer_even_when_the_order_left_the_warehouse(
-        shop: Api, backend: Backend, client: TestClient) -> None:
+    shop: Api, backend: Backend, client: TestClient
+) -> None:
     order = shop.post("/v1/orders", order_body(("MILK", 1)))
     erp = scoped(backend, client, "erp", "WH1")
     first = erp.post(f"/v1/orders/{order['id']}/cancel", expect=200, key="cancel-1")
@@ -113,14 +131,17 @@ def test_a_revoked_token_gets_no_replay(backend: Backend, client: TestClient, ad
 
 
 def test_an_admin_of_one_warehouse_administers_that_warehouse_only(
-        shop: Api, backend: Backend, client: TestClient) -> None:
+    shop: Api, backend: Backend, client: TestClient
+) -> None:
     admin = scoped(backend, client, "admin", "WH1")
     assert admin.post("/v1/cycle-counts", {"warehouse": "WH1", "location": "A01-B001-L1-L"})["warehouse"] == "WH1"
     assert [w["code"] for w in admin.all("/v1/warehouses")] == ["WH1"]
-    for path, body in [("/v1/cycle-counts", {"warehouse": "WH2", "location": "A01-B001-L1-L"}),
-                       ("/v1/warehouses", {"code": "WH3", "name": "x", "layout": {}}),
-                       ("/v1/webhooks", {"url": "https://erp.example.com/hook"}),
-                       ("/v1/items", {"sku": "NEW", "name": "x"})]:
+    for path, body in [
+        ("/v1/cycle-counts", {"warehouse": "WH2", "location": "A01-B001-L1-L"}),
+        ("/v1/warehouses", {"code": "WH3", "name": "x", "layout": {}}),
+        ("/v1/webhooks", {"url": "https://erp.example.com/hook"}),
+        ("/v1/items", {"sku": "NEW", "name": "x"}),
+    ]:
         assert admin.post(path, body, expect=403)["error"]["code"] == "warehouse_forbidden", path
     for path in ("/v1/webhooks", "/v1/events"):
         assert admin.get(path, expect=403)["error"]["code"] == "warehouse_forbidden"

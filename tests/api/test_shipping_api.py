@@ -15,8 +15,7 @@ from wms.config import CarrierRule
 from wms.shipping.carriers import is_valid_tracking_number
 
 
-def picked_shipment(admin: Api, backend: Backend, client: TestClient,
-                    lines: list[tuple[str, int]]) -> tuple[Api, dict]:
+def picked_shipment(admin: Api, backend: Backend, client: TestClient, lines: list[tuple[str, int]]) -> tuple[Api, dict]:
     """One order picked and its cart delivered to PACKING; returns the picker and the shipment."""
     f = floor(admin, backend, client, [lines])
     pl = f.picker.post("/v1/pick-lists/claim", {"warehouse": "WH1"}, expect=200)
@@ -51,9 +50,13 @@ def test_pack_label_and_ship(admin: Api, backend: Backend, client: TestClient) -
     assert [(w["id"], w["orders"], w["units"]) for w in waiting] == [(shipment["id"], 1, 5)]
     assert packer.all("/v1/shipments", warehouse="WH1", status="packed") == []
     after_seq = admin.get("/v1/events", after=0, limit=500)["items"][-1]["seq"]
-    packed = packer.post(f"/v1/shipments/{shipment['id']}/pack",
-                         {"items": list(reversed(scanned(shipment))), "parcels": [{"weight_kg": 1.2},
-                                                                                 {"weight_kg": 0.4, "length_cm": 30}]})
+    packed = packer.post(
+        f"/v1/shipments/{shipment['id']}/pack",
+        {
+            "items": list(reversed(scanned(shipment))),
+            "parcels": [{"weight_kg": 1.2}, {"weight_kg": 0.4, "length_cm": 30}],
+        },
+    )
     assert packed["status"] == "packed" and {i["location"] for i in packed["items"]} == {"SHIPPING"}
     assert [p["seq"] for p in packed["parcels"]] == [1, 2]
     numbers = [p["tracking_number"] for p in packed["parcels"]]
@@ -74,7 +77,10 @@ def test_pack_label_and_ship(admin: Api, backend: Backend, client: TestClient) -
     assert [r for r in admin.all("/v1/stock", warehouse="WH1", location="SHIPPING") if r["on_hand"]] == []
     moves = admin.all("/v1/stock/movements", warehouse="WH1", lot="T-MAIN")
     assert [(m["location"], m["delta"], m["reason"]) for m in moves if m["reason"] in ("packed", "shipped")] == [
-        ("PACKING", -3, "packed"), ("SHIPPING", 3, "packed"), ("SHIPPING", -3, "shipped")]
+        ("PACKING", -3, "packed"),
+        ("SHIPPING", 3, "packed"),
+        ("SHIPPING", -3, "shipped"),
+    ]
     events = admin.get("/v1/events", after=after_seq, limit=500)["items"]
     [event] = [e for e in events if e["type"] == "shipment.shipped"]
     assert event["payload"]["tracking_numbers"] == numbers
@@ -83,21 +89,28 @@ def test_pack_label_and_ship(admin: Api, backend: Backend, client: TestClient) -
     assert_stock_invariants(backend.engine)
     assert_reservations_consistent(backend.engine)
     packer.post(f"/v1/shipments/{shipment['id']}/ship", expect=409)
-    packer.post(f"/v1/shipments/{shipment['id']}/pack", {"items": scanned(shipment), "parcels": [{"weight_kg": 1}]},
-                expect=409)
+    packer.post(
+        f"/v1/shipments/{shipment['id']}/pack", {"items": scanned(shipment), "parcels": [{"weight_kg": 1}]}, expect=409
+    )
 
 
-@pytest.mark.parametrize(("items", "code"), [
-    (lambda got: got[:-1], "pack_mismatch"),                                               # one missing
-    (lambda got: got + [{"sku": "TEA", "lot": "T-SPARE", "quantity": 1}], "pack_mismatch"),  # one extra
-    (lambda got: [{**got[0], "quantity": got[0]["quantity"] + 1}] + got[1:], "pack_mismatch"),
-    (lambda got: [{**got[0], "lot": "T-SPARE"}] + got[1:], "pack_mismatch"),               # another lot
-])
+@pytest.mark.parametrize(
+    ("items", "code"),
+    [
+        (lambda got: got[:-1], "pack_mismatch"),  # one missing
+        (lambda got: got + [{"sku": "TEA", "lot": "T-SPARE", "quantity": 1}], "pack_mismatch"),  # one extra
+        (lambda got: [{**got[0], "quantity": got[0]["quantity"] + 1}] + got[1:], "pack_mismatch"),
+        (lambda got: [{**got[0], "lot": "T-SPARE"}] + got[1:], "pack_mismatch"),  # another lot
+    ],
+)
 def test_a_pack_that_does_not_match_is_refused(admin: Api, backend: Backend, client: TestClient, items, code) -> None:  # type: ignore[no-untyped-def]
     packer, shipment = picked_shipment(admin, backend, client, [("TEA", 3), ("MILK", 2)])
     before = snapshot(backend.engine)
-    r = client.post(f"/v1/shipments/{shipment['id']}/pack",
-                    json={"items": items(scanned(shipment)), "parcels": [{"weight_kg": 1}]}, headers=packer.headers)
+    r = client.post(
+        f"/v1/shipments/{shipment['id']}/pack",
+        json={"items": items(scanned(shipment)), "parcels": [{"weight_kg": 1}]},
+        headers=packer.headers,
+    )
     assert r.status_code == 409 and r.json()["error"]["code"] == code, r.text
     assert r.json()["error"]["details"]["missing"] or r.json()["error"]["details"]["unexpected"]
     assert snapshot(backend.engine) == before
@@ -113,8 +126,13 @@ def test_bad_packing_requests(admin: Api, backend: Backend, client: TestClient) 
     assert r.status_code == 409 and r.json()["error"]["code"] == "shipment_not_picked"
     r = client.post(f"/v1/shipments/{shipment['id']}/ship", headers=f.picker.headers)
     assert r.status_code == 409 and r.json()["error"]["code"] == "shipment_not_packed"
-    for bad in ({**body, "parcels": [{"weight_kg": 0}]}, {**body, "parcels": []}, {**body, "items": []},
-                {**body, "items": [{"sku": "TEA", "lot": "T-MAIN", "quantity": -2}]}, {**body, "box": 1}):
+    for bad in (
+        {**body, "parcels": [{"weight_kg": 0}]},
+        {**body, "parcels": []},
+        {**body, "items": []},
+        {**body, "items": [{"sku": "TEA", "lot": "T-MAIN", "quantity": -2}]},
+        {**body, "box": 1},
+    ):
         r = client.post(f"/v1/shipments/{shipment['id']}/pack", json=bad, headers=f.picker.headers)
         assert r.status_code == 422, r.text
     assert snapshot(backend.engine) == before
@@ -136,7 +154,8 @@ def test_carrier_rules_choose_for_auto_orders(backend: Backend) -> None:
             f.picker.post(f"/v1/pick-lists/{pl['id']}/deliver", expect=200)
             shipment = f.picker.get(f"/v1/shipments/{pl['stops'][0]['shipment_id']}")
             assert shipment["carrier"] == "auto"
-            packed = f.picker.post(f"/v1/shipments/{shipment['id']}/pack",
-                                   {"items": scanned(shipment), "parcels": [{"weight_kg": weight}]})
+            packed = f.picker.post(
+                f"/v1/shipments/{shipment['id']}/pack", {"items": scanned(shipment), "parcels": [{"weight_kg": weight}]}
+            )
             assert packed["carrier"] == expected and packed["parcels"][0]["carrier"] == expected
             assert packed["parcels"][0]["tracking_number"].startswith(expected[:2])

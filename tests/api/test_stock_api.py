@@ -9,9 +9,13 @@ from tests.invariants import assert_stock_invariants, snapshot
 
 
 def receive(api: Api, *lines: tuple, reference: str = "PO-1", expect: int = 201) -> dict:
-    body = {"warehouse": "WH1", "reference": reference,
-            "lines": [{"sku": s, "lot": lot, "expiry_date": exp, "quantity": q, "location": loc}
-                      for s, lot, exp, q, loc in lines]}
+    body = {
+        "warehouse": "WH1",
+        "reference": reference,
+        "lines": [
+            {"sku": s, "lot": lot, "expiry_date": exp, "quantity": q, "location": loc} for s, lot, exp, q, loc in lines
+        ],
+    }
     return admin_post(api, "/v1/receipts", body, expect)
 
 
@@ -24,18 +28,24 @@ def stock_of(api: Api, **filters: str) -> dict[tuple[str, str, str], int]:
 
 
 def test_receipt_puts_stock_on_hand_and_in_the_ledger(admin: Api, warehouse: str, backend: Backend) -> None:
-    receipt = receive(admin, ("A", "L1", "2027-03-01", 10, "A01-B001-L1-L"),
-                      ("B", "L9", None, 4, "A02-B003-L1-R"), ("A", "L1", "2027-03-01", 5, "A01-B001-L1-L"))
+    receipt = receive(
+        admin,
+        ("A", "L1", "2027-03-01", 10, "A01-B001-L1-L"),
+        ("B", "L9", None, 4, "A02-B003-L1-R"),
+        ("A", "L1", "2027-03-01", 5, "A01-B001-L1-L"),
+    )
     assert receipt["kind"] == "receipt" and receipt["reference"] == "PO-1"
     assert [m["delta"] for m in receipt["movements"]] == [10, 5, 4]
     rows = admin.all("/v1/stock", warehouse="WH1")
-    assert {(r["location"], r["sku"], r["lot"], r["expiry_date"], r["on_hand"], r["reserved"], r["available"])
-            for r in rows} == {("A01-B001-L1-L", "A", "L1", "2027-03-01", 15, 0, 15),
-                               ("A02-B003-L1-R", "B", "L9", None, 4, 0, 4)}
+    assert {
+        (r["location"], r["sku"], r["lot"], r["expiry_date"], r["on_hand"], r["reserved"], r["available"]) for r in rows
+    } == {("A01-B001-L1-L", "A", "L1", "2027-03-01", 15, 0, 15), ("A02-B003-L1-R", "B", "L9", None, 4, 0, 4)}
     ledger = admin.all("/v1/stock/movements", warehouse="WH1")
     assert [(m["location"], m["sku"], m["lot"], m["delta"], m["reason"], m["reference"]) for m in ledger] == [
-        ("A01-B001-L1-L", "A", "L1", 10, "receipt", "PO-1"), ("A01-B001-L1-L", "A", "L1", 5, "receipt", "PO-1"),
-        ("A02-B003-L1-R", "B", "L9", 4, "receipt", "PO-1")]
+        ("A01-B001-L1-L", "A", "L1", 10, "receipt", "PO-1"),
+        ("A01-B001-L1-L", "A", "L1", 5, "receipt", "PO-1"),
+        ("A02-B003-L1-R", "B", "L9", 4, "receipt", "PO-1"),
+    ]
     assert admin.get(f"/v1/receipts/{receipt['id']}") == receipt
     assert [lot["lot"] for lot in admin.all("/v1/items/A/lots")] == ["L1"]
     assert_stock_invariants(backend.engine)
@@ -44,8 +54,9 @@ def test_receipt_puts_stock_on_hand_and_in_the_ledger(admin: Api, warehouse: str
 def test_same_lot_with_another_expiry_is_refused(admin: Api, warehouse: str, backend: Backend) -> None:
     receive(admin, ("A", "L1", "2027-03-01", 10, "A01-B001-L1-L"))
     before = snapshot(backend.engine)
-    err = receive(admin, ("A", "L2", "2027-01-01", 3, "A01-B002-L1-L"), ("A", "L1", "2027-04-01", 1, "A01-B001-L1-L"),
-                  expect=409)
+    err = receive(
+        admin, ("A", "L2", "2027-01-01", 3, "A01-B002-L1-L"), ("A", "L1", "2027-04-01", 1, "A01-B001-L1-L"), expect=409
+    )
     assert err["error"]["code"] == "lot_expiry_mismatch"
     err = receive(admin, ("A", "L1", None, 1, "A01-B001-L1-L"), expect=409)
     assert snapshot(backend.engine) == before  # L2 of the first line was not kept either
@@ -53,15 +64,36 @@ def test_same_lot_with_another_expiry_is_refused(admin: Api, warehouse: str, bac
 
 def test_move_takes_from_one_location_and_puts_into_another(admin: Api, warehouse: str, backend: Backend) -> None:
     receive(admin, ("A", "L1", "2027-03-01", 10, "RECEIVING"))
-    moved = admin.post("/v1/stock/moves", {"warehouse": "WH1", "sku": "A", "lot": "L1", "quantity": 7,
-                                           "from_location": "RECEIVING", "to_location": "A03-B020-L1-R",
-                                           "reference": "PUTAWAY-1"})
+    moved = admin.post(
+        "/v1/stock/moves",
+        {
+            "warehouse": "WH1",
+            "sku": "A",
+            "lot": "L1",
+            "quantity": 7,
+            "from_location": "RECEIVING",
+            "to_location": "A03-B020-L1-R",
+            "reference": "PUTAWAY-1",
+        },
+    )
     assert sorted((m["location"], m["delta"], m["reason"], m["reference"]) for m in moved["movements"]) == [
-        ("A03-B020-L1-R", 7, "move_in", "PUTAWAY-1"), ("RECEIVING", -7, "move_out", "PUTAWAY-1")]
+        ("A03-B020-L1-R", 7, "move_in", "PUTAWAY-1"),
+        ("RECEIVING", -7, "move_out", "PUTAWAY-1"),
+    ]
     assert stock_of(admin) == {("RECEIVING", "A", "L1"): 3, ("A03-B020-L1-R", "A", "L1"): 7}
     before = snapshot(backend.engine)
-    err = admin.post("/v1/stock/moves", {"warehouse": "WH1", "sku": "A", "lot": "L1", "quantity": 4,
-                                         "from_location": "RECEIVING", "to_location": "A01-B001-L1-L"}, expect=409)
+    err = admin.post(
+        "/v1/stock/moves",
+        {
+            "warehouse": "WH1",
+            "sku": "A",
+            "lot": "L1",
+            "quantity": 4,
+            "from_location": "RECEIVING",
+            "to_location": "A01-B001-L1-L",
+        },
+        expect=409,
+    )
     assert err["error"]["code"] == "insufficient_stock" and err["error"]["details"]["available"] == 3
     assert snapshot(backend.engine) == before
     assert_stock_invariants(backend.engine)
@@ -93,9 +125,15 @@ def test_cycle_count_shows_variance_and_posts_it(admin: Api, warehouse: str, bac
     assert count["status"] == "open" and count["lines"] == []
     admin.post("/v1/cycle-counts", {"warehouse": "WH1", "location": "A01-B001-L1-L"}, expect=409)
     admin.post(f"/v1/cycle-counts/{count['id']}/post", expect=409)  # nothing counted yet
-    counted = admin.post(f"/v1/cycle-counts/{count['id']}/result", {"lines": [
-        {"sku": "A", "lot": "L1", "quantity": 8},
-        {"sku": "A", "lot": "L7", "quantity": 2, "expiry_date": "2027-06-01"}]})
+    counted = admin.post(
+        f"/v1/cycle-counts/{count['id']}/result",
+        {
+            "lines": [
+                {"sku": "A", "lot": "L1", "quantity": 8},
+                {"sku": "A", "lot": "L7", "quantity": 2, "expiry_date": "2027-06-01"},
+            ]
+        },
+    )
     variance = {(ln["sku"], ln["lot"]): (ln["expected"], ln["counted"], ln["variance"]) for ln in counted["lines"]}
     assert counted["status"] == "counted"
     assert variance == {("A", "L1"): (10, 8, -2), ("B", "L2"): (6, 0, -6), ("A", "L7"): (0, 2, 2)}
@@ -113,8 +151,17 @@ def test_stale_count_is_refused(admin: Api, warehouse: str, backend: Backend) ->
     receive(admin, ("A", "L1", "2027-03-01", 10, "A01-B001-L1-L"))
     count = admin.post("/v1/cycle-counts", {"warehouse": "WH1", "location": "A01-B001-L1-L"})
     admin.post(f"/v1/cycle-counts/{count['id']}/result", {"lines": [{"sku": "A", "lot": "L1", "quantity": 9}]})
-    admin.post("/v1/stock/moves", {"warehouse": "WH1", "sku": "A", "lot": "L1", "quantity": 1,
-                                   "from_location": "A01-B001-L1-L", "to_location": "A01-B002-L1-L"})
+    admin.post(
+        "/v1/stock/moves",
+        {
+            "warehouse": "WH1",
+            "sku": "A",
+            "lot": "L1",
+            "quantity": 1,
+            "from_location": "A01-B001-L1-L",
+            "to_location": "A01-B002-L1-L",
+        },
+    )
     before = snapshot(backend.engine)
     err = admin.post(f"/v1/cycle-counts/{count['id']}/post", expect=409)
     assert err["error"]["code"] == "count_stale"
@@ -149,8 +196,7 @@ BAD_RECEIPTS = [
 
 
 @pytest.mark.parametrize("body,status", BAD_RECEIPTS)
-def test_bad_receipts_change_nothing(admin: Api, warehouse: str, backend: Backend, body: object,
-                                     status: int) -> None:
+def test_bad_receipts_change_nothing(admin: Api, warehouse: str, backend: Backend, body: object, status: int) -> None:
     receive(admin, ("A", "L0", "2027-01-01", 3, "A01-B001-L1-L"))
     before = snapshot(backend.engine)
     err = admin.post("/v1/receipts", body, expect=status)
@@ -161,20 +207,33 @@ def test_bad_receipts_change_nothing(admin: Api, warehouse: str, backend: Backen
 def test_malformed_json_is_a_clear_4xx(admin: Api, warehouse: str, backend: Backend) -> None:
     before = snapshot(backend.engine)
     for raw in (b'{"warehouse": "WH1", "reference": ', b"not json", b"\xff\xfe"):
-        r = admin.client.post("/v1/receipts", content=raw,
-                              headers={**admin.headers, "Content-Type": "application/json"})
+        r = admin.client.post(
+            "/v1/receipts", content=raw, headers={**admin.headers, "Content-Type": "application/json"}
+        )
         assert r.status_code in (400, 422) and r.json()["error"]["code"]
     assert snapshot(backend.engine) == before
 
 
 def test_bad_moves_change_nothing(admin: Api, warehouse: str, backend: Backend) -> None:
     receive(admin, ("A", "L1", "2027-03-01", 10, "A01-B001-L1-L"))
-    move = {"warehouse": "WH1", "sku": "A", "lot": "L1", "quantity": 1, "from_location": "A01-B001-L1-L",
-            "to_location": "A01-B002-L1-L"}
+    move = {
+        "warehouse": "WH1",
+        "sku": "A",
+        "lot": "L1",
+        "quantity": 1,
+        "from_location": "A01-B001-L1-L",
+        "to_location": "A01-B002-L1-L",
+    }
     before = snapshot(backend.engine)
-    for change, status in [({"lot": "L2"}, 404), ({"sku": "B"}, 404), ({"to_location": "X"}, 404),
-                           ({"to_location": "A01-B001-L1-L"}, 422), ({"quantity": 11}, 409),
-                           ({"quantity": 0}, 422), ({"from_location": "A01-B003-L1-L"}, 409)]:
+    for change, status in [
+        ({"lot": "L2"}, 404),
+        ({"sku": "B"}, 404),
+        ({"to_location": "X"}, 404),
+        ({"to_location": "A01-B001-L1-L"}, 422),
+        ({"quantity": 11}, 409),
+        ({"quantity": 0}, 422),
+        ({"from_location": "A01-B003-L1-L"}, 409),
+    ]:
         admin.post("/v1/stock/moves", {**move, **change}, expect=status)
     assert snapshot(backend.engine) == before
 

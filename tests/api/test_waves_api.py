@@ -35,9 +35,15 @@ def stocked(api: Api) -> dict[str, tuple[float, float]]:
 
 
 def push_orders(api: Api, n: int, lines: int = 2) -> list[dict]:
-    return [api.post("/v1/orders", order_body(*[(SKUS[(i * 5 + j * 7) % len(SKUS)], 1 + (i + j) % 3)
-                                                for j in range(1 + i % lines)], customer=f"C{i}"))
-            for i in range(n)]
+    return [
+        api.post(
+            "/v1/orders",
+            order_body(
+                *[(SKUS[(i * 5 + j * 7) % len(SKUS)], 1 + (i + j) % 3) for j in range(1 + i % lines)], customer=f"C{i}"
+            ),
+        )
+        for i in range(n)
+    ]
 
 
 def check_wave(api: Api, wave: dict, where: dict[str, tuple[float, float]], max_units: int) -> None:
@@ -85,24 +91,33 @@ def test_wave_covers_every_order_within_capacity_and_beats_fcfs(admin: Api) -> N
     # an order cancelled in a planned wave leaves it: its stops are cancelled, its stock released
     cancelled = admin.post(f"/v1/orders/{wave['orders'][0]}/cancel", expect=200)
     assert cancelled["status"] == "cancelled" and cancelled["shipments"] == []
-    stops = [s for pl in admin.get(f"/v1/waves/{wave['id']}")["pick_lists"] for s in pl["stops"]
-             if s["order_id"] == wave["orders"][0]]
+    stops = [
+        s
+        for pl in admin.get(f"/v1/waves/{wave['id']}")["pick_lists"]
+        for s in pl["stops"]
+        if s["order_id"] == wave["orders"][0]
+    ]
     assert stops and {s["status"] for s in stops} == {"cancelled"}
 
 
 def test_max_orders_takes_the_most_urgent(admin: Api) -> None:
     stocked(admin)
     late = admin.post("/v1/orders", order_body(("S1", 1), customer="late"))
-    urgent = admin.post("/v1/orders", {**order_body(("S2", 1), customer="urgent"),
-                                       "promised_ship_by": "2026-11-27T08:00:00+00:00"})
+    urgent = admin.post(
+        "/v1/orders", {**order_body(("S2", 1), customer="urgent"), "promised_ship_by": "2026-11-27T08:00:00+00:00"}
+    )
     wave = admin.post("/v1/waves", {"warehouse": "WH1", "max_orders": 1, "cart": {"max_orders": 5}})
     assert wave["orders"] == [urgent["id"]] and late["id"] not in wave["orders"]
 
 
 def test_bad_wave_requests(admin: Api, backend: Backend, client) -> None:  # type: ignore[no-untyped-def]
     stocked(admin)
-    for body in ({"warehouse": "WH1"}, {"warehouse": "WH1", "cart": {"max_units": 0}},
-                 {"warehouse": "WH1", "cart": {}, "time_limit_s": -1}, {"warehouse": "WH1", "cart": {}, "x": 1}):
+    for body in (
+        {"warehouse": "WH1"},
+        {"warehouse": "WH1", "cart": {"max_units": 0}},
+        {"warehouse": "WH1", "cart": {}, "time_limit_s": -1},
+        {"warehouse": "WH1", "cart": {}, "x": 1},
+    ):
         admin.post("/v1/waves", body, expect=422)
     admin.post("/v1/waves", {"warehouse": "WH9", "cart": {}}, expect=404)
     picker = Api(client, make_token(backend, "picker", "WH1"))
@@ -125,7 +140,8 @@ def test_large_wave_is_planned_in_the_background(backend: Backend) -> None:
 
 
 def test_a_dead_worker_is_replaced_and_a_failing_wave_gives_its_orders_back(
-        backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
+    backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # no worker at all (sync limit 0, no sweeper): the wave waits in planning, as if its worker died
     settings = backend.settings.model_copy(update={"wave_sync_max_orders": 0, "wave_sweep_interval_s": 0})
     with TestClient(create_app(settings, backend.engine)) as client:
@@ -139,8 +155,9 @@ def test_a_dead_worker_is_replaced_and_a_failing_wave_gives_its_orders_back(
         factory = client.app.state.session_factory
         assert waves_module.waves_to_plan(factory) == [wave_id]
         assert waves_module.run_planning(factory, wave_id) == "planned"
-        assert {sh["status"] for o in api.all("/v1/orders") for sh in api.get(f"/v1/orders/{o['id']}")["shipments"]} \
-            == {"released"}
+        assert {
+            sh["status"] for o in api.all("/v1/orders") for sh in api.get(f"/v1/orders/{o['id']}")["shipments"]
+        } == {"released"}
 
         push_orders(api, 3)
         failing = api.post("/v1/waves", {"warehouse": "WH1", "cart": {"max_units": 6}}, expect=202)["id"]
@@ -161,6 +178,7 @@ def test_two_planners_at_once_never_share_an_order(backend: Backend) -> None:
         stocked(api)
         push_orders(api, 24, lines=1)
     with live_server(backend.settings, backend.engine) as base:
+
         def plan(_: int) -> httpx.Response:
             with httpx.Client(base_url=base, headers=headers, timeout=120) as c:
                 return c.post("/v1/waves", json={"warehouse": "WH1", "max_orders": 8, "cart": {"max_orders": 4}})
@@ -173,14 +191,16 @@ def test_two_planners_at_once_never_share_an_order(backend: Backend) -> None:
     assert len(orders) == len(set(orders)) and len(orders) <= 24
 
 
-def test_with_redis_large_waves_go_to_rq_workers(backend: Backend, redis_queue: tuple[str, str],
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_with_redis_large_waves_go_to_rq_workers(
+    backend: Backend, redis_queue: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from redis import Redis
     from rq import SimpleWorker
 
     redis_url, queue = redis_queue
-    settings = backend.settings.model_copy(update={"redis_url": redis_url, "wave_queue": queue,
-                                                   "wave_sync_max_orders": 0, "wave_sweep_interval_s": 0})
+    settings = backend.settings.model_copy(
+        update={"redis_url": redis_url, "wave_queue": queue, "wave_sync_max_orders": 0, "wave_sweep_interval_s": 0}
+    )
     with TestClient(create_app(settings, backend.engine)) as client:
         api = Api(client, make_token(backend, "admin"))
         where = stocked(api)
@@ -194,7 +214,8 @@ def test_with_redis_large_waves_go_to_rq_workers(backend: Backend, redis_queue: 
 
 
 def test_a_wave_whose_planning_fails_in_the_request_is_retried_in_the_background(
-        backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
+    backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
     settings = backend.settings.model_copy(update={"wave_sweep_interval_s": 0})
     with TestClient(create_app(settings, backend.engine)) as client:
         api = Api(client, make_token(backend, "admin"))

@@ -10,10 +10,9 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from fastapi.testclient import TestClient
-
-from tests.api.orders_helpers import order_body, world
 from sqlalchemy import text
 
+from tests.api.orders_helpers import order_body, world
 from tests.conftest import Api, Backend, make_token
 from wms.api.app import create_app
 
@@ -28,7 +27,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.calls += 1
                 if receiver.calls <= failures or receiver.down:
@@ -92,8 +91,9 @@ def wait_until(predicate, timeout_s: float = 30) -> None:  # type: ignore[no-unt
 
 
 def relay_app(backend: Backend, **settings: object):  # type: ignore[no-untyped-def]
-    return TestClient(create_app(backend.settings.model_copy(update={"webhook_relay_interval_s": 0.05, **settings}),
-                                 backend.engine))
+    return TestClient(
+        create_app(backend.settings.model_copy(update={"webhook_relay_interval_s": 0.05, **settings}), backend.engine)
+    )
 
 
 def test_a_paused_webhook_gets_nothing_until_resumed_then_everything_in_order(backend: Backend) -> None:
@@ -116,8 +116,9 @@ def test_a_paused_webhook_gets_nothing_until_resumed_then_everything_in_order(ba
             time.sleep(0.5)  # ten relay passes
             assert len(receiver.received) == len(first)
             assert admin.get(f"/v1/webhooks/{hook['id']}") == paused
-            replay = client.post(f"/v1/webhooks/{hook['id']}/pause",
-                                 headers={**admin.headers, "Idempotency-Key": "pause-1"})
+            replay = client.post(
+                f"/v1/webhooks/{hook['id']}/pause", headers={**admin.headers, "Idempotency-Key": "pause-1"}
+            )
             assert replay.headers.get("Idempotent-Replayed") == "true" and replay.json() == paused
             resumed = admin.post(f"/v1/webhooks/{hook['id']}/resume", expect=200)
             assert resumed["active"] is True and resumed["delivered_seq"] == first[-1]["seq"]
@@ -157,8 +158,9 @@ def test_resume_clears_the_failure_streak_of_a_webhook_the_relay_paused(backend:
 
 def _deliveries(backend: Backend, webhook_id: int) -> int:
     with backend.engine.connect() as conn:
-        return conn.execute(text("SELECT count(*) FROM webhook_deliveries WHERE webhook_id = :w"),
-                            {"w": webhook_id}).scalar_one()
+        return conn.execute(
+            text("SELECT count(*) FROM webhook_deliveries WHERE webhook_id = :w"), {"w": webhook_id}
+        ).scalar_one()
 
 
 def test_delete_takes_the_delivery_log_along_and_unknown_ids_are_404(backend: Backend) -> None:

@@ -25,8 +25,9 @@ def _post_twice(base: str, token: str, key: str, path: str, body: dict) -> list[
     barrier = threading.Barrier(2)
 
     def push(_: int) -> httpx.Response:
-        with httpx.Client(base_url=base, timeout=120,
-                          headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key}) as c:
+        with httpx.Client(
+            base_url=base, timeout=120, headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key}
+        ) as c:
             c.get("/healthz")
             barrier.wait()
             return c.post(path, json=body)
@@ -52,8 +53,9 @@ def test_a_concurrent_duplicate_bulk_push_gets_the_first_answer_or_a_409(backend
                     assert r.json()["error"]["code"] == "idempotency_in_progress", r.text
                 else:
                     assert r.status_code == 200 and r.json() == first, r.text
-            with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}",
-                                                      "Idempotency-Key": f"bulk-{round_}"}) as c:
+            with httpx.Client(
+                base_url=base, headers={"Authorization": f"Bearer {token}", "Idempotency-Key": f"bulk-{round_}"}
+            ) as c:
                 again = c.post("/v1/orders/bulk", json=body)  # once the first is done: its answer
             assert again.status_code == 200 and again.json() == first
             assert again.headers["Idempotent-Replayed"] == "true"
@@ -65,10 +67,14 @@ def test_the_same_wave_request_twice_at_once_starts_one_wave(backend: Backend) -
     token = make_token(backend, "admin")
     with live_server(backend.settings, backend.engine) as base:
         with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=120) as c:
-            assert c.post("/v1/warehouses", json={"code": "WH1", "name": "w", "layout": SMALL_LAYOUT}).status_code == 201
+            assert (
+                c.post("/v1/warehouses", json={"code": "WH1", "name": "w", "layout": SMALL_LAYOUT}).status_code == 201
+            )
             assert c.post("/v1/items", json={"sku": "A", "name": "a"}).status_code == 201
             line = {"sku": "A", "lot": "L1", "expiry_date": None, "quantity": 50, "location": "A01-B001-L1-L"}
-            assert c.post("/v1/receipts", json={"warehouse": "WH1", "reference": "R", "lines": [line]}).status_code == 201
+            assert (
+                c.post("/v1/receipts", json={"warehouse": "WH1", "reference": "R", "lines": [line]}).status_code == 201
+            )
         for round_ in range(ROUNDS):
             with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=120) as c:
                 for n in range(3):

@@ -59,7 +59,8 @@ def _expire_leases(backend: Backend) -> None:
 @pytest.mark.postgres
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)  # SQLite commits in-process: no reply to lose
 def test_a_commit_whose_reply_was_lost_is_not_answered_nothing_was_done_and_a_retry_settles_it(
-        admin: Api, warehouse: str, backend: Backend, reply_of_next_order_commit_lost: None) -> None:
+    admin: Api, warehouse: str, backend: Backend, reply_of_next_order_commit_lost: None
+) -> None:
     body = order_body(("A", 1), external_id="LOST-1")
     headers = {**admin.headers, "Idempotency-Key": "lost-1"}
     r = admin.client.post("/v1/orders", json=body, headers=headers)
@@ -80,7 +81,8 @@ def _database_gone() -> OperationalError:
 
 
 def test_a_bulk_push_whose_database_went_away_half_way_is_not_answered_nothing_was_done(
-        admin: Api, warehouse: str, backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
+    admin: Api, warehouse: str, backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
     bulk = {"orders": [order_body(("A", 1), external_id=f"H-{n}", customer=f"C{n}") for n in range(4)]}
     real, calls = orders_router.services.push_order, []
 
@@ -97,7 +99,8 @@ def test_a_bulk_push_whose_database_went_away_half_way_is_not_answered_nothing_w
 
 
 def test_a_push_whose_answer_could_not_be_read_back_is_not_answered_nothing_was_done(
-        admin: Api, warehouse: str, backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
+    admin: Api, warehouse: str, backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(orders_router.queries, "order_detail", lambda *_: (_ for _ in ()).throw(_database_gone()))
     r = admin.client.post("/v1/orders", json=order_body(("A", 1), external_id="R-1"), headers=admin.headers)
     assert r.status_code == 503 and r.json()["error"]["code"] == "outcome_unknown", r.text
@@ -105,7 +108,8 @@ def test_a_push_whose_answer_could_not_be_read_back_is_not_answered_nothing_was_
 
 
 def test_a_request_that_committed_nothing_is_still_database_unavailable(
-        admin: Api, warehouse: str, backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
+    admin: Api, warehouse: str, backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def gone(*_: object, **__: object) -> object:
         raise _database_gone()
 

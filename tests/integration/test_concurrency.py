@@ -24,8 +24,11 @@ def _setup(base: str, headers: dict[str, str]) -> None:
     with httpx.Client(base_url=base, headers=headers) as c:
         assert c.post("/v1/warehouses", json={"code": "WH1", "name": "w", "layout": SMALL_LAYOUT}).status_code == 201
         assert c.post("/v1/items", json={"sku": "HOT", "name": "hot"}).status_code == 201
-        lines = [{"sku": "HOT", "lot": lot, "expiry_date": None, "quantity": 40, "location": loc}
-                 for loc in SPOTS for lot in ("L1", "L2")]
+        lines = [
+            {"sku": "HOT", "lot": lot, "expiry_date": None, "quantity": 40, "location": loc}
+            for loc in SPOTS
+            for lot in ("L1", "L2")
+        ]
         assert c.post("/v1/receipts", json={"warehouse": "WH1", "reference": "R", "lines": lines}).status_code == 201
 
 
@@ -37,14 +40,30 @@ def _client_run(base: str, headers: dict[str, str], seed: int) -> list[tuple[int
             lot = rng.choice(["L1", "L2"])
             if rng.random() < 0.6:
                 src, dst = rng.sample(SPOTS, 2)
-                r = c.post("/v1/stock/moves", json={"warehouse": "WH1", "sku": "HOT", "lot": lot,
-                                                    "quantity": rng.randint(1, 25), "from_location": src,
-                                                    "to_location": dst})
+                r = c.post(
+                    "/v1/stock/moves",
+                    json={
+                        "warehouse": "WH1",
+                        "sku": "HOT",
+                        "lot": lot,
+                        "quantity": rng.randint(1, 25),
+                        "from_location": src,
+                        "to_location": dst,
+                    },
+                )
             else:
                 delta = rng.choice([-1, -1, 1]) * rng.randint(1, 15)
-                r = c.post("/v1/stock/adjustments", json={
-                    "warehouse": "WH1", "location": rng.choice(SPOTS), "sku": "HOT", "lot": lot, "delta": delta,
-                    "reason": "lost" if delta < 0 else "found"})
+                r = c.post(
+                    "/v1/stock/adjustments",
+                    json={
+                        "warehouse": "WH1",
+                        "location": rng.choice(SPOTS),
+                        "sku": "HOT",
+                        "lot": lot,
+                        "delta": delta,
+                        "reason": "lost" if delta < 0 else "found",
+                    },
+                )
             results.append((r.status_code, r.json()))
     return results
 
@@ -74,8 +93,14 @@ def test_concurrent_moves_and_adjustments_never_lose_or_make_stock(backend: Back
 
 def test_concurrent_retries_with_one_idempotency_key_move_once(backend: Backend) -> None:
     headers = {"Authorization": f"Bearer {make_token(backend, 'admin')}"}
-    move = {"warehouse": "WH1", "sku": "HOT", "lot": "L1", "quantity": 5, "from_location": SPOTS[0],
-            "to_location": SPOTS[1]}
+    move = {
+        "warehouse": "WH1",
+        "sku": "HOT",
+        "lot": "L1",
+        "quantity": 5,
+        "from_location": SPOTS[0],
+        "to_location": SPOTS[1],
+    }
     with live_server(backend.settings, backend.engine) as base:
         _setup(base, headers)
 

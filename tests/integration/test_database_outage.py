@@ -42,24 +42,61 @@ class Connection:
 def test_a_database_outage_is_503_on_an_open_connection_and_the_service_recovers(backend: Backend) -> None:
     url = make_url(backend.settings.database_url)
     proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
-    settings = backend.settings.model_copy(update={
-        "database_url": url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)})
+    settings = backend.settings.model_copy(
+        update={"database_url": url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)}
+    )
     engine = make_engine(settings)
     token = make_token(backend, "admin")
     try:
         with live_server(settings, engine) as base:
             client = Connection(base, token)
-            assert client.request("POST", "/v1/warehouses", {"code": "WH1", "name": "w", "layout": {
-                "aisles": 2, "aisle_pitch_m": 3, "blocks": 1, "bays_per_block": 4, "bay_width_m": 1,
-                "cross_aisle_width_m": 2, "levels": 1, "depot_x_m": 0}})[0] == 201
+            assert (
+                client.request(
+                    "POST",
+                    "/v1/warehouses",
+                    {
+                        "code": "WH1",
+                        "name": "w",
+                        "layout": {
+                            "aisles": 2,
+                            "aisle_pitch_m": 3,
+                            "blocks": 1,
+                            "bays_per_block": 4,
+                            "bay_width_m": 1,
+                            "cross_aisle_width_m": 2,
+                            "levels": 1,
+                            "depot_x_m": 0,
+                        },
+                    },
+                )[0]
+                == 201
+            )
             assert client.request("GET", "/readyz")[0] == 200
 
             proxy.cut()
-            calls = [("GET", "/v1/warehouses", None), ("GET", "/v1/stock", None),
-                     ("POST", "/v1/items", {"sku": "TEA", "name": "Tea"}),
-                     ("POST", "/v1/warehouses", {"code": "WH2", "name": "w", "layout": {
-                         "aisles": 2, "aisle_pitch_m": 3, "blocks": 1, "bays_per_block": 4, "bay_width_m": 1,
-                         "cross_aisle_width_m": 2, "levels": 1, "depot_x_m": 0}})] * 5
+            calls = [
+                ("GET", "/v1/warehouses", None),
+                ("GET", "/v1/stock", None),
+                ("POST", "/v1/items", {"sku": "TEA", "name": "Tea"}),
+                (
+                    "POST",
+                    "/v1/warehouses",
+                    {
+                        "code": "WH2",
+                        "name": "w",
+                        "layout": {
+                            "aisles": 2,
+                            "aisle_pitch_m": 3,
+                            "blocks": 1,
+                            "bays_per_block": 4,
+                            "bay_width_m": 1,
+                            "cross_aisle_width_m": 2,
+                            "levels": 1,
+                            "depot_x_m": 0,
+                        },
+                    },
+                ),
+            ] * 5
             for method, path, body in calls:
                 status, headers, payload = client.request(method, path, body)
                 assert status == 503, payload
@@ -90,8 +127,9 @@ def test_an_empty_database_is_not_ready_and_requests_get_503(tmp_path) -> None: 
     from wms.api.app import create_app
     from wms.config import Settings
 
-    settings = Settings(database_url=f"sqlite:///{tmp_path}/empty.db", webhook_relay_interval_s=0,
-                        wave_sweep_interval_s=0)
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path}/empty.db", webhook_relay_interval_s=0, wave_sweep_interval_s=0
+    )
     with TestClient(create_app(settings)) as client:
         assert client.get("/healthz").status_code == 200
         ready = client.get("/readyz")
@@ -111,9 +149,24 @@ def test_an_unexpected_error_is_a_500_on_a_connection_that_stays_open(backend: B
     with live_server(backend.settings, backend.engine) as base:
         client = Connection(base, token)
         for _ in range(3):
-            status, _, payload = client.request("POST", "/v1/warehouses", {"code": "WH1", "name": "w", "layout": {
-                "aisles": 2, "aisle_pitch_m": 3, "blocks": 1, "bays_per_block": 4, "bay_width_m": 1,
-                "cross_aisle_width_m": 2, "levels": 1, "depot_x_m": 0}})
+            status, _, payload = client.request(
+                "POST",
+                "/v1/warehouses",
+                {
+                    "code": "WH1",
+                    "name": "w",
+                    "layout": {
+                        "aisles": 2,
+                        "aisle_pitch_m": 3,
+                        "blocks": 1,
+                        "bays_per_block": 4,
+                        "bay_width_m": 1,
+                        "cross_aisle_width_m": 2,
+                        "levels": 1,
+                        "depot_x_m": 0,
+                    },
+                },
+            )
             assert status == 500 and payload["error"]["code"] == "internal_error"
         assert client.request("GET", "/v1/warehouses")[0] == 200
         assert client.reopened == 0

@@ -31,17 +31,27 @@ def test_database_is_at_the_single_head(backend: Backend) -> None:
 def _location_with_a_lot(conn: Connection) -> None:
     conn.execute(text("INSERT INTO warehouses (code, name, layout, created_at) VALUES ('W', 'w', '{}', '2026-01-01')"))
     conn.execute(text("INSERT INTO locations (warehouse_id, code, kind, x_m, y_m) VALUES (1, 'L', 'storage', 0, 0)"))
-    conn.execute(text("INSERT INTO items (sku, name, min_shelf_life_days, created_at) VALUES ('S', 's', 0, '2026-01-01')"))
+    conn.execute(
+        text("INSERT INTO items (sku, name, min_shelf_life_days, created_at) VALUES ('S', 's', 0, '2026-01-01')")
+    )
     conn.execute(text("INSERT INTO lots (item_id, code, created_at) VALUES (1, 'L1', '2026-01-01')"))
 
 
 def test_ledger_rows_cannot_be_changed_or_deleted(backend: Backend) -> None:
     with backend.engine.begin() as conn:
         _location_with_a_lot(conn)
-        conn.execute(text("INSERT INTO stock_operations (kind, warehouse_id, reference, actor, at) "
-                          "VALUES ('receipt', 1, 'R', 't', '2026-01-01')"))
-        conn.execute(text("INSERT INTO stock_movements (operation_id, at, warehouse_id, location_id, item_id, lot_id, "
-                          "delta, reason, reference, actor) VALUES (1, '2026-01-01', 1, 1, 1, 1, 5, 'receipt', 'R', 't')"))
+        conn.execute(
+            text(
+                "INSERT INTO stock_operations (kind, warehouse_id, reference, actor, at) "
+                "VALUES ('receipt', 1, 'R', 't', '2026-01-01')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO stock_movements (operation_id, at, warehouse_id, location_id, item_id, lot_id, "
+                "delta, reason, reference, actor) VALUES (1, '2026-01-01', 1, 1, 1, 1, 5, 'receipt', 'R', 't')"
+            )
+        )
     for statement in ("UPDATE stock_movements SET delta = 50", "DELETE FROM stock_movements"):
         with pytest.raises(DBAPIError, match="append-only"), backend.engine.begin() as conn:
             conn.execute(text(statement))
@@ -52,15 +62,19 @@ def test_ledger_rows_cannot_be_changed_or_deleted(backend: Backend) -> None:
 def test_stock_rows_cannot_go_negative_even_in_raw_sql(backend: Backend) -> None:
     with backend.engine.begin() as conn:
         _location_with_a_lot(conn)
-        conn.execute(text("INSERT INTO stock (warehouse_id, location_id, item_id, lot_id, on_hand, reserved) "
-                          "VALUES (1, 1, 1, 1, 3, 1)"))
+        conn.execute(
+            text(
+                "INSERT INTO stock (warehouse_id, location_id, item_id, lot_id, on_hand, reserved) "
+                "VALUES (1, 1, 1, 1, 3, 1)"
+            )
+        )
     for statement in ("UPDATE stock SET on_hand = -1, reserved = 0", "UPDATE stock SET reserved = 4"):
         with pytest.raises(DBAPIError), backend.engine.begin() as conn:
             conn.execute(text(statement))
 
 
 def test_downgrade_and_upgrade_again(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from alembic import command  # noqa: PLC0415
+    from alembic import command
 
     cfg = alembic_config(f"sqlite:///{tmp_path / 'm.db'}")
     command.upgrade(cfg, "head")

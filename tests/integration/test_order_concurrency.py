@@ -23,8 +23,17 @@ def _setup(c: httpx.Client) -> int:
         assert c.post("/v1/warehouses", json={"code": wh, "name": wh, "layout": SMALL_LAYOUT}).status_code == 201
     for sku in HOT:
         assert c.post("/v1/items", json={"sku": sku, "name": sku}).status_code == 201
-    lines = [{"sku": sku, "lot": f"{sku}-{n}", "expiry_date": f"2030-0{n + 1}-01", "quantity": 15,
-              "location": f"A0{n + 1}-B00{k + 1}-L1-L"} for k, sku in enumerate(HOT) for n in range(2)]
+    lines = [
+        {
+            "sku": sku,
+            "lot": f"{sku}-{n}",
+            "expiry_date": f"2030-0{n + 1}-01",
+            "quantity": 15,
+            "location": f"A0{n + 1}-B00{k + 1}-L1-L",
+        }
+        for k, sku in enumerate(HOT)
+        for n in range(2)
+    ]
     for wh in ("WH1", "WH2"):
         assert c.post("/v1/receipts", json={"warehouse": wh, "reference": "R", "lines": lines}).status_code == 201
     return 2 * len(lines) * 15
@@ -32,9 +41,16 @@ def _setup(c: httpx.Client) -> int:
 
 def _order(client_no: int, n: int, rng: random.Random) -> dict:
     skus = rng.sample(HOT, rng.randint(1, 3))
-    return {"external_id": f"C{client_no}-{n}", "channel": "web", "customer_id": f"cust-{client_no}-{n}",
-            "ship_to": ADDRESS, "paid": True, "promised_ship_by": promised(3), "carrier": "DHL",
-            "lines": [{"sku": s, "quantity": rng.randint(1, 6)} for s in skus]}
+    return {
+        "external_id": f"C{client_no}-{n}",
+        "channel": "web",
+        "customer_id": f"cust-{client_no}-{n}",
+        "ship_to": ADDRESS,
+        "paid": True,
+        "promised_ship_by": promised(3),
+        "carrier": "DHL",
+        "lines": [{"sku": s, "quantity": rng.randint(1, 6)} for s in skus],
+    }
 
 
 def test_hot_skus_are_never_over_reserved(backend: Backend) -> None:

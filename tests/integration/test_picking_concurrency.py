@@ -48,13 +48,21 @@ def _picker_run(base: str, token: str, seed: int) -> list[tuple[int, int, str]]:
             while pl["next_stop"] is not None:
                 stop = pl["next_stop"]
                 short = stop["quantity"] > 1 and rng.random() < 0.3
-                body = {"location": stop["location"], "sku": stop["sku"], "lot": stop["lot"], "stop_id": stop["id"],
-                        "quantity": stop["quantity"] - 1 if short else stop["quantity"]}
+                body = {
+                    "location": stop["location"],
+                    "sku": stop["sku"],
+                    "lot": stop["lot"],
+                    "stop_id": stop["id"],
+                    "quantity": stop["quantity"] - 1 if short else stop["quantity"],
+                }
                 if short:
                     body["reason"] = "not_found"
                 key = {"Idempotency-Key": f"{token[-8:]}-{stop['id']}"}
-                answers = list(twin.map(lambda _: c.post(f"/v1/pick-lists/{pl['id']}/confirmations", json=body,
-                                                         headers=key), range(2)))
+                answers = list(
+                    twin.map(
+                        lambda _: c.post(f"/v1/pick-lists/{pl['id']}/confirmations", json=body, headers=key), range(2)
+                    )
+                )
                 codes = sorted(a.status_code for a in answers)
                 assert codes in ([201, 201], [201, 409]), [a.text for a in answers]
                 again = c.post(f"/v1/pick-lists/{pl['id']}/confirmations", json=body)  # a double scan, no key
@@ -80,9 +88,14 @@ def test_many_pickers_at_once_never_share_a_list_or_pick_twice(backend: Backend)
     with backend.engine.connect() as conn:
         lists = conn.execute(text("SELECT id, status FROM pick_lists")).all()
         stops = conn.execute(text("SELECT id, pick_list_id, status, picked_quantity FROM pick_list_stops")).all()
-        moved = dict(conn.execute(text(
-            "SELECT reference, sum(delta) FROM stock_movements WHERE reason = 'pick' AND delta > 0 "
-            "GROUP BY reference")).all())
+        moved = dict(
+            conn.execute(
+                text(
+                    "SELECT reference, sum(delta) FROM stock_movements WHERE reason = 'pick' AND delta > 0 "
+                    "GROUP BY reference"
+                )
+            ).all()
+        )
     assert {pl.id for pl in lists} == {pl["id"] for pl in wave["pick_lists"]} == set(worked_by)
     assert {pl.status for pl in lists} == {"delivered"}
     assert {st.status for st in stops} <= {"picked", "short"} and len(stops) == len(confirmed)

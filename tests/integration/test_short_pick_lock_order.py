@@ -41,7 +41,8 @@ def statements(backend: Backend) -> Iterator[list[str]]:
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)  # SQLite has no row locks: writers queue
 @pytest.mark.parametrize("short", ["fewer units", "nothing found"])
 def test_a_short_pick_locks_the_items_stock_in_id_order_before_changing_any(
-        admin: Api, backend: Backend, client: TestClient, statements: list[str], short: str) -> None:
+    admin: Api, backend: Backend, client: TestClient, statements: list[str], short: str
+) -> None:
     f = floor(admin, backend, client, [[("TEA", 3)], [("TEA", 2)]])
     pl = f.picker.post("/v1/pick-lists/claim", {"warehouse": "WH1"}, expect=200)
     stop = pl["next_stop"]
@@ -49,11 +50,19 @@ def test_a_short_pick_locks_the_items_stock_in_id_order_before_changing_any(
     if short == "fewer units":
         f.picker.post(f"/v1/pick-lists/{pl['id']}/confirmations", scan(stop, stop["quantity"] - 1, reason="not_found"))
     else:
-        f.picker.post(f"/v1/pick-lists/{pl['id']}/short-picks", {
-            "location": stop["location"], "sku": stop["sku"], "lot": stop["lot"], "reason": "not_found",
-            "stop_id": stop["id"]})
+        f.picker.post(
+            f"/v1/pick-lists/{pl['id']}/short-picks",
+            {
+                "location": stop["location"],
+                "sku": stop["sku"],
+                "lot": stop["lot"],
+                "reason": "not_found",
+                "stop_id": stop["id"],
+            },
+        )
     on_stock = [st for st in statements if STOCK_WRITE.search(st) or STOCK_LOCK.search(st)]
     assert on_stock, "the short pick touched no stock row"
     first = on_stock[0]
-    assert STOCK_LOCK.search(first) and "ORDER BY stock.id" in first and "stock.location_id !=" not in first, \
+    assert STOCK_LOCK.search(first) and "ORDER BY stock.id" in first and "stock.location_id !=" not in first, (
         f"the first statement on stock is not the lock of the item's storage rows in id order:\n{first}"
+    )

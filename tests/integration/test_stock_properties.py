@@ -57,9 +57,15 @@ class StockMachine(RuleBasedStateMachine):
     @rule(loc=locations, sku=skus, lot=lots, expiry=expiries, qty=quantities)
     def receive(self, loc: str, sku: str, lot: str, expiry: str | None, qty: int) -> None:
         ok = self.expiry.get((sku, lot), expiry) == expiry
-        self.api.post("/v1/receipts", {"warehouse": "WH1", "reference": "R", "lines": [
-            {"sku": sku, "lot": lot, "expiry_date": expiry, "quantity": qty, "location": loc}]},
-            expect=201 if ok else 409)
+        self.api.post(
+            "/v1/receipts",
+            {
+                "warehouse": "WH1",
+                "reference": "R",
+                "lines": [{"sku": sku, "lot": lot, "expiry_date": expiry, "quantity": qty, "location": loc}],
+            },
+            expect=201 if ok else 409,
+        )
         if ok:
             self.expiry[(sku, lot)] = expiry
             self.on_hand[(loc, sku, lot)] += qty
@@ -121,6 +127,10 @@ def test_random_stock_operations_keep_the_invariants(backend: Backend, tmp_path:
     StockMachine.backend = backend
     run_state_machine_as_test(
         StockMachine,
-        settings=settings(max_examples=examples, stateful_step_count=25, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]),
+        settings=settings(
+            max_examples=examples,
+            stateful_step_count=25,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+        ),
     )

@@ -16,9 +16,9 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from tests.api.orders_helpers import ADDRESS, promised
 from tests.conftest import SMALL_LAYOUT, Backend, make_token
 from tests.live_server import live_server
-from tests.api.orders_helpers import ADDRESS, promised
 
 CLIENTS = 20
 Body = Callable[[int], dict[str, Any]]
@@ -61,18 +61,34 @@ def _assert_pool_clean(backend: Backend) -> None:
     assert backend.engine.pool.checkedout() == 0
     if backend.name == "postgresql":
         with backend.engine.connect() as conn:
-            stuck = conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                                      "AND state LIKE 'idle in transaction%'")).scalar()
+            stuck = conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND state LIKE 'idle in transaction%'"
+                )
+            ).scalar()
         assert stuck == 0
 
 
 UNIQUE_CREATES: dict[str, tuple[str, Body, str, dict[str, Any]]] = {
-    "sku": ("/v1/items", lambda n: {"sku": "SKU-1", "name": f"client {n}"},
-            "item_exists", {"resource": "item", "sku": "SKU-1"}),
-    "barcode": ("/v1/items", lambda n: {"sku": f"SKU-{n}", "name": "n", "barcode": "4006381333931"},
-                "barcode_exists", {"resource": "item", "barcode": "4006381333931"}),
-    "warehouse code": ("/v1/warehouses", lambda n: {"code": "WH9", "name": f"client {n}", "layout": SMALL_LAYOUT},
-                       "warehouse_exists", {"resource": "warehouse", "code": "WH9"}),
+    "sku": (
+        "/v1/items",
+        lambda n: {"sku": "SKU-1", "name": f"client {n}"},
+        "item_exists",
+        {"resource": "item", "sku": "SKU-1"},
+    ),
+    "barcode": (
+        "/v1/items",
+        lambda n: {"sku": f"SKU-{n}", "name": "n", "barcode": "4006381333931"},
+        "barcode_exists",
+        {"resource": "item", "barcode": "4006381333931"},
+    ),
+    "warehouse code": (
+        "/v1/warehouses",
+        lambda n: {"code": "WH9", "name": f"client {n}", "layout": SMALL_LAYOUT},
+        "warehouse_exists",
+        {"resource": "warehouse", "code": "WH9"},
+    ),
 }
 
 
@@ -91,10 +107,22 @@ def test_concurrent_sets_of_one_pick_face_all_set_it(backend: Backend) -> None:
     token = make_token(backend, "admin")
     with live_server(backend.settings, backend.engine) as base:
         with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as c:
-            assert c.post("/v1/warehouses", json={"code": "WH1", "name": "w", "layout": SMALL_LAYOUT}).status_code == 201
+            assert (
+                c.post("/v1/warehouses", json={"code": "WH1", "name": "w", "layout": SMALL_LAYOUT}).status_code == 201
+            )
             assert c.post("/v1/items", json={"sku": "A", "name": "a"}).status_code == 201
-        results = _race(base, token, "/v1/pick-faces", lambda n: {
-            "warehouse": "WH1", "location": "A01-B001-L1-L", "sku": "A", "min_quantity": n, "max_quantity": 100})
+        results = _race(
+            base,
+            token,
+            "/v1/pick-faces",
+            lambda n: {
+                "warehouse": "WH1",
+                "location": "A01-B001-L1-L",
+                "sku": "A",
+                "min_quantity": n,
+                "max_quantity": 100,
+            },
+        )
     assert {status for status, _ in results} == {201}, results
     assert len({body["id"] for _, body in results}) == 1
     with backend.engine.connect() as conn:
@@ -106,8 +134,16 @@ def test_concurrent_sets_of_one_pick_face_all_set_it(backend: Backend) -> None:
 
 def test_concurrent_pushes_of_one_order_create_it_once(backend: Backend) -> None:
     token = make_token(backend, "admin")
-    order = {"external_id": "E-1", "channel": "web", "customer_id": "c1", "ship_to": ADDRESS, "paid": False,
-             "promised_ship_by": promised(3), "carrier": "DHL", "lines": [{"sku": "A", "quantity": 1}]}
+    order = {
+        "external_id": "E-1",
+        "channel": "web",
+        "customer_id": "c1",
+        "ship_to": ADDRESS,
+        "paid": False,
+        "promised_ship_by": promised(3),
+        "carrier": "DHL",
+        "lines": [{"sku": "A", "quantity": 1}],
+    }
     with live_server(backend.settings, backend.engine) as base:
         with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as c:
             assert c.post("/v1/items", json={"sku": "A", "name": "a"}).status_code == 201

@@ -76,5 +76,8 @@ def test_a_duplicate_outside_a_unit_of_work_is_a_409_too(backend: Backend) -> No
     with TestClient(app) as client:
         r = client.post("/test-duplicate")
     assert r.status_code == 409, r.text
-    assert r.json()["error"] == {"code": "warehouse_exists", "message": "warehouse WH7 exists already",
-                                 "details": {"resource": "warehouse", "code": "WH7"}}
+    assert r.json()["error"] == {
+        "code": "warehouse_exists",
+        "message": "warehouse WH7 exists already",
+        "details": {"resource": "warehouse", "code": "WH7"},
+    }

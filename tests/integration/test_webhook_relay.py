@@ -14,11 +14,11 @@ from sqlalchemy import select, text
 
 from tests.conftest import Backend
 from tests.webhook_receiver import Receiver
+from wms.db import make_session_factory
 from wms.events import claims, outbox, webhooks
 from wms.events.orm import Webhook
 from wms.events.relay import WebhookRelay
 from wms.events.schedule import RetryPolicy
-from wms.db import make_session_factory
 
 QUICK = RetryPolicy(initial_s=0.01, max_s=0.05, pause_after_failures=1000, pause_after_s=3600)
 
@@ -43,11 +43,20 @@ def hook(backend: Backend, webhook_id: int) -> Webhook:
 
 
 @contextmanager
-def relays(backend: Backend, n: int = 1, policy: RetryPolicy = QUICK, timeout_s: float = 2.0,
-           concurrency: int = 4) -> Iterator[list[WebhookRelay]]:
-    started = [WebhookRelay(make_session_factory(backend.engine), interval_s=0.05, concurrency=concurrency,
-                            read_factory=make_session_factory(backend.engine, read_only=True),
-                            timeout_s=timeout_s, policy=policy) for _ in range(n)]
+def relays(
+    backend: Backend, n: int = 1, policy: RetryPolicy = QUICK, timeout_s: float = 2.0, concurrency: int = 4
+) -> Iterator[list[WebhookRelay]]:
+    started = [
+        WebhookRelay(
+            make_session_factory(backend.engine),
+            interval_s=0.05,
+            concurrency=concurrency,
+            read_factory=make_session_factory(backend.engine, read_only=True),
+            timeout_s=timeout_s,
+            policy=policy,
+        )
+        for _ in range(n)
+    ]
     for r in started:
         r.start()
     try:
@@ -176,7 +185,7 @@ def test_a_long_streak_pauses_and_resume_redelivers_from_where_it_stopped(backen
             assert (paused.attempts, paused.delivered_seq, paused.last_error) == (3, 0, "HTTP 503")
             assert len(receiver.endpoints["erp"].calls) == 3 and paused.failing_since is not None
             down.clear()
-            everything = first + add_events(backend, 2)[len(first):]
+            everything = first + add_events(backend, 2)[len(first) :]
             time.sleep(0.3)
             assert len(receiver.endpoints["erp"].calls) == 3  # paused: nothing is sent
             resumed = webhooks.resume_webhook(backend.uow(), webhook_id)

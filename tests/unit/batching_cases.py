@@ -19,13 +19,27 @@ TOL = 1e-6
 def layout(rng: np.random.Generator, blocks: int = 1) -> Layout:
     aisles = int(rng.integers(2, 7))
     pitch = float(rng.choice([2.5, 3.0, 5.0]))
-    return Layout(aisles=aisles, aisle_pitch_m=pitch, blocks=blocks, bays_per_block=int(rng.integers(4, 16)),
-                  bay_width_m=1.0, cross_aisle_width_m=2.0, levels=1,
-                  depot_x_m=pitch * int(rng.integers(0, aisles)) if rng.random() < 0.5 else 0.0)
+    return Layout(
+        aisles=aisles,
+        aisle_pitch_m=pitch,
+        blocks=blocks,
+        bays_per_block=int(rng.integers(4, 16)),
+        bay_width_m=1.0,
+        cross_aisle_width_m=2.0,
+        levels=1,
+        depot_x_m=pitch * int(rng.integers(0, aisles)) if rng.random() < 0.5 else 0.0,
+    )
 
 
-def problem(rng: np.random.Generator, lay: Layout, n_orders: int, max_lines: int = 3, max_units: int = 3,
-            capacity: CartCapacity | None = None, **options: object) -> BatchingProblem:
+def problem(
+    rng: np.random.Generator,
+    lay: Layout,
+    n_orders: int,
+    max_lines: int = 3,
+    max_units: int = 3,
+    capacity: CartCapacity | None = None,
+    **options: object,
+) -> BatchingProblem:
     """Orders of 1..max_lines lines at random bays (repeats allowed), 1..max_units units, volume 0.5 per unit."""
     orders = []
     for _ in range(n_orders):
@@ -38,8 +52,9 @@ def problem(rng: np.random.Generator, lay: Layout, n_orders: int, max_lines: int
     if capacity is None:
         capacity = CartCapacity(max_orders=int(rng.integers(2, 5)), max_units=int(rng.integers(4, 10)))
     options.setdefault("time_limit_s", 0.3)
-    return BatchingProblem.from_orders(orders, LayoutArrays.from_layout(lay), capacity,
-                                       priority=rng.permutation(n_orders), **options)
+    return BatchingProblem.from_orders(
+        orders, LayoutArrays.from_layout(lay), capacity, priority=rng.permutation(n_orders), **options
+    )
 
 
 def points(lay: Layout, p: BatchingProblem, lines: np.ndarray) -> list[tuple[float, float]]:
@@ -59,14 +74,15 @@ def set_partitions(items: list[int]) -> Iterator[list[list[int]]]:
     for part in set_partitions(rest):
         yield [[first], *part]
         for k in range(len(part)):
-            yield [*part[:k], [first, *part[k]], *part[k + 1:]]
+            yield [*part[:k], [first, *part[k]], *part[k + 1 :]]
 
 
 def fits(p: BatchingProblem, orders: list[int]) -> bool:
     n, u, v = p.capacity.limits()
     group_ok = not p.group_by_carrier or len({int(p.carrier[o]) for o in orders}) == 1
-    return (len(orders) <= n and p.order_units[orders].sum() <= u
-            and p.order_volume[orders].sum() <= v + 1e-9 and group_ok)
+    return (
+        len(orders) <= n and p.order_units[orders].sum() <= u and p.order_volume[orders].sum() <= v + 1e-9 and group_ok
+    )
 
 
 def brute_force(p: BatchingProblem) -> float:
@@ -112,5 +128,6 @@ def check_wave(lay: Layout, p: BatchingProblem, result: WaveResult) -> None:
 
 
 def same_carts(a: WaveResult, b: WaveResult) -> bool:
-    return [(x.orders, x.lines.tolist(), x.length) for x in a.pick_lists] == \
-        [(x.orders, x.lines.tolist(), x.length) for x in b.pick_lists]
+    return [(x.orders, x.lines.tolist(), x.length) for x in a.pick_lists] == [
+        (x.orders, x.lines.tolist(), x.length) for x in b.pick_lists
+    ]

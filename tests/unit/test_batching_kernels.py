@@ -57,8 +57,8 @@ def test_multi_block_length_is_a_real_tour_near_the_optimum(seed: int, blocks: i
 def test_candidate_lists_and_their_reverse() -> None:
     near = np.array([[1, 2], [0, -1], [1, 0]])
     start, nbr, rev_start, rev = candidate_lists(near)
-    assert [nbr[start[j]:start[j + 1]].tolist() for j in range(3)] == [[1, 2], [0], [1, 0]]
-    assert [sorted(rev[rev_start[j]:rev_start[j + 1]].tolist()) for j in range(3)] == [[1, 2], [0, 2], [0]]
+    assert [nbr[start[j] : start[j + 1]].tolist() for j in range(3)] == [[1, 2], [0], [1, 0]]
+    assert [sorted(rev[rev_start[j] : rev_start[j + 1]].tolist()) for j in range(3)] == [[1, 2], [0, 2], [0]]
 
 
 def _min_bins_brute_force(items: list[tuple[int, int, float]], max_units: float) -> int:
@@ -99,7 +99,7 @@ def test_search_state_stays_consistent(seed: int) -> None:
     s = make_search(p, jobs, started=1e18)
     seed_rng(seed)
     best = improve(s, construct(s, jobs.rank))
-    members = [best[1][c, :best[2][c]] for c in np.nonzero(best[2] > 0)[0]]
+    members = [best[1][c, : best[2][c]] for c in np.nonzero(best[2] > 0)[0]]
     assert sorted(int(j) for m in members for j in m) == list(range(jobs.n))
     assert len(members) >= min_carts(jobs, s.cap)
     for c, m in zip(np.nonzero(best[2] > 0)[0], members, strict=True):

@@ -34,8 +34,14 @@ def test_set_partitions_are_all_there() -> None:
 def test_exact_wave_is_the_brute_force_optimum(seed: int) -> None:
     rng = np.random.default_rng(seed)
     lay = layout(rng)
-    p = problem(rng, lay, int(rng.integers(1, 8)), max_lines=3, max_units=3,
-                capacity=CartCapacity(max_orders=int(rng.integers(1, 4)), max_units=int(rng.integers(3, 10))))
+    p = problem(
+        rng,
+        lay,
+        int(rng.integers(1, 8)),
+        max_lines=3,
+        max_units=3,
+        capacity=CartCapacity(max_orders=int(rng.integers(1, 4)), max_units=int(rng.integers(3, 10))),
+    )
     result = plan_wave(p)
     check_wave(lay, p, result)
     if p.order_units.max() <= p.capacity.max_units:  # brute force keeps orders whole
@@ -48,8 +54,16 @@ def test_exact_wave_with_carrier_groups(seed: int) -> None:
     rng = np.random.default_rng(50 + seed)
     lay = layout(rng)
     n = int(rng.integers(2, 8))
-    p = problem(rng, lay, n, max_lines=3, max_units=2, capacity=CartCapacity(max_orders=3, max_units=6),
-                carrier=rng.integers(0, 2, n), group_by_carrier=True)
+    p = problem(
+        rng,
+        lay,
+        n,
+        max_lines=3,
+        max_units=2,
+        capacity=CartCapacity(max_orders=3, max_units=6),
+        carrier=rng.integers(0, 2, n),
+        group_by_carrier=True,
+    )
     result = plan_wave(p)
     check_wave(lay, p, result)
     assert math.isclose(result.total_distance, brute_force(p), abs_tol=1e-6)

@@ -68,8 +68,14 @@ def _check_state(s: Search, st: tuple) -> None:
 def test_pool_keeps_each_cart_once_with_its_shortest_length() -> None:
     st = empty_carts(70, 4)
     pool = new_pool(70, size=8)
-    jb = (np.zeros(71, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0), np.ones(70), np.zeros(70),
-          np.zeros(70, dtype=np.int64))
+    jb = (
+        np.zeros(71, dtype=np.int64),
+        np.zeros(0, dtype=np.int64),
+        np.zeros(0),
+        np.ones(70),
+        np.zeros(70),
+        np.zeros(70, dtype=np.int64),
+    )
     for j in (3, 65, 69):
         add_job(jb, st, 0, j)
     add_job(jb, st, 1, 3)
@@ -79,7 +85,7 @@ def test_pool_keeps_each_cart_once_with_its_shortest_length() -> None:
     st[6][1] = 2.0
     record_all(pool, st)
     masks, lengths = distinct_columns(pool)
-    held = {float(length): np.nonzero(row)[0].tolist() for row, length in zip(members(masks, 70), lengths)}
+    held = {float(length): np.nonzero(row)[0].tolist() for row, length in zip(members(masks, 70), lengths, strict=True)}
     assert held == {7.0: [3, 65, 69], 2.0: [3]}
 
 
@@ -89,8 +95,7 @@ def test_recombined_wave_is_a_partition_never_longer(seed: int) -> None:
     lay = layout(rng, blocks=1 + seed % 2)
     n = 40
     options = {"carrier": rng.integers(0, 2, n), "group_by_carrier": True} if seed % 3 == 2 else {}
-    p = problem(rng, lay, n, max_lines=4, capacity=CartCapacity(max_orders=5, max_units=10, max_volume=4.0),
-                **options)
+    p = problem(rng, lay, n, max_lines=4, capacity=CartCapacity(max_orders=5, max_units=10, max_volume=4.0), **options)
     s, st = _search(p, seed)
     best = improve(s, st)  # the planner's path, recombination included
     _check_state(s, best)
@@ -122,8 +127,15 @@ def test_recombination_over_every_cart_is_the_brute_force_optimum(seed: int) -> 
     lay = layout(rng)
     n = int(rng.integers(3, 9))
     options = {"carrier": rng.integers(0, 2, n), "group_by_carrier": True} if seed % 4 == 3 else {}
-    p = problem(rng, lay, n, max_lines=3, max_units=2,
-                capacity=CartCapacity(max_orders=int(rng.integers(2, 4)), max_units=6), **options)
+    p = problem(
+        rng,
+        lay,
+        n,
+        max_lines=3,
+        max_units=2,
+        capacity=CartCapacity(max_orders=int(rng.integers(2, 4)), max_units=6),
+        **options,
+    )
     s, st = _search(p, seed)
     _complete_pool(s)
     start = total_length(st)

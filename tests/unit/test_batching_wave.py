@@ -20,8 +20,16 @@ from wms.picking.batching import (
 from wms.picking.batching.jobs import make_jobs, select_orders
 from wms.picking.routing.problem import LayoutArrays
 
-ONE_BLOCK = Layout(aisles=4, aisle_pitch_m=3.0, blocks=1, bays_per_block=10, bay_width_m=1.0,
-                   cross_aisle_width_m=2.0, levels=1, depot_x_m=0.0)
+ONE_BLOCK = Layout(
+    aisles=4,
+    aisle_pitch_m=3.0,
+    blocks=1,
+    bays_per_block=10,
+    bay_width_m=1.0,
+    cross_aisle_width_m=2.0,
+    levels=1,
+    depot_x_m=0.0,
+)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -35,8 +43,13 @@ def test_every_planner_keeps_the_invariants(blocks: int, seed: int) -> None:
     rng = np.random.default_rng(100 * blocks + seed)
     lay = layout(rng, blocks)
     p = problem(rng, lay, int(rng.integers(5, 40)), max_lines=4, max_units=4)
-    for result in (plan_wave(p), plan_wave(p, exact_jobs=0), plan_constructive(p), plan_fcfs(p),
-                   plan_fcfs(p, "s_shape")):
+    for result in (
+        plan_wave(p),
+        plan_wave(p, exact_jobs=0),
+        plan_constructive(p),
+        plan_fcfs(p),
+        plan_fcfs(p, "s_shape"),
+    ):
         check_wave(lay, p, result)
         assert len(result.selected) == p.n_orders
 
@@ -57,14 +70,19 @@ def test_improvement_never_worse_than_its_start() -> None:
 
 
 def _orders(*units_per_line: tuple[int, ...]) -> list[list[tuple[int, float, int, float]]]:
-    return [[(i % 4, ONE_BLOCK.bay_y(1 + 3 * i % 10), u, 1.0 * u) for i, u in enumerate(lines)]
-            for lines in units_per_line]
+    return [
+        [(i % 4, ONE_BLOCK.bay_y(1 + 3 * i % 10), u, 1.0 * u) for i, u in enumerate(lines)] for lines in units_per_line
+    ]
 
 
 def test_oversize_order_is_split_into_fewest_pieces() -> None:
     # order 0: 10 units in lines 2, 3, 2, 3 -> two carts of 5; order 1: one line of 12 -> 5, 5, 2
-    p = BatchingProblem.from_orders(_orders((2, 3, 2, 3), (12,), (1,)), LayoutArrays.from_layout(ONE_BLOCK),
-                                    CartCapacity(max_units=5), time_limit_s=0.3)
+    p = BatchingProblem.from_orders(
+        _orders((2, 3, 2, 3), (12,), (1,)),
+        LayoutArrays.from_layout(ONE_BLOCK),
+        CartCapacity(max_units=5),
+        time_limit_s=0.3,
+    )
     result = plan_wave(p)
     check_wave(ONE_BLOCK, p, result)
     carts = [pl for pl in result.pick_lists]
@@ -75,8 +93,9 @@ def test_oversize_order_is_split_into_fewest_pieces() -> None:
 
 
 def test_a_unit_larger_than_a_cart_is_an_error() -> None:
-    p = BatchingProblem.from_orders([[(0, 1.5, 1, 9.0)]], LayoutArrays.from_layout(ONE_BLOCK),
-                                    CartCapacity(max_volume=5.0))
+    p = BatchingProblem.from_orders(
+        [[(0, 1.5, 1, 9.0)]], LayoutArrays.from_layout(ONE_BLOCK), CartCapacity(max_volume=5.0)
+    )
     with pytest.raises(ValueError, match="larger than a cart"):
         plan_wave(p)
 
@@ -94,8 +113,13 @@ def test_most_urgent_orders_are_selected(k: int) -> None:
 
 
 def test_priority_ties_go_by_order_index() -> None:
-    p = BatchingProblem.from_orders(_orders((1,), (1,), (1,), (1,)), LayoutArrays.from_layout(ONE_BLOCK),
-                                    CartCapacity(max_units=2), priority=[1, 0, 1, 0], max_wave_orders=3)
+    p = BatchingProblem.from_orders(
+        _orders((1,), (1,), (1,), (1,)),
+        LayoutArrays.from_layout(ONE_BLOCK),
+        CartCapacity(max_units=2),
+        priority=[1, 0, 1, 0],
+        max_wave_orders=3,
+    )
     assert select_orders(p).tolist() == [1, 3, 0]
 
 
@@ -132,22 +156,33 @@ def test_same_seed_same_wave() -> None:
 
 
 def test_empty_wave() -> None:
-    p = BatchingProblem.from_orders(_orders((1,), (2,)), LayoutArrays.from_layout(ONE_BLOCK),
-                                    CartCapacity(max_units=2), max_wave_orders=0)
+    p = BatchingProblem.from_orders(
+        _orders((1,), (2,)), LayoutArrays.from_layout(ONE_BLOCK), CartCapacity(max_units=2), max_wave_orders=0
+    )
     result = plan_wave(p)
     assert result.pick_lists == () and result.total_distance == 0.0 and len(result.selected) == 0
 
 
-@pytest.mark.parametrize("bad", [
-    {"order_start": np.array([0, 0, 1])},
-    {"line_units": np.array([0])},
-    {"priority": np.array([0, 1])},
-    {"group_by_carrier": True},
-    {"time_limit_s": 0.0},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"order_start": np.array([0, 0, 1])},
+        {"line_units": np.array([0])},
+        {"priority": np.array([0, 1])},
+        {"group_by_carrier": True},
+        {"time_limit_s": 0.0},
+    ],
+)
 def test_invalid_problems_are_rejected(bad: dict) -> None:
-    base = {"order_start": np.array([0, 1]), "line_aisle": np.array([0]), "line_y": np.array([1.5]),
-            "line_units": np.array([1]), "line_volume": np.array([1.0]), "priority": np.array([0]),
-            "layout": LayoutArrays.from_layout(ONE_BLOCK), "capacity": CartCapacity(max_units=3)}
+    base = {
+        "order_start": np.array([0, 1]),
+        "line_aisle": np.array([0]),
+        "line_y": np.array([1.5]),
+        "line_units": np.array([1]),
+        "line_volume": np.array([1.0]),
+        "priority": np.array([0]),
+        "layout": LayoutArrays.from_layout(ONE_BLOCK),
+        "capacity": CartCapacity(max_units=3),
+    }
     with pytest.raises(ValueError):
         BatchingProblem(**{**base, **bad})

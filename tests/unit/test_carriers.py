@@ -11,19 +11,29 @@ from wms.config import CarrierRule, Settings
 from wms.errors import Conflict
 from wms.shipping.carriers import choose_carrier, is_valid_tracking_number, luhn_digit, tracking_number
 
-RULES = [CarrierRule(carrier="POST", country="DE", max_weight_kg=2), CarrierRule(carrier="DHL", country="DE"),
-         CarrierRule(carrier="UPS", max_weight_kg=30)]
+RULES = [
+    CarrierRule(carrier="POST", country="DE", max_weight_kg=2),
+    CarrierRule(carrier="DHL", country="DE"),
+    CarrierRule(carrier="UPS", max_weight_kg=30),
+]
 
 
 def test_luhn_digit_of_the_textbook_example() -> None:
     assert luhn_digit("7992739871") == 3
 
 
-@pytest.mark.parametrize(("requested", "country", "kg", "expected"), [
-    ("FedEx", "DE", 1, "FedEx"), ("auto", "DE", 1.5, "POST"), ("AUTO", "de", 2.5, "DHL"), ("auto", "FR", 10, "UPS"),
-])
-def test_the_order_carrier_wins_else_the_first_rule_that_fits(requested: str, country: str, kg: float,
-                                                              expected: str) -> None:
+@pytest.mark.parametrize(
+    ("requested", "country", "kg", "expected"),
+    [
+        ("FedEx", "DE", 1, "FedEx"),
+        ("auto", "DE", 1.5, "POST"),
+        ("AUTO", "de", 2.5, "DHL"),
+        ("auto", "FR", 10, "UPS"),
+    ],
+)
+def test_the_order_carrier_wins_else_the_first_rule_that_fits(
+    requested: str, country: str, kg: float, expected: str
+) -> None:
     assert choose_carrier(requested, country, kg, RULES) == expected
 
 
@@ -35,16 +45,18 @@ def test_no_rule_fits() -> None:
         assert fix in e.value.message
 
 
-@pytest.mark.parametrize(("requested", "country", "kg", "expected"), [
-    ("auto", "FR", 31, "GLS"),  # no rule fits: the default
-    ("auto", "DE", 1, "POST"), ("auto", "FR", 10, "UPS"),  # a rule that fits still wins
-    ("FedEx", "FR", 31, "FedEx"),  # and so does the order's own carrier
-])
-def test_the_default_carrier_takes_what_no_rule_fits(requested: str, country: str, kg: float,
-                                                     expected: str) -> None:
+@pytest.mark.parametrize(
+    ("requested", "country", "kg", "expected"),
+    [
+        ("auto", "FR", 31, "GLS"),  # no rule fits: the default
+        ("auto", "DE", 1, "POST"),
+        ("auto", "FR", 10, "UPS"),  # a rule that fits still wins
+        ("FedEx", "FR", 31, "FedEx"),  # and so does the order's own carrier
+    ],
+)
+def test_the_default_carrier_takes_what_no_rule_fits(requested: str, country: str, kg: float, expected: str) -> None:
     assert choose_carrier(requested, country, kg, RULES, default="GLS") == expected
-    assert choose_carrier(requested, country, kg, [], default="GLS") == (
-        "GLS" if requested == "auto" else requested)
+    assert choose_carrier(requested, country, kg, [], default="GLS") == ("GLS" if requested == "auto" else requested)
 
 
 def test_the_default_carrier_setting() -> None:

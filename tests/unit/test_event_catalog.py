@@ -20,20 +20,37 @@ def emitted_types() -> dict[str, list[str]]:
     root = Path(wms.__file__).parent
     for path in sorted(root.rglob("*.py")):
         tree = ast.parse(path.read_text(), str(path))
-        names = {a.asname or a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module == OUTBOX
-                 for a in n.names if a.name == "record"}
-        modules = {a.asname or "outbox" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)
-                   and n.module == "wms.events" for a in n.names if a.name == "outbox"}
+        names = {
+            a.asname or a.name
+            for n in ast.walk(tree)
+            if isinstance(n, ast.ImportFrom) and n.module == OUTBOX
+            for a in n.names
+            if a.name == "record"
+        }
+        modules = {
+            a.asname or "outbox"
+            for n in ast.walk(tree)
+            if isinstance(n, ast.ImportFrom) and n.module == "wms.events"
+            for a in n.names
+            if a.name == "outbox"
+        }
         for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call)):
             f = call.func
-            if not ((isinstance(f, ast.Name) and f.id in names) or
-                    (isinstance(f, ast.Attribute) and f.attr == "record" and isinstance(f.value, ast.Name)
-                     and f.value.id in modules)):
+            if not (
+                (isinstance(f, ast.Name) and f.id in names)
+                or (
+                    isinstance(f, ast.Attribute)
+                    and f.attr == "record"
+                    and isinstance(f.value, ast.Name)
+                    and f.value.id in modules
+                )
+            ):
                 continue
             where = f"{path.relative_to(root.parent)}:{call.lineno}"
             type_ = call.args[1] if len(call.args) > 1 else None
-            assert isinstance(type_, ast.Constant) and isinstance(type_.value, str), \
+            assert isinstance(type_, ast.Constant) and isinstance(type_.value, str), (
                 f"{where}: the event type must be a string literal, so that this test sees it"
+            )
             found.setdefault(type_.value, []).append(where)
     return found
 

@@ -22,8 +22,13 @@ def test_expired_and_short_dated_lots_are_never_usable() -> None:
 
 
 def test_earliest_expiry_first_undated_last_and_fewest_locations() -> None:
-    stock = [Candidate(1, None, 50), Candidate(2, date(2027, 3, 1), 4), Candidate(3, date(2027, 1, 1), 2),
-             Candidate(4, date(2027, 3, 1), 9), Candidate(5, date(2026, 12, 1), 5)]
+    stock = [
+        Candidate(1, None, 50),
+        Candidate(2, date(2027, 3, 1), 4),
+        Candidate(3, date(2027, 1, 1), 2),
+        Candidate(4, date(2027, 3, 1), 9),
+        Candidate(5, date(2026, 12, 1), 5),
+    ]
     got = allocate(stock, 12, today=TODAY, ship_date=TODAY, min_shelf_life_days=3)
     assert got == [(5, 5), (3, 2), (4, 5)]  # 5 of the 9 in one place rather than 4 + 1 in two
     short_dated = allocate(stock, 12, today=TODAY, ship_date=TODAY, min_shelf_life_days=10)
@@ -32,9 +37,14 @@ def test_earliest_expiry_first_undated_last_and_fewest_locations() -> None:
 
 
 candidates = st.lists(
-    st.builds(lambda i, d, q: (i, d, q), st.integers(0, 10**6),
-              st.one_of(st.none(), st.integers(-5, 40).map(lambda n: TODAY + timedelta(days=n))), st.integers(0, 9)),
-    max_size=8, unique_by=lambda t: t[0],
+    st.builds(
+        lambda i, d, q: (i, d, q),
+        st.integers(0, 10**6),
+        st.one_of(st.none(), st.integers(-5, 40).map(lambda n: TODAY + timedelta(days=n))),
+        st.integers(0, 9),
+    ),
+    max_size=8,
+    unique_by=lambda t: t[0],
 ).map(lambda rows: [Candidate(i, d, q) for i, d, q in rows])
 
 
@@ -42,8 +52,12 @@ candidates = st.lists(
 @given(candidates, st.integers(1, 60), st.integers(0, 5), st.integers(0, 20))
 def test_allocation_matches_the_reference(stock: list[Candidate], qty: int, ship_in: int, shelf: int) -> None:
     ship = TODAY + timedelta(days=ship_in)
-    usable = [c for c in stock if c.available > 0 and (
-        c.expiry_date is None or (c.expiry_date >= TODAY and (c.expiry_date - ship).days >= shelf))]
+    usable = [
+        c
+        for c in stock
+        if c.available > 0
+        and (c.expiry_date is None or (c.expiry_date >= TODAY and (c.expiry_date - ship).days >= shelf))
+    ]
     got = allocate(stock, qty, today=TODAY, ship_date=ship, min_shelf_life_days=shelf)
     by_id = {c.stock_id: c for c in stock}
     assert all(by_id[i] in usable and 0 < q <= by_id[i].available for i, q in got)
@@ -67,7 +81,10 @@ def _reference_location_count(usable: list[Candidate], qty: int, key) -> int:  #
             count, qty = count + len(group), qty - total
             continue
         if qty > 0:
-            count += min(r for r in range(1, len(group) + 1)
-                         if any(sum(c.available for c in s) >= qty for s in itertools.combinations(group, r)))
+            count += min(
+                r
+                for r in range(1, len(group) + 1)
+                if any(sum(c.available for c in s) >= qty for s in itertools.combinations(group, r))
+            )
         break
     return count

@@ -53,8 +53,9 @@ print(json.dumps({"warm_up": warm_up, "compiled_later": later}))
 
 def _python(script: str, cache: Path) -> object:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "WMS_NUMBA_CACHE_DIR": str(cache)}
-    out = subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True, text=True,
-                         check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 

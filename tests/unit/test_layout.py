@@ -9,8 +9,9 @@ from hypothesis import strategies as st
 from wms.inventory.layout import Layout, all_locations, storage_locations
 from wms.picking.routing.reference import distance, from_depot, route_length
 
-WORKED = Layout(aisles=3, aisle_pitch_m=3, blocks=2, bays_per_block=10, bay_width_m=1,
-                cross_aisle_width_m=2, levels=1, depot_x_m=0)
+WORKED = Layout(
+    aisles=3, aisle_pitch_m=3, blocks=2, bays_per_block=10, bay_width_m=1, cross_aisle_width_m=2, levels=1, depot_x_m=0
+)
 
 
 def test_worked_example_coordinates() -> None:
@@ -29,14 +30,16 @@ def test_worked_example_distances() -> None:
 
 
 def test_code_widths_grow_with_the_layout() -> None:
-    big = Layout(aisles=120, aisle_pitch_m=3, blocks=1, bays_per_block=1200, bay_width_m=1,
-                 cross_aisle_width_m=2, levels=12)
+    big = Layout(
+        aisles=120, aisle_pitch_m=3, blocks=1, bays_per_block=1200, bay_width_m=1, cross_aisle_width_m=2, levels=12
+    )
     assert big.location_code(7, 15, 3, "L") == "A007-B0015-L03-L"
     assert WORKED.location_code(3, 17, 2, "R") == "A03-B017-L2-R"
 
 
-@pytest.mark.parametrize("field,value", [("aisles", 0), ("levels", 0), ("bay_width_m", 0),
-                                         ("cross_aisle_width_m", -1), ("depot_x_m", 6.5)])
+@pytest.mark.parametrize(
+    "field,value", [("aisles", 0), ("levels", 0), ("bay_width_m", 0), ("cross_aisle_width_m", -1), ("depot_x_m", 6.5)]
+)
 def test_invalid_layouts_are_refused(field: str, value: float) -> None:
     args = {**WORKED.as_dict(), field: value}
     with pytest.raises(ValueError):
@@ -45,9 +48,14 @@ def test_invalid_layouts_are_refused(field: str, value: float) -> None:
 
 layouts = st.builds(
     Layout,
-    aisles=st.integers(1, 8), aisle_pitch_m=st.floats(0.5, 6), blocks=st.integers(1, 4),
-    bays_per_block=st.integers(1, 12), bay_width_m=st.floats(0.3, 3), cross_aisle_width_m=st.floats(0, 4),
-    levels=st.integers(1, 3), depot_x_m=st.just(0.0),
+    aisles=st.integers(1, 8),
+    aisle_pitch_m=st.floats(0.5, 6),
+    blocks=st.integers(1, 4),
+    bays_per_block=st.integers(1, 12),
+    bay_width_m=st.floats(0.3, 3),
+    cross_aisle_width_m=st.floats(0, 4),
+    levels=st.integers(1, 3),
+    depot_x_m=st.just(0.0),
 )
 
 

@@ -49,17 +49,26 @@ def test_empty_route_has_length_zero() -> None:
 def layouts(draw: st.DrawFn) -> Layout:
     aisles = draw(st.integers(1, 12))
     pitch = draw(st.sampled_from([1.0, 2.5, 3.0, 4.2]))
-    return Layout(aisles=aisles, aisle_pitch_m=pitch, blocks=draw(st.integers(1, 4)),
-                  bays_per_block=draw(st.integers(1, 15)), bay_width_m=draw(st.sampled_from([0.5, 1.0, 1.3])),
-                  cross_aisle_width_m=draw(st.sampled_from([0.0, 1.0, 2.0, 3.5])), levels=1,
-                  depot_x_m=draw(st.floats(0, (aisles - 1) * pitch)))
+    return Layout(
+        aisles=aisles,
+        aisle_pitch_m=pitch,
+        blocks=draw(st.integers(1, 4)),
+        bays_per_block=draw(st.integers(1, 15)),
+        bay_width_m=draw(st.sampled_from([0.5, 1.0, 1.3])),
+        cross_aisle_width_m=draw(st.sampled_from([0.0, 1.0, 2.0, 3.5])),
+        levels=1,
+        depot_x_m=draw(st.floats(0, (aisles - 1) * pitch)),
+    )
 
 
 @st.composite
 def pick_lists(draw: st.DrawFn) -> tuple[Layout, list[int], list[float]]:
     layout = draw(layouts())
-    picks = draw(st.lists(st.tuples(st.integers(0, layout.aisles - 1), st.integers(1, layout.bays_per_aisle)),
-                          min_size=1, max_size=12))
+    picks = draw(
+        st.lists(
+            st.tuples(st.integers(0, layout.aisles - 1), st.integers(1, layout.bays_per_aisle)), min_size=1, max_size=12
+        )
+    )
     return layout, [a for a, _ in picks], [layout.bay_y(b) for _, b in picks]
 
 

@@ -32,8 +32,9 @@ from wms.picking.routing.heuristics import (
 from wms.picking.routing.local_search import improve, two_opt
 from wms.picking.routing.problem import Route, RoutingProblem
 
-ONE_BLOCK = Layout(aisles=4, aisle_pitch_m=3, blocks=1, bays_per_block=10, bay_width_m=1,
-                   cross_aisle_width_m=2, levels=1, depot_x_m=0)  # depth 12, picks at y = 1.5 … 10.5
+ONE_BLOCK = Layout(
+    aisles=4, aisle_pitch_m=3, blocks=1, bays_per_block=10, bay_width_m=1, cross_aisle_width_m=2, levels=1, depot_x_m=0
+)  # depth 12, picks at y = 1.5 … 10.5
 METHODS = [*HEURISTICS, "best_heuristic", "improved_heuristic"]
 
 

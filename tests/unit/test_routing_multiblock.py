@@ -83,8 +83,16 @@ def test_matches_held_karp_up_to_twelve_points(blocks: int) -> None:
 
 def test_same_seed_same_route() -> None:
     rng = np.random.default_rng(5)
-    layout = Layout(aisles=12, aisle_pitch_m=3, blocks=4, bays_per_block=12, bay_width_m=1,
-                    cross_aisle_width_m=2, levels=1, depot_x_m=7.5)
+    layout = Layout(
+        aisles=12,
+        aisle_pitch_m=3,
+        blocks=4,
+        bays_per_block=12,
+        bay_width_m=1,
+        cross_aisle_width_m=2,
+        levels=1,
+        depot_x_m=7.5,
+    )
     for _ in range(5):
         problem = random_problem(rng, layout, max_points=50)
         first = solve_multi_block(problem, seed=7, time_limit_s=60.0)

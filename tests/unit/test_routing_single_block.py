@@ -30,8 +30,9 @@ from wms.picking.routing.single_block import (
     solve_single_block,
 )
 
-ONE_BLOCK = Layout(aisles=3, aisle_pitch_m=3, blocks=1, bays_per_block=10, bay_width_m=1,
-                   cross_aisle_width_m=2, levels=1, depot_x_m=0)  # block depth 12, picks at y = 1.5 … 10.5
+ONE_BLOCK = Layout(
+    aisles=3, aisle_pitch_m=3, blocks=1, bays_per_block=10, bay_width_m=1, cross_aisle_width_m=2, levels=1, depot_x_m=0
+)  # block depth 12, picks at y = 1.5 … 10.5
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -65,8 +66,9 @@ def test_small_cases_by_hand() -> None:
 def test_empty_single_aisle_and_depot_point() -> None:
     route = solve_single_block(problem_of(ONE_BLOCK, [], []))
     assert route.length == 0.0 and route.order.tolist() == []
-    one_aisle = Layout(aisles=1, aisle_pitch_m=3, blocks=1, bays_per_block=5, bay_width_m=1,
-                       cross_aisle_width_m=0, levels=1)
+    one_aisle = Layout(
+        aisles=1, aisle_pitch_m=3, blocks=1, bays_per_block=5, bay_width_m=1, cross_aisle_width_m=0, levels=1
+    )
     assert check(one_aisle, problem_of(one_aisle, [0, 0, 0], [4.5, 0.5, 4.5])) == 9.0
     # a pick standing at the depot (front cross aisle, on the aisle the depot is on)
     assert check(ONE_BLOCK, problem_of(ONE_BLOCK, [0, 0], [0.0, 0.0])) == 0.0
@@ -99,8 +101,16 @@ def test_equals_held_karp_on_random_pick_lists(chunk: int) -> None:
 def test_points_anywhere_in_the_aisles(data: st.DataObject, aisles: int, bays: int, depot_slot: int) -> None:
     """Also exactly on the front or back cross aisle (then the aisle end itself must be visited)."""
     max_x = (aisles - 1) * 2.0
-    layout = Layout(aisles=aisles, aisle_pitch_m=2.0, blocks=1, bays_per_block=bays, bay_width_m=1.0,
-                    cross_aisle_width_m=1.0, levels=1, depot_x_m=max_x * depot_slot / 12)
+    layout = Layout(
+        aisles=aisles,
+        aisle_pitch_m=2.0,
+        blocks=1,
+        bays_per_block=bays,
+        bay_width_m=1.0,
+        cross_aisle_width_m=1.0,
+        levels=1,
+        depot_x_m=max_x * depot_slot / 12,
+    )
     depth = layout.cross_aisle_y(1)
     ys = st.one_of(st.sampled_from([0.0, depth]), st.floats(0, depth))
     picks = data.draw(st.lists(st.tuples(st.integers(0, aisles - 1), ys), min_size=1, max_size=8))
@@ -123,8 +133,14 @@ def test_plain_python_run_of_the_kernel_agrees() -> None:
     for _ in range(5):
         layout = random_layout(rng, blocks=1)
         problem = random_problem(rng, layout, max_points=12)
-        args = (problem.layout.aisle_x, float(problem.layout.cross_y[1]), problem.layout.depot_x,
-                problem.aisle, problem.y, *tour_states.TABLES)
+        args = (
+            problem.layout.aisle_x,
+            float(problem.layout.cross_y[1]),
+            problem.layout.depot_x,
+            problem.aisle,
+            problem.y,
+            *tour_states.TABLES,
+        )
         fast, slow = single_block_kernel(*args), single_block_kernel.py_func(*args)
         assert fast[1] == pytest.approx(slow[1]) and fast[0].tolist() == slow[0].tolist()
 

@@ -16,16 +16,20 @@ from wms.picking.routing.problem import LayoutArrays, RoutingProblem
 from wms.picking.routing.reference import Point, route_length
 from wms.picking.routing.two_block import solve_two_block
 
-WORKED = Layout(aisles=3, aisle_pitch_m=3, blocks=2, bays_per_block=10, bay_width_m=1,
-                cross_aisle_width_m=2, levels=1, depot_x_m=0)
+WORKED = Layout(
+    aisles=3, aisle_pitch_m=3, blocks=2, bays_per_block=10, bay_width_m=1, cross_aisle_width_m=2, levels=1, depot_x_m=0
+)
 
 
 def problem_for(layout: Layout, points: list[Point]) -> RoutingProblem:
     pitch = layout.aisle_pitch_m
     aisles = [round(x / pitch) for x, _ in points]
     assert all(layout.aisle_x(a + 1) == x for a, (x, _) in zip(aisles, points, strict=True))
-    return RoutingProblem(aisle=np.array(aisles, dtype=np.int64), y=np.array([y for _, y in points], dtype=np.float64),
-                          layout=LayoutArrays.from_layout(layout))
+    return RoutingProblem(
+        aisle=np.array(aisles, dtype=np.int64),
+        y=np.array([y for _, y in points], dtype=np.float64),
+        layout=LayoutArrays.from_layout(layout),
+    )
 
 
 def check(layout: Layout, points: list[Point]) -> float:
@@ -45,12 +49,23 @@ def random_layout(rng: np.random.Generator) -> Layout:
     pitch = float(rng.choice([1.0, 2.5, 3.0, 4.2]))
     max_x = (aisles - 1) * pitch
     kind = int(rng.integers(5)) if aisles > 1 else 0
-    depot = [0.0, max_x, int(rng.integers(aisles)) * pitch,
-             (int(rng.integers(max(aisles - 1, 1))) + float(rng.uniform(0.05, 0.95))) * pitch,
-             float(rng.uniform(0, max_x))][kind]
-    return Layout(aisles=aisles, aisle_pitch_m=pitch, blocks=2, bays_per_block=int(rng.integers(1, 13)),
-                  bay_width_m=float(rng.choice([0.5, 1.0, 1.3])), cross_aisle_width_m=float(rng.choice([0.0, 0.0, 1.0, 2.0, 3.5])),
-                  levels=1, depot_x_m=min(depot, max_x))
+    depot = [
+        0.0,
+        max_x,
+        int(rng.integers(aisles)) * pitch,
+        (int(rng.integers(max(aisles - 1, 1))) + float(rng.uniform(0.05, 0.95))) * pitch,
+        float(rng.uniform(0, max_x)),
+    ][kind]
+    return Layout(
+        aisles=aisles,
+        aisle_pitch_m=pitch,
+        blocks=2,
+        bays_per_block=int(rng.integers(1, 13)),
+        bay_width_m=float(rng.choice([0.5, 1.0, 1.3])),
+        cross_aisle_width_m=float(rng.choice([0.0, 0.0, 1.0, 2.0, 3.5])),
+        levels=1,
+        depot_x_m=min(depot, max_x),
+    )
 
 
 def random_picks(rng: np.random.Generator, layout: Layout) -> list[Point]:
@@ -60,8 +75,10 @@ def random_picks(rng: np.random.Generator, layout: Layout) -> list[Point]:
     mode = int(rng.integers(3))
     if mode == 1:
         aisles = rng.choice(aisles, size=min(len(aisles), int(rng.integers(1, 3))), replace=False)
-    pool = [(int(rng.choice(aisles)), int(rng.integers(1, layout.bays_per_aisle + 1)))
-            for _ in range(n if mode != 2 else max(1, n // 2))]
+    pool = [
+        (int(rng.choice(aisles)), int(rng.integers(1, layout.bays_per_aisle + 1)))
+        for _ in range(n if mode != 2 else max(1, n // 2))
+    ]
     picks = pool if mode != 2 else [pool[int(rng.integers(len(pool)))] for _ in range(n)]
     return [(layout.aisle_x(a), layout.bay_y(b)) for a, b in picks]
 
@@ -82,14 +99,28 @@ def test_matches_brute_force_on_random_pick_lists(chunk: int) -> None:
 
 
 @settings(max_examples=150, deadline=None)
-@given(data=st.data(), aisles=st.integers(1, 6), bays=st.integers(1, 5), cross=st.sampled_from([0.0, 1.5]),
-       depot_slot=st.integers(0, 10))
-def test_matches_brute_force_with_picks_on_cross_aisle_lines(data, aisles: int, bays: int, cross: float,
-                                                            depot_slot: int) -> None:
+@given(
+    data=st.data(),
+    aisles=st.integers(1, 6),
+    bays=st.integers(1, 5),
+    cross=st.sampled_from([0.0, 1.5]),
+    depot_slot=st.integers(0, 10),
+)
+def test_matches_brute_force_with_picks_on_cross_aisle_lines(
+    data, aisles: int, bays: int, cross: float, depot_slot: int
+) -> None:
     """Points anywhere on an aisle, also exactly on a cross aisle's centre line or at the depot."""
     max_x = (aisles - 1) * 2.0
-    layout = Layout(aisles=aisles, aisle_pitch_m=2.0, blocks=2, bays_per_block=bays, bay_width_m=1.0,
-                    cross_aisle_width_m=cross, levels=1, depot_x_m=max_x * depot_slot / 10)
+    layout = Layout(
+        aisles=aisles,
+        aisle_pitch_m=2.0,
+        blocks=2,
+        bays_per_block=bays,
+        bay_width_m=1.0,
+        cross_aisle_width_m=cross,
+        levels=1,
+        depot_x_m=max_x * depot_slot / 10,
+    )
     top = layout.cross_aisle_y(2)
     y = st.one_of(st.sampled_from(layout.cross_aisle_ys()), st.floats(0, top), st.sampled_from([0.25, top - 0.25]))
     points = data.draw(st.lists(st.tuples(st.integers(1, aisles).map(layout.aisle_x), y), max_size=8))
@@ -113,15 +144,24 @@ def test_duplicates_are_visited_together() -> None:
 
 def test_depot_between_aisles_and_at_the_right_end() -> None:
     for depot in (1.5, 4.5, 6.0):
-        layout = Layout(aisles=3, aisle_pitch_m=3, blocks=2, bays_per_block=10, bay_width_m=1,
-                        cross_aisle_width_m=2, levels=1, depot_x_m=depot)
+        layout = Layout(
+            aisles=3,
+            aisle_pitch_m=3,
+            blocks=2,
+            bays_per_block=10,
+            bay_width_m=1,
+            cross_aisle_width_m=2,
+            levels=1,
+            depot_x_m=depot,
+        )
         check(layout, [(0.0, 13.5), (6.0, 22.5), (3.0, 1.5)])
         check(layout, [(0.0, 1.5)])
 
 
 def test_other_block_counts_and_points_off_the_layout_are_refused() -> None:
-    one_block = Layout(aisles=3, aisle_pitch_m=3, blocks=1, bays_per_block=10, bay_width_m=1,
-                       cross_aisle_width_m=2, levels=1)
+    one_block = Layout(
+        aisles=3, aisle_pitch_m=3, blocks=1, bays_per_block=10, bay_width_m=1, cross_aisle_width_m=2, levels=1
+    )
     with pytest.raises(ValueError, match="two-block"):
         solve_two_block(problem_for(one_block, [(0.0, 1.5)]))
     with pytest.raises(ValueError, match="outside"):

@@ -10,11 +10,15 @@ from hypothesis import strategies as st
 from wms.allocation.solver.split import SplitProblem, objective, solve_split
 from wms.allocation.solver.split_reference import brute_force
 
-instances = st.integers(1, 4).flatmap(lambda w: st.integers(1, 4).flatmap(lambda n: st.tuples(
-    st.lists(st.integers(1, 8), min_size=n, max_size=n),
-    st.lists(st.lists(st.integers(0, 8), min_size=n, max_size=n), min_size=w, max_size=w),
-    st.permutations(list(range(w))),
-)))
+instances = st.integers(1, 4).flatmap(
+    lambda w: st.integers(1, 4).flatmap(
+        lambda n: st.tuples(
+            st.lists(st.integers(1, 8), min_size=n, max_size=n),
+            st.lists(st.lists(st.integers(0, 8), min_size=n, max_size=n), min_size=w, max_size=w),
+            st.permutations(list(range(w))),
+        )
+    )
+)
 
 
 @settings(max_examples=300, deadline=None)

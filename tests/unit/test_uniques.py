@@ -24,14 +24,20 @@ def _postgres(detail: str | None, table: str, params: object = None) -> Integrit
 
 
 def test_values_come_from_the_inserted_row() -> None:
-    dup = duplicate_of(_sqlite("UNIQUE constraint failed: items.sku", "INSERT INTO items (name, sku) VALUES (?, ?)",
-                               ("Milk", "MILK")))
+    dup = duplicate_of(
+        _sqlite("UNIQUE constraint failed: items.sku", "INSERT INTO items (name, sku) VALUES (?, ?)", ("Milk", "MILK"))
+    )
     assert dup is not None and (dup.code, dup.message) == ("item_exists", "item MILK exists already")
 
 
 def test_several_rows_name_the_columns_only() -> None:
-    dup = duplicate_of(_sqlite("UNIQUE constraint failed: locations.warehouse_id, locations.code",
-                               "INSERT INTO locations (warehouse_id, code) VALUES (?, ?)", [(1, "A"), (1, "A")]))
+    dup = duplicate_of(
+        _sqlite(
+            "UNIQUE constraint failed: locations.warehouse_id, locations.code",
+            "INSERT INTO locations (warehouse_id, code) VALUES (?, ?)",
+            [(1, "A"), (1, "A")],
+        )
+    )
     assert dup is not None and dup.code == "already_exists"
     assert (dup.message, dup.details) == ("locations with warehouse_id, code exists already", {"resource": "locations"})
 

@@ -14,8 +14,13 @@ from wms.events.claims import Claim
 from wms.events.orm import OutboxEvent
 from wms.events.relay import post_event, post_within
 
-EVENT = OutboxEvent(seq=1, event_id="00000000-0000-0000-0000-000000000001", type="order.created", payload={},
-                    created_at=datetime(2026, 11, 30, tzinfo=UTC))
+EVENT = OutboxEvent(
+    seq=1,
+    event_id="00000000-0000-0000-0000-000000000001",
+    type="order.created",
+    payload={},
+    created_at=datetime(2026, 11, 30, tzinfo=UTC),
+)
 
 
 def claim(url: str) -> Claim:
@@ -49,8 +54,9 @@ def test_a_receiver_trickling_its_answer_cannot_hold_the_attempt_past_the_timeou
     try:
         with httpx.Client(timeout=1) as client:
             started = time.monotonic()
-            status, error = post_within(calls, client, claim(f"http://127.0.0.1:{port}/hook"), EVENT, 1.0,
-                                        open_requests)
+            status, error = post_within(
+                calls, client, claim(f"http://127.0.0.1:{port}/hook"), EVENT, 1.0, open_requests
+            )
             took = time.monotonic() - started
             # the abandoned request is still open: the next attempt fails at once instead of taking a thread
             again = post_within(calls, client, claim(f"http://127.0.0.1:{port}/hook"), EVENT, 1.0, open_requests)

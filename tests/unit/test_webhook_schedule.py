@@ -25,7 +25,8 @@ def test_a_webhook_is_given_up_on_only_after_many_failures_over_a_long_time() ->
 
 
 def test_the_policy_comes_from_the_settings() -> None:
-    settings = Settings(webhook_backoff_initial_s=0.2, webhook_backoff_max_s=30, webhook_max_attempts=5,
-                        webhook_pause_after_s=600)
+    settings = Settings(
+        webhook_backoff_initial_s=0.2, webhook_backoff_max_s=30, webhook_max_attempts=5, webhook_pause_after_s=600
+    )
     assert RetryPolicy.from_settings(settings) == RetryPolicy(0.2, 30, 5, 600)
     assert Settings().webhook_backoff_max_s == 60 and Settings().webhook_pause_after_s == 86400

@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 from wms.allocation.orm import Allocation, Shipment, ShipmentLine
 from wms.allocation.reserve import reserve
 from wms.allocation.solver.split import SplitProblem, solve_split
-from wms.batches.fefo import Candidate, allocate as fefo_allocate, usable_quantity
+from wms.batches.fefo import Candidate, usable_quantity
+from wms.batches.fefo import allocate as fefo_allocate
 from wms.batches.orm import Lot
 from wms.inventory.counting import ACTIVE
 from wms.inventory.orm import CycleCount, Item, Location, Stock
@@ -49,17 +50,20 @@ class _Row:
     available: int
 
 
-def open_demand(session: Session, order: Order,
-                lines: Sequence[OrderLine] | None = None) -> dict[int, list[tuple[OrderLine, int]]]:
+def open_demand(
+    session: Session, order: Order, lines: Sequence[OrderLine] | None = None
+) -> dict[int, list[tuple[OrderLine, int]]]:
     """item_id → [(line, units not yet in a live shipment)]."""
     if lines is None:
         lines = order_lines(session, order)
-    done = dict(session.execute(
-        select(ShipmentLine.order_line_id, func.sum(ShipmentLine.quantity))
-        .join(Shipment, Shipment.id == ShipmentLine.shipment_id)
-        .where(ShipmentLine.order_id == order.id, Shipment.status != "cancelled")
-        .group_by(ShipmentLine.order_line_id)
-    ).all())
+    done = dict(
+        session.execute(
+            select(ShipmentLine.order_line_id, func.sum(ShipmentLine.quantity))
+            .join(Shipment, Shipment.id == ShipmentLine.shipment_id)
+            .where(ShipmentLine.order_id == order.id, Shipment.status != "cancelled")
+            .group_by(ShipmentLine.order_line_id)
+        ).all()
+    )
     demand: dict[int, list[tuple[OrderLine, int]]] = defaultdict(list)
     for line in lines:
         need = line.quantity - int(done.get(line.id, 0))
@@ -87,9 +91,16 @@ def allocate_order(session: Session, order: Order, *, today: date, merge: bool, 
     for r in rows:
         by_wh_item[(r.warehouse_id, r.item_id)].append(Candidate(r.stock_id, r.expiry_date, r.available))
     want = np.array([sum(n for _, n in demand[i]) for i in item_ids], dtype=np.int64)
-    avail = np.array([[usable_quantity(by_wh_item[(w, i)], today=today, ship_date=ship_date,
-                                       min_shelf_life_days=shelf[i]) for i in item_ids] for w in warehouses],
-                     dtype=np.int64).reshape(len(warehouses), len(item_ids))
+    avail = np.array(
+        [
+            [
+                usable_quantity(by_wh_item[(w, i)], today=today, ship_date=ship_date, min_shelf_life_days=shelf[i])
+                for i in item_ids
+            ]
+            for w in warehouses
+        ],
+        dtype=np.int64,
+    ).reshape(len(warehouses), len(item_ids))
     # warehouses already holding a mergeable shipment come first, then by id
     ranks = np.array([0 if w in mergeable else 1 + k for k, w in enumerate(warehouses)], dtype=np.int64)
     result = solve_split(SplitProblem(want, avail, ranks, time_limit_s=time_limit_s))
@@ -104,8 +115,13 @@ def allocate_order(session: Session, order: Order, *, today: date, merge: bool, 
         for l_idx, item_id in enumerate(item_ids):
             qty = int(result.quantities[w_idx, l_idx])
             if qty:
-                picks = fefo_allocate(by_wh_item[(wh_id, item_id)], qty, today=today, ship_date=ship_date,
-                                      min_shelf_life_days=shelf[item_id])
+                picks = fefo_allocate(
+                    by_wh_item[(wh_id, item_id)],
+                    qty,
+                    today=today,
+                    ship_date=ship_date,
+                    min_shelf_life_days=shelf[item_id],
+                )
                 _book(session, order, shipment, remaining[item_id], picks, booked)
     per_stock: dict[int, int] = defaultdict(int)
     for _, parts in booked:
@@ -113,8 +129,9 @@ def allocate_order(session: Session, order: Order, *, today: date, merge: bool, 
             per_stock[stock_id] += qty
     reserve(session, per_stock.items())
     session.flush()  # every shipment line in one batch, then every allocation in one
-    session.add_all(Allocation(shipment_line_id=sl.id, stock_id=sid, quantity=q) for sl, parts in booked
-                    for sid, q in parts)
+    session.add_all(
+        Allocation(shipment_line_id=sl.id, stock_id=sid, quantity=q) for sl, parts in booked for sid, q in parts
+    )
     session.flush()
     for item_id in item_ids:
         for line, need in remaining[item_id]:
@@ -124,8 +141,9 @@ def allocate_order(session: Session, order: Order, *, today: date, merge: bool, 
     return outcome
 
 
-def lock_candidates(session: Session, item_ids: list[int], *, warehouse_id: int | None = None,
-                    exclude_location_id: int | None = None) -> list[_Row]:
+def lock_candidates(
+    session: Session, item_ids: list[int], *, warehouse_id: int | None = None, exclude_location_id: int | None = None
+) -> list[_Row]:
     """Stock with something available in storage locations, locked in id order. A location where a
     picker came up short is held until its cycle count is done: what it holds is in doubt."""
     held = select(CycleCount.location_id).where(CycleCount.reason == "short_pick", CycleCount.status.in_(ACTIVE))
@@ -133,8 +151,12 @@ def lock_candidates(session: Session, item_ids: list[int], *, warehouse_id: int 
         select(Stock.id, Stock.warehouse_id, Stock.item_id, Lot.expiry_date, (Stock.on_hand - Stock.reserved))
         .join(Lot, Lot.id == Stock.lot_id)
         .join(Location, Location.id == Stock.location_id)
-        .where(Stock.item_id.in_(item_ids), Stock.on_hand > Stock.reserved, Location.kind == "storage",
-               Stock.location_id.not_in(held))
+        .where(
+            Stock.item_id.in_(item_ids),
+            Stock.on_hand > Stock.reserved,
+            Location.kind == "storage",
+            Stock.location_id.not_in(held),
+        )
         .order_by(Stock.id)
         .with_for_update(of=Stock)
     )
@@ -149,22 +171,30 @@ def _mergeable_shipments(session: Session, order: Order, warehouses: list[int]) 
     if not order.paid:
         return {}
     found = session.scalars(
-        select(Shipment).where(Shipment.merge_key == order.merge_key, Shipment.status == "allocated",
-                               Shipment.warehouse_id.in_(warehouses)).order_by(Shipment.id)
+        select(Shipment)
+        .where(
+            Shipment.merge_key == order.merge_key, Shipment.status == "allocated", Shipment.warehouse_id.in_(warehouses)
+        )
+        .order_by(Shipment.id)
     ).all()
     return {s.warehouse_id: s for s in reversed(found)}
 
 
 def _new_shipment(session: Session, order: Order, warehouse_id: int) -> Shipment:
-    shipment = Shipment(warehouse_id=warehouse_id, status="allocated", merge_key=order.merge_key,
-                        carrier=order.carrier)
+    shipment = Shipment(warehouse_id=warehouse_id, status="allocated", merge_key=order.merge_key, carrier=order.carrier)
     session.add(shipment)
     session.flush()
     return shipment
 
 
-def _book(session: Session, order: Order, shipment: Shipment, lines: list[tuple[OrderLine, int]],
-          picks: list[tuple[int, int]], booked: list[tuple[ShipmentLine, list[tuple[int, int]]]]) -> None:
+def _book(
+    session: Session,
+    order: Order,
+    shipment: Shipment,
+    lines: list[tuple[OrderLine, int]],
+    picks: list[tuple[int, int]],
+    booked: list[tuple[ShipmentLine, list[tuple[int, int]]]],
+) -> None:
     """Spread FEFO picks over the order's lines of one item, in line order. The new shipment lines and
     their (stock, units) go to ``booked``; the caller reserves the stock and writes them."""
     picks = list(picks)
@@ -180,8 +210,13 @@ def _book(session: Session, order: Order, shipment: Shipment, lines: list[tuple[
                 picks.pop(0)
             else:
                 picks[0] = (stock_id, qty - take)
-        sl = ShipmentLine(shipment_id=shipment.id, order_id=order.id, order_line_id=line.id, item_id=line.item_id,
-                          quantity=sum(q for _, q in parts))
+        sl = ShipmentLine(
+            shipment_id=shipment.id,
+            order_id=order.id,
+            order_line_id=line.id,
+            item_id=line.item_id,
+            quantity=sum(q for _, q in parts),
+        )
         session.add(sl)
         booked.append((sl, parts))
         if need:

@@ -34,8 +34,11 @@ def release_order(session: Session, order_id: int, *, on_floor: bool = False, le
     allowed = RELEASABLE + (FLOOR if on_floor else ())
     busy = sorted({r.shipment_id for r in rows if r.status not in allowed})
     if busy:
-        raise Conflict("the order's shipment is already in the warehouse's hands", code="shipment_in_progress",
-                       details={"shipments": busy})
+        raise Conflict(
+            "the order's shipment is already in the warehouse's hands",
+            code="shipment_in_progress",
+            details={"shipments": busy},
+        )
     line_ids = [r.id for r in rows]
     if not line_ids:
         return 0

@@ -34,8 +34,14 @@ def split_off(session: Session, allocation: Allocation, quantity: int) -> Alloca
 
 
 def shipment_allocations(session: Session, shipment_id: int) -> list[Allocation]:
-    return list(session.scalars(select(Allocation).join(ShipmentLine, ShipmentLine.id == Allocation.shipment_line_id)
-                                .where(ShipmentLine.shipment_id == shipment_id).order_by(Allocation.id)))
+    return list(
+        session.scalars(
+            select(Allocation)
+            .join(ShipmentLine, ShipmentLine.id == Allocation.shipment_line_id)
+            .where(ShipmentLine.shipment_id == shipment_id)
+            .order_by(Allocation.id)
+        )
+    )
 
 
 def _per_stock(allocations: Sequence[Allocation]) -> dict[int, int]:
@@ -46,24 +52,50 @@ def _per_stock(allocations: Sequence[Allocation]) -> dict[int, int]:
 
 
 def _rows(session: Session, stock_ids: Iterable[int]) -> dict[int, Row[Any]]:
-    return {r.id: r for r in session.execute(select(Stock.id, Stock.location_id, Stock.item_id, Stock.lot_id)
-                                             .where(Stock.id.in_(sorted(set(stock_ids)))))}
+    return {
+        r.id: r
+        for r in session.execute(
+            select(Stock.id, Stock.location_id, Stock.item_id, Stock.lot_id).where(Stock.id.in_(sorted(set(stock_ids))))
+        )
+    }
 
 
-def take_out(session: Session, allocations: Sequence[Allocation], *, warehouse_id: int, kind: str, reason: str,
-             reference: str | None, actor: str) -> StockOperation:
+def take_out(
+    session: Session,
+    allocations: Sequence[Allocation],
+    *,
+    warehouse_id: int,
+    kind: str,
+    reason: str,
+    reference: str | None,
+    actor: str,
+) -> StockOperation:
     """The units of ``allocations`` leave the warehouse: unreserved and taken off on hand, in the ledger.
     The allocations stay, as the record of which lots went where."""
     per_stock = _per_stock(allocations)
     unreserve(session, per_stock.items())
     rows = _rows(session, per_stock)
-    return post_operation(session, warehouse_id=warehouse_id, kind=kind, reference=reference, actor=actor,
-                          changes=[StockChange(r.location_id, r.item_id, r.lot_id, -per_stock[r.id], reason)
-                                   for r in rows.values()])
+    return post_operation(
+        session,
+        warehouse_id=warehouse_id,
+        kind=kind,
+        reference=reference,
+        actor=actor,
+        changes=[StockChange(r.location_id, r.item_id, r.lot_id, -per_stock[r.id], reason) for r in rows.values()],
+    )
 
 
-def relocate(session: Session, allocations: Sequence[Allocation], *, warehouse_id: int, to_location_id: int,
-             kind: str, reason: str, reference: str | None, actor: str) -> StockOperation | None:
+def relocate(
+    session: Session,
+    allocations: Sequence[Allocation],
+    *,
+    warehouse_id: int,
+    to_location_id: int,
+    kind: str,
+    reason: str,
+    reference: str | None,
+    actor: str,
+) -> StockOperation | None:
     """Move every unit of ``allocations`` to one location, in the ledger; they stay reserved for their lines."""
     rows = _rows(session, (a.stock_id for a in allocations))
     moving = [a for a in allocations if rows[a.stock_id].location_id != to_location_id]
@@ -78,12 +110,16 @@ def relocate(session: Session, allocations: Sequence[Allocation], *, warehouse_i
         changes.append(StockChange(row.location_id, row.item_id, row.lot_id, -qty, reason))
         per_lot[(row.item_id, row.lot_id)] += qty
     changes += [StockChange(to_location_id, item_id, lot_id, qty, reason) for (item_id, lot_id), qty in per_lot.items()]
-    op = post_operation(session, warehouse_id=warehouse_id, kind=kind, reference=reference, actor=actor,
-                        changes=changes)
-    target = dict(session.execute(
-        select(Stock.lot_id, Stock.id).where(Stock.location_id == to_location_id,
-                                             Stock.lot_id.in_([lot for _, lot in per_lot]))
-    ).all())
+    op = post_operation(
+        session, warehouse_id=warehouse_id, kind=kind, reference=reference, actor=actor, changes=changes
+    )
+    target = dict(
+        session.execute(
+            select(Stock.lot_id, Stock.id).where(
+                Stock.location_id == to_location_id, Stock.lot_id.in_([lot for _, lot in per_lot])
+            )
+        ).all()
+    )
     reserve(session, [(target[lot], qty) for (_, lot), qty in per_lot.items()])
     for a in moving:
         a.stock_id = target[rows[a.stock_id].lot_id]

@@ -13,11 +13,23 @@ from sqlalchemy import Engine
 from wms import __version__
 from wms.api import health
 from wms.api.errors import install_error_handlers
-from wms.api.failures import install_failure_handlers
 from wms.api.examples import add_examples
+from wms.api.failures import install_failure_handlers
 from wms.api.guide import DESCRIPTION, TAGS
 from wms.api.idempotency import purge_expired
-from wms.api.routers import counts, events, items, orders, picking, replenishment, routes, shipments, stock, warehouses, waves
+from wms.api.routers import (
+    counts,
+    events,
+    items,
+    orders,
+    picking,
+    replenishment,
+    routes,
+    shipments,
+    stock,
+    warehouses,
+    waves,
+)
 from wms.api.webhook_docs import document_events
 from wms.config import Settings
 from wms.db import make_engine, make_session_factory
@@ -38,8 +50,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        housekeeping = Periodic("idempotency-purge", PURGE_INTERVAL_S,
-                                lambda: purge_expired(session_factory, settings.idempotency_ttl_hours))
+        housekeeping = Periodic(
+            "idempotency-purge",
+            PURGE_INTERVAL_S,
+            lambda: purge_expired(session_factory, settings.idempotency_ttl_hours),
+        )
         housekeeping.start()
         app.state.kernels = kernels.in_background()  # compiled once per install, loaded once per process
         dispatcher = make_dispatcher(settings, session_factory)
@@ -64,8 +79,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     # /docs and /redoc load Swagger UI and ReDoc from the installed fastapi-offline package, not a CDN:
     # warehouse networks are often offline. No online validator badge either.
-    app = FastAPIOffline(title="WMS", version=__version__, description=DESCRIPTION, openapi_tags=TAGS,
-                         lifespan=lifespan, swagger_ui_parameters={"validatorUrl": None})
+    app = FastAPIOffline(
+        title="WMS",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+        swagger_ui_parameters={"validatorUrl": None},
+    )
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = session_factory
@@ -74,8 +95,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     install_error_handlers(app)
     install_failure_handlers(app)
     app.include_router(health.router)
-    for module in (warehouses, items, stock, counts, orders, events, routes, waves, picking, shipments,
-                   replenishment):
+    for module in (warehouses, items, stock, counts, orders, events, routes, waves, picking, shipments, replenishment):
         app.include_router(module.router)
     document_events(app)
     build_openapi = app.openapi  # FastAPI's, cached

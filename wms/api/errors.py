@@ -16,11 +16,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from wms.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unauthorized
 from wms.uniques import duplicate_of
 
-
 STATUS = {NotFound: 404, Conflict: 409, InvalidInput: 422, Unauthorized: 401, Forbidden: 403}
-HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-              405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "unsupported_media_type",
-              422: "validation_error"}
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+}
 
 
 class ErrorDetail(BaseModel):
@@ -35,12 +42,14 @@ class ErrorBody(BaseModel):
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorBody, "description": code.replace("_", " ")}
-    for status, code in HTTP_CODES.items() if status in (400, 401, 403, 404, 409, 422)
+    for status, code in HTTP_CODES.items()
+    if status in (400, 401, 403, 404, 409, 422)
 }
 
 
-def error_response(status: int, code: str, message: str, details: Any = None,
-                   headers: dict[str, str] | None = None) -> JSONResponse:
+def error_response(
+    status: int, code: str, message: str, details: Any = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
     body = {"error": {"code": code, "message": message, "details": jsonable_encoder(details)}}
     return JSONResponse(body, status_code=status, headers=headers)
 
@@ -62,9 +71,11 @@ def malformed_json(error: Mapping[str, Any], document: Any) -> dict[str, Any]:
     line = text.count("\n", 0, position) + 1
     column = position - text.rfind("\n", 0, position)
     reason = (error.get("ctx") or {}).get("error") or error["msg"]
-    return {"code": "malformed_json",
-            "message": f"the body is not valid JSON: {reason} at line {line}, column {column}",
-            "details": {"line": line, "column": column, "position": position}}
+    return {
+        "code": "malformed_json",
+        "message": f"the body is not valid JSON: {reason} at line {line}, column {column}",
+        "details": {"line": line, "column": column, "position": position},
+    }
 
 
 def status_of(exc: DomainError) -> int:

@@ -27,12 +27,14 @@ from wms.db import committed_here, is_unavailable, track_commits
 log = logging.getLogger(__name__)
 RETRY_AFTER_S = 5
 
-UNAVAILABLE = {"description": "database unavailable: `database_unavailable`: nothing was done; retry after "
-                              "`Retry-After` seconds. `outcome_unknown`: the database failed after the request had "
-                              "committed work or while committing it, so it may be done, in whole or in part: retry "
-                              "with the same `Idempotency-Key` after `Retry-After` seconds, or look the result up",
-               "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
-               "headers": {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}}
+UNAVAILABLE = {
+    "description": "database unavailable: `database_unavailable`: nothing was done; retry after "
+    "`Retry-After` seconds. `outcome_unknown`: the database failed after the request had "
+    "committed work or while committing it, so it may be done, in whole or in part: retry "
+    "with the same `Idempotency-Key` after `Retry-After` seconds, or look the result up",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+    "headers": {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}},
+}
 
 
 def failure_response(exc: Exception) -> JSONResponse:
@@ -40,16 +42,22 @@ def failure_response(exc: Exception) -> JSONResponse:
     logged either way."""
     if is_unavailable(exc) and committed_here():
         log.warning("database unavailable after the request committed work: %s", _first_line(exc))
-        return error_response(503, "outcome_unknown",
-                              "the database failed after this request had committed work, or while committing it: "
-                              "it may have been carried out, in whole or in part; retry it with the same "
-                              f"Idempotency-Key in {RETRY_AFTER_S} s, or look its result up",
-                              headers={"Retry-After": str(RETRY_AFTER_S)})
+        return error_response(
+            503,
+            "outcome_unknown",
+            "the database failed after this request had committed work, or while committing it: "
+            "it may have been carried out, in whole or in part; retry it with the same "
+            f"Idempotency-Key in {RETRY_AFTER_S} s, or look its result up",
+            headers={"Retry-After": str(RETRY_AFTER_S)},
+        )
     if is_unavailable(exc):
         log.warning("database unavailable: %s", _first_line(exc))
-        return error_response(503, "database_unavailable",
-                              f"the database is not available; nothing was done, retry in {RETRY_AFTER_S} s",
-                              headers={"Retry-After": str(RETRY_AFTER_S)})
+        return error_response(
+            503,
+            "database_unavailable",
+            f"the database is not available; nothing was done, retry in {RETRY_AFTER_S} s",
+            headers={"Retry-After": str(RETRY_AFTER_S)},
+        )
     log.exception("unhandled error", exc_info=exc)
     return error_response(500, "internal_error", "internal server error")
 

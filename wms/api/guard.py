@@ -111,8 +111,12 @@ class Guard:
                 yield Reference(name, found)
 
 
-def guard_for(access: Access, path_params: list[str], body_annotation: Any,
-              validate: Callable[[Any], tuple[Any, list[Any]]] | None) -> Guard:
+def guard_for(
+    access: Access,
+    path_params: list[str],
+    body_annotation: Any,
+    validate: Callable[[Any], tuple[Any, list[Any]]] | None,
+) -> Guard:
     """The guard of a route: its resource path parameters and the reference fields of its body model."""
     model = body_model(body_annotation)
     fields = tuple(f for f in BODY_FIELDS if model is not None and f in model.model_fields)
@@ -121,5 +125,9 @@ def guard_for(access: Access, path_params: list[str], body_annotation: Any,
         value, errors = validate(raw)  # type: ignore[misc]
         return None if errors else value
 
-    return Guard(access, tuple(p for p in path_params if p in RESOURCES), fields,
-                 validate_body if fields and validate is not None else None)
+    return Guard(
+        access,
+        tuple(p for p in path_params if p in RESOURCES),
+        fields,
+        validate_body if fields and validate is not None else None,
+    )

@@ -114,27 +114,55 @@ control character, except line breaks and tabs in notes. `GET /openapi.json` is 
 """.replace("{RULES}", "\n".join(f"- `{rule}`: {meaning}" for rule, meaning in RULES_BEYOND_SCHEMA.items()))
 
 TAGS = [
-    {"name": "warehouses", "description": "Warehouses and every location of their layout (`layout.md`): "
-                                          "storage locations with pick-point coordinates, and the depot's "
-                                          "RECEIVING, PACKING, SHIPPING and QUARANTINE."},
-    {"name": "items", "description": "Items (SKUs) with shelf-life rule, volume, weight and barcode, and their "
-                                     "lots. Usually pushed by the ERP before the first receipt or order."},
-    {"name": "stock", "description": "Receipts, moves and adjustments; stock on hand per location and lot; the "
-                                     "append-only stock ledger, whose deltas sum to on hand."},
-    {"name": "cycle counts", "description": "Blind counts of a location: start, record, post the variance to "
-                                            "the ledger."},
-    {"name": "orders", "description": "Orders pushed by ERPs: intake (one or in bulk), ERP messages (payment, "
-                                      "address, cancel, refund), review problems, cancellation."},
-    {"name": EVENTS_TAG, "description": "The outbox of events, polled in commit order, and webhooks that "
-                                        "receive them pushed and signed. Payloads: see the webhooks section."},
-    {"name": "waves", "description": "Planners release the most urgent allocated orders into a wave of pick "
-                                     "lists: one cart trip each, stops in walking order."},
+    {
+        "name": "warehouses",
+        "description": "Warehouses and every location of their layout (`layout.md`): "
+        "storage locations with pick-point coordinates, and the depot's "
+        "RECEIVING, PACKING, SHIPPING and QUARANTINE.",
+    },
+    {
+        "name": "items",
+        "description": "Items (SKUs) with shelf-life rule, volume, weight and barcode, and their "
+        "lots. Usually pushed by the ERP before the first receipt or order.",
+    },
+    {
+        "name": "stock",
+        "description": "Receipts, moves and adjustments; stock on hand per location and lot; the "
+        "append-only stock ledger, whose deltas sum to on hand.",
+    },
+    {
+        "name": "cycle counts",
+        "description": "Blind counts of a location: start, record, post the variance to the ledger.",
+    },
+    {
+        "name": "orders",
+        "description": "Orders pushed by ERPs: intake (one or in bulk), ERP messages (payment, "
+        "address, cancel, refund), review problems, cancellation.",
+    },
+    {
+        "name": EVENTS_TAG,
+        "description": "The outbox of events, polled in commit order, and webhooks that "
+        "receive them pushed and signed. Payloads: see the webhooks section.",
+    },
+    {
+        "name": "waves",
+        "description": "Planners release the most urgent allocated orders into a wave of pick "
+        "lists: one cart trip each, stops in walking order.",
+    },
     {"name": "routes", "description": "The shortest walk from the depot through given locations and back."},
-    {"name": "picking", "description": "Handheld picking: claim a pick list, confirm stops by scan, report "
-                                       "short picks, deliver the cart to packing."},
-    {"name": "packing, shipping and returns", "description": "Packing by scan into labelled parcels, the "
-                                                             "dock, and goods customers send back."},
-    {"name": "replenishment", "description": "Pick faces with a minimum and maximum, and the handheld tasks "
-                                             "that refill them from reserve stock."},
+    {
+        "name": "picking",
+        "description": "Handheld picking: claim a pick list, confirm stops by scan, report "
+        "short picks, deliver the cart to packing.",
+    },
+    {
+        "name": "packing, shipping and returns",
+        "description": "Packing by scan into labelled parcels, the dock, and goods customers send back.",
+    },
+    {
+        "name": "replenishment",
+        "description": "Pick faces with a minimum and maximum, and the handheld tasks "
+        "that refill them from reserve stock.",
+    },
     {"name": "health", "description": "Liveness, without a token."},
 ]

@@ -90,8 +90,16 @@ def claim_hook() -> Callable[[Session], None] | None:
             return
         inserted = session.execute(
             dialect_insert(session, IdempotencyRecord)
-            .values(scope=claim.scope, key=claim.key, method=claim.method, path=claim.path,
-                    request_hash=claim.request_hash, created_at=now, locked_until=now + claim.lease, attempt=1)
+            .values(
+                scope=claim.scope,
+                key=claim.key,
+                method=claim.method,
+                path=claim.path,
+                request_hash=claim.request_hash,
+                created_at=now,
+                locked_until=now + claim.lease,
+                attempt=1,
+            )
             .on_conflict_do_nothing(index_elements=["scope", "key"])
             .returning(IdempotencyRecord.id)
         ).first()
@@ -105,8 +113,11 @@ def claim_hook() -> Callable[[Session], None] | None:
 def _renew(session: Session, claim: Claim, now: datetime) -> None:
     renewed = session.execute(
         update(IdempotencyRecord)
-        .where(IdempotencyRecord.scope == claim.scope, IdempotencyRecord.key == claim.key,
-               IdempotencyRecord.attempt == claim.attempt)
+        .where(
+            IdempotencyRecord.scope == claim.scope,
+            IdempotencyRecord.key == claim.key,
+            IdempotencyRecord.attempt == claim.attempt,
+        )
         .values(locked_until=now + claim.lease)
     ).rowcount
     if renewed != 1:  # a retry took the key over while this request was stalled: it answers, not us
@@ -128,8 +139,9 @@ UUID, for every new operation."""
 
 
 def idempotency_key(
-    key: Annotated[str | None, Header(alias=HEADER, description=KEY_DESCRIPTION, min_length=1,
-                                      max_length=MAX_KEY_LENGTH)] = None,
+    key: Annotated[
+        str | None, Header(alias=HEADER, description=KEY_DESCRIPTION, min_length=1, max_length=MAX_KEY_LENGTH)
+    ] = None,
 ) -> None:
     """Declares the header in the OpenAPI document; ``IdempotentRoute`` reads it before the body is parsed."""
 
@@ -151,19 +163,32 @@ class IdempotentRoute(APIRoute):
             if request.method != "POST" or key is None or not auth.lower().startswith("bearer "):
                 return await handler(request)
             if not 0 < len(key) <= MAX_KEY_LENGTH:
-                return error_response(400, "invalid_idempotency_key", f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters")
+                return error_response(
+                    400, "invalid_idempotency_key", f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters"
+                )
             body = await request.body()
-            digest = hashlib.sha256(request.method.encode() + b" " + request.url.path.encode() + b"\n" + body).hexdigest()
+            digest = hashlib.sha256(
+                request.method.encode() + b" " + request.url.path.encode() + b"\n" + body
+            ).hexdigest()
             settings = request.app.state.settings
-            claim = Claim(hash_token(auth[7:].strip()), key, request.method, request.url.path, digest,
-                          timedelta(seconds=settings.idempotency_lease_s))
+            claim = Claim(
+                hash_token(auth[7:].strip()),
+                key,
+                request.method,
+                request.url.path,
+                digest,
+                timedelta(seconds=settings.idempotency_lease_s),
+            )
             factory = request.app.state.session_factory
             resumable = bool((self.openapi_extra or {}).get(RESUMABLE))
             ttl = timedelta(hours=settings.idempotency_ttl_hours)
             replay = await run_in_threadpool(_lookup, factory, claim, ttl, resumable)
             if isinstance(replay, StaleKey):  # the first attempt died after committing; may this caller go on?
-                replay = (await run_in_threadpool(_take_over, factory, claim, replay)
-                          if await self.may_resume(request) else response_lost(replay))
+                replay = (
+                    await run_in_threadpool(_take_over, factory, claim, replay)
+                    if await self.may_resume(request)
+                    else response_lost(replay)
+                )
             if replay is not None:
                 return replay
             token = _current.set(claim)
@@ -174,9 +199,10 @@ class IdempotentRoute(APIRoute):
             if claim.claimed and 200 <= response.status_code < 300:
                 try:
                     await run_in_threadpool(_store, factory, claim, response)
-                except Exception:  # noqa: BLE001 - the work is done: answer it; the key frees itself (lease)
-                    log.warning("the answer to %s %s (Idempotency-Key) was not stored", claim.method, claim.path,
-                                exc_info=True)
+                except Exception:
+                    log.warning(
+                        "the answer to %s %s (Idempotency-Key) was not stored", claim.method, claim.path, exc_info=True
+                    )
             return response
 
         return idempotent_handler
@@ -197,14 +223,18 @@ class StaleKey:
 
 
 def response_lost(stale: StaleKey) -> Response:
-    return error_response(409, "idempotency_response_lost",
-                          f"the request with this {HEADER} was carried out, but the service stopped before "
-                          "answering it; look its result up instead of sending it again",
-                          {"first_attempt_at": stale.created_at.isoformat()})
+    return error_response(
+        409,
+        "idempotency_response_lost",
+        f"the request with this {HEADER} was carried out, but the service stopped before "
+        "answering it; look its result up instead of sending it again",
+        {"first_attempt_at": stale.created_at.isoformat()},
+    )
 
 
-def _lookup(factory: sessionmaker[Session], claim: Claim, ttl: timedelta,
-            resumable: bool) -> Response | StaleKey | None:
+def _lookup(
+    factory: sessionmaker[Session], claim: Claim, ttl: timedelta, resumable: bool
+) -> Response | StaleKey | None:
     """The stored answer, a 409, a stale key a resumable route may take over, or None to go on."""
     with factory() as session:
         rec = session.scalars(
@@ -218,16 +248,22 @@ def _lookup(factory: sessionmaker[Session], claim: Claim, ttl: timedelta,
         if rec is None:
             return None
         if rec.request_hash != claim.request_hash:
-            return error_response(409, "idempotency_key_reused",
-                                  f"{HEADER} was already used with another request")
+            return error_response(409, "idempotency_key_reused", f"{HEADER} was already used with another request")
         if rec.status_code is not None and rec.response_body is not None:
-            return Response(rec.response_body, status_code=rec.status_code, media_type="application/json",
-                            headers={"Idempotent-Replayed": "true"})
+            return Response(
+                rec.response_body,
+                status_code=rec.status_code,
+                media_type="application/json",
+                headers={"Idempotent-Replayed": "true"},
+            )
         if rec.locked_until is not None and rec.locked_until > now:
             wait = max(1, int((rec.locked_until - now).total_seconds()) + 1)
-            return error_response(409, IN_PROGRESS,
-                                  f"a request with this {HEADER} is being processed; retry in {wait} s",
-                                  headers={"Retry-After": str(wait)})
+            return error_response(
+                409,
+                IN_PROGRESS,
+                f"a request with this {HEADER} is being processed; retry in {wait} s",
+                headers={"Retry-After": str(wait)},
+            )
         stale = StaleKey(rec.id, rec.attempt, rec.created_at)
         return stale if resumable else response_lost(stale)
 
@@ -238,16 +274,20 @@ def _take_over(factory: sessionmaker[Session], claim: Claim, stale: StaleKey) ->
     now = utcnow()
     with factory() as session:
         taken = session.execute(
-            update(IdempotencyRecord).where(
-                IdempotencyRecord.id == stale.id, IdempotencyRecord.attempt == stale.attempt,
+            update(IdempotencyRecord)
+            .where(
+                IdempotencyRecord.id == stale.id,
+                IdempotencyRecord.attempt == stale.attempt,
                 IdempotencyRecord.status_code.is_(None),
-                or_(IdempotencyRecord.locked_until.is_(None), IdempotencyRecord.locked_until <= now))
+                or_(IdempotencyRecord.locked_until.is_(None), IdempotencyRecord.locked_until <= now),
+            )
             .values(attempt=stale.attempt + 1, locked_until=now + claim.lease)
         ).rowcount
         session.commit()
     if taken != 1:
-        return error_response(409, IN_PROGRESS, f"a request with this {HEADER} is being processed",
-                              headers={"Retry-After": "1"})
+        return error_response(
+            409, IN_PROGRESS, f"a request with this {HEADER} is being processed", headers={"Retry-After": "1"}
+        )
     claim.claimed, claim.attempt, claim.lease_until = True, stale.attempt + 1, now + claim.lease
     return None
 
@@ -256,8 +296,11 @@ def _store(factory: sessionmaker[Session], claim: Claim, response: Response) -> 
     with factory() as session:
         session.execute(
             update(IdempotencyRecord)
-            .where(IdempotencyRecord.scope == claim.scope, IdempotencyRecord.key == claim.key,
-                   IdempotencyRecord.attempt == claim.attempt)
+            .where(
+                IdempotencyRecord.scope == claim.scope,
+                IdempotencyRecord.key == claim.key,
+                IdempotencyRecord.attempt == claim.attempt,
+            )
             .values(status_code=response.status_code, response_body=bytes(response.body).decode(), locked_until=None)
         )
         session.commit()

@@ -15,8 +15,10 @@ from fastapi.responses import JSONResponse
 from wms.api.errors import error_response, validation_error
 
 # the 415 of the OpenAPI document (ErrorBody is among its schemas: every error response uses it)
-UNSUPPORTED = {"description": "unsupported media type: a body that is not `application/json`",
-               "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}}
+UNSUPPORTED = {
+    "description": "unsupported media type: a body that is not `application/json`",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+}
 
 
 def is_json(content_type: str | None) -> bool:
@@ -40,14 +42,20 @@ async def refuse_non_json(request: Request) -> JSONResponse | None:
         try:
             body.decode("utf-8")
         except UnicodeDecodeError as exc:
-            return error_response(400, "malformed_json",
-                                  f"the body is not valid JSON: it is not UTF-8 text (byte {exc.start})",
-                                  {"position": exc.start})
+            return error_response(
+                400,
+                "malformed_json",
+                f"the body is not valid JSON: it is not UTF-8 text (byte {exc.start})",
+                {"position": exc.start},
+            )
         return None
     sent = f"Content-Type {content_type!r}" if content_type else "no Content-Type"
-    return error_response(415, "unsupported_media_type",
-                          f"request bodies are JSON: send 'Content-Type: application/json' (got {sent})",
-                          {"content_type": content_type})
+    return error_response(
+        415,
+        "unsupported_media_type",
+        f"request bodies are JSON: send 'Content-Type: application/json' (got {sent})",
+        {"content_type": content_type},
+    )
 
 
 def refuse_unknown_query(request: Request, known: frozenset[str]) -> JSONResponse | None:
@@ -55,6 +63,12 @@ def refuse_unknown_query(request: Request, known: frozenset[str]) -> JSONRespons
     unknown = sorted(set(request.query_params) - known)
     if not unknown:
         return None
-    return error_response(422, **validation_error(
-        [{"type": "unknown_parameter", "loc": ("query", name), "msg": "this operation has no such parameter"}
-         for name in unknown]))
+    return error_response(
+        422,
+        **validation_error(
+            [
+                {"type": "unknown_parameter", "loc": ("query", name), "msg": "this operation has no such parameter"}
+                for name in unknown
+            ]
+        ),
+    )

@@ -32,8 +32,9 @@ class PageParams:
     def __init__(
         self,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
-        cursor: Annotated[str | None, Query(pattern=CURSOR_PATTERN,
-                                            description="`next_cursor` of the page before.")] = None,
+        cursor: Annotated[
+            str | None, Query(pattern=CURSOR_PATTERN, description="`next_cursor` of the page before.")
+        ] = None,
     ) -> None:
         self.limit = limit
         self.last_id = decode_cursor(cursor) if cursor else None
@@ -64,5 +65,4 @@ def page_of(rows: list[tuple[int, T]], limit: int) -> dict[str, object]:
     fetched to see if more follow."""
     more = len(rows) > limit
     rows = rows[:limit]
-    return {"items": [item for _, item in rows],
-            "next_cursor": encode_cursor(rows[-1][0]) if more and rows else None}
+    return {"items": [item for _, item in rows], "next_cursor": encode_cursor(rows[-1][0]) if more and rows else None}

@@ -18,8 +18,9 @@ from wms.api.media import UNSUPPORTED, refuse_non_json, refuse_unknown_query
 from wms.api.scope import Access, unscoped_path_parameters
 from wms.errors import Forbidden
 
-EVERY_WAREHOUSE = ("**Warehouse scope:** every warehouse; a token limited to one warehouse gets 403 "
-                   "`warehouse_forbidden`.")
+EVERY_WAREHOUSE = (
+    "**Warehouse scope:** every warehouse; a token limited to one warehouse gets 403 `warehouse_forbidden`."
+)
 
 
 def access_of(dependant: Dependant) -> Access | None:
@@ -89,9 +90,12 @@ class ResourceRoute(IdempotentRoute, ScopedRoute):
         scope = f" {EVERY_WAREHOUSE}" if access.every_warehouse else ""
         self.description = f"{self.description}\n\n**Roles:** {who}.{scope}".lstrip()
         body = self.body_field
-        self.guard = guard_for(access, list(self.param_convertors),
-                               body.field_info.annotation if body is not None else None,
-                               (lambda raw: body.validate(raw, {}, loc=("body",))) if body is not None else None)
+        self.guard = guard_for(
+            access,
+            list(self.param_convertors),
+            body.field_info.annotation if body is not None else None,
+            (lambda raw: body.validate(raw, {}, loc=("body",))) if body is not None else None,
+        )
 
     async def may_resume(self, request: Request) -> bool:
         """A retry may take over a dead request's key only if it may reach the resource now: otherwise the
@@ -113,4 +117,6 @@ class ResourceRoute(IdempotentRoute, ScopedRoute):
 
 
 def resource_router(tag: str) -> APIRouter:
-    return APIRouter(prefix="/v1", tags=[tag], route_class=ResourceRoute, responses={**ERROR_RESPONSES, 503: UNAVAILABLE})
+    return APIRouter(
+        prefix="/v1", tags=[tag], route_class=ResourceRoute, responses={**ERROR_RESPONSES, 503: UNAVAILABLE}
+    )

@@ -27,9 +27,9 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
-from wms.fields import MAX_ID
 from wms.auth.keys import Principal
 from wms.errors import Forbidden
+from wms.fields import MAX_ID
 from wms.inventory.queries import count_warehouse, receipt_warehouse
 from wms.inventory.replenishment import task_warehouse
 from wms.orders.queries import order_warehouses
@@ -82,7 +82,8 @@ def _code(_: Session, value: Any) -> frozenset[str] | None:
 
 
 RESOURCES: dict[str, Resolver] = {
-    "code": _code, "warehouse": _code,
+    "code": _code,
+    "warehouse": _code,
     "order_id": _by_id(order_warehouses),
     "receipt_id": _by_id(receipt_warehouse),
     "count_id": _by_id(count_warehouse),
@@ -116,13 +117,19 @@ def check_scope(session: Session, principal: Principal, access: Access, referenc
     if home is None:
         return
     if access.every_warehouse:
-        raise Forbidden(f"this token is limited to warehouse {home}; this operation spans every warehouse and "
-                        "needs a token that is not", code="warehouse_forbidden")
+        raise Forbidden(
+            f"this token is limited to warehouse {home}; this operation spans every warehouse and "
+            "needs a token that is not",
+            code="warehouse_forbidden",
+        )
     for ref in references:
         reach = RESOURCES[ref.name](session, ref.value)
         if reach is None:
             continue
         if (reach != {home}) if ref.changed else (home not in reach):
-            raise Forbidden(f"this token is limited to warehouse {home}: {ref.name} {str(ref.value)[:64]} is "
-                            f"{'not only' if ref.changed and home in reach else 'not'} in it",
-                            code="warehouse_forbidden", details={"parameter": ref.name})
+            raise Forbidden(
+                f"this token is limited to warehouse {home}: {ref.name} {str(ref.value)[:64]} is "
+                f"{'not only' if ref.changed and home in reach else 'not'} in it",
+                code="warehouse_forbidden",
+                details={"parameter": ref.name},
+            )

@@ -45,8 +45,14 @@ def document_events(app: FastAPI) -> None:
     """One webhook per event type of ``wms.events.catalog``, its body the envelope with that payload."""
     for event_type in EVENT_TYPES.values():
         app.webhooks.add_api_route(
-            event_type.name, _receiver(event_type), methods=["POST"], tags=[EVENTS_TAG],
+            event_type.name,
+            _receiver(event_type),
+            methods=["POST"],
+            tags=[EVENTS_TAG],
             operation_id=f"event_{event_type.name.replace('.', '_')}",
-            summary=event_type.summary, description=DELIVERY,
-            response_class=Response, response_description="Any 2xx acknowledges the event.",
-            responses={"default": {"description": "Anything else, or no answer within 10 s: sent again later."}})
+            summary=event_type.summary,
+            description=DELIVERY,
+            response_class=Response,
+            response_description="Any 2xx acknowledges the event.",
+            responses={"default": {"description": "Anything else, or no answer within 10 s: sent again later."}},
+        )

@@ -83,7 +83,8 @@ def list_keys(uow: UnitOfWork) -> list[KeyInfo]:
     def work(uow: UnitOfWork) -> list[KeyInfo]:
         rows = uow.session.execute(
             select(ApiKey.id, ApiKey.prefix, ApiKey.role, Warehouse.code, ApiKey.created_at, ApiKey.revoked_at)
-            .outerjoin(Warehouse, Warehouse.id == ApiKey.warehouse_id).order_by(ApiKey.id)
+            .outerjoin(Warehouse, Warehouse.id == ApiKey.warehouse_id)
+            .order_by(ApiKey.id)
         ).all()
         return [KeyInfo(*r) for r in rows]
 
@@ -110,7 +111,16 @@ def revoke_key(uow: UnitOfWork, key_id: int) -> tuple[KeyInfo, bool]:
 def key_table(keys: list[KeyInfo]) -> list[str]:
     """``keys`` as aligned text lines under a header (times in UTC)."""
     header = ("id", "prefix", "role", "warehouse", "created (UTC)", "status")
-    rows = [(str(k.id), k.prefix + "…", k.role, k.warehouse or "all", f"{k.created_at:%Y-%m-%d %H:%M}",
-             f"revoked {k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "active") for k in keys]
+    rows = [
+        (
+            str(k.id),
+            k.prefix + "…",
+            k.role,
+            k.warehouse or "all",
+            f"{k.created_at:%Y-%m-%d %H:%M}",
+            f"revoked {k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "active",
+        )
+        for k in keys
+    ]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     return ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in [header, *rows]]

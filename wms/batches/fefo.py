@@ -28,16 +28,22 @@ def is_usable(expiry_date: date | None, *, today: date, ship_date: date, min_she
 
 
 def fefo_order(candidates: Iterable[Candidate]) -> list[Candidate]:
-    return sorted(candidates, key=lambda c: (c.expiry_date is None, c.expiry_date or date.max, -c.available,
-                                             c.stock_id))
+    return sorted(
+        candidates, key=lambda c: (c.expiry_date is None, c.expiry_date or date.max, -c.available, c.stock_id)
+    )
 
 
-def allocate(candidates: Sequence[Candidate], quantity: int, *, today: date, ship_date: date,
-             min_shelf_life_days: int) -> list[tuple[int, int]]:
+def allocate(
+    candidates: Sequence[Candidate], quantity: int, *, today: date, ship_date: date, min_shelf_life_days: int
+) -> list[tuple[int, int]]:
     """(stock_id, quantity) taken FEFO for ``quantity``; less if there is not enough usable stock."""
     taken: list[tuple[int, int]] = []
-    usable = [c for c in candidates if c.available > 0 and is_usable(
-        c.expiry_date, today=today, ship_date=ship_date, min_shelf_life_days=min_shelf_life_days)]
+    usable = [
+        c
+        for c in candidates
+        if c.available > 0
+        and is_usable(c.expiry_date, today=today, ship_date=ship_date, min_shelf_life_days=min_shelf_life_days)
+    ]
     for c in fefo_order(usable):
         if quantity <= 0:
             break
@@ -47,7 +53,10 @@ def allocate(candidates: Sequence[Candidate], quantity: int, *, today: date, shi
     return taken
 
 
-def usable_quantity(candidates: Iterable[Candidate], *, today: date, ship_date: date,
-                    min_shelf_life_days: int) -> int:
-    return sum(c.available for c in candidates if c.available > 0 and is_usable(
-        c.expiry_date, today=today, ship_date=ship_date, min_shelf_life_days=min_shelf_life_days))
+def usable_quantity(candidates: Iterable[Candidate], *, today: date, ship_date: date, min_shelf_life_days: int) -> int:
+    return sum(
+        c.available
+        for c in candidates
+        if c.available > 0
+        and is_usable(c.expiry_date, today=today, ship_date=ship_date, min_shelf_life_days=min_shelf_life_days)
+    )

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model
 
+
 class EventEnvelope(BaseModel):
     """One event, as polled from `GET /v1/events` and as POSTed to a webhook."""
 
@@ -32,8 +33,10 @@ class OrderStatusChanged(BaseModel):
     external_id: str
     channel: str
     from_status: str | None = Field(alias="from", description="The previous state; null for a new order.")
-    to: str = Field(description="unconfirmed, awaiting_payment, ready, allocated, shipped, completed, refunding, "
-                                "refunded or cancelled.")
+    to: str = Field(
+        description="unconfirmed, awaiting_payment, ready, allocated, shipped, completed, refunding, "
+        "refunded or cancelled."
+    )
     cause: str = Field(description="Why, in words (e.g. `paid`, `shipment 12 left the dock`).")
     at: datetime
 
@@ -147,19 +150,24 @@ class EventType:
     def envelope(self) -> type[EventEnvelope]:
         """The envelope with this type's name and payload (``OrderStatusChangedEvent``)."""
         return create_model(  # type: ignore[call-overload,no-any-return]
-            f"{self.payload.__name__}Event", __base__=EventEnvelope,
+            f"{self.payload.__name__}Event",
+            __base__=EventEnvelope,
             __doc__=f"The `{self.name}` event. {self.summary}",
             type=(Literal[self.name], Field(description="The event type.")),  # type: ignore[valid-type]
-            payload=(self.payload, ...))
+            payload=(self.payload, ...),
+        )
 
 
-EVENT_TYPES: dict[str, EventType] = {e.name: e for e in (
-    EventType("order.status_changed", OrderStatusChanged),
-    EventType("order.carrier_changed", OrderCarrierChanged),
-    EventType("order.problem_flagged", OrderProblemFlagged),
-    EventType("order.return_received", OrderReturnReceived),
-    EventType("pick_list.short_pick", PickListShortPick),
-    EventType("shipment.packed", ShipmentPacked),
-    EventType("shipment.shipped", ShipmentShipped),
-    EventType("replenishment.created", ReplenishmentCreated),
-)}
+EVENT_TYPES: dict[str, EventType] = {
+    e.name: e
+    for e in (
+        EventType("order.status_changed", OrderStatusChanged),
+        EventType("order.carrier_changed", OrderCarrierChanged),
+        EventType("order.problem_flagged", OrderProblemFlagged),
+        EventType("order.return_received", OrderReturnReceived),
+        EventType("pick_list.short_pick", PickListShortPick),
+        EventType("shipment.packed", ShipmentPacked),
+        EventType("shipment.shipped", ShipmentShipped),
+        EventType("replenishment.created", ReplenishmentCreated),
+    )
+}

@@ -54,8 +54,12 @@ class Outcome:
 def _due(now: datetime):  # type: ignore[no-untyped-def]
     """Active, not leased, not backing off, and with events it has not been given."""
     last_seq = select(OutboxCounter.last_seq).where(OutboxCounter.id == 1).scalar_subquery()
-    return (Webhook.active.is_(True), or_(Webhook.lease_until.is_(None), Webhook.lease_until <= now),
-            or_(Webhook.next_attempt_at.is_(None), Webhook.next_attempt_at <= now), Webhook.delivered_seq < last_seq)
+    return (
+        Webhook.active.is_(True),
+        or_(Webhook.lease_until.is_(None), Webhook.lease_until <= now),
+        or_(Webhook.next_attempt_at.is_(None), Webhook.next_attempt_at <= now),
+        Webhook.delivered_seq < last_seq,
+    )
 
 
 def any_due(read_factory: Factory, now: datetime | None = None) -> bool:
@@ -66,23 +70,31 @@ def any_due(read_factory: Factory, now: datetime | None = None) -> bool:
     return due is not None
 
 
-def claim_due(factory: Factory, limit: int, lease_s: float, now: datetime | None = None,
-              skip: Collection[int] = ()) -> list[Claim]:
+def claim_due(
+    factory: Factory, limit: int, lease_s: float, now: datetime | None = None, skip: Collection[int] = ()
+) -> list[Claim]:
     """Lease up to ``limit`` due webhooks, those served longest ago first (never-served ones first);
     ``skip``: webhooks whose turn in this process has not ended yet."""
     now = now or utcnow()
     with factory() as s:
-        ids = s.scalars(select(Webhook.id).where(*_due(now), Webhook.id.not_in(skip))
-                        .order_by(Webhook.lease_until.asc().nulls_first(), Webhook.id)
-                        .limit(limit).with_for_update(skip_locked=True)).all()
+        ids = s.scalars(
+            select(Webhook.id)
+            .where(*_due(now), Webhook.id.not_in(skip))
+            .order_by(Webhook.lease_until.asc().nulls_first(), Webhook.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
         if not ids:
             s.commit()
             return []
         token, until = str(uuid.uuid4()), now + timedelta(seconds=lease_s)
-        rows = s.execute(update(Webhook).where(Webhook.id.in_(ids), *_due(now))
-                         .values(lease_token=token, lease_until=until)
-                         .returning(Webhook.id, Webhook.url, Webhook.secret, Webhook.delivered_seq)
-                         .execution_options(synchronize_session=False)).all()
+        rows = s.execute(
+            update(Webhook)
+            .where(Webhook.id.in_(ids), *_due(now))
+            .values(lease_token=token, lease_until=until)
+            .returning(Webhook.id, Webhook.url, Webhook.secret, Webhook.delivered_seq)
+            .execution_options(synchronize_session=False)
+        ).all()
         s.commit()
     return [Claim(r.id, r.url, r.secret, token, r.delivered_seq, until) for r in sorted(rows)]
 
@@ -91,23 +103,28 @@ def next_due_at(factory: Factory, now: datetime | None = None) -> datetime | Non
     """The soonest retry time still ahead among active webhooks (the relay sleeps until then at most)."""
     now = now or utcnow()
     with factory() as s:
-        at = s.scalar(select(func.min(Webhook.next_attempt_at))
-                      .where(Webhook.active.is_(True), Webhook.next_attempt_at > now))
+        at = s.scalar(
+            select(func.min(Webhook.next_attempt_at)).where(Webhook.active.is_(True), Webhook.next_attempt_at > now)
+        )
         s.commit()
     return at
 
 
 def pending_events(factory: Factory, after_seq: int, limit: int) -> list[OutboxEvent]:
     with factory() as s:
-        events = s.scalars(select(OutboxEvent).where(OutboxEvent.seq > after_seq)
-                           .order_by(OutboxEvent.seq).limit(limit)).all()
+        events = s.scalars(
+            select(OutboxEvent).where(OutboxEvent.seq > after_seq).order_by(OutboxEvent.seq).limit(limit)
+        ).all()
         s.commit()
     return list(events)
 
 
 def _mine(claim: Claim):  # type: ignore[no-untyped-def]
-    return update(Webhook).where(Webhook.id == claim.webhook_id, Webhook.lease_token == claim.token) \
+    return (
+        update(Webhook)
+        .where(Webhook.id == claim.webhook_id, Webhook.lease_token == claim.token)
         .execution_options(synchronize_session=False)
+    )
 
 
 def _log(s: Session, claim: Claim, seq: int, status: int | None, error: str | None) -> None:
@@ -124,10 +141,19 @@ def record_success(factory: Factory, claim: Claim, seq: int, status: int, lease_
     now = utcnow()
     until = now + timedelta(seconds=lease_s)
     with factory() as s:
-        active = s.execute(_mine(claim).where(Webhook.delivered_seq < seq)
-                           .values(delivered_seq=seq, attempts=0, failing_since=None, next_attempt_at=None,
-                                   last_error=None, lease_until=until)
-                           .returning(Webhook.active)).scalar()
+        active = s.execute(
+            _mine(claim)
+            .where(Webhook.delivered_seq < seq)
+            .values(
+                delivered_seq=seq,
+                attempts=0,
+                failing_since=None,
+                next_attempt_at=None,
+                last_error=None,
+                lease_until=until,
+            )
+            .returning(Webhook.active)
+        ).scalar()
         if active is None:
             s.commit()
             return None
@@ -136,17 +162,24 @@ def record_success(factory: Factory, claim: Claim, seq: int, status: int, lease_
     return Outcome(bool(active), until)
 
 
-def record_failure(factory: Factory, claim: Claim, seq: int, status: int | None, error: str, lease_s: float,
-                   policy: RetryPolicy) -> Outcome | None:
+def record_failure(
+    factory: Factory, claim: Claim, seq: int, status: int | None, error: str, lease_s: float, policy: RetryPolicy
+) -> Outcome | None:
     """One more failure in a row at the head event: its next attempt is scheduled by ``policy``, and the
     webhook is paused when the streak is long enough. None when the lease is lost or the webhook deleted."""
     now = utcnow()
     until = now + timedelta(seconds=lease_s)
     with factory() as s:
-        row = s.execute(_mine(claim).values(attempts=Webhook.attempts + 1, last_error=error, lease_until=until,
-                                            failing_since=func.coalesce(Webhook.failing_since,
-                                                                        literal(now, UTCDateTime())))
-                        .returning(Webhook.attempts, Webhook.failing_since, Webhook.active)).first()
+        row = s.execute(
+            _mine(claim)
+            .values(
+                attempts=Webhook.attempts + 1,
+                last_error=error,
+                lease_until=until,
+                failing_since=func.coalesce(Webhook.failing_since, literal(now, UTCDateTime())),
+            )
+            .returning(Webhook.attempts, Webhook.failing_since, Webhook.active)
+        ).first()
         if row is None:
             s.commit()
             return None

@@ -39,15 +39,20 @@ def _flush(session: Session) -> None:
         return
     session.info[_WROTE] = True
     last = session.execute(
-        update(OutboxCounter).where(OutboxCounter.id == 1)
-        .values(last_seq=OutboxCounter.last_seq + len(pending)).returning(OutboxCounter.last_seq)
+        update(OutboxCounter)
+        .where(OutboxCounter.id == 1)
+        .values(last_seq=OutboxCounter.last_seq + len(pending))
+        .returning(OutboxCounter.last_seq)
     ).scalar_one()
     now = utcnow()
     first = last - len(pending) + 1
-    session.execute(insert(OutboxEvent), [
-        {"seq": first + i, "event_id": str(uuid.uuid4()), "type": t, "payload": p, "created_at": now}
-        for i, (t, p) in enumerate(pending)
-    ])
+    session.execute(
+        insert(OutboxEvent),
+        [
+            {"seq": first + i, "event_id": str(uuid.uuid4()), "type": t, "payload": p, "created_at": now}
+            for i, (t, p) in enumerate(pending)
+        ],
+    )
 
 
 def _discard(session: Session, *_: object) -> None:

@@ -43,7 +43,13 @@ MAX_ANSWER = 64 * 1024
 
 
 def event_body(e: OutboxEvent) -> dict[str, Any]:
-    return {"id": e.event_id, "seq": e.seq, "type": e.type, "payload": e.payload, "created_at": e.created_at.isoformat()}
+    return {
+        "id": e.event_id,
+        "seq": e.seq,
+        "type": e.type,
+        "payload": e.payload,
+        "created_at": e.created_at.isoformat(),
+    }
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -57,8 +63,12 @@ def post_event(client: httpx.Client, claim: Claim, e: OutboxEvent, timeout_s: fl
     ``MAX_ANSWER`` bytes are read, for at most ``timeout_s`` (a receiver cannot hold the relay by trickling).
     Any failure to send (an unusable URL included) is an error of this attempt, never an exception."""
     body = json.dumps(event_body(e), separators=(",", ":")).encode()
-    headers = {"Content-Type": "application/json", "X-WMS-Event-Id": e.event_id, "X-WMS-Event-Type": e.type,
-               "X-WMS-Signature": sign(claim.secret, int(time.time()), body)}
+    headers = {
+        "Content-Type": "application/json",
+        "X-WMS-Event-Id": e.event_id,
+        "X-WMS-Event-Type": e.type,
+        "X-WMS-Signature": sign(claim.secret, int(time.time()), body),
+    }
     started, size, status = time.monotonic(), 0, None
     try:
         with client.stream("POST", claim.url, content=body, headers=headers) as response:
@@ -67,14 +77,20 @@ def post_event(client: httpx.Client, claim: Claim, e: OutboxEvent, timeout_s: fl
                 size += len(chunk)
                 if size > MAX_ANSWER or time.monotonic() - started > timeout_s:
                     break
-    except Exception as exc:  # noqa: BLE001 - httpx's errors, and what a bad URL raises (UnicodeError, idna)
+    except Exception as exc:
         if status is None:  # no answer; once the status is in, a broken body changes nothing
             return None, f"{type(exc).__name__}: {exc}"[:500]
     return status, None if 200 <= status < 300 else f"HTTP {status}"
 
 
-def post_within(calls: ThreadPoolExecutor, client: httpx.Client, claim: Claim, e: OutboxEvent, timeout_s: float,
-                open_requests: dict[int, Future[tuple[int | None, str | None]]]) -> tuple[int | None, str | None]:
+def post_within(
+    calls: ThreadPoolExecutor,
+    client: httpx.Client,
+    claim: Claim,
+    e: OutboxEvent,
+    timeout_s: float,
+    open_requests: dict[int, Future[tuple[int | None, str | None]]],
+) -> tuple[int | None, str | None]:
     """``post_event`` with a deadline on the whole request: httpx bounds each read and write, not their sum,
     so a receiver trickling its answer could hold the turn, and outlive the lease. Past the deadline the
     attempt has failed and the request is left to end at its next read timeout; until it has, the
@@ -93,9 +109,16 @@ def post_within(calls: ThreadPoolExecutor, client: httpx.Client, claim: Claim, e
 class WebhookRelay:
     """Delivers due events until stopped; looks for work every ``interval_s`` at the latest."""
 
-    def __init__(self, factory: sessionmaker[Session], *, read_factory: sessionmaker[Session] | None = None,
-                 interval_s: float = 1.0, concurrency: int = 8, timeout_s: float = 10.0,
-                 policy: RetryPolicy | None = None) -> None:
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        *,
+        read_factory: sessionmaker[Session] | None = None,
+        interval_s: float = 1.0,
+        concurrency: int = 8,
+        timeout_s: float = 10.0,
+        policy: RetryPolicy | None = None,
+    ) -> None:
         self._factory, self._interval, self._concurrency = factory, interval_s, concurrency
         self._read = read_factory or factory  # looks that write nothing (on SQLite: no write lock)
         self._timeout = timeout_s
@@ -113,11 +136,17 @@ class WebhookRelay:
         self._unlisten: Callable[[], None] = lambda: None
 
     @classmethod
-    def from_settings(cls, factory: sessionmaker[Session], read_factory: sessionmaker[Session],
-                      settings: Settings) -> WebhookRelay:
-        return cls(factory, read_factory=read_factory, interval_s=settings.webhook_relay_interval_s,
-                   concurrency=settings.webhook_concurrency, timeout_s=settings.webhook_timeout_s,
-                   policy=RetryPolicy.from_settings(settings))
+    def from_settings(
+        cls, factory: sessionmaker[Session], read_factory: sessionmaker[Session], settings: Settings
+    ) -> WebhookRelay:
+        return cls(
+            factory,
+            read_factory=read_factory,
+            interval_s=settings.webhook_relay_interval_s,
+            concurrency=settings.webhook_concurrency,
+            timeout_s=settings.webhook_timeout_s,
+            policy=RetryPolicy.from_settings(settings),
+        )
 
     def start(self) -> None:
         self._unlisten = outbox.on_events_committed(self._factory, self.wake)  # new events: look at once
@@ -142,7 +171,7 @@ class WebhookRelay:
             try:
                 wait = self.dispatch()
                 self._pass_log.succeeded()
-            except Exception as exc:  # noqa: BLE001 - the thread must outlive a bad pass (e.g. the database gone)
+            except Exception as exc:
                 self._pass_log.failed(exc)
                 wait = self._interval
             self._wake.wait(wait)
@@ -166,12 +195,12 @@ class WebhookRelay:
     def _turn(self, claim: Claim) -> None:
         try:
             self._deliver(claim)
-        except Exception:  # noqa: BLE001 - a bad turn must not kill the pool's thread
+        except Exception:
             log.exception("webhook %s: turn failed", claim.webhook_id)
         finally:
             try:
                 claims.release(self._factory, claim)
-            except Exception:  # noqa: BLE001 - the lease then runs out by itself
+            except Exception:
                 log.exception("webhook %s: lease not released", claim.webhook_id)
             with self._lock:
                 self._busy.discard(claim.webhook_id)
@@ -192,8 +221,9 @@ class WebhookRelay:
                     outcome = claims.record_success(self._factory, claim, e.seq, status or 0, self.lease_s)
                 else:
                     log.warning("webhook %s: event %s not delivered (%s)", claim.url, e.seq, error)
-                    outcome = claims.record_failure(self._factory, claim, e.seq, status, error, self.lease_s,
-                                                    self._policy)
+                    outcome = claims.record_failure(
+                        self._factory, claim, e.seq, status, error, self.lease_s, self._policy
+                    )
                 if outcome is None or error is not None or not outcome.active:
                     return  # lease lost or webhook deleted; a failure (retried when due); or paused
                 cursor, until = e.seq, outcome.until

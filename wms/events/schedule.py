@@ -31,8 +31,12 @@ class RetryPolicy:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RetryPolicy:
-        return cls(initial_s=settings.webhook_backoff_initial_s, max_s=settings.webhook_backoff_max_s,
-                   pause_after_failures=settings.webhook_max_attempts, pause_after_s=settings.webhook_pause_after_s)
+        return cls(
+            initial_s=settings.webhook_backoff_initial_s,
+            max_s=settings.webhook_backoff_max_s,
+            pause_after_failures=settings.webhook_max_attempts,
+            pause_after_s=settings.webhook_pause_after_s,
+        )
 
     def delay_s(self, failures: int) -> float:
         """Seconds to wait after the ``failures``-th failure in a row (1, 2, …) before the next attempt."""

@@ -28,8 +28,16 @@ Row = dict[str, Any]
 
 
 def webhook_view(h: Webhook) -> Row:
-    return {"id": h.id, "url": h.url, "active": h.active, "delivered_seq": h.delivered_seq, "attempts": h.attempts,
-            "failing_since": h.failing_since, "next_attempt_at": h.next_attempt_at, "last_error": h.last_error}
+    return {
+        "id": h.id,
+        "url": h.url,
+        "active": h.active,
+        "delivered_seq": h.delivered_seq,
+        "attempts": h.attempts,
+        "failing_since": h.failing_since,
+        "next_attempt_at": h.next_attempt_at,
+        "last_error": h.last_error,
+    }
 
 
 def create_webhook(uow: UnitOfWork, url: str, secret: str | None, *, from_start: bool) -> Row:
@@ -48,8 +56,9 @@ def create_webhook(uow: UnitOfWork, url: str, secret: str | None, *, from_start:
 
 def list_webhooks(uow: UnitOfWork, *, after_id: int, limit: int) -> list[tuple[int, Row]]:
     def work(u: UnitOfWork) -> list[tuple[int, Row]]:
-        hooks = u.session.scalars(select(Webhook).where(Webhook.id > after_id).order_by(Webhook.id)
-                                  .limit(limit + 1)).all()
+        hooks = u.session.scalars(
+            select(Webhook).where(Webhook.id > after_id).order_by(Webhook.id).limit(limit + 1)
+        ).all()
         return [(h.id, webhook_view(h)) for h in hooks]
 
     return uow.run(work, read_only=True)

@@ -13,7 +13,19 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from wms.fields import Barcode, Day, cross_field_error, LocationCode, LotCode, Name, Number, Reference, Sku, WarehouseCode, integer
+from wms.fields import (
+    Barcode,
+    Day,
+    LocationCode,
+    LotCode,
+    Name,
+    Number,
+    Reference,
+    Sku,
+    WarehouseCode,
+    cross_field_error,
+    integer,
+)
 from wms.inventory.layout import Layout
 
 Quantity = Annotated[integer(gt=0, le=1_000_000_000), Field(description="Positive integer, base units.")]
@@ -70,9 +82,12 @@ class CreateItem(Command):
     min_shelf_life_days: integer(ge=0, le=36500) = 0
     unit_volume_l: PositiveNumber | None = None
     unit_weight_kg: PositiveNumber | None = None
-    barcode: Barcode | None = Field(None, description="EAN/UPC or another code on the item (letters, digits, `-`, "
-                                                       "`_`, `.`, `/`, inner spaces); handhelds may scan it "
-                                                       "instead of the SKU.")
+    barcode: Barcode | None = Field(
+        None,
+        description="EAN/UPC or another code on the item (letters, digits, `-`, "
+        "`_`, `.`, `/`, inner spaces); handhelds may scan it "
+        "instead of the SKU.",
+    )
 
 
 class ReceiptLine(Command):
@@ -116,9 +131,11 @@ class Adjust(Command):
     location: LocationCode
     sku: Sku
     lot: LotCode
-    delta: Annotated[integer(ge=-1_000_000_000, le=1_000_000_000), Field(
-        description="Non-zero change of on hand.", json_schema_extra={"not": {"const": 0}}),
-        AfterValidator(_non_zero)]
+    delta: Annotated[
+        integer(ge=-1_000_000_000, le=1_000_000_000),
+        Field(description="Non-zero change of on hand.", json_schema_extra={"not": {"const": 0}}),
+        AfterValidator(_non_zero),
+    ]
     reason: AdjustmentReason
     reference: Reference | None = None
 
@@ -126,8 +143,9 @@ class Adjust(Command):
     def _sign_fits_reason(self) -> Adjust:
         sign = ADJUSTMENT_REASONS[self.reason]
         if sign and (self.delta > 0) != (sign > 0):
-            raise cross_field_error("reason_sign",
-                                    f"reason {self.reason} needs a {'positive' if sign > 0 else 'negative'} delta")
+            raise cross_field_error(
+                "reason_sign", f"reason {self.reason} needs a {'positive' if sign > 0 else 'negative'} delta"
+            )
         return self
 
 

@@ -31,8 +31,11 @@ def start_count(cmd: StartCount, uow: UnitOfWork, actor: str, reason: str = "req
         loc = repo.location_by_code(s, wh, cmd.location)
         active = active_count(s, loc.id)
         if active is not None:
-            raise Conflict(f"location {loc.code} already has count {active} in progress",
-                           code="count_in_progress", details={"count_id": active})
+            raise Conflict(
+                f"location {loc.code} already has count {active} in progress",
+                code="count_in_progress",
+                details={"count_id": active},
+            )
         return open_count(s, wh.id, loc.id, actor, reason)
 
     return uow.run(work)
@@ -47,8 +50,9 @@ def active_count(s: Session, location_id: int) -> int | None:
 
 def open_count(s: Session, warehouse_id: int, location_id: int, actor: str, reason: str) -> CycleCount:
     """A new count task for a location (a planner's request, or a short pick's)."""
-    count = CycleCount(warehouse_id=warehouse_id, location_id=location_id, status="open", reason=reason,
-                       created_by=actor)
+    count = CycleCount(
+        warehouse_id=warehouse_id, location_id=location_id, status="open", reason=reason, created_by=actor
+    )
     s.add(count)
     s.flush()
     return count
@@ -86,13 +90,23 @@ def post_count(count_id: int, uow: UnitOfWork, actor: str) -> CycleCount:
         now = {lot_id: qty for lot_id, (_, qty) in _location_stock(uow, count.location_id).items()}
         then = {line.lot_id: line.expected for line in lines if line.expected}
         if now != then:
-            raise Conflict("stock at the location changed after it was counted; record the count again",
-                           code="count_stale")
-        changes = [StockChange(count.location_id, ln.item_id, ln.lot_id, ln.counted - ln.expected, "count_correction")
-                   for ln in lines if ln.counted != ln.expected]
+            raise Conflict(
+                "stock at the location changed after it was counted; record the count again", code="count_stale"
+            )
+        changes = [
+            StockChange(count.location_id, ln.item_id, ln.lot_id, ln.counted - ln.expected, "count_correction")
+            for ln in lines
+            if ln.counted != ln.expected
+        ]
         if changes:
-            op = post_operation(s, warehouse_id=count.warehouse_id, kind="count", reference=f"COUNT-{count.id}",
-                                actor=actor, changes=changes)
+            op = post_operation(
+                s,
+                warehouse_id=count.warehouse_id,
+                kind="count",
+                reference=f"COUNT-{count.id}",
+                actor=actor,
+                changes=changes,
+            )
             count.operation_id = op.id
         count.status = "posted"
         s.flush()

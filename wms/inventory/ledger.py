@@ -55,9 +55,16 @@ def post_operation(
             insert(StockMovement),
             [
                 {
-                    "operation_id": op.id, "at": op.at, "warehouse_id": warehouse_id,
-                    "location_id": c.location_id, "item_id": c.item_id, "lot_id": c.lot_id,
-                    "delta": c.delta, "reason": c.reason, "reference": op.reference, "actor": actor,
+                    "operation_id": op.id,
+                    "at": op.at,
+                    "warehouse_id": warehouse_id,
+                    "location_id": c.location_id,
+                    "item_id": c.item_id,
+                    "lot_id": c.lot_id,
+                    "delta": c.delta,
+                    "reason": c.reason,
+                    "reference": op.reference,
+                    "actor": actor,
                 }
                 for c in ordered
             ],
@@ -76,8 +83,12 @@ def _apply(session: Session, warehouse_id: int, change: StockChange) -> None:
 
 def _increase(session: Session, warehouse_id: int, change: StockChange) -> None:
     stmt = dialect_insert(session, STOCK).values(
-        warehouse_id=warehouse_id, location_id=change.location_id, item_id=change.item_id,
-        lot_id=change.lot_id, on_hand=change.delta, reserved=0,
+        warehouse_id=warehouse_id,
+        location_id=change.location_id,
+        item_id=change.item_id,
+        lot_id=change.lot_id,
+        on_hand=change.delta,
+        reserved=0,
     )
     stmt = stmt.on_conflict_do_update(
         index_elements=[STOCK.c.location_id, STOCK.c.lot_id],
@@ -106,6 +117,10 @@ def _decrease(session: Session, change: StockChange) -> None:
         on_hand, reserved = (row.on_hand, row.reserved) if row else (0, 0)
         raise InsufficientStock(
             f"only {on_hand - reserved} available, {-change.delta} needed",
-            details={"on_hand": on_hand, "reserved": reserved, "available": on_hand - reserved,
-                     "requested": -change.delta},
+            details={
+                "on_hand": on_hand,
+                "reserved": reserved,
+                "available": on_hand - reserved,
+                "requested": -change.delta,
+            },
         )

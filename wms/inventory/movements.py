@@ -23,8 +23,9 @@ def receive(cmd: Receive, uow: UnitOfWork, actor: str) -> StockOperation:
             item = items[line.sku]
             lot = receive_lot(s, item.id, item.sku, line.lot, line.expiry_date)
             changes.append(StockChange(locations[line.location].id, item.id, lot.id, line.quantity, "receipt"))
-        return post_operation(s, warehouse_id=wh.id, kind="receipt", reference=cmd.reference,
-                              actor=actor, changes=changes)
+        return post_operation(
+            s, warehouse_id=wh.id, kind="receipt", reference=cmd.reference, actor=actor, changes=changes
+        )
 
     return uow.run(work)
 
@@ -42,8 +43,7 @@ def move(cmd: Move, uow: UnitOfWork, actor: str) -> StockOperation:
             StockChange(locs[cmd.from_location].id, item.id, lot.id, -cmd.quantity, "move_out"),
             StockChange(locs[cmd.to_location].id, item.id, lot.id, cmd.quantity, "move_in"),
         ]
-        return post_operation(s, warehouse_id=wh.id, kind="move", reference=cmd.reference,
-                              actor=actor, changes=changes)
+        return post_operation(s, warehouse_id=wh.id, kind="move", reference=cmd.reference, actor=actor, changes=changes)
 
     return uow.run(work)
 
@@ -58,7 +58,8 @@ def adjust(cmd: Adjust, uow: UnitOfWork, actor: str) -> StockOperation:
         lot = get_lot(s, item.id, item.sku, cmd.lot)
         loc = repo.location_by_code(s, wh, cmd.location)
         change = StockChange(loc.id, item.id, lot.id, cmd.delta, cmd.reason)
-        return post_operation(s, warehouse_id=wh.id, kind="adjustment", reference=cmd.reference,
-                              actor=actor, changes=[change])
+        return post_operation(
+            s, warehouse_id=wh.id, kind="adjustment", reference=cmd.reference, actor=actor, changes=[change]
+        )
 
     return uow.run(work)

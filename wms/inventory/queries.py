@@ -10,14 +10,24 @@ from sqlalchemy.orm import Session
 from wms.batches.orm import Lot
 from wms.db import UnitOfWork
 from wms.errors import NotFound
-from wms.inventory.orm import CycleCount, CycleCountLine, Item, Location, Stock, StockMovement, StockOperation, Warehouse
+from wms.inventory.orm import (
+    CycleCount,
+    CycleCountLine,
+    Item,
+    Location,
+    Stock,
+    StockMovement,
+    StockOperation,
+    Warehouse,
+)
 from wms.inventory.repository import warehouse_code_of
 
 Row = dict[str, Any]
 
 
-def _filters(stmt: Select[Any], warehouse: str | None, sku: str | None, location: str | None,
-             lot: str | None) -> Select[Any]:
+def _filters(
+    stmt: Select[Any], warehouse: str | None, sku: str | None, location: str | None, lot: str | None
+) -> Select[Any]:
     if warehouse is not None:
         stmt = stmt.where(Warehouse.code == warehouse)
     if sku is not None:
@@ -29,11 +39,27 @@ def _filters(stmt: Select[Any], warehouse: str | None, sku: str | None, location
     return stmt
 
 
-def stock(uow: UnitOfWork, *, warehouse: str | None, sku: str | None, location: str | None,
-          lot: str | None, after_id: int, limit: int) -> list[tuple[int, Row]]:
+def stock(
+    uow: UnitOfWork,
+    *,
+    warehouse: str | None,
+    sku: str | None,
+    location: str | None,
+    lot: str | None,
+    after_id: int,
+    limit: int,
+) -> list[tuple[int, Row]]:
     stmt = (
-        select(Stock.id, Warehouse.code.label("warehouse"), Location.code.label("location"), Item.sku,
-               Lot.code.label("lot"), Lot.expiry_date, Stock.on_hand, Stock.reserved)
+        select(
+            Stock.id,
+            Warehouse.code.label("warehouse"),
+            Location.code.label("location"),
+            Item.sku,
+            Lot.code.label("lot"),
+            Lot.expiry_date,
+            Stock.on_hand,
+            Stock.reserved,
+        )
         .join(Warehouse, Warehouse.id == Stock.warehouse_id)
         .join(Location, Location.id == Stock.location_id)
         .join(Item, Item.id == Stock.item_id)
@@ -48,10 +74,20 @@ def stock(uow: UnitOfWork, *, warehouse: str | None, sku: str | None, location: 
 
 def _movement_select() -> Select[Any]:
     return (
-        select(StockMovement.id, StockMovement.at, Warehouse.code.label("warehouse"),
-               Location.code.label("location"), Item.sku, Lot.code.label("lot"), Lot.expiry_date,
-               StockMovement.delta, StockMovement.reason, StockMovement.reference, StockMovement.actor,
-               StockMovement.operation_id)
+        select(
+            StockMovement.id,
+            StockMovement.at,
+            Warehouse.code.label("warehouse"),
+            Location.code.label("location"),
+            Item.sku,
+            Lot.code.label("lot"),
+            Lot.expiry_date,
+            StockMovement.delta,
+            StockMovement.reason,
+            StockMovement.reference,
+            StockMovement.actor,
+            StockMovement.operation_id,
+        )
         .join(Warehouse, Warehouse.id == StockMovement.warehouse_id)
         .join(Location, Location.id == StockMovement.location_id)
         .join(Item, Item.id == StockMovement.item_id)
@@ -60,9 +96,18 @@ def _movement_select() -> Select[Any]:
     )
 
 
-def movements(uow: UnitOfWork, *, warehouse: str | None, sku: str | None, location: str | None,
-              lot: str | None, reason: str | None, reference: str | None, after_id: int,
-              limit: int) -> list[tuple[int, Row]]:
+def movements(
+    uow: UnitOfWork,
+    *,
+    warehouse: str | None,
+    sku: str | None,
+    location: str | None,
+    lot: str | None,
+    reason: str | None,
+    reference: str | None,
+    after_id: int,
+    limit: int,
+) -> list[tuple[int, Row]]:
     stmt = _filters(_movement_select(), warehouse, sku, location, lot)
     if reason is not None:
         stmt = stmt.where(StockMovement.reason == reason)
@@ -75,8 +120,15 @@ def movements(uow: UnitOfWork, *, warehouse: str | None, sku: str | None, locati
 def operation(uow: UnitOfWork, op: StockOperation) -> Row:
     wh_code = uow.session.scalar(select(Warehouse.code).where(Warehouse.id == op.warehouse_id))
     rows = uow.session.execute(_movement_select().where(StockMovement.operation_id == op.id))
-    return {"id": op.id, "kind": op.kind, "warehouse": wh_code, "reference": op.reference, "at": op.at,
-            "actor": op.actor, "movements": [dict(r._mapping) for r in rows]}
+    return {
+        "id": op.id,
+        "kind": op.kind,
+        "warehouse": wh_code,
+        "reference": op.reference,
+        "at": op.at,
+        "actor": op.actor,
+        "movements": [dict(r._mapping) for r in rows],
+    }
 
 
 def operation_by_id(uow: UnitOfWork, op_id: int, kind: str) -> Row:
@@ -87,13 +139,17 @@ def operation_by_id(uow: UnitOfWork, op_id: int, kind: str) -> Row:
 
 
 def count_warehouse(s: Session, count_id: int) -> str:
-    return warehouse_code_of(s, CycleCount, count_id,
-                             NotFound(f"cycle count {count_id} not found", code="count_not_found"))
+    return warehouse_code_of(
+        s, CycleCount, count_id, NotFound(f"cycle count {count_id} not found", code="count_not_found")
+    )
 
 
 def receipt_warehouse(s: Session, receipt_id: int) -> str:
-    code = s.scalar(select(Warehouse.code).join(StockOperation, StockOperation.warehouse_id == Warehouse.id)
-                    .where(StockOperation.id == receipt_id, StockOperation.kind == "receipt"))
+    code = s.scalar(
+        select(Warehouse.code)
+        .join(StockOperation, StockOperation.warehouse_id == Warehouse.id)
+        .where(StockOperation.id == receipt_id, StockOperation.kind == "receipt")
+    )
     if code is None:
         raise NotFound(f"receipt {receipt_id} not found", code="receipt_not_found")
     return code
@@ -111,15 +167,23 @@ def cycle_count(uow: UnitOfWork, count: CycleCount) -> Row:
         .order_by(CycleCountLine.lot_id)
     )
     return {
-        "id": count.id, "warehouse": wh_code, "location": loc_code, "status": count.status,
-        "reason": count.reason, "created_at": count.created_at, "created_by": count.created_by,
-        "counted_at": count.counted_at, "counted_by": count.counted_by, "operation_id": count.operation_id,
+        "id": count.id,
+        "warehouse": wh_code,
+        "location": loc_code,
+        "status": count.status,
+        "reason": count.reason,
+        "created_at": count.created_at,
+        "created_by": count.created_by,
+        "counted_at": count.counted_at,
+        "counted_by": count.counted_by,
+        "operation_id": count.operation_id,
         "lines": [{**ln._mapping, "variance": ln.counted - ln.expected} for ln in lines],
     }
 
 
-def cycle_counts(uow: UnitOfWork, *, warehouse: str | None, status: str | None, after_id: int,
-                 limit: int) -> list[tuple[int, Row]]:
+def cycle_counts(
+    uow: UnitOfWork, *, warehouse: str | None, status: str | None, after_id: int, limit: int
+) -> list[tuple[int, Row]]:
     stmt = select(CycleCount).where(CycleCount.id > after_id).order_by(CycleCount.id).limit(limit + 1)
     if warehouse is not None:
         stmt = stmt.join(Warehouse, Warehouse.id == CycleCount.warehouse_id).where(Warehouse.code == warehouse)

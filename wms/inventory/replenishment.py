@@ -15,14 +15,14 @@ from pydantic import model_validator
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from wms.batches.fefo import fefo_order, Candidate
+from wms.batches.fefo import Candidate, fefo_order
 from wms.batches.lots import get_lot
 from wms.batches.orm import Lot
 from wms.db import UnitOfWork, dialect_insert
 from wms.errors import Conflict, Forbidden, InvalidInput, NotFound
 from wms.events.outbox import record
+from wms.fields import LocationCode, LotCode, Sku, WarehouseCode, cross_field_error, integer
 from wms.inventory import repository as repo
-from wms.fields import cross_field_error, LocationCode, LotCode, Sku, WarehouseCode, integer
 from wms.inventory.commands import Command, Quantity
 from wms.inventory.ledger import StockChange, post_operation
 from wms.inventory.orm import Item, Location, Stock, Warehouse
@@ -65,11 +65,14 @@ def set_pick_face(cmd: SetPickFace, uow: UnitOfWork) -> int:
             raise InvalidInput(f"{loc.code} is not a storage location", code="not_a_storage_location")
         item = repo.item_by_sku(s, cmd.sku)
         # created if new, then locked: concurrent sets of one face queue on its row instead of racing to insert
-        s.execute(dialect_insert(s, PickFace).values(warehouse_id=wh.id, location_id=loc.id, item_id=item.id,
-                                                     min_quantity=0, max_quantity=1)
-                  .on_conflict_do_nothing(index_elements=[PickFace.location_id, PickFace.item_id]))
-        face = s.scalars(select(PickFace).where(PickFace.location_id == loc.id, PickFace.item_id == item.id)
-                         .with_for_update()).one()
+        s.execute(
+            dialect_insert(s, PickFace)
+            .values(warehouse_id=wh.id, location_id=loc.id, item_id=item.id, min_quantity=0, max_quantity=1)
+            .on_conflict_do_nothing(index_elements=[PickFace.location_id, PickFace.item_id])
+        )
+        face = s.scalars(
+            select(PickFace).where(PickFace.location_id == loc.id, PickFace.item_id == item.id).with_for_update()
+        ).one()
         face.min_quantity, face.max_quantity = cmd.min_quantity, cmd.max_quantity
         s.flush()
         replenish_if_low(s, loc.id, item.id)
@@ -83,19 +86,45 @@ def replenish_if_low(s: Session, location_id: int, item_id: int) -> Replenishmen
     face = s.scalars(select(PickFace).where(PickFace.location_id == location_id, PickFace.item_id == item_id)).first()
     if face is None:
         return None
-    on_hand = s.scalar(select(func.coalesce(func.sum(Stock.on_hand), 0))
-                       .where(Stock.location_id == location_id, Stock.item_id == item_id)) or 0
+    on_hand = (
+        s.scalar(
+            select(func.coalesce(func.sum(Stock.on_hand), 0)).where(
+                Stock.location_id == location_id, Stock.item_id == item_id
+            )
+        )
+        or 0
+    )
     if on_hand >= face.min_quantity:
         return None
-    if s.scalar(select(ReplenishmentTask.id).where(ReplenishmentTask.pick_face_id == face.id,
-                                                   ReplenishmentTask.status.in_(ACTIVE)).limit(1)) is not None:
+    if (
+        s.scalar(
+            select(ReplenishmentTask.id)
+            .where(ReplenishmentTask.pick_face_id == face.id, ReplenishmentTask.status.in_(ACTIVE))
+            .limit(1)
+        )
+        is not None
+    ):
         return None
-    task = ReplenishmentTask(warehouse_id=face.warehouse_id, pick_face_id=face.id, item_id=item_id,
-                             to_location_id=location_id, quantity=face.max_quantity - on_hand, status="open")
+    task = ReplenishmentTask(
+        warehouse_id=face.warehouse_id,
+        pick_face_id=face.id,
+        item_id=item_id,
+        to_location_id=location_id,
+        quantity=face.max_quantity - on_hand,
+        status="open",
+    )
     s.add(task)
     s.flush()
-    record(s, "replenishment.created", {"task_id": task.id, "location": repo.location_code(s, location_id),
-                                        "item_id": item_id, "quantity": task.quantity})
+    record(
+        s,
+        "replenishment.created",
+        {
+            "task_id": task.id,
+            "location": repo.location_code(s, location_id),
+            "item_id": item_id,
+            "quantity": task.quantity,
+        },
+    )
     return task
 
 
@@ -103,14 +132,25 @@ def claim_task(cmd: ClaimTask, uow: UnitOfWork, actor: str) -> int | None:
     def work(uow: UnitOfWork) -> int | None:
         s = uow.session
         wh = repo.warehouse_by_code(s, cmd.warehouse)
-        mine = s.scalar(select(ReplenishmentTask.id).where(
-            ReplenishmentTask.warehouse_id == wh.id, ReplenishmentTask.status == "claimed",
-            ReplenishmentTask.claimed_by == actor).order_by(ReplenishmentTask.id).limit(1))
+        mine = s.scalar(
+            select(ReplenishmentTask.id)
+            .where(
+                ReplenishmentTask.warehouse_id == wh.id,
+                ReplenishmentTask.status == "claimed",
+                ReplenishmentTask.claimed_by == actor,
+            )
+            .order_by(ReplenishmentTask.id)
+            .limit(1)
+        )
         if mine is not None:
             return mine
-        task = s.scalars(select(ReplenishmentTask).where(ReplenishmentTask.warehouse_id == wh.id,
-                                                         ReplenishmentTask.status == "open")
-                         .order_by(ReplenishmentTask.id).limit(1).with_for_update(skip_locked=True)).first()
+        task = s.scalars(
+            select(ReplenishmentTask)
+            .where(ReplenishmentTask.warehouse_id == wh.id, ReplenishmentTask.status == "open")
+            .order_by(ReplenishmentTask.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        ).first()
         if task is None:
             return None
         task.status, task.claimed_by = "claimed", actor
@@ -126,8 +166,12 @@ def confirm_task(task_id: int, cmd: ConfirmTask, uow: UnitOfWork, actor: str, *,
         if task is None:
             raise NotFound(f"replenishment task {task_id} not found", code="task_not_found")
         if task.status != "claimed":
-            raise Conflict(f"task {task.id} is {task.status}; claim it first" if task.status == "open"
-                           else f"task {task.id} is {task.status}", code="task_not_claimed")
+            raise Conflict(
+                f"task {task.id} is {task.status}; claim it first"
+                if task.status == "open"
+                else f"task {task.id} is {task.status}",
+                code="task_not_claimed",
+            )
         if not supervisor and task.claimed_by != actor:
             raise Forbidden(f"task {task.id} belongs to another worker", code="task_of_another_worker")
         if cmd.quantity > task.quantity:
@@ -140,10 +184,17 @@ def confirm_task(task_id: int, cmd: ConfirmTask, uow: UnitOfWork, actor: str, *,
         lot = get_lot(s, item.id, item.sku, cmd.lot)
         if lot.expiry_date is not None and lot.expiry_date < utcnow().date():
             raise Conflict(f"lot {lot.code} expired on {lot.expiry_date}; do not replenish it", code="lot_expired")
-        op = post_operation(s, warehouse_id=wh.id, kind="replenishment", reference=f"REPLENISH-{task.id}",
-                            actor=actor, changes=[StockChange(src.id, item.id, lot.id, -cmd.quantity, "replenish"),
-                                                  StockChange(task.to_location_id, item.id, lot.id, cmd.quantity,
-                                                              "replenish")])
+        op = post_operation(
+            s,
+            warehouse_id=wh.id,
+            kind="replenishment",
+            reference=f"REPLENISH-{task.id}",
+            actor=actor,
+            changes=[
+                StockChange(src.id, item.id, lot.id, -cmd.quantity, "replenish"),
+                StockChange(task.to_location_id, item.id, lot.id, cmd.quantity, "replenish"),
+            ],
+        )
         task.status, task.moved, task.operation_id, task.done_at = "done", cmd.quantity, op.id, utcnow()
 
     uow.run(work)
@@ -154,29 +205,51 @@ def sources(s: Session, task: ReplenishmentTask, today: date) -> list[dict[str, 
     faces = select(PickFace.location_id).where(PickFace.item_id == task.item_id)
     rows = s.execute(
         select(Stock.id, Location.code, Lot.code.label("lot"), Lot.expiry_date, (Stock.on_hand - Stock.reserved))
-        .join(Location, Location.id == Stock.location_id).join(Lot, Lot.id == Stock.lot_id)
-        .where(Stock.warehouse_id == task.warehouse_id, Stock.item_id == task.item_id, Location.kind == "storage",
-               Stock.on_hand > Stock.reserved, Stock.location_id.not_in(faces))
+        .join(Location, Location.id == Stock.location_id)
+        .join(Lot, Lot.id == Stock.lot_id)
+        .where(
+            Stock.warehouse_id == task.warehouse_id,
+            Stock.item_id == task.item_id,
+            Location.kind == "storage",
+            Stock.on_hand > Stock.reserved,
+            Stock.location_id.not_in(faces),
+        )
     ).all()
     by_id = {r[0]: r for r in rows}
-    ordered = fefo_order(Candidate(r[0], r.expiry_date, r[4]) for r in rows
-                         if r.expiry_date is None or r.expiry_date >= today)
-    return [{"location": by_id[c.stock_id].code, "lot": by_id[c.stock_id].lot, "expiry_date": c.expiry_date,
-             "available": c.available} for c in ordered]
+    ordered = fefo_order(
+        Candidate(r[0], r.expiry_date, r[4]) for r in rows if r.expiry_date is None or r.expiry_date >= today
+    )
+    return [
+        {
+            "location": by_id[c.stock_id].code,
+            "lot": by_id[c.stock_id].lot,
+            "expiry_date": c.expiry_date,
+            "available": c.available,
+        }
+        for c in ordered
+    ]
 
 
 def task_warehouse(s: Session, task_id: int) -> str:
-    return repo.warehouse_code_of(s, ReplenishmentTask, task_id,
-                                  NotFound(f"replenishment task {task_id} not found", code="task_not_found"))
+    return repo.warehouse_code_of(
+        s, ReplenishmentTask, task_id, NotFound(f"replenishment task {task_id} not found", code="task_not_found")
+    )
 
 
 def task_detail(s: Session, task_id: int) -> dict[str, Any]:
     task = s.get(ReplenishmentTask, task_id)
     if task is None:
         raise NotFound(f"replenishment task {task_id} not found", code="task_not_found")
-    return {"id": task.id, "warehouse": s.scalar(select(Warehouse.code).where(Warehouse.id == task.warehouse_id)),
-            "status": task.status, "sku": s.scalar(select(Item.sku).where(Item.id == task.item_id)),
-            "to_location": repo.location_code(s, task.to_location_id), "quantity": task.quantity,
-            "claimed_by": task.claimed_by, "moved": task.moved, "created_at": task.created_at,
-            "done_at": task.done_at,
-            "sources": sources(s, task, utcnow().date()) if task.status in ACTIVE else []}
+    return {
+        "id": task.id,
+        "warehouse": s.scalar(select(Warehouse.code).where(Warehouse.id == task.warehouse_id)),
+        "status": task.status,
+        "sku": s.scalar(select(Item.sku).where(Item.id == task.item_id)),
+        "to_location": repo.location_code(s, task.to_location_id),
+        "quantity": task.quantity,
+        "claimed_by": task.claimed_by,
+        "moved": task.moved,
+        "created_at": task.created_at,
+        "done_at": task.done_at,
+        "sources": sources(s, task, utcnow().date()) if task.status in ACTIVE else [],
+    }

@@ -22,17 +22,16 @@ def warehouse_by_code(session: Session, code: str) -> Warehouse:
 def warehouse_code_of(session: Session, model: Any, row_id: int, not_found: NotFound) -> str:
     """The code of the warehouse a row of ``model`` (a table with ``warehouse_id``) is in; ``not_found``
     when there is no such row."""
-    code = session.scalar(select(Warehouse.code).join(model, model.warehouse_id == Warehouse.id)
-                          .where(model.id == row_id))
+    code = session.scalar(
+        select(Warehouse.code).join(model, model.warehouse_id == Warehouse.id).where(model.id == row_id)
+    )
     if code is None:
         raise not_found
     return code
 
 
 def location_by_code(session: Session, warehouse: Warehouse, code: str) -> Location:
-    loc = session.scalars(
-        select(Location).where(Location.warehouse_id == warehouse.id, Location.code == code)
-    ).first()
+    loc = session.scalars(select(Location).where(Location.warehouse_id == warehouse.id, Location.code == code)).first()
     if loc is None:
         raise NotFound(f"location {code} not found in warehouse {warehouse.code}", code="location_not_found")
     return loc
@@ -67,15 +66,17 @@ def locations_by_code(session: Session, warehouse: Warehouse, codes: Sequence[st
     if missing:
         raise NotFound(
             f"unknown location(s) in {warehouse.code}: {', '.join(missing)}",
-            code="location_not_found", details={"locations": missing},
+            code="location_not_found",
+            details={"locations": missing},
         )
     return found
 
 
 def special_location_id(session: Session, warehouse_id: int, kind: str) -> int:
     """The warehouse's RECEIVING, PACKING, SHIPPING or QUARANTINE location (by kind), made with the warehouse."""
-    return session.scalars(select(Location.id).where(Location.warehouse_id == warehouse_id, Location.kind == kind)
-                           .order_by(Location.id)).one()
+    return session.scalars(
+        select(Location.id).where(Location.warehouse_id == warehouse_id, Location.kind == kind).order_by(Location.id)
+    ).one()
 
 
 def location_code(session: Session, location_id: int) -> str:

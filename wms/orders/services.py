@@ -52,31 +52,48 @@ def _push(s: Session, cmd: PushOrder, policy: wf.Policy, actor: str) -> tuple[in
     ship_to = cmd.ship_to.model_dump()
     paid_at = (cmd.paid_at or now) if cmd.paid else None
     values: dict[str, Any] = {
-        "external_id": cmd.external_id, "channel": cmd.channel, "customer_id": cmd.customer_id,
-        "ship_to": ship_to, "merge_key": wf.merge_key(cmd.customer_id, ship_to, cmd.carrier),
-        "carrier": cmd.carrier, "buyer_message": cmd.buyer_message, "seller_remark": cmd.seller_remark,
-        "paid": cmd.paid, "paid_at": paid_at,
+        "external_id": cmd.external_id,
+        "channel": cmd.channel,
+        "customer_id": cmd.customer_id,
+        "ship_to": ship_to,
+        "merge_key": wf.merge_key(cmd.customer_id, ship_to, cmd.carrier),
+        "carrier": cmd.carrier,
+        "buyer_message": cmd.buyer_message,
+        "seller_remark": cmd.seller_remark,
+        "paid": cmd.paid,
+        "paid_at": paid_at,
         "ship_by": ship_by(paid_at, cmd.promised_ship_by) if paid_at is not None else None,
-        "promised_ship_by": cmd.promised_ship_by, "status": "unconfirmed",
-        "line_count": len(cmd.lines), "unit_count": sum(line.quantity for line in cmd.lines),
-        "created_at": now, "updated_at": now,
+        "promised_ship_by": cmd.promised_ship_by,
+        "status": "unconfirmed",
+        "line_count": len(cmd.lines),
+        "unit_count": sum(line.quantity for line in cmd.lines),
+        "created_at": now,
+        "updated_at": now,
         "payment_reminder_at": None if cmd.paid else now + PAYMENT_REMINDER_AFTER,
     }
-    order = s.scalars(dialect_insert(s, Order).values(**values).on_conflict_do_nothing(
-        index_elements=["channel", "external_id"]).returning(Order)).first()
+    order = s.scalars(
+        dialect_insert(s, Order)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["channel", "external_id"])
+        .returning(Order)
+    ).first()
     if order is None:  # pushed before (or concurrently, by a request that created it)
         existing = _find(s, cmd.channel, cmd.external_id)
         assert existing is not None
         _apply_repush(s, existing, cmd, policy, actor)
         return existing.id, False
-    s.add_all(OrderLine(order_id=order.id, line_no=n, item_id=items[line.sku].id, quantity=line.quantity)
-              for n, line in enumerate(cmd.lines, start=1))
+    s.add_all(
+        OrderLine(order_id=order.id, line_no=n, item_id=items[line.sku].id, quantity=line.quantity)
+        for n, line in enumerate(cmd.lines, start=1)
+    )
     s.flush()
     wf.enter(s, order, "unconfirmed", "received", actor)
     wf.run_review(s, order, policy)
-    pending = s.scalars(select(PendingOrderMessage).where(
-        PendingOrderMessage.channel == cmd.channel, PendingOrderMessage.external_id == cmd.external_id)
-        .order_by(PendingOrderMessage.id)).all()
+    pending = s.scalars(
+        select(PendingOrderMessage)
+        .where(PendingOrderMessage.channel == cmd.channel, PendingOrderMessage.external_id == cmd.external_id)
+        .order_by(PendingOrderMessage.id)
+    ).all()
     for p in pending:
         _apply(s, order, OrderMessage.model_validate(p.message), policy, actor, advance=False)
         s.delete(p)
@@ -90,8 +107,9 @@ def _apply_repush(s: Session, order: Order, cmd: PushOrder, policy: wf.Policy, a
     if cmd.paid and (not order.paid or cmd.paid_at is not None):  # an earlier paid_at than we have counts
         at = cmd.paid_at or utcnow()
         # built from the stored order, not from a request: not validated again (rules on input may have tightened)
-        payment = OrderMessage.model_construct(channel=order.channel, external_id=order.external_id, type="payment",
-                                               at=at)
+        payment = OrderMessage.model_construct(
+            channel=order.channel, external_id=order.external_id, type="payment", at=at
+        )
         _apply(s, order, payment, policy, actor)
     # the pushed address counts as older than any correction message: it only changes a never-corrected order
     if order.address_version is None and cmd.ship_to.model_dump() != order.ship_to and order.status in OPEN:
@@ -111,8 +129,11 @@ def apply_message(msg: OrderMessage, uow: UnitOfWork, policy: wf.Policy, actor: 
         _serialize_external_id(s, msg.channel, msg.external_id)
         order = _find(s, msg.channel, msg.external_id, lock=True)
         if order is None:
-            s.add(PendingOrderMessage(channel=msg.channel, external_id=msg.external_id,
-                                      message=msg.model_dump(mode="json")))
+            s.add(
+                PendingOrderMessage(
+                    channel=msg.channel, external_id=msg.external_id, message=msg.model_dump(mode="json")
+                )
+            )
             return None
         _apply(s, order, msg, policy, actor)
         return order.id
@@ -120,8 +141,7 @@ def apply_message(msg: OrderMessage, uow: UnitOfWork, policy: wf.Policy, actor: 
     return uow.run(work)
 
 
-def _apply(s: Session, order: Order, msg: OrderMessage, policy: wf.Policy, actor: str, *,
-           advance: bool = True) -> None:
+def _apply(s: Session, order: Order, msg: OrderMessage, policy: wf.Policy, actor: str, *, advance: bool = True) -> None:
     if msg.type == "payment":
         if not order.paid or order.paid_at is None or msg.at < order.paid_at:  # the earliest payment counts
             order.paid, order.paid_at = True, msg.at
@@ -174,9 +194,19 @@ def _change_carrier(s: Session, order: Order, carrier: str, at: datetime, actor:
     """Record the carrier. An open order not yet on the floor is allocated again by the caller's
     ``advance`` (its merge group changed); on the floor its shipments carry on under the new
     carrier, a packed one with its parcels voided for a new label."""
-    record(s, "order.carrier_changed", {"order_id": order.id, "external_id": order.external_id,
-                                        "channel": order.channel, "from": order.carrier, "to": carrier,
-                                        "at": at.isoformat(), "actor": actor})
+    record(
+        s,
+        "order.carrier_changed",
+        {
+            "order_id": order.id,
+            "external_id": order.external_id,
+            "channel": order.channel,
+            "from": order.carrier,
+            "to": carrier,
+            "at": at.isoformat(),
+            "actor": actor,
+        },
+    )
     order.carrier = carrier
     order.merge_key = wf.merge_key(order.customer_id, order.ship_to, carrier)
     if order.status not in OPEN:
@@ -204,8 +234,11 @@ def change_carrier(order_id: int, carrier: str, uow: UnitOfWork, policy: wf.Poli
         s = uow.session
         order = _get(s, order_id, lock=True)
         if order.status not in OPEN:
-            raise Conflict(f"order {order.id} is {order.status}: its carrier can change only until it ships",
-                           code="order_not_open", details={"status": order.status})
+            raise Conflict(
+                f"order {order.id} is {order.status}: its carrier can change only until it ships",
+                code="order_not_open",
+                details={"status": order.status},
+            )
         now = utcnow()
         order.carrier_version = max(order.carrier_version or now, now)
         if carrier != order.carrier:
@@ -221,15 +254,19 @@ def cancel_order(order_id: int, reason: str | None, uow: UnitOfWork, actor: str)
         if order.status == "cancelled":
             return
         if order.status not in OPEN:
-            raise Conflict(f"an order that is {order.status} cannot be cancelled", code="illegal_transition",
-                           details={"from": order.status, "to": "cancelled"})
+            raise Conflict(
+                f"an order that is {order.status} cannot be cancelled",
+                code="illegal_transition",
+                details={"from": order.status, "to": "cancelled"},
+            )
         wf.stop(uow.session, order, "cancelled", reason or "cancelled", actor)
 
     uow.run(work)
 
 
-def resolve_problem(order_id: int, problem_id: int, resolution: str, uow: UnitOfWork, policy: wf.Policy,
-                    actor: str) -> None:
+def resolve_problem(
+    order_id: int, problem_id: int, resolution: str, uow: UnitOfWork, policy: wf.Policy, actor: str
+) -> None:
     """Close a problem and let the order go on; out of stock is retried and stays open if still short."""
 
     def work(uow: UnitOfWork) -> None:
@@ -260,7 +297,6 @@ def _get(s: Session, order_id: int, *, lock: bool = False) -> Order:
     if order is None:
         raise NotFound(f"order {order_id} not found", code="order_not_found")
     return order
-
 
 
 def _serialize_external_id(s: Session, channel: str, external_id: str) -> None:

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wms.allocation.allocate import allocate_order
-from wms.config import Settings
 from wms.allocation.release import release_order
+from wms.config import Settings
 from wms.events.outbox import record
 from wms.orders.lifecycle import check_transition, confirmed_status
 from wms.orders.orm import Order, OrderProblem, OrderTransition
@@ -34,13 +34,18 @@ class Policy:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Policy:
-        return cls(merge=settings.merge_orders, review_messages=settings.review_messages,
-                   split_time_limit_s=settings.split_time_limit_s)
+        return cls(
+            merge=settings.merge_orders,
+            review_messages=settings.review_messages,
+            split_time_limit_s=settings.split_time_limit_s,
+        )
 
 
 def merge_key(customer_id: str, ship_to: dict[str, Any], carrier: str) -> str:
-    parts = [customer_id, carrier] + [" ".join(str(ship_to.get(f) or "").lower().split())
-                                      for f in ("name", "line1", "line2", "city", "postcode", "country")]
+    parts = [customer_id, carrier] + [
+        " ".join(str(ship_to.get(f) or "").lower().split())
+        for f in ("name", "line1", "line2", "city", "postcode", "country")
+    ]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
@@ -61,14 +66,29 @@ def _log(session: Session, order: Order, old: str | None, new: str, cause: str, 
     if old is not None:  # a new order was inserted in its first state already
         order.status, order.updated_at = new, now
     session.add(OrderTransition(order_id=order.id, from_status=old, to_status=new, cause=cause, actor=actor, at=now))
-    record(session, "order.status_changed", {
-        "order_id": order.id, "external_id": order.external_id, "channel": order.channel,
-        "from": old, "to": new, "cause": cause, "at": now.isoformat()})
+    record(
+        session,
+        "order.status_changed",
+        {
+            "order_id": order.id,
+            "external_id": order.external_id,
+            "channel": order.channel,
+            "from": old,
+            "to": new,
+            "cause": cause,
+            "at": now.isoformat(),
+        },
+    )
 
 
 def open_problems(session: Session, order: Order) -> list[OrderProblem]:
-    return list(session.scalars(select(OrderProblem).where(
-        OrderProblem.order_id == order.id, OrderProblem.resolved_at.is_(None)).order_by(OrderProblem.id)))
+    return list(
+        session.scalars(
+            select(OrderProblem)
+            .where(OrderProblem.order_id == order.id, OrderProblem.resolved_at.is_(None))
+            .order_by(OrderProblem.id)
+        )
+    )
 
 
 def flag(session: Session, order: Order, finding: Finding) -> None:
@@ -76,11 +96,22 @@ def flag(session: Session, order: Order, finding: Finding) -> None:
     if any(p.code == finding.code for p in open_problems(session, order)):
         return
     now = utcnow()
-    session.add(OrderProblem(order_id=order.id, code=finding.code, detail=finding.detail,
-                             due_at=same_day_deadline(now), created_at=now))
-    record(session, "order.problem_flagged", {"order_id": order.id, "external_id": order.external_id,
-                                              "channel": order.channel, "code": finding.code,
-                                              "detail": finding.detail})
+    session.add(
+        OrderProblem(
+            order_id=order.id, code=finding.code, detail=finding.detail, due_at=same_day_deadline(now), created_at=now
+        )
+    )
+    record(
+        session,
+        "order.problem_flagged",
+        {
+            "order_id": order.id,
+            "external_id": order.external_id,
+            "channel": order.channel,
+            "code": finding.code,
+            "detail": finding.detail,
+        },
+    )
     session.flush()
 
 
@@ -89,8 +120,9 @@ def resolve(session: Session, problem: OrderProblem, resolution: str, actor: str
 
 
 def run_review(session: Session, order: Order, policy: Policy) -> None:
-    for finding in review(order.ship_to, order.buyer_message, order.seller_remark,
-                          review_messages=policy.review_messages):
+    for finding in review(
+        order.ship_to, order.buyer_message, order.seller_remark, review_messages=policy.review_messages
+    ):
         flag(session, order, finding)
 
 
@@ -103,8 +135,9 @@ def advance(session: Session, order: Order, policy: Policy, actor: str) -> None:
     if order.status == "awaiting_payment" and order.paid:
         transition(session, order, "ready", "payment received", actor)
     if order.status == "ready":
-        outcome = allocate_order(session, order, today=utcnow().date(), merge=policy.merge,
-                                 time_limit_s=policy.split_time_limit_s)
+        outcome = allocate_order(
+            session, order, today=utcnow().date(), merge=policy.merge, time_limit_s=policy.split_time_limit_s
+        )
         if outcome.complete:
             for p in problems:  # nothing is flagged between there and here
                 if p.code == "out_of_stock":

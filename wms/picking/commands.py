@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-
-from wms.fields import LocationCode, LotCode, MAX_ID, Scanned, WarehouseCode, integer
+from wms.fields import MAX_ID, LocationCode, LotCode, Scanned, WarehouseCode, integer
 from wms.inventory.commands import Command, Quantity
 
 ShortReason = Literal["not_found", "damaged", "expired"]

@@ -25,9 +25,9 @@ from wms.batches.lots import find_lot
 from wms.batches.orm import Lot
 from wms.db import UnitOfWork
 from wms.errors import Conflict, InvalidInput, NotFound
-from wms.inventory.repository import location_code
 from wms.inventory.orm import Item, Location, Stock
 from wms.inventory.replenishment import replenish_if_low
+from wms.inventory.repository import location_code
 from wms.orders.orm import Order
 from wms.orm import utcnow
 from wms.picking.commands import Confirm, ShortPick
@@ -37,8 +37,9 @@ from wms.picking.pick_list_views import pick_list_detail
 from wms.picking.short_picks import handle_shortfall, lock_item_stock
 
 
-def confirm(pick_list_id: int, cmd: Confirm | ShortPick, uow: UnitOfWork, actor: str, *,
-            supervisor: bool = False) -> dict[str, Any]:
+def confirm(
+    pick_list_id: int, cmd: Confirm | ShortPick, uow: UnitOfWork, actor: str, *, supervisor: bool = False
+) -> dict[str, Any]:
     """Confirm one stop; the answer is the pick list as the handheld now sees it."""
 
     def work(uow: UnitOfWork) -> dict[str, Any]:
@@ -50,11 +51,16 @@ def confirm(pick_list_id: int, cmd: Confirm | ShortPick, uow: UnitOfWork, actor:
         stop = _match(s, pl, cmd)  # a picked list has no open stop: a repeated scan is told so
         quantity = cmd.quantity if isinstance(cmd, Confirm) else 0
         if quantity > stop.quantity:
-            raise Conflict(f"Too many: this stop needs {stop.quantity}, you scanned {quantity}. "
-                           f"Put {quantity - stop.quantity} back.", code="over_pick")
+            raise Conflict(
+                f"Too many: this stop needs {stop.quantity}, you scanned {quantity}. "
+                f"Put {quantity - stop.quantity} back.",
+                code="over_pick",
+            )
         if quantity < stop.quantity and cmd.reason is None:
-            raise InvalidInput(f"Short pick: {quantity} of {stop.quantity}. Say why (not_found, damaged, expired).",
-                               code="short_reason_required")
+            raise InvalidInput(
+                f"Short pick: {quantity} of {stop.quantity}. Say why (not_found, damaged, expired).",
+                code="short_reason_required",
+            )
         lot_id = _scanned_lot(s, stop, cmd) if isinstance(cmd, Confirm) else stop.lot_id
         if quantity < stop.quantity:  # before any stock row changes: see lock_item_stock
             lock_item_stock(s, pl.warehouse_id, stop.item_id)
@@ -64,8 +70,14 @@ def confirm(pick_list_id: int, cmd: Confirm | ShortPick, uow: UnitOfWork, actor:
         stop.picked_quantity, stop.short_reason = quantity, (cmd.reason if quantity < stop.quantity else None)
         stop.confirmed_at, stop.confirmed_by = utcnow(), actor
         s.flush()
-        if s.scalar(select(PickListStop.id).where(PickListStop.pick_list_id == pl.id,
-                                                  PickListStop.status == "open").limit(1)) is None:
+        if (
+            s.scalar(
+                select(PickListStop.id)
+                .where(PickListStop.pick_list_id == pl.id, PickListStop.status == "open")
+                .limit(1)
+            )
+            is None
+        ):
             pl.status = "picked"
         s.flush()
         body = pick_list_detail(s, pl.id)
@@ -76,8 +88,9 @@ def confirm(pick_list_id: int, cmd: Confirm | ShortPick, uow: UnitOfWork, actor:
     return uow.run(work)
 
 
-def _pick(s: Session, pl: PickList, stop: PickListStop, lot_id: int, quantity: int, reason: str | None,
-          actor: str) -> list[PickListStop]:
+def _pick(
+    s: Session, pl: PickList, stop: PickListStop, lot_id: int, quantity: int, reason: str | None, actor: str
+) -> list[PickListStop]:
     """Move ``quantity`` of the stop (from lot ``lot_id``) onto the cart; deal with what is missing."""
     if stop.allocation_id is None:
         raise Conflict(f"stop {stop.id} holds no reservation", code="stop_without_reservation")
@@ -94,8 +107,16 @@ def _pick(s: Session, pl: PickList, stop: PickListStop, lot_id: int, quantity: i
         unreserve(s, [(alloc.stock_id, missing)])
     if quantity:
         alloc.quantity = quantity
-        relocate(s, [alloc], warehouse_id=pl.warehouse_id, to_location_id=_cart(pl), kind="pick", reason="pick",
-                 reference=f"PICKLIST-{pl.id}", actor=actor)
+        relocate(
+            s,
+            [alloc],
+            warehouse_id=pl.warehouse_id,
+            to_location_id=_cart(pl),
+            kind="pick",
+            reason="pick",
+            reference=f"PICKLIST-{pl.id}",
+            actor=actor,
+        )
     else:
         stop.allocation_id = None
         s.flush()
@@ -103,40 +124,50 @@ def _pick(s: Session, pl: PickList, stop: PickListStop, lot_id: int, quantity: i
     s.flush()
     if not missing:
         return []
-    return handle_shortfall(s, pl, stop, line_id=line_id, lot_id=expected_lot, missing=missing,
-                            reason=reason or "not_found", actor=actor)
+    return handle_shortfall(
+        s, pl, stop, line_id=line_id, lot_id=expected_lot, missing=missing, reason=reason or "not_found", actor=actor
+    )
 
 
 def _match(s: Session, pl: PickList, cmd: Confirm | ShortPick) -> PickListStop:
     """The open stop the scan confirms, or a 409 that tells the picker what is wrong."""
-    stops = list(s.scalars(select(PickListStop).where(PickListStop.pick_list_id == pl.id)
-                           .order_by(PickListStop.seq)))
-    loc_id = s.scalar(select(Location.id).where(Location.warehouse_id == pl.warehouse_id,
-                                                Location.code == cmd.location))
+    stops = list(s.scalars(select(PickListStop).where(PickListStop.pick_list_id == pl.id).order_by(PickListStop.seq)))
+    loc_id = s.scalar(
+        select(Location.id).where(Location.warehouse_id == pl.warehouse_id, Location.code == cmd.location)
+    )
     item_id = s.scalar(select(Item.id).where(or_(Item.sku == cmd.sku, Item.barcode == cmd.sku)).order_by(Item.id))
     if cmd.stop_id is not None:
         pinned = [st for st in stops if st.id == cmd.stop_id]
         if not pinned:
             raise NotFound(f"stop {cmd.stop_id} is not on pick list {pl.id}", code="stop_not_found")
         if pinned[0].status != "open":
-            raise Conflict(f"Stop {pinned[0].seq} is already confirmed; nothing was picked again.",
-                           code="stop_already_confirmed")
+            raise Conflict(
+                f"Stop {pinned[0].seq} is already confirmed; nothing was picked again.", code="stop_already_confirmed"
+            )
         candidates = pinned
     else:
         candidates = [st for st in stops if st.status == "open"]
     here = [st for st in candidates if st.location_id == loc_id]
     if not here:
         if any(st.location_id == loc_id and st.item_id == item_id for st in stops if st.status != "open"):
-            raise Conflict(f"{cmd.sku} at {cmd.location} is already confirmed; nothing was picked again.",
-                           code="stop_already_confirmed")
+            raise Conflict(
+                f"{cmd.sku} at {cmd.location} is already confirmed; nothing was picked again.",
+                code="stop_already_confirmed",
+            )
         go_to = location_code(s, candidates[0].location_id) if candidates else "the packing station"
-        raise Conflict(f"Wrong location: you scanned {cmd.location}. Go to {go_to}.", code="wrong_location",
-                       details={"scanned": cmd.location, "expected": go_to})
+        raise Conflict(
+            f"Wrong location: you scanned {cmd.location}. Go to {go_to}.",
+            code="wrong_location",
+            details={"scanned": cmd.location, "expected": go_to},
+        )
     same_item = [st for st in here if st.item_id == item_id]
     if not same_item:
         expected = s.scalar(select(Item.sku).where(Item.id == here[0].item_id))
-        raise Conflict(f"Wrong item: {cmd.sku} is not to be picked at {cmd.location}. Pick {expected}.",
-                       code="wrong_item", details={"scanned": cmd.sku, "expected": expected})
+        raise Conflict(
+            f"Wrong item: {cmd.sku} is not to be picked at {cmd.location}. Pick {expected}.",
+            code="wrong_item",
+            details={"scanned": cmd.sku, "expected": expected},
+        )
     if cmd.lot is not None:
         lot_codes = dict(s.execute(select(Lot.id, Lot.code).where(Lot.id.in_({st.lot_id for st in same_item}))).all())
         exact = [st for st in same_item if lot_codes[st.lot_id] == cmd.lot]
@@ -152,21 +183,36 @@ def _scanned_lot(s: Session, stop: PickListStop, cmd: Confirm) -> int:
         return expected.id
     lot = find_lot(s, stop.item_id, cmd.lot)
     if lot is None:
-        raise Conflict(f"Wrong lot: {cmd.lot} is not a lot of {cmd.sku}. Pick lot {expected.code}.",
-                       code="wrong_lot", details={"scanned": cmd.lot, "expected": expected.code})
+        raise Conflict(
+            f"Wrong lot: {cmd.lot} is not a lot of {cmd.sku}. Pick lot {expected.code}.",
+            code="wrong_lot",
+            details={"scanned": cmd.lot, "expected": expected.code},
+        )
     order = s.get_one(Order, stop.order_id)
     item = s.get_one(Item, stop.item_id)
-    if not is_usable(lot.expiry_date, today=utcnow().date(), ship_date=order.promised_ship_by.date(),
-                     min_shelf_life_days=item.min_shelf_life_days):
-        raise Conflict(f"Wrong lot: {cmd.lot} expires {lot.expiry_date}, too soon for this order. "
-                       f"Pick lot {expected.code}.", code="lot_not_allowed",
-                       details={"scanned": cmd.lot, "expected": expected.code, "expiry_date": str(lot.expiry_date)})
-    free = s.scalar(select(Stock.on_hand - Stock.reserved).where(Stock.location_id == stop.location_id,
-                                                                 Stock.lot_id == lot.id)) or 0
+    if not is_usable(
+        lot.expiry_date,
+        today=utcnow().date(),
+        ship_date=order.promised_ship_by.date(),
+        min_shelf_life_days=item.min_shelf_life_days,
+    ):
+        raise Conflict(
+            f"Wrong lot: {cmd.lot} expires {lot.expiry_date}, too soon for this order. Pick lot {expected.code}.",
+            code="lot_not_allowed",
+            details={"scanned": cmd.lot, "expected": expected.code, "expiry_date": str(lot.expiry_date)},
+        )
+    free = (
+        s.scalar(
+            select(Stock.on_hand - Stock.reserved).where(Stock.location_id == stop.location_id, Stock.lot_id == lot.id)
+        )
+        or 0
+    )
     if free < cmd.quantity:
-        raise Conflict(f"Wrong lot: only {free} of lot {cmd.lot} are free at {cmd.location}. "
-                       f"Pick lot {expected.code}.", code="lot_not_available",
-                       details={"scanned": cmd.lot, "expected": expected.code, "free": free})
+        raise Conflict(
+            f"Wrong lot: only {free} of lot {cmd.lot} are free at {cmd.location}. Pick lot {expected.code}.",
+            code="lot_not_available",
+            details={"scanned": cmd.lot, "expected": expected.code, "free": free},
+        )
     return lot.id
 
 
@@ -178,4 +224,3 @@ def _cart(pl: PickList) -> int:
     if pl.cart_location_id is None:
         raise Conflict(f"pick list {pl.id} has no cart; claim it first", code="pick_list_not_claimed")
     return pl.cart_location_id
-

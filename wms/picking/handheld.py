@@ -18,8 +18,8 @@ from wms.allocation.transfer import relocate
 from wms.db import UnitOfWork
 from wms.errors import Conflict, Forbidden, InvalidInput, NotFound
 from wms.inventory import repository as repo
-from wms.inventory.ledger import StockChange, post_operation
 from wms.inventory.layout import Layout
+from wms.inventory.ledger import StockChange, post_operation
 from wms.inventory.orm import Location, Stock, Warehouse
 from wms.orm import utcnow
 from wms.picking.commands import Claim, Deliver
@@ -34,16 +34,24 @@ def claim(cmd: Claim, uow: UnitOfWork, actor: str) -> int | None:
     def work(uow: UnitOfWork) -> int | None:
         s = uow.session
         wh = repo.warehouse_by_code(s, cmd.warehouse)
-        mine = s.scalar(select(PickList.id).where(PickList.warehouse_id == wh.id, PickList.claimed_by == actor,
-                                                  PickList.status.in_(("claimed", "picked")))  # cart not delivered
-                        .order_by(PickList.id).limit(1))
+        mine = s.scalar(
+            select(PickList.id)
+            .where(
+                PickList.warehouse_id == wh.id, PickList.claimed_by == actor, PickList.status.in_(("claimed", "picked"))
+            )  # cart not delivered
+            .order_by(PickList.id)
+            .limit(1)
+        )
         if mine is not None:
             return mine
         abandoned_cart = and_(PickList.status == "picked", PickList.claimed_by.is_(None))  # released when full
-        pl = s.scalars(select(PickList).where(PickList.warehouse_id == wh.id,
-                                              or_(PickList.status == "open", abandoned_cart))
-                       .order_by(PickList.status.desc(), PickList.wave_id, PickList.seq).limit(1)  # full carts first
-                       .with_for_update(skip_locked=True)).first()
+        pl = s.scalars(
+            select(PickList)
+            .where(PickList.warehouse_id == wh.id, or_(PickList.status == "open", abandoned_cart))
+            .order_by(PickList.status.desc(), PickList.wave_id, PickList.seq)
+            .limit(1)  # full carts first
+            .with_for_update(skip_locked=True)
+        ).first()
         if pl is None:
             return None
         pl.claimed_by, pl.claimed_at = actor, utcnow()
@@ -81,20 +89,39 @@ def deliver(pick_list_id: int, cmd: Deliver, uow: UnitOfWork, actor: str, *, sup
         pl = locked(s, pick_list_id)
         check_holder(pl, actor, supervisor=supervisor)
         if pl.status != "picked":
-            raise Conflict(f"pick list {pl.id} still has stops to pick" if pl.status == "claimed"
-                           else f"pick list {pl.id} is {pl.status}", code="pick_list_not_picked")
+            raise Conflict(
+                f"pick list {pl.id} still has stops to pick"
+                if pl.status == "claimed"
+                else f"pick list {pl.id} is {pl.status}",
+                code="pick_list_not_picked",
+            )
         station = repo.location_by_code(s, s.get_one(Warehouse, pl.warehouse_id), cmd.location)
         if station.kind != "packing":
             raise InvalidInput(f"{station.code} is not a packing station", code="not_a_packing_station")
-        on_cart = list(s.scalars(select(Allocation).join(Stock, Stock.id == Allocation.stock_id)
-                                 .where(Stock.location_id == pl.cart_location_id).order_by(Allocation.id)))
-        relocate(s, on_cart, warehouse_id=pl.warehouse_id, to_location_id=station.id, kind="cart_drop",
-                 reason="cart_drop", reference=f"PICKLIST-{pl.id}", actor=actor)
+        on_cart = list(
+            s.scalars(
+                select(Allocation)
+                .join(Stock, Stock.id == Allocation.stock_id)
+                .where(Stock.location_id == pl.cart_location_id)
+                .order_by(Allocation.id)
+            )
+        )
+        relocate(
+            s,
+            on_cart,
+            warehouse_id=pl.warehouse_id,
+            to_location_id=station.id,
+            kind="cart_drop",
+            reason="cart_drop",
+            reference=f"PICKLIST-{pl.id}",
+            actor=actor,
+        )
         _unload_rest(s, pl, station.id, actor)
         pl.status, pl.delivered_at = "delivered", utcnow()
         s.flush()
-        for shipment_id in sorted(set(s.scalars(select(PickListStop.shipment_id)
-                                                .where(PickListStop.pick_list_id == pl.id)))):
+        for shipment_id in sorted(
+            set(s.scalars(select(PickListStop.shipment_id).where(PickListStop.pick_list_id == pl.id)))
+        ):
             mark_picked_if_complete(s, shipment_id)
 
     uow.run(work)
@@ -102,13 +129,27 @@ def deliver(pick_list_id: int, cmd: Deliver, uow: UnitOfWork, actor: str, *, sup
 
 def _unload_rest(s: Session, pl: PickList, station_id: int, actor: str) -> None:
     """Units on the cart that no shipment holds any more (a cancelled order's) come off it too, to put away."""
-    rest = s.execute(select(Stock.item_id, Stock.lot_id, Stock.on_hand)
-                     .where(Stock.location_id == pl.cart_location_id, Stock.on_hand > 0)).all()
+    rest = s.execute(
+        select(Stock.item_id, Stock.lot_id, Stock.on_hand).where(
+            Stock.location_id == pl.cart_location_id, Stock.on_hand > 0
+        )
+    ).all()
     if rest:
-        post_operation(s, warehouse_id=pl.warehouse_id, kind="cart_drop", reference=f"PICKLIST-{pl.id}", actor=actor,
-                       changes=[c for r in rest for c in (
-                           StockChange(pl.cart_location_id, r.item_id, r.lot_id, -r.on_hand, "cart_drop"),
-                           StockChange(station_id, r.item_id, r.lot_id, r.on_hand, "cart_drop"))])
+        post_operation(
+            s,
+            warehouse_id=pl.warehouse_id,
+            kind="cart_drop",
+            reference=f"PICKLIST-{pl.id}",
+            actor=actor,
+            changes=[
+                c
+                for r in rest
+                for c in (
+                    StockChange(pl.cart_location_id, r.item_id, r.lot_id, -r.on_hand, "cart_drop"),
+                    StockChange(station_id, r.item_id, r.lot_id, r.on_hand, "cart_drop"),
+                )
+            ],
+        )
 
 
 def locked(s: Session, pick_list_id: int) -> PickList:
@@ -139,12 +180,23 @@ def mark_picked_if_complete(s: Session, shipment_id: int) -> None:
     shipment = s.get_one(Shipment, shipment_id)
     if shipment.status != "released":
         return
-    if s.scalar(select(PickListStop.id).where(PickListStop.shipment_id == shipment_id,
-                                              PickListStop.status == "open").limit(1)) is not None:
+    if (
+        s.scalar(
+            select(PickListStop.id)
+            .where(PickListStop.shipment_id == shipment_id, PickListStop.status == "open")
+            .limit(1)
+        )
+        is not None
+    ):
         return
-    kinds = set(s.scalars(select(Location.kind).join(Stock, Stock.location_id == Location.id)
-                          .join(Allocation, Allocation.stock_id == Stock.id)
-                          .join(ShipmentLine, ShipmentLine.id == Allocation.shipment_line_id)
-                          .where(ShipmentLine.shipment_id == shipment_id)))
+    kinds = set(
+        s.scalars(
+            select(Location.kind)
+            .join(Stock, Stock.location_id == Location.id)
+            .join(Allocation, Allocation.stock_id == Stock.id)
+            .join(ShipmentLine, ShipmentLine.id == Allocation.shipment_line_id)
+            .where(ShipmentLine.shipment_id == shipment_id)
+        )
+    )
     if kinds <= {"packing"}:
         shipment.status = "picked"

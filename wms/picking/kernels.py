@@ -44,9 +44,13 @@ def dispatchers() -> list[Any]:
     for package in (routing, batching):
         for info in pkgutil.iter_modules(package.__path__):
             module = importlib.import_module(f"{package.__name__}.{info.name}")
-            found += [obj for obj in vars(module).values()
-                      if isinstance(obj, CPUDispatcher) and obj.py_func.__module__ == module.__name__
-                      and obj.targetoptions.get("inline") != "always"]
+            found += [
+                obj
+                for obj in vars(module).values()
+                if isinstance(obj, CPUDispatcher)
+                and obj.py_func.__module__ == module.__name__
+                and obj.targetoptions.get("inline") != "always"
+            ]
     return found
 
 
@@ -93,9 +97,10 @@ class BackgroundWarmUp:
         try:
             self.result = warm_up()
             self.state = "ready"
-            log.info("routing and wave kernels ready in %.1f s (%d compiled)", self.result.seconds,
-                     self.result.compiled)
-        except Exception:  # noqa: BLE001 - a request needing a kernel compiles it itself
+            log.info(
+                "routing and wave kernels ready in %.1f s (%d compiled)", self.result.seconds, self.result.compiled
+            )
+        except Exception:
             self.state = "failed"
             log.exception("compiling the kernels in the background failed")
 
@@ -106,7 +111,7 @@ _lock = threading.Lock()
 
 def in_background() -> BackgroundWarmUp:
     """This process's background warm-up, started on first call."""
-    global _process_warm_up  # noqa: PLW0603 - one per process, like the kernels themselves
+    global _process_warm_up
     with _lock:
         if _process_warm_up is None:
             _process_warm_up = BackgroundWarmUp().start()

@@ -18,12 +18,13 @@ from sqlalchemy.orm import Session
 from wms.allocation.allocate import lock_candidates
 from wms.allocation.orm import Allocation, Shipment, ShipmentLine
 from wms.allocation.reserve import reserve
-from wms.batches.fefo import Candidate, allocate as fefo_allocate
+from wms.batches.fefo import Candidate
+from wms.batches.fefo import allocate as fefo_allocate
 from wms.events.outbox import record
 from wms.inventory.counting import active_count, open_count
 from wms.inventory.ledger import StockChange, post_operation
-from wms.inventory.repository import location_code, special_location_id
 from wms.inventory.orm import Item, Location, Stock
+from wms.inventory.repository import location_code, special_location_id
 from wms.orders import workflow as wf
 from wms.orders.orm import Order, OrderLine
 from wms.orders.review import Finding
@@ -42,13 +43,18 @@ def lock_item_stock(s: Session, warehouse_id: int, item_id: int) -> None:
     the stop's row and every candidate first, in id order, keeps them in one order. (Carts, packing and
     the dock are left out: allocation never locks them, and other pickers' carts are theirs.)
     """
-    s.execute(select(Stock.id).join(Location, Location.id == Stock.location_id)
-              .where(Stock.warehouse_id == warehouse_id, Stock.item_id == item_id, Location.kind == "storage")
-              .order_by(Stock.id).with_for_update(of=Stock))
+    s.execute(
+        select(Stock.id)
+        .join(Location, Location.id == Stock.location_id)
+        .where(Stock.warehouse_id == warehouse_id, Stock.item_id == item_id, Location.kind == "storage")
+        .order_by(Stock.id)
+        .with_for_update(of=Stock)
+    )
 
 
-def handle_shortfall(s: Session, pl: PickList, stop: PickListStop, *, line_id: int, lot_id: int, missing: int,
-                     reason: str, actor: str) -> list[PickListStop]:
+def handle_shortfall(
+    s: Session, pl: PickList, stop: PickListStop, *, line_id: int, lot_id: int, missing: int, reason: str, actor: str
+) -> list[PickListStop]:
     """Account for ``missing`` units of ``stop`` (lot ``lot_id``); return the stops added to find them elsewhere."""
     _account_missing(s, pl.warehouse_id, stop, lot_id, missing, reason, actor)
     if active_count(s, stop.location_id) is None:
@@ -57,38 +63,68 @@ def handle_shortfall(s: Session, pl: PickList, stop: PickListStop, *, line_id: i
     unfilled = missing - sum(st.quantity for st in added)
     if unfilled:
         _backorder(s, stop, line_id, unfilled, reason, actor)
-    record(s, "pick_list.short_pick", {
-        "pick_list_id": pl.id, "stop_id": stop.id, "order_id": stop.order_id, "shipment_id": stop.shipment_id,
-        "location": location_code(s, stop.location_id), "sku": _sku(s, stop.item_id), "missing": missing, "reason": reason,
-        "found_elsewhere": missing - unfilled, "backordered": unfilled})
+    record(
+        s,
+        "pick_list.short_pick",
+        {
+            "pick_list_id": pl.id,
+            "stop_id": stop.id,
+            "order_id": stop.order_id,
+            "shipment_id": stop.shipment_id,
+            "location": location_code(s, stop.location_id),
+            "sku": _sku(s, stop.item_id),
+            "missing": missing,
+            "reason": reason,
+            "found_elsewhere": missing - unfilled,
+            "backordered": unfilled,
+        },
+    )
     return added
 
 
-def _account_missing(s: Session, warehouse_id: int, stop: PickListStop, lot_id: int, missing: int, reason: str,
-                     actor: str) -> None:
-    out = StockChange(stop.location_id, stop.item_id, lot_id, -missing, "short_pick" if reason == "not_found"
-                      else reason)
+def _account_missing(
+    s: Session, warehouse_id: int, stop: PickListStop, lot_id: int, missing: int, reason: str, actor: str
+) -> None:
+    out = StockChange(
+        stop.location_id, stop.item_id, lot_id, -missing, "short_pick" if reason == "not_found" else reason
+    )
     changes = [out]
     if reason != "not_found":
-        changes.append(StockChange(special_location_id(s, warehouse_id, "quarantine"), stop.item_id, lot_id, missing,
-                                   reason))
-    post_operation(s, warehouse_id=warehouse_id, kind="short_pick", reference=f"PICKLIST-{stop.pick_list_id}",
-                   actor=actor, changes=changes)
+        changes.append(
+            StockChange(special_location_id(s, warehouse_id, "quarantine"), stop.item_id, lot_id, missing, reason)
+        )
+    post_operation(
+        s,
+        warehouse_id=warehouse_id,
+        kind="short_pick",
+        reference=f"PICKLIST-{stop.pick_list_id}",
+        actor=actor,
+        changes=changes,
+    )
 
 
 def _reallocate(s: Session, pl: PickList, stop: PickListStop, line_id: int, missing: int) -> list[PickListStop]:
     order = s.get_one(Order, stop.order_id)
     item = s.get_one(Item, stop.item_id)
     rows = lock_candidates(s, [item.id], warehouse_id=pl.warehouse_id, exclude_location_id=stop.location_id)
-    picks = fefo_allocate([Candidate(r.stock_id, r.expiry_date, r.available) for r in rows], missing,
-                          today=utcnow().date(), ship_date=order.promised_ship_by.date(),
-                          min_shelf_life_days=item.min_shelf_life_days)
+    picks = fefo_allocate(
+        [Candidate(r.stock_id, r.expiry_date, r.available) for r in rows],
+        missing,
+        today=utcnow().date(),
+        ship_date=order.promised_ship_by.date(),
+        min_shelf_life_days=item.min_shelf_life_days,
+    )
     if not picks:
         return []
     reserve(s, picks)
-    where = {r.id: r for r in s.execute(
-        select(Stock.id, Stock.location_id, Stock.lot_id, Location.aisle, Location.y_m)
-        .join(Location, Location.id == Stock.location_id).where(Stock.id.in_([sid for sid, _ in picks])))}
+    where = {
+        r.id: r
+        for r in s.execute(
+            select(Stock.id, Stock.location_id, Stock.lot_id, Location.aisle, Location.y_m)
+            .join(Location, Location.id == Stock.location_id)
+            .where(Stock.id.in_([sid for sid, _ in picks]))
+        )
+    }
     seq = s.scalar(select(func.max(PickListStop.seq)).where(PickListStop.pick_list_id == pl.id)) or 0
     added = []
     for stock_id, qty in sorted(picks, key=lambda p: (where[p[0]].aisle or 0, where[p[0]].y_m, p[0])):
@@ -97,9 +133,19 @@ def _reallocate(s: Session, pl: PickList, stop: PickListStop, line_id: int, miss
         s.flush()
         seq += 1
         row = where[stock_id]
-        new = PickListStop(pick_list_id=pl.id, seq=seq, allocation_id=alloc.id, shipment_id=stop.shipment_id,
-                           order_id=stop.order_id, location_id=row.location_id, item_id=stop.item_id,
-                           lot_id=row.lot_id, quantity=qty, status="open", replaces_stop_id=stop.id)
+        new = PickListStop(
+            pick_list_id=pl.id,
+            seq=seq,
+            allocation_id=alloc.id,
+            shipment_id=stop.shipment_id,
+            order_id=stop.order_id,
+            location_id=row.location_id,
+            item_id=stop.item_id,
+            lot_id=row.lot_id,
+            quantity=qty,
+            status="open",
+            replaces_stop_id=stop.id,
+        )
         s.add(new)
         added.append(new)
     s.flush()
@@ -117,12 +163,18 @@ def _backorder(s: Session, stop: PickListStop, line_id: int, unfilled: int, reas
         if s.scalar(select(func.count()).where(ShipmentLine.shipment_id == stop.shipment_id)) == 0:
             s.get_one(Shipment, stop.shipment_id).status = "cancelled"
     order = s.scalars(select(Order).where(Order.id == stop.order_id).with_for_update()).one()
-    wf.flag(s, order, Finding("short_pick", f"{unfilled} unit(s) of {_sku(s, stop.item_id)} short at "
-                                            f"{location_code(s, stop.location_id)} ({reason}); none left elsewhere"))
+    wf.flag(
+        s,
+        order,
+        Finding(
+            "short_pick",
+            f"{unfilled} unit(s) of {_sku(s, stop.item_id)} short at "
+            f"{location_code(s, stop.location_id)} ({reason}); none left elsewhere",
+        ),
+    )
     if order.status == "allocated":
         wf.transition(s, order, "ready", "short pick", actor)
     s.flush()
-
 
 
 def _sku(s: Session, item_id: int) -> str:

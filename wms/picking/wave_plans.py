@@ -36,20 +36,36 @@ def load(s: Session, wave_id: int) -> WaveInputs:
     wave = s.get_one(Wave, wave_id)
     layout = Layout(**s.get_one(Warehouse, wave.warehouse_id).layout)
     rows = s.execute(
-        select(Shipment.id.label("shipment_id"), Shipment.carrier, Allocation.id.label("allocation_id"),
-               ShipmentLine.order_id, Stock.location_id, Stock.item_id, Stock.lot_id, Allocation.quantity,
-               Location.aisle, Location.y_m, Item.unit_volume_l, Order.ship_by, Order.promised_ship_by,
-               Order.created_at)
+        select(
+            Shipment.id.label("shipment_id"),
+            Shipment.carrier,
+            Allocation.id.label("allocation_id"),
+            ShipmentLine.order_id,
+            Stock.location_id,
+            Stock.item_id,
+            Stock.lot_id,
+            Allocation.quantity,
+            Location.aisle,
+            Location.y_m,
+            Item.unit_volume_l,
+            Order.ship_by,
+            Order.promised_ship_by,
+            Order.created_at,
+        )
         .join(ShipmentLine, ShipmentLine.shipment_id == Shipment.id)
         .join(Allocation, Allocation.shipment_line_id == ShipmentLine.id)
-        .join(Stock, Stock.id == Allocation.stock_id).join(Location, Location.id == Stock.location_id)
-        .join(Item, Item.id == Stock.item_id).join(Order, Order.id == ShipmentLine.order_id)
+        .join(Stock, Stock.id == Allocation.stock_id)
+        .join(Location, Location.id == Stock.location_id)
+        .join(Item, Item.id == Stock.item_id)
+        .join(Order, Order.id == ShipmentLine.order_id)
         .where(Shipment.wave_id == wave_id, Shipment.status == "released")
         .order_by(Shipment.id, Allocation.id)
     ).all()
     shipment_ids = sorted({r.shipment_id for r in rows})
-    urgency = {sid: min((r.ship_by or r.promised_ship_by, r.created_at) for r in rows if r.shipment_id == sid)
-               for sid in shipment_ids}
+    urgency = {
+        sid: min((r.ship_by or r.promised_ship_by, r.created_at) for r in rows if r.shipment_id == sid)
+        for sid in shipment_ids
+    }
     rank = {sid: k for k, sid in enumerate(sorted(shipment_ids, key=lambda sid: (urgency[sid], sid)))}
     carriers = sorted({r.carrier for r in rows})
     per_shipment: dict[int, list[Any]] = {sid: [] for sid in shipment_ids}
@@ -59,13 +75,16 @@ def load(s: Session, wave_id: int) -> WaveInputs:
     params = wave.params
     cart = params["cart"]
     problem = BatchingProblem.from_orders(
-        [[(r.aisle - 1, r.y_m, r.quantity, r.quantity * (r.unit_volume_l or 0.0)) for r in per_shipment[sid]]
-         for sid in shipment_ids],
+        [
+            [(r.aisle - 1, r.y_m, r.quantity, r.quantity * (r.unit_volume_l or 0.0)) for r in per_shipment[sid]]
+            for sid in shipment_ids
+        ],
         LayoutArrays.from_layout(layout),
         CartCapacity(cart.get("max_orders"), cart.get("max_units"), cart.get("max_volume_l")),
         priority=[rank[sid] for sid in shipment_ids],
         carrier=[carriers.index(per_shipment[sid][0].carrier) for sid in shipment_ids],
-        group_by_carrier=params.get("group_by_carrier", False), time_limit_s=params.get("time_limit_s", 2.0),
+        group_by_carrier=params.get("group_by_carrier", False),
+        time_limit_s=params.get("time_limit_s", 2.0),
     )
     return WaveInputs(problem, shipment_ids, [r._asdict() for r in ordered])
 
@@ -78,17 +97,35 @@ def plan(inputs: WaveInputs) -> WaveResult:
 
 def store(s: Session, wave: Wave, inputs: WaveInputs, result: WaveResult) -> None:
     for seq, pick_list in enumerate(result.pick_lists, start=1):
-        row = PickList(wave_id=wave.id, warehouse_id=wave.warehouse_id, seq=seq,
-                       distance_m=round(float(pick_list.length), 6), status="open")
+        row = PickList(
+            wave_id=wave.id,
+            warehouse_id=wave.warehouse_id,
+            seq=seq,
+            distance_m=round(float(pick_list.length), 6),
+            status="open",
+        )
         s.add(row)
         s.flush()
-        s.execute(insert(PickListStop), [
-            {"pick_list_id": row.id, "seq": k, "allocation_id": line["allocation_id"],
-             "shipment_id": line["shipment_id"], "order_id": line["order_id"], "location_id": line["location_id"],
-             "item_id": line["item_id"], "lot_id": line["lot_id"], "quantity": int(units), "status": "open"}
-            for k, (line, units) in enumerate(
-                ((inputs.lines[int(i)], u) for i, u in zip(pick_list.lines, pick_list.units, strict=True)), start=1)
-        ])
+        s.execute(
+            insert(PickListStop),
+            [
+                {
+                    "pick_list_id": row.id,
+                    "seq": k,
+                    "allocation_id": line["allocation_id"],
+                    "shipment_id": line["shipment_id"],
+                    "order_id": line["order_id"],
+                    "location_id": line["location_id"],
+                    "item_id": line["item_id"],
+                    "lot_id": line["lot_id"],
+                    "quantity": int(units),
+                    "status": "open",
+                }
+                for k, (line, units) in enumerate(
+                    ((inputs.lines[int(i)], u) for i, u in zip(pick_list.lines, pick_list.units, strict=True)), start=1
+                )
+            ],
+        )
     wave.status, wave.planned_at, wave.lease_until = "planned", utcnow(), None
     wave.total_distance_m = round(float(result.total_distance), 6)
     wave.method = result.method
@@ -100,19 +137,44 @@ def wave_detail(s: Session, wave_id: int) -> dict[str, Any]:
         raise NotFound(f"wave {wave_id} not found", code="wave_not_found")
     code = s.scalar(select(Warehouse.code).where(Warehouse.id == wave.warehouse_id))
     orders = sorted(order_id for _, order_id in s.execute(orders_by_wave([wave.id])))
-    body: dict[str, Any] = {"id": wave.id, "warehouse": code, "status": wave.status, "orders": orders,
-                            "pick_lists": [], "total_distance_m": wave.total_distance_m, "method": wave.method,
-                            "error": wave.error, "created_at": wave.created_at, "planned_at": wave.planned_at}
+    body: dict[str, Any] = {
+        "id": wave.id,
+        "warehouse": code,
+        "status": wave.status,
+        "orders": orders,
+        "pick_lists": [],
+        "total_distance_m": wave.total_distance_m,
+        "method": wave.method,
+        "error": wave.error,
+        "created_at": wave.created_at,
+        "planned_at": wave.planned_at,
+    }
     stops = s.execute(
-        select(PickListStop.pick_list_id, Location.code.label("location"), Item.sku, Lot.code.label("lot"),
-               PickListStop.quantity, PickListStop.order_id, PickListStop.status)
-        .join(PickList, PickList.id == PickListStop.pick_list_id).join(Location, Location.id == PickListStop.location_id)
-        .join(Item, Item.id == PickListStop.item_id).join(Lot, Lot.id == PickListStop.lot_id)
-        .where(PickList.wave_id == wave.id).order_by(PickList.seq, PickListStop.seq)
+        select(
+            PickListStop.pick_list_id,
+            Location.code.label("location"),
+            Item.sku,
+            Lot.code.label("lot"),
+            PickListStop.quantity,
+            PickListStop.order_id,
+            PickListStop.status,
+        )
+        .join(PickList, PickList.id == PickListStop.pick_list_id)
+        .join(Location, Location.id == PickListStop.location_id)
+        .join(Item, Item.id == PickListStop.item_id)
+        .join(Lot, Lot.id == PickListStop.lot_id)
+        .where(PickList.wave_id == wave.id)
+        .order_by(PickList.seq, PickListStop.seq)
     ).all()
     for pl in s.scalars(select(PickList).where(PickList.wave_id == wave.id).order_by(PickList.seq)):
         mine = [dict(st._mapping) for st in stops if st.pick_list_id == pl.id]
-        body["pick_lists"].append({"id": pl.id, "status": pl.status, "distance_m": pl.distance_m,
-                                   "orders": sorted({st["order_id"] for st in mine}),
-                                   "stops": [{k: v for k, v in st.items() if k != "pick_list_id"} for st in mine]})
+        body["pick_lists"].append(
+            {
+                "id": pl.id,
+                "status": pl.status,
+                "distance_m": pl.distance_m,
+                "orders": sorted({st["order_id"] for st in mine}),
+                "stops": [{k: v for k, v in st.items() if k != "pick_list_id"} for st in mine],
+            }
+        )
     return body

@@ -35,15 +35,31 @@ def wave_warehouse(s: Session, wave_id: int) -> str:
 
 def orders_by_wave(wave_ids: Sequence[int]) -> Select[Any]:
     """(wave id, order id) once per order released into one of the waves."""
-    return (select(Shipment.wave_id, ShipmentLine.order_id).join(ShipmentLine, ShipmentLine.shipment_id == Shipment.id)
-            .where(Shipment.wave_id.in_(wave_ids)).distinct())
+    return (
+        select(Shipment.wave_id, ShipmentLine.order_id)
+        .join(ShipmentLine, ShipmentLine.shipment_id == Shipment.id)
+        .where(Shipment.wave_id.in_(wave_ids))
+        .distinct()
+    )
 
 
 def wave_summaries(s: Session, f: WaveFilter, *, before_id: int | None, limit: int) -> list[tuple[int, dict[str, Any]]]:
     """Up to ``limit + 1`` waves with ids below ``before_id``, newest first, with their order and pick list counts."""
-    stmt = (select(Wave.id, Warehouse.code.label("warehouse"), Wave.status, Wave.total_distance_m, Wave.method,
-                   Wave.error, Wave.created_at, Wave.planned_at)
-            .join(Warehouse, Warehouse.id == Wave.warehouse_id).order_by(Wave.id.desc()).limit(limit + 1))
+    stmt = (
+        select(
+            Wave.id,
+            Warehouse.code.label("warehouse"),
+            Wave.status,
+            Wave.total_distance_m,
+            Wave.method,
+            Wave.error,
+            Wave.created_at,
+            Wave.planned_at,
+        )
+        .join(Warehouse, Warehouse.id == Wave.warehouse_id)
+        .order_by(Wave.id.desc())
+        .limit(limit + 1)
+    )
     if before_id is not None:
         stmt = stmt.where(Wave.id < before_id)
     if f.warehouse is not None:
@@ -58,7 +74,15 @@ def wave_summaries(s: Session, f: WaveFilter, *, before_id: int | None, limit: i
     ids = [w.id for w in waves]
     pairs = orders_by_wave(ids).subquery()
     orders = dict(s.execute(select(pairs.c.wave_id, func.count()).group_by(pairs.c.wave_id)).all()) if ids else {}
-    lists = dict(s.execute(select(PickList.wave_id, func.count()).where(PickList.wave_id.in_(ids))
-                           .group_by(PickList.wave_id)).all()) if ids else {}
-    return [(w.id, {**w._mapping, "order_count": orders.get(w.id, 0), "pick_list_count": lists.get(w.id, 0)})
-            for w in waves]
+    lists = (
+        dict(
+            s.execute(
+                select(PickList.wave_id, func.count()).where(PickList.wave_id.in_(ids)).group_by(PickList.wave_id)
+            ).all()
+        )
+        if ids
+        else {}
+    )
+    return [
+        (w.id, {**w._mapping, "order_count": orders.get(w.id, 0), "pick_list_count": lists.get(w.id, 0)}) for w in waves
+    ]

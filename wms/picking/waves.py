@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from wms.allocation.orm import Shipment, ShipmentLine
 from wms.db import UnitOfWork
 from wms.errors import Conflict
-from wms.inventory import repository as repo
 from wms.fields import Number, WarehouseCode, integer
+from wms.inventory import repository as repo
 from wms.inventory.commands import Command, PositiveNumber
 from wms.orders.orm import Order
 from wms.orm import utcnow
@@ -68,15 +68,29 @@ def start_wave(cmd: StartWave, uow: UnitOfWork, actor: str, request_ref: str | N
             n_orders += orders
         if not chosen:
             raise Conflict(f"no allocated orders to plan in {cmd.warehouse}", code="nothing_to_plan")
-        wave = Wave(warehouse_id=wh.id, status="planning", params=cmd.model_dump(mode="json"), created_by=actor,
-                    request_ref=request_ref)
+        wave = Wave(
+            warehouse_id=wh.id,
+            status="planning",
+            params=cmd.model_dump(mode="json"),
+            created_by=actor,
+            request_ref=request_ref,
+        )
         s.add(wave)
         s.flush()
-        claimed = s.execute(update(Shipment).where(Shipment.id.in_(chosen), Shipment.status == "allocated")
-                            .values(status="released", wave_id=wave.id).returning(Shipment.id)).scalars().all()
+        claimed = (
+            s.execute(
+                update(Shipment)
+                .where(Shipment.id.in_(chosen), Shipment.status == "allocated")
+                .values(status="released", wave_id=wave.id)
+                .returning(Shipment.id)
+            )
+            .scalars()
+            .all()
+        )
         if len(claimed) != len(chosen):  # another wave took some of them meanwhile: try again
-            raise Conflict("orders were released into another wave meanwhile; start the wave again",
-                           code="wave_conflict")
+            raise Conflict(
+                "orders were released into another wave meanwhile; start the wave again", code="wave_conflict"
+            )
         return wave.id, n_orders
 
     return uow.run(work)
@@ -85,12 +99,19 @@ def start_wave(cmd: StartWave, uow: UnitOfWork, actor: str, request_ref: str | N
 def releasable(s: Session, warehouse_id: int) -> list[tuple[int, int]]:
     """(shipment id, number of orders) of allocated shipments whose orders are all allocated,
     most urgent first: earliest ship-by, then first come, then fewer lines."""
-    blocked = (select(ShipmentLine.shipment_id).join(Order, Order.id == ShipmentLine.order_id)
-               .where(Order.status != "allocated"))
+    blocked = (
+        select(ShipmentLine.shipment_id)
+        .join(Order, Order.id == ShipmentLine.order_id)
+        .where(Order.status != "allocated")
+    )
     rows = s.execute(
-        select(Shipment.id, func.count(func.distinct(Order.id)),
-               func.min(func.coalesce(Order.ship_by, Order.promised_ship_by)), func.min(Order.created_at),
-               func.sum(Order.line_count))
+        select(
+            Shipment.id,
+            func.count(func.distinct(Order.id)),
+            func.min(func.coalesce(Order.ship_by, Order.promised_ship_by)),
+            func.min(Order.created_at),
+            func.sum(Order.line_count),
+        )
         .join(ShipmentLine, ShipmentLine.shipment_id == Shipment.id)
         .join(Order, Order.id == ShipmentLine.order_id)
         .where(Shipment.warehouse_id == warehouse_id, Shipment.status == "allocated", Shipment.id.not_in(blocked))
@@ -124,10 +145,14 @@ def run_planning(factory: sessionmaker[Session], wave_id: int) -> str:
 def _take_lease(factory: sessionmaker[Session], wave_id: int) -> bool:
     now = utcnow()
     with factory() as s:
-        got = s.execute(update(Wave).where(
-            Wave.id == wave_id, Wave.status == "planning",
-            (Wave.lease_until.is_(None)) | (Wave.lease_until < now))
-            .values(lease_until=now + LEASE, attempts=Wave.attempts + 1).returning(Wave.id)).first()
+        got = s.execute(
+            update(Wave)
+            .where(
+                Wave.id == wave_id, Wave.status == "planning", (Wave.lease_until.is_(None)) | (Wave.lease_until < now)
+            )
+            .values(lease_until=now + LEASE, attempts=Wave.attempts + 1)
+            .returning(Wave.id)
+        ).first()
         s.commit()
     return got is not None
 
@@ -146,8 +171,11 @@ def _after_failure(factory: sessionmaker[Session], wave_id: int, exc: Exception)
 
 def fail(s: Session, wave: Wave, error: str) -> None:
     """Give the wave up: its shipments are released back to ``allocated``, nothing half-assigned."""
-    s.execute(update(Shipment).where(Shipment.wave_id == wave.id, Shipment.status == "released")
-              .values(status="allocated", wave_id=None))
+    s.execute(
+        update(Shipment)
+        .where(Shipment.wave_id == wave.id, Shipment.status == "released")
+        .values(status="allocated", wave_id=None)
+    )
     wave.status, wave.error, wave.lease_until = "failed", error[:2000], None
 
 
@@ -156,8 +184,13 @@ def waves_to_plan(factory: sessionmaker[Session], min_age: timedelta = timedelta
     just handed to a worker is left to it), or whose worker's lease ran out."""
     now = utcnow()
     with factory() as s:
-        ids = s.scalars(select(Wave.id).where(Wave.status == "planning", (
-            (Wave.lease_until.is_(None) & (Wave.created_at <= now - min_age)) | (Wave.lease_until < now)))
-            .order_by(Wave.id)).all()
+        ids = s.scalars(
+            select(Wave.id)
+            .where(
+                Wave.status == "planning",
+                ((Wave.lease_until.is_(None) & (Wave.created_at <= now - min_age)) | (Wave.lease_until < now)),
+            )
+            .order_by(Wave.id)
+        ).all()
         s.commit()
     return list(ids)

@@ -25,14 +25,30 @@ def withdraw_from_floor(s: Session, order_id: int) -> list[int]:
     shipments = floor_shipments(s, order_id)
     if not shipments:
         return []
-    lists = sorted(set(s.scalars(select(PickListStop.pick_list_id).where(PickListStop.order_id == order_id,
-                                                                           PickListStop.status == "open"))))
-    s.execute(update(PickListStop).where(PickListStop.order_id == order_id, PickListStop.status == "open")
-              .values(status="cancelled", allocation_id=None))
+    lists = sorted(
+        set(
+            s.scalars(
+                select(PickListStop.pick_list_id).where(
+                    PickListStop.order_id == order_id, PickListStop.status == "open"
+                )
+            )
+        )
+    )
+    s.execute(
+        update(PickListStop)
+        .where(PickListStop.order_id == order_id, PickListStop.status == "open")
+        .values(status="cancelled", allocation_id=None)
+    )
     s.execute(update(PickListStop).where(PickListStop.order_id == order_id).values(allocation_id=None))
     for pl in s.scalars(select(PickList).where(PickList.id.in_(lists))):
-        if s.scalar(select(PickListStop.id).where(PickListStop.pick_list_id == pl.id,
-                                                  PickListStop.status == "open").limit(1)) is None:
+        if (
+            s.scalar(
+                select(PickListStop.id)
+                .where(PickListStop.pick_list_id == pl.id, PickListStop.status == "open")
+                .limit(1)
+            )
+            is None
+        ):
             pl.status = {"claimed": "picked", "open": "cancelled"}.get(pl.status, pl.status)
     for shipment in shipments:
         void_parcels(s, shipment)
@@ -43,8 +59,14 @@ def withdraw_from_floor(s: Session, order_id: int) -> list[int]:
 def floor_shipments(s: Session, order_id: int, *, lock: bool = False) -> list[Shipment]:
     """The order's shipments that are being picked or packed (``lock``: rows locked, so a packer
     cannot close one while the caller changes it)."""
-    stmt = select(Shipment).where(Shipment.status.in_(IN_PROGRESS), Shipment.id.in_(
-        select(ShipmentLine.shipment_id).where(ShipmentLine.order_id == order_id))).order_by(Shipment.id)
+    stmt = (
+        select(Shipment)
+        .where(
+            Shipment.status.in_(IN_PROGRESS),
+            Shipment.id.in_(select(ShipmentLine.shipment_id).where(ShipmentLine.order_id == order_id)),
+        )
+        .order_by(Shipment.id)
+    )
     return list(s.scalars(stmt.with_for_update() if lock else stmt))
 
 

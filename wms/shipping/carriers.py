@@ -19,21 +19,26 @@ from wms.errors import Conflict
 AUTO = "auto"
 
 
-def choose_carrier(requested: str, country: str, weight_kg: float, rules: Sequence[CarrierRule],
-                   default: str | None = None) -> str:
+def choose_carrier(
+    requested: str, country: str, weight_kg: float, rules: Sequence[CarrierRule], default: str | None = None
+) -> str:
     """The order's carrier; for ``auto`` the first rule that fits, else ``default``."""
     if requested.strip().lower() != AUTO:
         return requested
     for rule in rules:
         if (rule.country is None or rule.country.upper() == country.upper()) and (
-                rule.max_weight_kg is None or weight_kg <= rule.max_weight_kg):
+            rule.max_weight_kg is None or weight_kg <= rule.max_weight_kg
+        ):
             return rule.carrier
     if default is not None:
         return default
-    raise Conflict(f"no carrier rule takes {weight_kg:g} kg to {country} and there is no default carrier: "
-                   "add a rule to WMS_CARRIER_RULES, set WMS_DEFAULT_CARRIER, or change the order's carrier "
-                   "(POST /v1/orders/{id}/carrier)",
-                   code="no_carrier", details={"country": country, "weight_kg": weight_kg})
+    raise Conflict(
+        f"no carrier rule takes {weight_kg:g} kg to {country} and there is no default carrier: "
+        "add a rule to WMS_CARRIER_RULES, set WMS_DEFAULT_CARRIER, or change the order's carrier "
+        "(POST /v1/orders/{id}/carrier)",
+        code="no_carrier",
+        details={"country": country, "weight_kg": weight_kg},
+    )
 
 
 def luhn_digit(digits: str) -> int:

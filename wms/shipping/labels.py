@@ -36,8 +36,13 @@ class LabelData:
 
     def address_lines(self) -> list[str]:
         t = self.ship_to
-        return [str(t.get("name") or ""), str(t.get("line1") or ""), *([str(t["line2"])] if t.get("line2") else []),
-                f"{t.get('postcode') or ''} {t.get('city') or ''}".strip(), str(t.get("country") or "")]
+        return [
+            str(t.get("name") or ""),
+            str(t.get("line1") or ""),
+            *([str(t["line2"])] if t.get("line2") else []),
+            f"{t.get('postcode') or ''} {t.get('city') or ''}".strip(),
+            str(t.get("country") or ""),
+        ]
 
 
 def label_data(s: Session, parcel_id: int) -> LabelData:
@@ -46,12 +51,24 @@ def label_data(s: Session, parcel_id: int) -> LabelData:
         raise NotFound(f"parcel {parcel_id} not found", code="parcel_not_found")
     shipment = s.get_one(Shipment, parcel.shipment_id)
     count = s.scalar(select(func.count()).where(Parcel.shipment_id == shipment.id)) or 1
-    orders = list(s.scalars(select(Order).where(Order.id.in_(
-        select(ShipmentLine.order_id).where(ShipmentLine.shipment_id == shipment.id))).order_by(Order.id)))
+    orders = list(
+        s.scalars(
+            select(Order)
+            .where(Order.id.in_(select(ShipmentLine.order_id).where(ShipmentLine.shipment_id == shipment.id)))
+            .order_by(Order.id)
+        )
+    )
     sender = s.scalar(select(Warehouse.name).where(Warehouse.id == shipment.warehouse_id)) or ""
-    return LabelData(parcel.tracking_number, parcel.carrier, parcel.seq, count, parcel.weight_kg, sender,
-                     orders[0].ship_to if orders else {},
-                     f"SHIPMENT {shipment.id} / " + ", ".join(o.external_id for o in orders))
+    return LabelData(
+        parcel.tracking_number,
+        parcel.carrier,
+        parcel.seq,
+        count,
+        parcel.weight_kg,
+        sender,
+        orders[0].ship_to if orders else {},
+        f"SHIPMENT {shipment.id} / " + ", ".join(o.external_id for o in orders),
+    )
 
 
 def pdf(data: LabelData) -> bytes:
@@ -83,9 +100,13 @@ def pdf(data: LabelData) -> bytes:
 
 def zpl_label(data: LabelData) -> str:
     label = zpl.Label(height=HEIGHT_IN * 25.4, width=WIDTH_IN * 25.4, dpmm=8)
-    rows = [(5, 6, 6, data.carrier.upper()), (5, 15, 3, f"FROM: {data.sender}"),
-            (70, 6, 4, f"{data.parcel_seq} of {data.parcel_count}"), (70, 15, 3, f"{data.weight_kg:g} kg"),
-            (5, 28, 4, "SHIP TO:")]
+    rows = [
+        (5, 6, 6, data.carrier.upper()),
+        (5, 15, 3, f"FROM: {data.sender}"),
+        (70, 6, 4, f"{data.parcel_seq} of {data.parcel_count}"),
+        (70, 15, 3, f"{data.weight_kg:g} kg"),
+        (5, 28, 4, "SHIP TO:"),
+    ]
     rows += [(8, 35 + 6 * k, 4, line) for k, line in enumerate(data.address_lines())]
     for x, y, size, text in rows:
         label.origin(x, y)

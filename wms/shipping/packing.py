@@ -54,28 +54,52 @@ class Pack(Command):
     parcels: Annotated[list[ParcelIn], Field(min_length=1, max_length=99)]
 
 
-def pack(shipment_id: int, cmd: Pack, uow: UnitOfWork, actor: str, rules: Sequence[CarrierRule],
-         default_carrier: str | None = None) -> None:
+def pack(
+    shipment_id: int,
+    cmd: Pack,
+    uow: UnitOfWork,
+    actor: str,
+    rules: Sequence[CarrierRule],
+    default_carrier: str | None = None,
+) -> None:
     def work(uow: UnitOfWork) -> None:
         s = uow.session
         shipment = locked_shipment(s, shipment_id)
         if shipment.status in ("packed", "shipped"):
             raise Conflict(f"shipment {shipment.id} is {shipment.status} already", code="shipment_already_packed")
         if shipment.status != "picked":
-            raise Conflict(f"shipment {shipment.id} is not at the packing station yet ({shipment.status})",
-                           code="shipment_not_picked")
+            raise Conflict(
+                f"shipment {shipment.id} is not at the packing station yet ({shipment.status})",
+                code="shipment_not_picked",
+            )
         _check_held(s, shipment.id)
         requested = _requested_carrier(s, shipment)
         _check_scan(contents(s, shipment.id), cmd.items)
         allocations = shipment_allocations(s, shipment.id)
         dock = special_location_id(s, shipment.warehouse_id, "shipping")
-        relocate(s, allocations, warehouse_id=shipment.warehouse_id, to_location_id=dock, kind="pack",
-                 reason="packed", reference=f"SHIPMENT-{shipment.id}", actor=actor)
+        relocate(
+            s,
+            allocations,
+            warehouse_id=shipment.warehouse_id,
+            to_location_id=dock,
+            kind="pack",
+            reason="packed",
+            reference=f"SHIPMENT-{shipment.id}",
+            actor=actor,
+        )
         country = str(_first_order(s, shipment.id).ship_to.get("country") or "")
         carrier = choose_carrier(requested, country, sum(p.weight_kg for p in cmd.parcels), rules, default_carrier)
         for seq, p in enumerate(cmd.parcels, start=1):
-            parcel = Parcel(shipment_id=shipment.id, seq=seq, carrier=carrier, weight_kg=float(p.weight_kg),
-                            length_cm=p.length_cm, width_cm=p.width_cm, height_cm=p.height_cm, packed_by=actor)
+            parcel = Parcel(
+                shipment_id=shipment.id,
+                seq=seq,
+                carrier=carrier,
+                weight_kg=float(p.weight_kg),
+                length_cm=p.length_cm,
+                width_cm=p.width_cm,
+                height_cm=p.height_cm,
+                packed_by=actor,
+            )
             s.add(parcel)
             s.flush()
             parcel.tracking_number = tracking_number(carrier, parcel.id)
@@ -99,8 +123,10 @@ def contents(s: Session, shipment_id: int) -> dict[tuple[str, str], int]:
     for sku, lot, qty in s.execute(
         select(Item.sku, Lot.code, Allocation.quantity)
         .join(ShipmentLine, ShipmentLine.id == Allocation.shipment_line_id)
-        .join(Stock, Stock.id == Allocation.stock_id).join(Lot, Lot.id == Stock.lot_id)
-        .join(Item, Item.id == Stock.item_id).where(ShipmentLine.shipment_id == shipment_id)
+        .join(Stock, Stock.id == Allocation.stock_id)
+        .join(Lot, Lot.id == Stock.lot_id)
+        .join(Item, Item.id == Stock.item_id)
+        .where(ShipmentLine.shipment_id == shipment_id)
     ):
         totals[(sku, lot)] += qty
     return dict(totals)
@@ -110,26 +136,41 @@ def _check_scan(expected: dict[tuple[str, str], int], items: Sequence[PackedItem
     scanned: dict[tuple[str, str], int] = defaultdict(int)
     for it in items:
         scanned[(it.sku, it.lot)] += it.quantity
-    missing = [{"sku": k[0], "lot": k[1], "quantity": n - scanned.get(k, 0)}
-               for k, n in sorted(expected.items()) if scanned.get(k, 0) < n]
-    extra = [{"sku": k[0], "lot": k[1], "quantity": n - expected.get(k, 0)}
-             for k, n in sorted(scanned.items()) if expected.get(k, 0) < n]
+    missing = [
+        {"sku": k[0], "lot": k[1], "quantity": n - scanned.get(k, 0)}
+        for k, n in sorted(expected.items())
+        if scanned.get(k, 0) < n
+    ]
+    extra = [
+        {"sku": k[0], "lot": k[1], "quantity": n - expected.get(k, 0)}
+        for k, n in sorted(scanned.items())
+        if expected.get(k, 0) < n
+    ]
     if missing or extra:
         said = [f"missing {m['quantity']} × {m['sku']} lot {m['lot']}" for m in missing]
         said += [f"not in this shipment: {x['quantity']} × {x['sku']} lot {x['lot']}" for x in extra]
-        raise Conflict("The scanned items do not match the shipment: " + "; ".join(said) + ".",
-                       code="pack_mismatch", details={"missing": missing, "unexpected": extra})
+        raise Conflict(
+            "The scanned items do not match the shipment: " + "; ".join(said) + ".",
+            code="pack_mismatch",
+            details={"missing": missing, "unexpected": extra},
+        )
 
 
 def _check_held(s: Session, shipment_id: int) -> None:
     """No label for an address a person must look at first (e.g. corrected to something unclear)."""
-    held = s.execute(select(OrderProblem.order_id, OrderProblem.detail).where(
-        OrderProblem.code == "unclear_address", OrderProblem.resolved_at.is_(None),
-        OrderProblem.order_id.in_(select(ShipmentLine.order_id).where(ShipmentLine.shipment_id == shipment_id)))
+    held = s.execute(
+        select(OrderProblem.order_id, OrderProblem.detail).where(
+            OrderProblem.code == "unclear_address",
+            OrderProblem.resolved_at.is_(None),
+            OrderProblem.order_id.in_(select(ShipmentLine.order_id).where(ShipmentLine.shipment_id == shipment_id)),
+        )
     ).first()
     if held is not None:
-        raise Conflict(f"order {held.order_id} has an unclear address ({held.detail}); resolve it before packing",
-                       code="address_unclear", details={"order_id": held.order_id})
+        raise Conflict(
+            f"order {held.order_id} has an unclear address ({held.detail}); resolve it before packing",
+            code="address_unclear",
+            details={"order_id": held.order_id},
+        )
 
 
 def _requested_carrier(s: Session, shipment: Shipment) -> str:
@@ -138,13 +179,20 @@ def _requested_carrier(s: Session, shipment: Shipment) -> str:
     carriers = carriers_in_shipment(s, shipment.id)
     if len(set(carriers.values())) > 1:
         said = ", ".join(f"order {order_id}: {carrier}" for order_id, carrier in carriers.items())
-        raise Conflict(f"the orders of shipment {shipment.id} ask for different carriers ({said}); change one "
-                       "with POST /v1/orders/{id}/carrier so that they agree, then pack",
-                       code="carrier_mixed",
-                       details=[{"order_id": order_id, "carrier": carrier} for order_id, carrier in carriers.items()])
+        raise Conflict(
+            f"the orders of shipment {shipment.id} ask for different carriers ({said}); change one "
+            "with POST /v1/orders/{id}/carrier so that they agree, then pack",
+            code="carrier_mixed",
+            details=[{"order_id": order_id, "carrier": carrier} for order_id, carrier in carriers.items()],
+        )
     return next(iter(carriers.values()), shipment.carrier)
 
 
 def _first_order(s: Session, shipment_id: int) -> Order:
-    return s.scalars(select(Order).join(ShipmentLine, ShipmentLine.order_id == Order.id)
-                     .where(ShipmentLine.shipment_id == shipment_id).order_by(Order.id).limit(1)).one()
+    return s.scalars(
+        select(Order)
+        .join(ShipmentLine, ShipmentLine.order_id == Order.id)
+        .where(ShipmentLine.shipment_id == shipment_id)
+        .order_by(Order.id)
+        .limit(1)
+    ).one()

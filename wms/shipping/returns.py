@@ -19,14 +19,14 @@ from sqlalchemy.orm import Session
 
 from wms.allocation.orm import Allocation, Shipment, ShipmentLine
 from wms.batches.lots import get_lot
+from wms.batches.orm import Lot
 from wms.db import UnitOfWork
 from wms.errors import Conflict, InvalidInput, NotFound
 from wms.events.outbox import record
+from wms.fields import MAX_ID, LocationCode, LotCode, Name, Reference, Sku, WarehouseCode, cross_field_error, integer
 from wms.inventory import repository as repo
-from wms.fields import cross_field_error, LocationCode, LotCode, MAX_ID, Name, Reference, Sku, WarehouseCode, integer
 from wms.inventory.commands import Command, Quantity
 from wms.inventory.ledger import StockChange, post_operation
-from wms.batches.orm import Lot
 from wms.inventory.orm import Item, Location, Stock, Warehouse
 from wms.orders import workflow as wf
 from wms.orders.orm import Order
@@ -46,7 +46,9 @@ class ReturnedItem(Command):
     @model_validator(mode="after")
     def _needs(self) -> ReturnedItem:
         if (self.disposition == "restock") != (self.location is not None):
-            raise cross_field_error("return_disposition", "a restocked item needs a location, and only a restocked item has one")
+            raise cross_field_error(
+                "return_disposition", "a restocked item needs a location, and only a restocked item has one"
+            )
         if self.disposition == "write_off" and self.reason is None:
             raise cross_field_error("return_disposition", "a write-off needs a reason")
         return self
@@ -67,14 +69,15 @@ def receive_return(cmd: ReceiveReturn, uow: UnitOfWork, actor: str) -> int:
         if order is None:
             raise NotFound(f"order {cmd.order_id} not found", code="order_not_found")
         if order.status not in RETURNABLE:
-            raise Conflict(f"order {order.id} is {order.status}; only a shipped order can be returned",
-                           code="order_not_shipped")
+            raise Conflict(
+                f"order {order.id} is {order.status}; only a shipped order can be returned", code="order_not_shipped"
+            )
         open_ = _returnable(s, order.id, wh.id)
         changes, rows = _book(s, wh, cmd, open_)
-        op = post_operation(s, warehouse_id=wh.id, kind="return", reference=cmd.reference, actor=actor,
-                            changes=changes)
-        ret = Return(warehouse_id=wh.id, order_id=order.id, reference=op.reference, operation_id=op.id,
-                     received_by=actor)
+        op = post_operation(s, warehouse_id=wh.id, kind="return", reference=cmd.reference, actor=actor, changes=changes)
+        ret = Return(
+            warehouse_id=wh.id, order_id=order.id, reference=op.reference, operation_id=op.id, received_by=actor
+        )
         s.add(ret)
         s.flush()
         for row in rows:
@@ -84,17 +87,26 @@ def receive_return(cmd: ReceiveReturn, uow: UnitOfWork, actor: str) -> int:
             wf.transition(s, order, "refunding", f"return {ret.id} received", actor)
         if all(v == 0 for v in _returnable(s, order.id).values()):
             wf.transition(s, order, "refunded", "everything shipped has come back", actor)
-        record(s, "order.return_received", {
-            "order_id": order.id, "external_id": order.external_id, "channel": order.channel, "return_id": ret.id,
-            "lines": [ln.model_dump() for ln in cmd.lines]})
+        record(
+            s,
+            "order.return_received",
+            {
+                "order_id": order.id,
+                "external_id": order.external_id,
+                "channel": order.channel,
+                "return_id": ret.id,
+                "lines": [ln.model_dump() for ln in cmd.lines],
+            },
+        )
         s.flush()
         return ret.id
 
     return uow.run(work)
 
 
-def _book(s: Session, wh: Warehouse, cmd: ReceiveReturn,
-          open_: dict[tuple[int, int], int]) -> tuple[list[StockChange], list[ReturnLine]]:
+def _book(
+    s: Session, wh: Warehouse, cmd: ReceiveReturn, open_: dict[tuple[int, int], int]
+) -> tuple[list[StockChange], list[ReturnLine]]:
     items = repo.items_by_sku(s, [ln.sku for ln in cmd.lines])
     changes: list[StockChange] = []
     rows: list[ReturnLine] = []
@@ -102,9 +114,12 @@ def _book(s: Session, wh: Warehouse, cmd: ReceiveReturn,
         item = items[ln.sku]
         lot = get_lot(s, item.id, item.sku, ln.lot)
         if open_.get((item.id, lot.id), 0) < ln.quantity:
-            raise Conflict(f"only {open_.get((item.id, lot.id), 0)} of {ln.sku} lot {ln.lot} were shipped to this "
-                           f"order from {wh.code} and not returned yet", code="return_exceeds_shipped",
-                           details={"sku": ln.sku, "lot": ln.lot, "returnable": open_.get((item.id, lot.id), 0)})
+            raise Conflict(
+                f"only {open_.get((item.id, lot.id), 0)} of {ln.sku} lot {ln.lot} were shipped to this "
+                f"order from {wh.code} and not returned yet",
+                code="return_exceeds_shipped",
+                details={"sku": ln.sku, "lot": ln.lot, "returnable": open_.get((item.id, lot.id), 0)},
+            )
         open_[(item.id, lot.id)] -= ln.quantity
         if ln.disposition == "restock":
             loc = repo.location_by_code(s, wh, ln.location or "")
@@ -117,10 +132,20 @@ def _book(s: Session, wh: Warehouse, cmd: ReceiveReturn,
             changes.append(StockChange(where, item.id, lot.id, ln.quantity, "return"))
         else:
             where = repo.special_location_id(s, wh.id, "receiving")
-            changes += [StockChange(where, item.id, lot.id, ln.quantity, "return"),
-                        StockChange(where, item.id, lot.id, -ln.quantity, "return_write_off")]
-        rows.append(ReturnLine(item_id=item.id, lot_id=lot.id, quantity=ln.quantity, disposition=ln.disposition,
-                               location_id=where, reason=ln.reason))
+            changes += [
+                StockChange(where, item.id, lot.id, ln.quantity, "return"),
+                StockChange(where, item.id, lot.id, -ln.quantity, "return_write_off"),
+            ]
+        rows.append(
+            ReturnLine(
+                item_id=item.id,
+                lot_id=lot.id,
+                quantity=ln.quantity,
+                disposition=ln.disposition,
+                location_id=where,
+                reason=ln.reason,
+            )
+        )
     return changes, rows
 
 
@@ -148,10 +173,10 @@ def _returnable(s: Session, order_id: int, warehouse_id: int | None = None) -> d
     return dict(left)
 
 
-
 def return_warehouse(s: Session, return_id: int) -> str:
-    return repo.warehouse_code_of(s, Return, return_id,
-                                  NotFound(f"return {return_id} not found", code="return_not_found"))
+    return repo.warehouse_code_of(
+        s, Return, return_id, NotFound(f"return {return_id} not found", code="return_not_found")
+    )
 
 
 def return_detail(s: Session, return_id: int) -> dict[str, Any]:
@@ -159,12 +184,26 @@ def return_detail(s: Session, return_id: int) -> dict[str, Any]:
     if ret is None:
         raise NotFound(f"return {return_id} not found", code="return_not_found")
     lines = s.execute(
-        select(Item.sku, Lot.code.label("lot"), ReturnLine.quantity, ReturnLine.disposition,
-               Location.code.label("location"), ReturnLine.reason)
-        .join(Item, Item.id == ReturnLine.item_id).join(Lot, Lot.id == ReturnLine.lot_id)
+        select(
+            Item.sku,
+            Lot.code.label("lot"),
+            ReturnLine.quantity,
+            ReturnLine.disposition,
+            Location.code.label("location"),
+            ReturnLine.reason,
+        )
+        .join(Item, Item.id == ReturnLine.item_id)
+        .join(Lot, Lot.id == ReturnLine.lot_id)
         .join(Location, Location.id == ReturnLine.location_id)
-        .where(ReturnLine.return_id == ret.id).order_by(ReturnLine.id)
+        .where(ReturnLine.return_id == ret.id)
+        .order_by(ReturnLine.id)
     ).all()
-    return {"id": ret.id, "warehouse": s.scalar(select(Warehouse.code).where(Warehouse.id == ret.warehouse_id)),
-            "order_id": ret.order_id, "reference": ret.reference, "received_by": ret.received_by,
-            "received_at": ret.received_at, "lines": [dict(r._mapping) for r in lines]}
+    return {
+        "id": ret.id,
+        "warehouse": s.scalar(select(Warehouse.code).where(Warehouse.id == ret.warehouse_id)),
+        "order_id": ret.order_id,
+        "reference": ret.reference,
+        "received_by": ret.received_by,
+        "received_at": ret.received_at,
+        "lines": [dict(r._mapping) for r in lines],
+    }

@@ -16,8 +16,9 @@ from wms.shipping.orm import Parcel
 
 
 def shipment_warehouse(s: Session, shipment_id: int) -> str:
-    return warehouse_code_of(s, Shipment, shipment_id,
-                             NotFound(f"shipment {shipment_id} not found", code="shipment_not_found"))
+    return warehouse_code_of(
+        s, Shipment, shipment_id, NotFound(f"shipment {shipment_id} not found", code="shipment_not_found")
+    )
 
 
 def parcel_warehouse(s: Session, parcel_id: int) -> str:
@@ -28,39 +29,78 @@ def parcel_warehouse(s: Session, parcel_id: int) -> str:
 
 
 def parcel_view(p: Parcel) -> dict[str, Any]:
-    return {"id": p.id, "seq": p.seq, "carrier": p.carrier, "tracking_number": p.tracking_number,
-            "weight_kg": p.weight_kg, "length_cm": p.length_cm, "width_cm": p.width_cm, "height_cm": p.height_cm,
-            "label_pdf_url": f"/v1/parcels/{p.id}/label.pdf", "label_zpl_url": f"/v1/parcels/{p.id}/label.zpl"}
+    return {
+        "id": p.id,
+        "seq": p.seq,
+        "carrier": p.carrier,
+        "tracking_number": p.tracking_number,
+        "weight_kg": p.weight_kg,
+        "length_cm": p.length_cm,
+        "width_cm": p.width_cm,
+        "height_cm": p.height_cm,
+        "label_pdf_url": f"/v1/parcels/{p.id}/label.pdf",
+        "label_zpl_url": f"/v1/parcels/{p.id}/label.zpl",
+    }
 
 
 def shipment_detail(s: Session, shipment_id: int) -> dict[str, Any]:
     code = shipment_warehouse(s, shipment_id)
     sh = s.get_one(Shipment, shipment_id)
     items = s.execute(
-        select(ShipmentLine.order_id, Item.sku, Lot.code.label("lot"), Lot.expiry_date, Location.code.label("location"),
-               Allocation.quantity)
-        .join(Allocation, Allocation.shipment_line_id == ShipmentLine.id).join(Stock, Stock.id == Allocation.stock_id)
-        .join(Lot, Lot.id == Stock.lot_id).join(Item, Item.id == Stock.item_id)
+        select(
+            ShipmentLine.order_id,
+            Item.sku,
+            Lot.code.label("lot"),
+            Lot.expiry_date,
+            Location.code.label("location"),
+            Allocation.quantity,
+        )
+        .join(Allocation, Allocation.shipment_line_id == ShipmentLine.id)
+        .join(Stock, Stock.id == Allocation.stock_id)
+        .join(Lot, Lot.id == Stock.lot_id)
+        .join(Item, Item.id == Stock.item_id)
         .join(Location, Location.id == Stock.location_id)
-        .where(ShipmentLine.shipment_id == sh.id).order_by(ShipmentLine.id, Allocation.id)
+        .where(ShipmentLine.shipment_id == sh.id)
+        .order_by(ShipmentLine.id, Allocation.id)
     ).all()
     orders = sorted(set(s.scalars(select(ShipmentLine.order_id).where(ShipmentLine.shipment_id == sh.id))))
     parcels = s.scalars(select(Parcel).where(Parcel.shipment_id == sh.id).order_by(Parcel.seq))
-    return {"id": sh.id, "warehouse": code, "status": sh.status, "carrier": sh.carrier, "wave_id": sh.wave_id,
-            "orders": orders, "items": [dict(r._mapping) for r in items],
-            "parcels": [parcel_view(p) for p in parcels], "packed_at": sh.packed_at, "shipped_at": sh.shipped_at}
+    return {
+        "id": sh.id,
+        "warehouse": code,
+        "status": sh.status,
+        "carrier": sh.carrier,
+        "wave_id": sh.wave_id,
+        "orders": orders,
+        "items": [dict(r._mapping) for r in items],
+        "parcels": [parcel_view(p) for p in parcels],
+        "packed_at": sh.packed_at,
+        "shipped_at": sh.shipped_at,
+    }
 
 
-def shipment_summaries(s: Session, *, warehouse: str | None, status: str | None, wave_id: int | None,
-                       after_id: int, limit: int) -> list[tuple[int, dict[str, Any]]]:
+def shipment_summaries(
+    s: Session, *, warehouse: str | None, status: str | None, wave_id: int | None, after_id: int, limit: int
+) -> list[tuple[int, dict[str, Any]]]:
     """Shipments for the packing station and the dock: what is waiting, oldest first."""
     stmt = (
-        select(Shipment.id, Warehouse.code.label("warehouse"), Shipment.status, Shipment.carrier, Shipment.wave_id,
-               Shipment.packed_at, Shipment.shipped_at, func.count(func.distinct(ShipmentLine.order_id)).label("orders"),
-               func.coalesce(func.sum(ShipmentLine.quantity), 0).label("units"))
+        select(
+            Shipment.id,
+            Warehouse.code.label("warehouse"),
+            Shipment.status,
+            Shipment.carrier,
+            Shipment.wave_id,
+            Shipment.packed_at,
+            Shipment.shipped_at,
+            func.count(func.distinct(ShipmentLine.order_id)).label("orders"),
+            func.coalesce(func.sum(ShipmentLine.quantity), 0).label("units"),
+        )
         .join(Warehouse, Warehouse.id == Shipment.warehouse_id)
         .outerjoin(ShipmentLine, ShipmentLine.shipment_id == Shipment.id)
-        .where(Shipment.id > after_id).group_by(Shipment.id, Warehouse.code).order_by(Shipment.id).limit(limit + 1)
+        .where(Shipment.id > after_id)
+        .group_by(Shipment.id, Warehouse.code)
+        .order_by(Shipment.id)
+        .limit(limit + 1)
     )
     if warehouse is not None:
         stmt = stmt.where(Warehouse.code == warehouse)

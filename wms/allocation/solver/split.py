@@ -69,8 +69,9 @@ def solve_split(problem: SplitProblem) -> SplitResult:
     return _solve_cp_sat(problem, fill, avail, ranks, backorder)
 
 
-def _solve_cp_sat(problem: SplitProblem, fill: np.ndarray, avail: np.ndarray, ranks: np.ndarray,
-                  backorder: np.ndarray) -> SplitResult:
+def _solve_cp_sat(
+    problem: SplitProblem, fill: np.ndarray, avail: np.ndarray, ranks: np.ndarray, backorder: np.ndarray
+) -> SplitResult:
     n_wh, n_lines = avail.shape
     m = cp_model.CpModel()
     x = [[m.new_int_var(0, int(min(avail[w, j], fill[j])), f"x{w}_{j}") for j in range(n_lines)] for w in range(n_wh)]
@@ -88,13 +89,17 @@ def _solve_cp_sat(problem: SplitProblem, fill: np.ndarray, avail: np.ndarray, ra
     pref_weight = 1
     split_weight = int(ranks.sum()) + 1
     ship_weight = split_weight * (n_wh * n_lines + 1)
-    m.minimize(ship_weight * sum(y) + split_weight * splits + pref_weight * sum(int(ranks[w]) * y[w] for w in range(n_wh)))
+    m.minimize(
+        ship_weight * sum(y) + split_weight * splits + pref_weight * sum(int(ranks[w]) * y[w] for w in range(n_wh))
+    )
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = problem.time_limit_s
     solver.parameters.random_seed = problem.seed
     solver.parameters.num_workers = problem.workers
     status = solver.solve(m)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        raise RuntimeError(f"split model has no solution ({solver.status_name(status)})")  # cannot happen: fill ≤ Σ avail
+        raise RuntimeError(
+            f"split model has no solution ({solver.status_name(status)})"
+        )  # cannot happen: fill ≤ Σ avail
     q = np.array([[solver.value(x[w][line]) for line in range(n_lines)] for w in range(n_wh)], dtype=np.int64)
     return SplitResult("optimal" if status == cp_model.OPTIMAL else "feasible", q, backorder)

@@ -7,8 +7,9 @@ import itertools
 import numpy as np
 
 
-def brute_force(demand: np.ndarray, avail: np.ndarray, ranks: np.ndarray,
-                max_combinations: int | None = None) -> tuple[int, int, int] | None:
+def brute_force(
+    demand: np.ndarray, avail: np.ndarray, ranks: np.ndarray, max_combinations: int | None = None
+) -> tuple[int, int, int] | None:
     """Best (shipments, split lines, preference) over every choice of warehouses per line;
     None when there are more than ``max_combinations`` choices to try."""
     n_wh, n_lines = avail.shape
@@ -18,9 +19,16 @@ def brute_force(demand: np.ndarray, avail: np.ndarray, ranks: np.ndarray,
         if fill[line] == 0:
             options.append([()])
             continue
-        options.append([s for r in range(1, n_wh + 1) for s in itertools.combinations(range(n_wh), r)
-                        if all(avail[w, line] > 0 for w in s) and len(s) <= fill[line]
-                        and sum(avail[w, line] for w in s) >= fill[line]])
+        options.append(
+            [
+                s
+                for r in range(1, n_wh + 1)
+                for s in itertools.combinations(range(n_wh), r)
+                if all(avail[w, line] > 0 for w in s)
+                and len(s) <= fill[line]
+                and sum(avail[w, line] for w in s) >= fill[line]
+            ]
+        )
     if max_combinations is not None and int(np.prod([len(o) for o in options])) > max_combinations:
         return None
     best = None

@@ -34,8 +34,7 @@ def post_count(body: StartCount, uow: Uow, principal: Supervisor) -> dict[str, A
     return _out(uow, counting.start_count(body, uow, principal.actor))
 
 
-@router.post("/cycle-counts/{count_id}/result", status_code=201, response_model=CycleCountOut,
-             summary="Record a count")
+@router.post("/cycle-counts/{count_id}/result", status_code=201, response_model=CycleCountOut, summary="Record a count")
 def post_count_result(count_id: RowId, body: RecordCount, uow: Uow, principal: Counter) -> dict[str, Any]:
     """Records what is on the shelf, per SKU and lot; lots not listed count as zero. The count becomes
     `counted` and shows `expected`, `counted` and `variance` per lot. Recording again replaces the result.
@@ -43,8 +42,9 @@ def post_count_result(count_id: RowId, body: RecordCount, uow: Uow, principal: C
     return _out(uow, counting.record_count(count_id, body, uow, principal.actor))
 
 
-@router.post("/cycle-counts/{count_id}/post", status_code=201, response_model=CycleCountOut,
-             summary="Post a count's variance")
+@router.post(
+    "/cycle-counts/{count_id}/post", status_code=201, response_model=CycleCountOut, summary="Post a count's variance"
+)
 def post_count_post(count_id: RowId, uow: Uow, principal: Supervisor) -> dict[str, Any]:
     """Posts the variance of a `counted` count to the ledger as `count_correction` rows; the count is
     `posted` and a location held out of allocation by it is released. 409 `count_not_counted` (also when
@@ -52,8 +52,9 @@ def post_count_post(count_id: RowId, uow: Uow, principal: Supervisor) -> dict[st
     return _out(uow, counting.post_count(count_id, uow, principal.actor))
 
 
-@router.post("/cycle-counts/{count_id}/cancel", status_code=201, response_model=CycleCountOut,
-             summary="Cancel a cycle count")
+@router.post(
+    "/cycle-counts/{count_id}/cancel", status_code=201, response_model=CycleCountOut, summary="Cancel a cycle count"
+)
 def post_count_cancel(count_id: RowId, uow: Uow, _: Supervisor) -> dict[str, Any]:
     """Cancels an `open` or `counted` count; nothing is posted. 409 `count_not_active` once posted or
     cancelled."""
@@ -61,12 +62,19 @@ def post_count_cancel(count_id: RowId, uow: Uow, _: Supervisor) -> dict[str, Any
 
 
 @router.get("/cycle-counts", response_model=CycleCountPage, summary="List cycle counts")
-def list_counts(uow: Uow, _: Counter, page: Annotated[PageParams, Depends()], warehouse: WarehouseFilter,
-                status: Literal["open", "counted", "posted", "cancelled"] | None = None) -> dict[str, Any]:
+def list_counts(
+    uow: Uow,
+    _: Counter,
+    page: Annotated[PageParams, Depends()],
+    warehouse: WarehouseFilter,
+    status: Literal["open", "counted", "posted", "cancelled"] | None = None,
+) -> dict[str, Any]:
     """Cycle counts, oldest first, by warehouse and status: `open` ones are the counting work to do (started
     by a planner, or by a short pick at the location)."""
-    rows = uow.run(lambda u: queries.cycle_counts(u, warehouse=warehouse, status=status, after_id=page.after_id,
-                                                  limit=page.limit), read_only=True)
+    rows = uow.run(
+        lambda u: queries.cycle_counts(u, warehouse=warehouse, status=status, after_id=page.after_id, limit=page.limit),
+        read_only=True,
+    )
     return page_of(rows, page.limit)
 
 

@@ -17,7 +17,7 @@ from wms.db import UnitOfWork
 from wms.events import webhooks
 from wms.events.orm import OutboxEvent
 from wms.events.relay import event_body
-from wms.fields import HttpUrl, MAX_ID, Secret
+from wms.fields import MAX_ID, HttpUrl, Secret
 from wms.inventory.commands import Command
 
 router = resource_router(EVENTS_TAG)
@@ -36,9 +36,13 @@ class WebhookCreated(WebhookOut):
 
 
 @router.get("/events", response_model=EventPage, summary="Poll events")
-def list_events(uow: Uow, _: Erp, after: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
-                limit: Annotated[int, Query(ge=1, le=500)] = 100,
-                cursor: Annotated[str | None, Query(pattern=CURSOR_PATTERN)] = None) -> dict[str, Any]:
+def list_events(
+    uow: Uow,
+    _: Erp,
+    after: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: Annotated[str | None, Query(pattern=CURSOR_PATTERN)] = None,
+) -> dict[str, Any]:
     """Events in commit order after sequence number `after` (or after `cursor`). `seq` is gapless and no
     event can commit later with a smaller one, so keep the last `seq` you processed and poll with
     `?after=` it; `last_seq` is the newest there is. If you may process an event twice (a crash before you
@@ -48,8 +52,9 @@ def list_events(uow: Uow, _: Erp, after: Annotated[int, Query(ge=0, le=MAX_ID)] 
     start = PageParams(limit=limit, cursor=cursor).after_id if cursor else after
 
     def work(u: UnitOfWork) -> dict[str, Any]:
-        rows = u.session.scalars(select(OutboxEvent).where(OutboxEvent.seq > start)
-                                 .order_by(OutboxEvent.seq).limit(limit + 1)).all()
+        rows = u.session.scalars(
+            select(OutboxEvent).where(OutboxEvent.seq > start).order_by(OutboxEvent.seq).limit(limit + 1)
+        ).all()
         last = u.session.scalar(select(func.coalesce(func.max(OutboxEvent.seq), 0)))
         page = page_of([(e.seq, event_body(e)) for e in rows], limit)
         page["last_seq"] = last
@@ -59,8 +64,12 @@ def list_events(uow: Uow, _: Erp, after: Annotated[int, Query(ge=0, le=MAX_ID)] 
 
 
 @router.post("/webhooks", status_code=201, response_model=WebhookCreated, summary="Register a webhook")
-def post_webhook(body: CreateWebhook, uow: Uow, _: Admin,
-                 from_start: Annotated[bool, Query(description="Deliver past events too.")] = False) -> dict[str, Any]:
+def post_webhook(
+    body: CreateWebhook,
+    uow: Uow,
+    _: Admin,
+    from_start: Annotated[bool, Query(description="Deliver past events too.")] = False,
+) -> dict[str, Any]:
     """From now on (or from the first event, with `from_start=true`) every event is POSTed to `url`, in
     order, at least once, signed with `X-WMS-Signature: t=<unix time>,v1=<HMAC-SHA256(secret, "<t>." +
     body)>` (see the webhooks section). Without a `secret` one is made; it is shown only in this answer.

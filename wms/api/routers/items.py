@@ -23,8 +23,9 @@ router = resource_router("items")
 
 
 @router.post("/items", status_code=201, response_model=ItemOut, summary="Create an item")
-def post_item(body: CreateItem, uow: Uow,
-              _: Annotated[Principal, Depends(require("erp", every_warehouse=True))]) -> Item:
+def post_item(
+    body: CreateItem, uow: Uow, _: Annotated[Principal, Depends(require("erp", every_warehouse=True))]
+) -> Item:
     """Creates an item (SKU) for every warehouse, so a token limited to one warehouse may not. `min_shelf_life_days` is what a customer must have left at
     the promised ship date: FEFO allocation never takes a lot with less. `barcode` (EAN, UPC, …) lets
     handhelds scan the item instead of typing the SKU.
@@ -58,9 +59,10 @@ def list_lots(sku: str, uow: Uow, _: AnyRole, page: Annotated[PageParams, Depend
 
     def work(uow: UnitOfWork) -> list[tuple[int, dict[str, Any]]]:
         item = repo.item_by_sku(uow.session, sku)
-        stmt = (select(Lot).where(Lot.item_id == item.id, Lot.id > page.after_id)
-                .order_by(Lot.id).limit(page.limit + 1))
-        return [(lot.id, {"sku": sku, "lot": lot.code, "expiry_date": lot.expiry_date})
-                for lot in uow.session.scalars(stmt).all()]
+        stmt = select(Lot).where(Lot.item_id == item.id, Lot.id > page.after_id).order_by(Lot.id).limit(page.limit + 1)
+        return [
+            (lot.id, {"sku": sku, "lot": lot.code, "expiry_date": lot.expiry_date})
+            for lot in uow.session.scalars(stmt).all()
+        ]
 
     return page_of(uow.run(work, read_only=True), page.limit)

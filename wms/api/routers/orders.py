@@ -10,18 +10,17 @@ from pydantic import ValidationError
 from wms.api.deps import AppSettings, Uow, WarehouseFilter, require
 from wms.api.errors import status_of, validation_error
 from wms.api.idempotency import IN_PROGRESS, RESUMABLE_ROUTE
-from wms.api.order_schemas import (BulkOut, MessageOut, OpenProblemPage, OrderOut, OrderSummaryPage,
-                                   PendingMessagePage)
+from wms.api.order_schemas import BulkOut, MessageOut, OpenProblemPage, OrderOut, OrderSummaryPage, PendingMessagePage
 from wms.api.pagination import PageParams, page_of
 from wms.api.routing import resource_router
 from wms.auth.keys import Principal
 from wms.db import UnitOfWork
 from wms.errors import DomainError
+from wms.fields import MAX_ID
 from wms.orders import queries, services
 from wms.orders.commands import BulkPush, Cancel, ChangeCarrier, OrderMessage, PushOrder, ResolveProblem
 from wms.orders.lifecycle import STATUSES
 from wms.orders.workflow import Policy
-from wms.fields import MAX_ID
 
 router = resource_router("orders")
 
@@ -41,9 +40,17 @@ def _detail(uow: UnitOfWork, order_id: int, principal: Principal) -> dict[str, A
     return uow.run(lambda u: queries.order_detail(u.session, order_id, principal.warehouse_code), read_only=True)
 
 
-@router.post("/orders", openapi_extra=RESUMABLE_ROUTE, status_code=201, response_model=OrderOut, summary="Push an order",
-             responses={200: {"model": OrderOut, "description": "the order existed already"}})
-def post_order(body: PushOrder, uow: Uow, settings: AppSettings, principal: Intake, response: Response) -> dict[str, Any]:
+@router.post(
+    "/orders",
+    openapi_extra=RESUMABLE_ROUTE,
+    status_code=201,
+    response_model=OrderOut,
+    summary="Push an order",
+    responses={200: {"model": OrderOut, "description": "the order existed already"}},
+)
+def post_order(
+    body: PushOrder, uow: Uow, settings: AppSettings, principal: Intake, response: Response
+) -> dict[str, Any]:
     """Takes an order from a sales channel. It is reviewed at once (an unclear address, a buyer message or a
     seller remark is a problem for a person, in `GET /v1/order-problems`); a paid order is then allocated FEFO
     across warehouses, merged with the same customer's paid orders to the same address and carrier, or split
@@ -60,8 +67,13 @@ def post_order(body: PushOrder, uow: Uow, settings: AppSettings, principal: Inta
     return _detail(uow, order_id, principal)
 
 
-@router.post("/orders/bulk", openapi_extra=RESUMABLE_ROUTE, status_code=200, response_model=BulkOut,
-             summary="Push orders in bulk")
+@router.post(
+    "/orders/bulk",
+    openapi_extra=RESUMABLE_ROUTE,
+    status_code=200,
+    response_model=BulkOut,
+    summary="Push orders in bulk",
+)
 def post_orders_bulk(body: BulkPush, uow: Uow, settings: AppSettings, principal: Intake) -> dict[str, Any]:
     """Up to 1,000 orders, each the body of `POST /v1/orders` and each taken on its own: one bad order does
     not reject the others. `results` has one entry per order, in order, with its `external_id` and `channel`
@@ -78,29 +90,47 @@ def post_orders_bulk(body: BulkPush, uow: Uow, settings: AppSettings, principal:
     policy = Policy.from_settings(settings)
     results = [_bulk_result(index, raw, uow, policy, principal.actor) for index, raw in enumerate(body.orders)]
     count = {k: sum(r["result"] == k for r in results) for k in ("created", "existing", "error")}
-    return {"results": results, "created": count["created"], "existing": count["existing"],
-            "errors": count["error"]}
+    return {"results": results, "created": count["created"], "existing": count["existing"], "errors": count["error"]}
 
 
 def _bulk_result(index: int, raw: dict[str, object], uow: UnitOfWork, policy: Policy, actor: str) -> dict[str, Any]:
-    result: dict[str, Any] = {"index": index, **{k: raw[k] for k in ("external_id", "channel")
-                                                   if isinstance(raw.get(k), str)}}
+    result: dict[str, Any] = {
+        "index": index,
+        **{k: raw[k] for k in ("external_id", "channel") if isinstance(raw.get(k), str)},
+    }
     try:
         order_id, created = services.push_order(PushOrder.model_validate(raw), uow, policy, actor)
     except ValidationError as exc:
-        return {**result, "result": "error", "status_code": 422,
-                "error": validation_error(exc.errors(), prefix=("body", "orders", index))}
+        return {
+            **result,
+            "result": "error",
+            "status_code": 422,
+            "error": validation_error(exc.errors(), prefix=("body", "orders", index)),
+        }
     except DomainError as exc:
         if exc.code == IN_PROGRESS:  # nothing of this request was done: it is a duplicate of one still running
             raise
-        return {**result, "result": "error", "status_code": status_of(exc),
-                "error": {"code": exc.code, "message": exc.message, "details": exc.details}}
-    return {**result, "result": "created" if created else "existing", "order_id": order_id,
-            "status_code": 201 if created else 200}
+        return {
+            **result,
+            "result": "error",
+            "status_code": status_of(exc),
+            "error": {"code": exc.code, "message": exc.message, "details": exc.details},
+        }
+    return {
+        **result,
+        "result": "created" if created else "existing",
+        "order_id": order_id,
+        "status_code": 201 if created else 200,
+    }
 
 
-@router.post("/orders/messages", openapi_extra=RESUMABLE_ROUTE, status_code=200, response_model=MessageOut,
-             summary="Send an ERP message about an order")
+@router.post(
+    "/orders/messages",
+    openapi_extra=RESUMABLE_ROUTE,
+    status_code=200,
+    response_model=MessageOut,
+    summary="Send an ERP message about an order",
+)
 def post_order_message(body: OrderMessage, uow: Uow, settings: AppSettings, principal: Intake) -> dict[str, Any]:
     """A payment received (`payment`), an address corrected (`address`, with `ship_to`), a carrier changed
     (`carrier`, with `carrier`), a cancellation (`cancel`) or a refund (`refund`), for the order with this
@@ -120,32 +150,57 @@ def post_order_message(body: OrderMessage, uow: Uow, settings: AppSettings, prin
 
 
 @router.get("/orders", response_model=OrderSummaryPage, summary="List orders")
-def list_orders(uow: Uow, _: Reader, page: Annotated[PageParams, Depends()], warehouse: WarehouseFilter,
-                status: Literal[STATUSES] | None = None,  # type: ignore[valid-type]
-                channel: Filter = None, external_id: Filter = None, customer_id: Filter = None,
-                problem: Filter = None) -> dict[str, Any]:
+def list_orders(
+    uow: Uow,
+    _: Reader,
+    page: Annotated[PageParams, Depends()],
+    warehouse: WarehouseFilter,
+    status: Literal[STATUSES] | None = None,  # type: ignore[valid-type]
+    channel: Filter = None,
+    external_id: Filter = None,
+    customer_id: Filter = None,
+    problem: Filter = None,
+) -> dict[str, Any]:
     """Orders, oldest first, by `status`, `channel`, `external_id`, `customer_id`, `warehouse` (one of its
     shipments is there, not cancelled) or open `problem` code. Find an ERP's order by `channel` and
     `external_id`. A warehouse-limited token sees the orders of its warehouse only: an order without a
     shipment yet (not reviewed, unpaid, backordered) or cancelled belongs to no warehouse."""
-    rows = uow.run(lambda u: queries.list_orders(
-        u.session, status=status, channel=channel, external_id=external_id, customer_id=customer_id,
-        warehouse=warehouse, problem=problem, after_id=page.after_id, limit=page.limit), read_only=True)
+    rows = uow.run(
+        lambda u: queries.list_orders(
+            u.session,
+            status=status,
+            channel=channel,
+            external_id=external_id,
+            customer_id=customer_id,
+            warehouse=warehouse,
+            problem=problem,
+            after_id=page.after_id,
+            limit=page.limit,
+        ),
+        read_only=True,
+    )
     return page_of(rows, page.limit)
 
 
 # declared before /orders/{order_id}, which would otherwise take "messages" for an order id
-@router.get("/orders/messages", response_model=PendingMessagePage,
-            summary="List ERP messages waiting for their order")
-def list_order_messages(uow: Uow, _: MessageReader, page: Annotated[PageParams, Depends()],
-                        status: Literal["pending"] = "pending", channel: Filter = None,
-                        external_id: Filter = None) -> dict[str, Any]:
+@router.get("/orders/messages", response_model=PendingMessagePage, summary="List ERP messages waiting for their order")
+def list_order_messages(
+    uow: Uow,
+    _: MessageReader,
+    page: Annotated[PageParams, Depends()],
+    status: Literal["pending"] = "pending",
+    channel: Filter = None,
+    external_id: Filter = None,
+) -> dict[str, Any]:
     """ERP messages (`POST /v1/orders/messages`) waiting for an order that has not arrived, oldest first,
     by `channel` and `external_id`. A message is kept only until its order comes: once applied it is part of
     the order (its history and events), so `pending` is the only status there is to list."""
-    rows = uow.run(lambda u: queries.pending_messages(
-        u.session, channel=channel, external_id=external_id, after_id=page.after_id, limit=page.limit),
-        read_only=True)
+    rows = uow.run(
+        lambda u: queries.pending_messages(
+            u.session, channel=channel, external_id=external_id, after_id=page.after_id, limit=page.limit
+        ),
+        read_only=True,
+    )
     return page_of(rows, page.limit)
 
 
@@ -158,7 +213,13 @@ def get_order(order_id: OrderId, uow: Uow, principal: Reader) -> dict[str, Any]:
     return _detail(uow, order_id, principal)
 
 
-@router.post("/orders/{order_id}/cancel", openapi_extra=RESUMABLE_ROUTE, status_code=200, response_model=OrderOut, summary="Cancel an order")
+@router.post(
+    "/orders/{order_id}/cancel",
+    openapi_extra=RESUMABLE_ROUTE,
+    status_code=200,
+    response_model=OrderOut,
+    summary="Cancel an order",
+)
 def post_cancel(order_id: OrderId, uow: Uow, principal: Erp, body: Cancel | None = None) -> dict[str, Any]:
     """Cancels an order that has not shipped: its reserved stock is released, its open pick-list stops are
     cancelled and units already picked are left free to put away (`GET /v1/stock/putaway`). The body and its
@@ -171,10 +232,16 @@ def post_cancel(order_id: OrderId, uow: Uow, principal: Erp, body: Cancel | None
     return _detail(uow, order_id, principal)
 
 
-@router.post("/orders/{order_id}/carrier", openapi_extra=RESUMABLE_ROUTE, status_code=200, response_model=OrderOut,
-             summary="Change an order's carrier")
-def post_carrier(order_id: OrderId, body: ChangeCarrier, uow: Uow, settings: AppSettings,
-                 principal: Planner) -> dict[str, Any]:
+@router.post(
+    "/orders/{order_id}/carrier",
+    openapi_extra=RESUMABLE_ROUTE,
+    status_code=200,
+    response_model=OrderOut,
+    summary="Change an order's carrier",
+)
+def post_carrier(
+    order_id: OrderId, body: ChangeCarrier, uow: Uow, settings: AppSettings, principal: Planner
+) -> dict[str, Any]:
     """Changes the order's carrier until it ships (`auto`: the carrier rules choose at packing); the change
     counts as newer than every ERP carrier message so far. Not yet in a wave, the order is allocated again
     and may merge with the customer's orders for that carrier; on the floor, a packed shipment's parcels are
@@ -187,27 +254,44 @@ def post_carrier(order_id: OrderId, body: ChangeCarrier, uow: Uow, settings: App
     return _detail(uow, order_id, principal)
 
 
-@router.post("/orders/{order_id}/problems/{problem_id}/resolve", status_code=200, response_model=OrderOut,
-             summary="Resolve an order problem")
-def post_resolve(order_id: OrderId, problem_id: OrderId, body: ResolveProblem, uow: Uow, settings: AppSettings,
-                 principal: Reader) -> dict[str, Any]:
+@router.post(
+    "/orders/{order_id}/problems/{problem_id}/resolve",
+    status_code=200,
+    response_model=OrderOut,
+    summary="Resolve an order problem",
+)
+def post_resolve(
+    order_id: OrderId, problem_id: OrderId, body: ResolveProblem, uow: Uow, settings: AppSettings, principal: Reader
+) -> dict[str, Any]:
     """Closes a problem with a `resolution` (what a person decided) and lets the order go on. An
     `out_of_stock` problem is not closed by hand: allocation is retried, and the problem closes itself
     when it succeeds.
 
     409 `problem_resolved` when it is closed already; 404 `order_not_found`, `problem_not_found`.
     """
-    services.resolve_problem(order_id, problem_id, body.resolution, uow, Policy.from_settings(settings), principal.actor)
+    services.resolve_problem(
+        order_id, problem_id, body.resolution, uow, Policy.from_settings(settings), principal.actor
+    )
     return _detail(uow, order_id, principal)
 
 
 @router.get("/order-problems", response_model=OpenProblemPage, summary="List order problems")
-def list_problems(uow: Uow, _: Reader, page: Annotated[PageParams, Depends()], warehouse: WarehouseFilter,
-                  code: Filter = None, open_only: Annotated[bool, Query(alias="open")] = True) -> dict[str, Any]:
+def list_problems(
+    uow: Uow,
+    _: Reader,
+    page: Annotated[PageParams, Depends()],
+    warehouse: WarehouseFilter,
+    code: Filter = None,
+    open_only: Annotated[bool, Query(alias="open")] = True,
+) -> dict[str, Any]:
     """Problem orders for people to handle, oldest first, each with its same-day deadline (`due_at`): codes
     `unclear_address`, `buyer_message`, `seller_remark`, `out_of_stock`, `short_pick`. `open=false` lists
     resolved ones too; `warehouse` those of orders with a shipment there (a warehouse-limited token sees
     its warehouse's only)."""
-    rows = uow.run(lambda u: queries.problem_list(u.session, code=code, open_only=open_only, warehouse=warehouse,
-                                                  after_id=page.after_id, limit=page.limit), read_only=True)
+    rows = uow.run(
+        lambda u: queries.problem_list(
+            u.session, code=code, open_only=open_only, warehouse=warehouse, after_id=page.after_id, limit=page.limit
+        ),
+        read_only=True,
+    )
     return page_of(rows, page.limit)

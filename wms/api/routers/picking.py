@@ -84,8 +84,12 @@ def _detail(uow: UnitOfWork, pick_list_id: int) -> dict[str, Any]:
     return uow.run(lambda u: pick_list_detail(u.session, pick_list_id), read_only=True)
 
 
-@router.post("/pick-lists/claim", response_model=PickListView, summary="Claim the next pick list",
-             responses={204: {"description": "no pick list is waiting in this warehouse"}})
+@router.post(
+    "/pick-lists/claim",
+    response_model=PickListView,
+    summary="Claim the next pick list",
+    responses={204: {"description": "no pick list is waiting in this warehouse"}},
+)
 def post_claim(body: Claim, uow: Uow, principal: Picker) -> Any:
     """The next pick list for the calling picker: the one it already holds (unfinished, or a full cart not
     yet delivered), else a full cart someone released, else the most urgent open one (oldest wave first),
@@ -101,13 +105,21 @@ def post_claim(body: Claim, uow: Uow, principal: Picker) -> Any:
 
 
 @router.get("/pick-lists", response_model=PickListSummaryPage, summary="List pick lists")
-def list_pick_lists(uow: Uow, _: FloorLead, page: Annotated[PageParams, Depends()], warehouse: WarehouseFilter,
-                    status: Literal["open", "claimed", "picked", "delivered", "cancelled"] | None = None
-                    ) -> dict[str, Any]:
+def list_pick_lists(
+    uow: Uow,
+    _: FloorLead,
+    page: Annotated[PageParams, Depends()],
+    warehouse: WarehouseFilter,
+    status: Literal["open", "claimed", "picked", "delivered", "cancelled"] | None = None,
+) -> dict[str, Any]:
     """The floor at a glance: every pick list with its status (`open`, `claimed`, `picked`, `delivered`,
     `cancelled`), its holder and the stops still open."""
-    rows = uow.run(lambda u: pick_list_summaries(u.session, warehouse=warehouse, status=status, after_id=page.after_id,
-                                                 limit=page.limit), read_only=True)
+    rows = uow.run(
+        lambda u: pick_list_summaries(
+            u.session, warehouse=warehouse, status=status, after_id=page.after_id, limit=page.limit
+        ),
+        read_only=True,
+    )
     return page_of(rows, page.limit)
 
 
@@ -118,8 +130,12 @@ def get_pick_list(pick_list_id: RowId, uow: Uow, _: FloorLead) -> dict[str, Any]
     return _detail(uow, pick_list_id)
 
 
-@router.post("/pick-lists/{pick_list_id}/confirmations", status_code=201, response_model=ConfirmationResult,
-             summary="Confirm a pick by scan")
+@router.post(
+    "/pick-lists/{pick_list_id}/confirmations",
+    status_code=201,
+    response_model=ConfirmationResult,
+    summary="Confirm a pick by scan",
+)
 def post_confirmation(pick_list_id: RowId, body: Confirm, uow: Uow, principal: Picker) -> dict[str, Any]:
     """Confirms an open stop with what was scanned: `location`, `sku` (or the item's barcode), `lot` and
     `quantity`; `stop_id` pins the stop when one location serves several. The units move onto the cart, still
@@ -136,8 +152,12 @@ def post_confirmation(pick_list_id: RowId, body: Confirm, uow: Uow, principal: P
     return confirm(pick_list_id, body, uow, principal.actor, supervisor=principal.role == "admin")
 
 
-@router.post("/pick-lists/{pick_list_id}/short-picks", status_code=201, response_model=ConfirmationResult,
-             summary="Report a short pick")
+@router.post(
+    "/pick-lists/{pick_list_id}/short-picks",
+    status_code=201,
+    response_model=ConfirmationResult,
+    summary="Report a short pick",
+)
 def post_short_pick(pick_list_id: RowId, body: ShortPick, uow: Uow, principal: Picker) -> dict[str, Any]:
     """Nothing of a stop could be picked: the same as a confirmation of zero units, with its `reason`
     (`not_found`, `damaged`, `expired`). The missing units are accounted for at once and looked for

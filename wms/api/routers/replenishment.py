@@ -66,8 +66,12 @@ def post_pick_face(body: rp.SetPickFace, uow: Uow, _: Planner) -> dict[str, Any]
     return {"id": face_id, **body.model_dump()}
 
 
-@router.post("/replenishments/claim", response_model=TaskOut, summary="Claim a replenishment task",
-             responses={204: {"description": "no replenishment task is waiting in this warehouse"}})
+@router.post(
+    "/replenishments/claim",
+    response_model=TaskOut,
+    summary="Claim a replenishment task",
+    responses={204: {"description": "no replenishment task is waiting in this warehouse"}},
+)
 def post_claim(body: rp.ClaimTask, uow: Uow, principal: Worker) -> Any:
     """The task the worker holds, else the oldest open one, with FEFO source suggestions from reserve
     locations (`sources`). 204 when nothing is waiting. Claiming again returns the same task until it is

@@ -28,10 +28,10 @@ class RouteOut(BaseModel):
     method: str = Field(description="exact, or heuristic/improved where no exact method applies")
 
 
-@router.post("/warehouses/{code}/routes", status_code=200, response_model=RouteOut,
-             summary="Plan a route through locations")
-def post_route(code: Annotated[str, Path(max_length=32)], body: RouteRequest, uow: Uow,
-               _: Router) -> RouteOut:
+@router.post(
+    "/warehouses/{code}/routes", status_code=200, response_model=RouteOut, summary="Plan a route through locations"
+)
+def post_route(code: Annotated[str, Path(max_length=32)], body: RouteRequest, uow: Uow, _: Router) -> RouteOut:
     """The shortest walk the service finds from the depot through all the storage locations and back:
     `sequence` in walking order and `distance_m` by `layout.md`. Exact (`method: exact`) for layouts of one
     or two blocks and for up to 12 locations; otherwise the best classic heuristic improved by local search.

@@ -13,6 +13,7 @@ from wms.api.pagination import Page, PageParams, page_of
 from wms.api.routing import resource_router
 from wms.auth.keys import Principal
 from wms.db import UnitOfWork
+from wms.fields import MAX_ID
 from wms.orders.backorders import retry_backorders
 from wms.orders.workflow import Policy
 from wms.shipping import labels
@@ -20,7 +21,6 @@ from wms.shipping.dock import ship
 from wms.shipping.packing import Pack, pack
 from wms.shipping.returns import ReceiveReturn, receive_return, return_detail
 from wms.shipping.views import shipment_detail, shipment_summaries
-from wms.fields import MAX_ID
 
 router = resource_router("packing, shipping and returns")
 Floor = Annotated[Principal, Depends(require("picker", "planner"))]
@@ -83,13 +83,22 @@ class ShipmentSummaryPage(Page[ShipmentSummary]):
 
 
 @router.get("/shipments", response_model=ShipmentSummaryPage, summary="List shipments")
-def list_shipments(uow: Uow, _: Reader, page: Annotated[PageParams, Depends()], warehouse: WarehouseFilter,
-                   status: Literal["allocated", "released", "picked", "packed", "shipped", "cancelled"] | None = None,
-                   wave_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None) -> dict[str, Any]:
+def list_shipments(
+    uow: Uow,
+    _: Reader,
+    page: Annotated[PageParams, Depends()],
+    warehouse: WarehouseFilter,
+    status: Literal["allocated", "released", "picked", "packed", "shipped", "cancelled"] | None = None,
+    wave_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+) -> dict[str, Any]:
     """Shipments, oldest first, by warehouse, status and wave: what waits at the packing station
     (`status=picked`) or at the dock (`status=packed`)."""
-    rows = uow.run(lambda u: shipment_summaries(u.session, warehouse=warehouse, status=status, wave_id=wave_id,
-                                                after_id=page.after_id, limit=page.limit), read_only=True)
+    rows = uow.run(
+        lambda u: shipment_summaries(
+            u.session, warehouse=warehouse, status=status, wave_id=wave_id, after_id=page.after_id, limit=page.limit
+        ),
+        read_only=True,
+    )
     return page_of(rows, page.limit)
 
 
@@ -100,8 +109,9 @@ def get_shipment(shipment_id: RowId, uow: Uow, _: Reader) -> dict[str, Any]:
     return _detail(uow, shipment_id)
 
 
-@router.post("/shipments/{shipment_id}/pack", status_code=201, response_model=ShipmentOut,
-             summary="Pack a shipment into parcels")
+@router.post(
+    "/shipments/{shipment_id}/pack", status_code=201, response_model=ShipmentOut, summary="Pack a shipment into parcels"
+)
 def post_pack(shipment_id: RowId, body: Pack, uow: Uow, settings: AppSettings, principal: Floor) -> dict[str, Any]:
     """Checks the scanned `items` (SKU, lot, quantity, in any order) against what was picked for the
     shipment, closes its `parcels` and labels them: the carrier is the order's, or for `auto` the first
@@ -131,24 +141,36 @@ def post_ship(shipment_id: RowId, uow: Uow, principal: Floor) -> dict[str, Any]:
 
 def _label(uow: UnitOfWork, parcel_id: int, suffix: str) -> Response:
     data = uow.run(lambda u: labels.label_data(u.session, parcel_id), read_only=True)
-    body, media = (labels.pdf(data), "application/pdf") if suffix == "pdf" else (labels.zpl_label(data), "application/zpl")
-    return Response(body, media_type=media,
-                    headers={"Content-Disposition": f'inline; filename="{data.tracking_number}.{suffix}"'})
+    body, media = (
+        (labels.pdf(data), "application/pdf") if suffix == "pdf" else (labels.zpl_label(data), "application/zpl")
+    )
+    return Response(
+        body, media_type=media, headers={"Content-Disposition": f'inline; filename="{data.tracking_number}.{suffix}"'}
+    )
 
 
-@router.get("/parcels/{parcel_id}/label.pdf", response_class=Response, summary="Get a parcel's label as PDF",
-            responses={200: {"content": {"application/pdf": {}}, "description": "4 × 6 in label"}})
+@router.get(
+    "/parcels/{parcel_id}/label.pdf",
+    response_class=Response,
+    summary="Get a parcel's label as PDF",
+    responses={200: {"content": {"application/pdf": {}}, "description": "4 × 6 in label"}},
+)
 def get_label_pdf(parcel_id: RowId, uow: Uow, _: Reader) -> Response:
     """A 4 × 6 in shipping label with the address and a Code 128 barcode of the tracking number.
     404 `parcel_not_found`."""
     return _label(uow, parcel_id, "pdf")
 
 
-@router.get("/parcels/{parcel_id}/label.zpl", response_class=Response, summary="Get a parcel's label as ZPL",
-            responses={200: {"content": {"application/zpl": {}}, "description": "ZPL II, 203 dpi, 4 × 6 in"}})
+@router.get(
+    "/parcels/{parcel_id}/label.zpl",
+    response_class=Response,
+    summary="Get a parcel's label as ZPL",
+    responses={200: {"content": {"application/zpl": {}}, "description": "ZPL II, 203 dpi, 4 × 6 in"}},
+)
 def get_label_zpl(parcel_id: RowId, uow: Uow, _: Reader) -> Response:
     """The same label in ZPL II for thermal printers (203 dpi, 4 × 6 in). 404 `parcel_not_found`."""
     return _label(uow, parcel_id, "zpl")
+
 
 class ReturnLineOut(BaseModel):
     sku: str
@@ -170,8 +192,9 @@ class ReturnOut(BaseModel):
 
 
 @router.post("/returns", status_code=201, response_model=ReturnOut, summary="Receive a return")
-def post_return(body: ReceiveReturn, uow: Uow, settings: AppSettings, principal: Floor,
-                background: BackgroundTasks) -> dict[str, Any]:
+def post_return(
+    body: ReceiveReturn, uow: Uow, settings: AppSettings, principal: Floor, background: BackgroundTasks
+) -> dict[str, Any]:
     """Receives what a customer sent back for an order: each line is restocked (`restock`, to the storage
     `location` given, same lot and expiry), quarantined (`quarantine`) or written off with a `reason`
     (`write_off`). The order becomes `refunding`, and `refunded` once everything shipped is back; an

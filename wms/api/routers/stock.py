@@ -37,8 +37,9 @@ def _operation(uow: UnitOfWork, op: StockOperation) -> dict[str, Any]:
 
 
 @router.post("/receipts", status_code=201, response_model=OperationOut, summary="Receive stock")
-def post_receipt(body: Receive, uow: Uow, settings: AppSettings, principal: Receiver,
-                 background: BackgroundTasks) -> dict[str, Any]:
+def post_receipt(
+    body: Receive, uow: Uow, settings: AppSettings, principal: Receiver, background: BackgroundTasks
+) -> dict[str, Any]:
     """Each line is on hand at once at its location (a storage location, or `RECEIVING` to put away later),
     in its lot; a new lot is created with its `expiry_date` (null: does not expire). The answer lists the
     ledger rows written (`receipt`). Orders waiting for these SKUs are then allocated again, the most urgent
@@ -49,8 +50,9 @@ def post_receipt(body: Receive, uow: Uow, settings: AppSettings, principal: Rece
     `lot_expiry_mismatch` when a known lot comes with another expiry date.
     """
     op = _operation(uow, receive(body, uow, principal.actor))
-    background.add_task(retry_backorders, [ln.sku for ln in body.lines], uow, Policy.from_settings(settings),
-                        principal.actor)
+    background.add_task(
+        retry_backorders, [ln.sku for ln in body.lines], uow, Policy.from_settings(settings), principal.actor
+    )
     return op
 
 
@@ -61,8 +63,9 @@ def get_receipt(receipt_id: RowId, uow: Uow, _: Receiver) -> dict[str, Any]:
 
 
 @router.post("/stock/moves", status_code=201, response_model=OperationOut, summary="Move stock")
-def post_move(body: Move, uow: Uow, settings: AppSettings, principal: Mover,
-              background: BackgroundTasks) -> dict[str, Any]:
+def post_move(
+    body: Move, uow: Uow, settings: AppSettings, principal: Mover, background: BackgroundTasks
+) -> dict[str, Any]:
     """Moves available (unreserved) units of a lot from one location of the warehouse to another: a putaway
     from `RECEIVING` into storage, or a relocation. The answer lists the two ledger rows (`move_out`,
     `move_in`). Orders waiting for the SKU are then allocated again.
@@ -88,13 +91,23 @@ def post_adjustment(body: Adjust, uow: Uow, principal: Supervisor) -> dict[str, 
 
 
 @router.get("/stock", response_model=StockPage, summary="List stock")
-def list_stock(uow: Uow, _: StockReader, page: Annotated[PageParams, Depends()],
-               warehouse: WarehouseFilter, sku: Filter = None, location: Filter = None,
-               lot: Filter = None) -> dict[str, Any]:
+def list_stock(
+    uow: Uow,
+    _: StockReader,
+    page: Annotated[PageParams, Depends()],
+    warehouse: WarehouseFilter,
+    sku: Filter = None,
+    location: Filter = None,
+    lot: Filter = None,
+) -> dict[str, Any]:
     """Stock per location and lot: `on_hand`, `reserved` for shipments, and `available` (the difference),
     filtered by any of `warehouse`, `sku`, `location`, `lot`."""
-    rows = uow.run(lambda u: queries.stock(u, warehouse=warehouse, sku=sku, location=location, lot=lot,
-                                           after_id=page.after_id, limit=page.limit), read_only=True)
+    rows = uow.run(
+        lambda u: queries.stock(
+            u, warehouse=warehouse, sku=sku, location=location, lot=lot, after_id=page.after_id, limit=page.limit
+        ),
+        read_only=True,
+    )
     return page_of(rows, page.limit)
 
 
@@ -113,26 +126,46 @@ class PutawayPage(Page[PutawayOut]):
 
 
 @router.get("/stock/putaway", response_model=PutawayPage, summary="List stock to put away")
-def list_putaway(uow: Uow, _: StockReader, page: Annotated[PageParams, Depends()],
-                 warehouse: WarehouseFilter) -> dict[str, Any]:
+def list_putaway(
+    uow: Uow, _: StockReader, page: Annotated[PageParams, Depends()], warehouse: WarehouseFilter
+) -> dict[str, Any]:
     """Free units waiting outside storage (receiving, carts, packing, the dock: e.g. what a cancelled order
     had picked), each with a suggested storage location (the item's pick face, else where most of it is).
     Put them away with `POST /v1/stock/moves`."""
-    rows = uow.run(lambda u: putaway_list(u.session, warehouse=warehouse, after_id=page.after_id, limit=page.limit),
-                   read_only=True)
+    rows = uow.run(
+        lambda u: putaway_list(u.session, warehouse=warehouse, after_id=page.after_id, limit=page.limit), read_only=True
+    )
     return page_of(rows, page.limit)
 
 
 @router.get("/stock/movements", response_model=MovementPage, summary="Read the stock ledger")
-def list_movements(uow: Uow, _: LedgerReader, page: Annotated[PageParams, Depends()],
-                   warehouse: WarehouseFilter, sku: Filter = None, location: Filter = None,
-                   lot: Filter = None, reason: Filter = None,
-                   reference: Annotated[str | None, Query(max_length=100)] = None) -> dict[str, Any]:
+def list_movements(
+    uow: Uow,
+    _: LedgerReader,
+    page: Annotated[PageParams, Depends()],
+    warehouse: WarehouseFilter,
+    sku: Filter = None,
+    location: Filter = None,
+    lot: Filter = None,
+    reason: Filter = None,
+    reference: Annotated[str | None, Query(max_length=100)] = None,
+) -> dict[str, Any]:
     """The append-only stock ledger, oldest first: every change of on hand with its `delta`, `reason`
     (`receipt`, `move_out`, `move_in`, an adjustment reason, `count_correction`, `pick`, `cart_drop`,
     `packed`, `shipped`, `short_pick`, `return`, `return_write_off`, `replenish`, …), `reference` and actor.
     The sum of `delta` per location, SKU and lot is its `on_hand`."""
-    rows = uow.run(lambda u: queries.movements(u, warehouse=warehouse, sku=sku, location=location, lot=lot,
-                                               reason=reason, reference=reference,
-                                               after_id=page.after_id, limit=page.limit), read_only=True)
+    rows = uow.run(
+        lambda u: queries.movements(
+            u,
+            warehouse=warehouse,
+            sku=sku,
+            location=location,
+            lot=lot,
+            reason=reason,
+            reference=reference,
+            after_id=page.after_id,
+            limit=page.limit,
+        ),
+        read_only=True,
+    )
     return page_of(rows, page.limit)

@@ -23,8 +23,7 @@ Admin = Annotated[Principal, Depends(require(every_warehouse=True))]  # a new wa
 
 
 def _out(wh: Warehouse, count: int) -> dict[str, Any]:
-    return {"code": wh.code, "name": wh.name, "layout": wh.layout, "created_at": wh.created_at,
-            "location_count": count}
+    return {"code": wh.code, "name": wh.name, "layout": wh.layout, "created_at": wh.created_at, "location_count": count}
 
 
 @router.post("/warehouses", status_code=201, response_model=WarehouseOut, summary="Create a warehouse")
@@ -51,10 +50,13 @@ def list_warehouses(uow: Uow, principal: AnyRole, page: Annotated[PageParams, De
         if principal.warehouse_code is not None:
             stmt = stmt.where(Warehouse.code == principal.warehouse_code)
         found = uow.session.scalars(stmt).all()
-        counts = dict(uow.session.execute(
-            select(Location.warehouse_id, func.count()).where(Location.warehouse_id.in_([wh.id for wh in found]),
-                                                              IN_LAYOUT)
-            .group_by(Location.warehouse_id)).all())
+        counts = dict(
+            uow.session.execute(
+                select(Location.warehouse_id, func.count())
+                .where(Location.warehouse_id.in_([wh.id for wh in found]), IN_LAYOUT)
+                .group_by(Location.warehouse_id)
+            ).all()
+        )
         return [(wh.id, _out(wh, counts.get(wh.id, 0))) for wh in found]
 
     return page_of(uow.run(work, read_only=True), page.limit)
@@ -74,9 +76,12 @@ def get_warehouse(code: str, uow: Uow, _: AnyRole) -> dict[str, Any]:
 
 @router.get("/warehouses/{code}/locations", response_model=LocationPage, summary="List a warehouse's locations")
 def list_locations(
-    code: str, uow: Uow, _: AnyRole, page: Annotated[PageParams, Depends()],
+    code: str,
+    uow: Uow,
+    _: AnyRole,
+    page: Annotated[PageParams, Depends()],
     kind: Annotated[str | None, Query(max_length=20)] = None,
-    aisle: Annotated[int | None, Query(ge=1, le=999)] = None  # a layout has at most 999 aisles,
+    aisle: Annotated[int | None, Query(ge=1, le=999)] = None,  # a layout has at most 999 aisles,
 ) -> dict[str, Any]:
     """The locations of the layout in creation order, each with its code (`A03-B017-L2-R`), kind, aisle, bay,
     level, side and pick-point coordinates `x_m`, `y_m` (`layout.md`). Filter by `aisle`, or by `kind`
@@ -85,8 +90,12 @@ def list_locations(
 
     def work(uow: UnitOfWork) -> list[tuple[int, Location]]:
         wh = repo.warehouse_by_code(uow.session, code)
-        stmt = (select(Location).where(Location.warehouse_id == wh.id, Location.id > page.after_id)
-                .order_by(Location.id).limit(page.limit + 1))
+        stmt = (
+            select(Location)
+            .where(Location.warehouse_id == wh.id, Location.id > page.after_id)
+            .order_by(Location.id)
+            .limit(page.limit + 1)
+        )
         # carts (kind "cart", one per claimed pick list) only when asked for: they are not in the layout
         stmt = stmt.where(Location.kind == kind) if kind is not None else stmt.where(IN_LAYOUT)
         if aisle is not None:

@@ -71,14 +71,23 @@ class WaveSummaryPage(Page[WaveSummary]):
     pass
 
 
-Since = Annotated[Timestamp | None, Query(description="RFC 3339 time with offset, e.g. 2026-11-20T00:00:00Z "
-                                                      "(URL-encode a `+` offset as `%2B`)")]
+Since = Annotated[
+    Timestamp | None,
+    Query(description="RFC 3339 time with offset, e.g. 2026-11-20T00:00:00Z (URL-encode a `+` offset as `%2B`)"),
+]
 
 
-@router.post("/waves", openapi_extra=RESUMABLE_ROUTE, status_code=201, response_model=WaveOut, summary="Plan a wave",
-             responses={202: {"model": WaveOut, "description": "planning in the background; poll GET /v1/waves/{id}"}})
-def post_wave(body: StartWave, uow: Uow, settings: AppSettings, principal: Planner, request: Request,
-              response: Response) -> dict[str, Any]:
+@router.post(
+    "/waves",
+    openapi_extra=RESUMABLE_ROUTE,
+    status_code=201,
+    response_model=WaveOut,
+    summary="Plan a wave",
+    responses={202: {"model": WaveOut, "description": "planning in the background; poll GET /v1/waves/{id}"}},
+)
+def post_wave(
+    body: StartWave, uow: Uow, settings: AppSettings, principal: Planner, request: Request, response: Response
+) -> dict[str, Any]:
     """Releases the most urgent allocated orders of the warehouse (earliest ship-by, then first come, then
     fewer lines; up to `max_orders`) into a wave and plans its pick lists: one cart trip each within the
     `cart` limits, stops in walking order, `distance_m` by `layout.md`. An order is split across pick lists
@@ -101,7 +110,7 @@ def _planned_now(request: Request, wave_id: int) -> bool:
     """Plan in this request; a failed attempt is left to the background worker (the wave says so)."""
     try:
         return run_planning(request.app.state.session_factory, wave_id) != "planning"
-    except Exception:  # noqa: BLE001 - recorded on the wave; retried in the background or failed
+    except Exception:
         log.exception("planning wave %s in the request failed", wave_id)
         return False
 
@@ -114,9 +123,15 @@ def get_wave(wave_id: RowId, uow: Uow, _: Planner) -> dict[str, Any]:
 
 
 @router.get("/waves", response_model=WaveSummaryPage, summary="List waves")
-def list_waves(uow: Uow, _: Planner, page: Annotated[PageParams, Depends()], warehouse: WarehouseFilter,
-               status: Literal[STATUSES] | None = None,  # type: ignore[valid-type]
-               created_from: Since = None, created_to: Since = None) -> dict[str, Any]:
+def list_waves(
+    uow: Uow,
+    _: Planner,
+    page: Annotated[PageParams, Depends()],
+    warehouse: WarehouseFilter,
+    status: Literal[STATUSES] | None = None,  # type: ignore[valid-type]
+    created_from: Since = None,
+    created_to: Since = None,
+) -> dict[str, Any]:
     """Waves newest first, with their order and pick list counts but not the pick lists (`GET /v1/waves/{id}`
     has them), by `status`, `warehouse`, and created at or after `created_from` and before `created_to`. A
     warehouse-limited token sees its warehouse's only; an empty or reversed range finds none."""

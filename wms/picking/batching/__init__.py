@@ -6,17 +6,25 @@ Pure core: numpy, numba and OR-Tools; no database, no web. A frozen
 """
 
 from wms.picking.batching.planner import (
-           plan_constructive,
-           plan_fcfs,
-           plan_wave,
-           warm_up,
+    plan_constructive,
+    plan_fcfs,
+    plan_wave,
+    warm_up,
 )
 from wms.picking.batching.problem import (
-           BatchingProblem,
-           CartCapacity,
-           PickList,
-           WaveResult,
+    BatchingProblem,
+    CartCapacity,
+    PickList,
+    WaveResult,
 )
 
-__all__ = ["BatchingProblem", "CartCapacity", "PickList", "WaveResult", "plan_constructive", "plan_fcfs",
-           "plan_wave", "warm_up"]
+__all__ = [
+    "BatchingProblem",
+    "CartCapacity",
+    "PickList",
+    "WaveResult",
+    "plan_constructive",
+    "plan_fcfs",
+    "plan_wave",
+    "warm_up",
+]

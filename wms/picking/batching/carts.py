@@ -28,10 +28,17 @@ def job_tuple(jobs: Jobs) -> tuple:
 
 def empty_carts(n_jobs: int, max_members: int) -> tuple:
     m = max(1, min(max_members, n_jobs))
-    return (np.full(n_jobs, -1, dtype=np.int64), np.full((n_jobs, m), -1, dtype=np.int64),
-            np.zeros(n_jobs, dtype=np.int64), np.zeros(n_jobs), np.zeros(n_jobs),
-            np.full(n_jobs, -1, dtype=np.int64), np.zeros(n_jobs), np.full(n_jobs, -1, dtype=np.int64),
-            np.zeros(n_jobs, dtype=np.int64))
+    return (
+        np.full(n_jobs, -1, dtype=np.int64),
+        np.full((n_jobs, m), -1, dtype=np.int64),
+        np.zeros(n_jobs, dtype=np.int64),
+        np.zeros(n_jobs),
+        np.zeros(n_jobs),
+        np.full(n_jobs, -1, dtype=np.int64),
+        np.zeros(n_jobs),
+        np.full(n_jobs, -1, dtype=np.int64),
+        np.zeros(n_jobs, dtype=np.int64),
+    )
 
 
 def buffers(jobs: Jobs) -> tuple[np.ndarray, np.ndarray]:
@@ -88,15 +95,24 @@ def fits(jb, st, cap, c, skip, add):
         size, units, volume = size - 1, units - jb[3][skip], volume - jb[4][skip]
     if size > 0 and st[5][c] != jb[5][add]:
         return False
-    return (size + 1 <= cap[0] and units + jb[3][add] <= cap[1] + EPS
-            and volume + jb[4][add] <= cap[2] + EPS and size + 1 <= st[1].shape[1])
+    return (
+        size + 1 <= cap[0]
+        and units + jb[3][add] <= cap[1] + EPS
+        and volume + jb[4][add] <= cap[2] + EPS
+        and size + 1 <= st[1].shape[1]
+    )
 
 
 @njit(cache=True)
 def merge_fits(st, cap, c1, c2):
     size = st[2][c1] + st[2][c2]
-    return (st[5][c1] == st[5][c2] and size <= cap[0] and size <= st[1].shape[1]
-            and st[3][c1] + st[3][c2] <= cap[1] + EPS and st[4][c1] + st[4][c2] <= cap[2] + EPS)
+    return (
+        st[5][c1] == st[5][c2]
+        and size <= cap[0]
+        and size <= st[1].shape[1]
+        and st[3][c1] + st[3][c2] <= cap[1] + EPS
+        and st[4][c1] + st[4][c2] <= cap[2] + EPS
+    )
 
 
 @njit(cache=True)

@@ -19,8 +19,7 @@ POOL_SIZE = 1 << 16
 
 
 def new_pool(n_jobs: int, size: int = POOL_SIZE) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    return (np.zeros((size, max(1, (n_jobs + 63) // 64)), dtype=np.uint64), np.zeros(size),
-            np.zeros(1, dtype=np.int64))
+    return (np.zeros((size, max(1, (n_jobs + 63) // 64)), dtype=np.uint64), np.zeros(size), np.zeros(1, dtype=np.int64))
 
 
 @njit(cache=True)

@@ -20,8 +20,9 @@ from wms.picking.batching.carts import add_job, fits, length_with
 from wms.picking.batching.lengths import walk
 
 
-def fcfs_carts(jobs_rank: np.ndarray, group: np.ndarray, units: np.ndarray, volume: np.ndarray,
-               cap: tuple[float, float, float]) -> list[list[int]]:
+def fcfs_carts(
+    jobs_rank: np.ndarray, group: np.ndarray, units: np.ndarray, volume: np.ndarray, cap: tuple[float, float, float]
+) -> list[list[int]]:
     """Carts (lists of job indices) filled first come, first served, per carrier group."""
     open_cart: dict[int, list[int]] = {}
     load: dict[int, list[float]] = {}
@@ -61,7 +62,7 @@ def _candidates(jb, st, cap, pmin, c, k_eval):
     near = np.full(n_jobs, np.inf)
     for j in range(n_jobs):
         if st[0][j] < 0 and fits(jb, st, cap, c, -1, j):
-            near[j] = pmin[jb[0][j]:jb[0][j + 1]].sum()
+            near[j] = pmin[jb[0][j] : jb[0][j + 1]].sum()
     order = np.argsort(near, kind="mergesort")[:k_eval]
     return order[near[order] < np.inf]
 

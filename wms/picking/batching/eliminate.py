@@ -84,7 +84,7 @@ def eliminate_cart(jb, st, cap, max_steps, work):
     c0 = _lightest(st)
     if c0 < 0:
         return False
-    pool = list(st[1][c0, :st[2][c0]])
+    pool = list(st[1][c0, : st[2][c0]])
     while st[2][c0] > 0:
         remove_job(jb, st, st[1][c0, 0])
     bump(st, work, c0)

@@ -56,8 +56,9 @@ def descend(s: Search, st: tuple) -> None:
     """Descent with at most DESCENT_SHARE of the annealing budget."""
     active = np.ones(len(s.solo), dtype=np.bool_)
     cap_work = s.work[0] + int(DESCENT_SHARE * s.anneal_budget)
-    local_search(s.lay, s.jb, st, s.cap, s.buf, s.cache, s.nbr_start, s.nbr, s.rev_start, s.rev, s.solo,
-                 active, cap_work, s.work)
+    local_search(
+        s.lay, s.jb, st, s.cap, s.buf, s.cache, s.nbr_start, s.nbr, s.rev_start, s.rev, s.solo, active, cap_work, s.work
+    )
 
 
 def anneal_for(s: Search, st: tuple, best: tuple, work: int, t_start: float, t_end: float) -> None:
@@ -66,8 +67,24 @@ def anneal_for(s: Search, st: tuple, best: tuple, work: int, t_start: float, t_e
     w1 = w0 + max(int(work), 0)
     chunk = max((w1 - w0) // 20, 1)
     while s.work[0] < w1 and not s.out_of_time():
-        anneal(s.lay, s.jb, st, best, s.cap, s.buf, s.cache, s.nbr_start, s.nbr, t_start, t_end, w0, w1,
-               min(w1, int(s.work[0]) + chunk), s.work, s.pool)
+        anneal(
+            s.lay,
+            s.jb,
+            st,
+            best,
+            s.cap,
+            s.buf,
+            s.cache,
+            s.nbr_start,
+            s.nbr,
+            t_start,
+            t_end,
+            w0,
+            w1,
+            min(w1, int(s.work[0]) + chunk),
+            s.work,
+            s.pool,
+        )
         if s.work[0] < min(w1, w0 + chunk):  # the kernel stopped without spending its chunk: nothing to do
             break
 
@@ -94,8 +111,21 @@ def polish(s: Search, st: tuple) -> None:
     for _ in range(POLISH_ROUNDS):
         if s.out_of_time():
             return
-        better = repartition_pass(s.lay, s.jb, st, s.cap, s.buf, s.nbr_start, s.nbr, s.rev_start, s.rev,
-                                  REPARTITION_CARTS, active, s.work[0] + s.anneal_budget // 10, s.work)
+        better = repartition_pass(
+            s.lay,
+            s.jb,
+            st,
+            s.cap,
+            s.buf,
+            s.nbr_start,
+            s.nbr,
+            s.rev_start,
+            s.rev,
+            REPARTITION_CARTS,
+            active,
+            s.work[0] + s.anneal_budget // 10,
+            s.work,
+        )
         descend(s, st)
         if better == 0:
             return

@@ -78,13 +78,19 @@ def make_jobs(problem: BatchingProblem, selected: np.ndarray) -> Jobs:
     points = [_points(problem, [e[0] for e in piece]) for piece in entries]
     flat = [e for piece in entries for e in piece]
     all_points = np.concatenate(points) if points else np.zeros((0, 2))
-    return Jobs(order=np.array(cols["order"], dtype=np.int64), rank=np.array(cols["rank"], dtype=np.int64),
-                group=np.array(cols["group"], dtype=np.int64), units=np.array(cols["units"]),
-                volume=np.array(cols["volume"]), entry_start=_starts([len(p) for p in entries]),
-                entry_line=np.array([e[0] for e in flat], dtype=np.int64),
-                entry_units=np.array([e[1] for e in flat], dtype=np.int64),
-                point_start=_starts([len(p) for p in points]),
-                point_aisle=all_points[:, 0].astype(np.int64), point_y=all_points[:, 1].copy())
+    return Jobs(
+        order=np.array(cols["order"], dtype=np.int64),
+        rank=np.array(cols["rank"], dtype=np.int64),
+        group=np.array(cols["group"], dtype=np.int64),
+        units=np.array(cols["units"]),
+        volume=np.array(cols["volume"]),
+        entry_start=_starts([len(p) for p in entries]),
+        entry_line=np.array([e[0] for e in flat], dtype=np.int64),
+        entry_units=np.array([e[1] for e in flat], dtype=np.int64),
+        point_start=_starts([len(p) for p in points]),
+        point_aisle=all_points[:, 0].astype(np.int64),
+        point_y=all_points[:, 1].copy(),
+    )
 
 
 def _starts(sizes: list[int]) -> np.ndarray:

@@ -35,8 +35,11 @@ CACHE = 64  # slots per job of the insertion cache
 
 def new_cache(n_jobs: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(cart id, cart version, length) per job and slot; version -1 = empty."""
-    return (np.full((n_jobs, CACHE), -1, dtype=np.int64), np.full((n_jobs, CACHE), -1, dtype=np.int64),
-            np.zeros((n_jobs, CACHE)))
+    return (
+        np.full((n_jobs, CACHE), -1, dtype=np.int64),
+        np.full((n_jobs, CACHE), -1, dtype=np.int64),
+        np.zeros((n_jobs, CACHE)),
+    )
 
 
 @njit(cache=True)

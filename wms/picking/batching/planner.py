@@ -60,8 +60,9 @@ def plan_constructive(problem: BatchingProblem) -> WaveResult:
 
 
 def _optimal(problem: BatchingProblem, jobs: Jobs, search: Search, selected: np.ndarray) -> WaveResult:
-    total, cart = optimal_carts(search.lay, search.jb, search.cap, search.buf, np.arange(jobs.n, dtype=np.int64),
-                                search.members, search.work)
+    total, cart = optimal_carts(
+        search.lay, search.jb, search.cap, search.buf, np.arange(jobs.n, dtype=np.int64), search.members, search.work
+    )
     carts = [np.nonzero(cart == c)[0].tolist() for c in range(int(cart.max()) + 1)]
     return wave_result(problem, jobs, carts, selected, "optimal", stats={"search_length": float(total)})
 
@@ -81,25 +82,38 @@ def plan_wave(problem: BatchingProblem, *, exact_jobs: int = EXACT_JOBS) -> Wave
         return _optimal(problem, jobs, search, selected)
     seed_rng(problem.seed)
     st = construct(search, jobs.rank)
-    stats = {"constructive_length": total_length(st), "constructive_carts": n_carts(st),
-             "setup_s": time.perf_counter() - started}
+    stats = {
+        "constructive_length": total_length(st),
+        "constructive_carts": n_carts(st),
+        "setup_s": time.perf_counter() - started,
+    }
     best = improve(search, st)
-    stats.update(search_length=total_length(best), lengths_computed=int(search.work[0]),
-                 anneal_budget=search.anneal_budget, min_carts=search.lower_bound,
-                 recombination_saving=search.recombined, pool_columns=int(search.pool[2][0]),
-                 search_s=time.perf_counter() - started)
+    stats.update(
+        search_length=total_length(best),
+        lengths_computed=int(search.work[0]),
+        anneal_budget=search.anneal_budget,
+        min_carts=search.lower_bound,
+        recombination_saving=search.recombined,
+        pool_columns=int(search.pool[2][0]),
+        search_s=time.perf_counter() - started,
+    )
     status = "time_limit" if search.timed_out else "ok"
     return wave_result(problem, jobs, carts_of(best), selected, "improved", status, stats)
 
 
 def _warm_up_problem(blocks: int, n_orders: int, seed: int) -> BatchingProblem:
-    from wms.picking.batching.problem import CartCapacity
-    from wms.picking.routing.problem import LayoutArrays
+    from wms.picking.batching.problem import CartCapacity  # noqa: PLC0415
+    from wms.picking.routing.problem import LayoutArrays  # noqa: PLC0415
 
     rng = np.random.default_rng(seed)
     layout = LayoutArrays(np.arange(6) * 3.0, np.arange(blocks + 1) * 20.0, 0.0)
-    orders = [[(int(rng.integers(0, 6)), float(rng.uniform(0.5, 19.5 * blocks)), 1, 1.0)
-               for _ in range(int(rng.integers(1, 4)))] for _ in range(n_orders)]
+    orders = [
+        [
+            (int(rng.integers(0, 6)), float(rng.uniform(0.5, 19.5 * blocks)), 1, 1.0)
+            for _ in range(int(rng.integers(1, 4)))
+        ]
+        for _ in range(n_orders)
+    ]
     # a limit far above the work (its deterministic budget ends the search first) keeps the path the same
     return BatchingProblem.from_orders(orders, layout, CartCapacity(max_orders=4, max_units=8), time_limit_s=60.0)
 
@@ -122,7 +136,7 @@ WARM_UP_STEPS: tuple[tuple[str, Callable[[], None]], ...] = (
 
 def warm_up() -> None:
     """Compile (or load from numba's cache) every kernel of the planner once, e.g. at start-up."""
-    from wms.picking.routing.router import warm_up as warm_up_routing
+    from wms.picking.routing.router import warm_up as warm_up_routing  # noqa: PLC0415
 
     warm_up_routing()
     for _, step in WARM_UP_STEPS:

@@ -29,9 +29,11 @@ class CartCapacity:
     def limits(self) -> tuple[float, float, float]:
         """(orders, units, volume), inf where unlimited."""
         inf = float("inf")
-        return (inf if self.max_orders is None else float(self.max_orders),
-                inf if self.max_units is None else float(self.max_units),
-                inf if self.max_volume is None else float(self.max_volume))
+        return (
+            inf if self.max_orders is None else float(self.max_orders),
+            inf if self.max_units is None else float(self.max_units),
+            inf if self.max_volume is None else float(self.max_volume),
+        )
 
 
 @dataclass(frozen=True)
@@ -86,21 +88,33 @@ class BatchingProblem:
         return np.bincount(self.line_order, weights=self.line_volume, minlength=self.n_orders)
 
     @classmethod
-    def from_orders(cls, orders: Sequence[Sequence[Line]], layout: LayoutArrays, capacity: CartCapacity,
-                    priority: Sequence[int] | None = None, **options: object) -> BatchingProblem:
+    def from_orders(
+        cls,
+        orders: Sequence[Sequence[Line]],
+        layout: LayoutArrays,
+        capacity: CartCapacity,
+        priority: Sequence[int] | None = None,
+        **options: object,
+    ) -> BatchingProblem:
         """A problem from per-order line tuples; priority defaults to the given order (arrival)."""
         lines = [line for order in orders for line in order]
         start = np.concatenate([[0], np.cumsum([len(o) for o in orders])]).astype(np.int64)
         col = list(zip(*lines, strict=True)) if lines else [(), (), (), ()]
         carrier = options.pop("carrier", None)
-        return cls(order_start=start, line_aisle=np.array(col[0], dtype=np.int64),
-                   line_y=np.array(col[1], dtype=np.float64), line_units=np.array(col[2], dtype=np.int64),
-                   line_volume=np.array(col[3], dtype=np.float64),
-                   priority=np.arange(len(orders), dtype=np.int64) if priority is None
-                   else np.asarray(priority, dtype=np.int64),
-                   layout=layout, capacity=capacity,
-                   carrier=None if carrier is None else np.asarray(carrier, dtype=np.int64),
-                   **options)  # type: ignore[arg-type]
+        return cls(
+            order_start=start,
+            line_aisle=np.array(col[0], dtype=np.int64),
+            line_y=np.array(col[1], dtype=np.float64),
+            line_units=np.array(col[2], dtype=np.int64),
+            line_volume=np.array(col[3], dtype=np.float64),
+            priority=np.arange(len(orders), dtype=np.int64)
+            if priority is None
+            else np.asarray(priority, dtype=np.int64),
+            layout=layout,
+            capacity=capacity,
+            carrier=None if carrier is None else np.asarray(carrier, dtype=np.int64),
+            **options,
+        )  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

@@ -68,8 +68,15 @@ def promising(inc: np.ndarray, lengths: np.ndarray, hint: np.ndarray, max_column
     return np.union1d(order, hint.nonzero()[0])
 
 
-def cover(inc: np.ndarray, lengths: np.ndarray, hint: np.ndarray, seed: int, workers: int,
-          deterministic_s: float, wall_s: float) -> tuple[np.ndarray, bool]:
+def cover(
+    inc: np.ndarray,
+    lengths: np.ndarray,
+    hint: np.ndarray,
+    seed: int,
+    workers: int,
+    deterministic_s: float,
+    wall_s: float,
+) -> tuple[np.ndarray, bool]:
     """(chosen columns, stopped by the wall clock) of the 0-1 covering model, from the hinted columns."""
     model = cp_model.CpModel()
     x = [model.new_bool_var("") for _ in range(len(lengths))]
@@ -126,8 +133,9 @@ def load_carts(jb, st, cart, lengths, work):
         bump(st, work, c)
 
 
-def recombine(s: Search, st: tuple, deterministic_s: float, seed: int, workers: int = 1,
-              max_columns: int | None = None) -> float:
+def recombine(
+    s: Search, st: tuple, deterministic_s: float, seed: int, workers: int = 1, max_columns: int | None = None
+) -> float:
     """Replace the carts ``st`` by a shorter recombination of the pool's carts; returns the saving (m).
 
     ``max_columns``: columns besides the current carts given to CP-SAT (default
@@ -139,8 +147,9 @@ def recombine(s: Search, st: tuple, deterministic_s: float, seed: int, workers: 
     current = {tuple(sorted(st[1][c, : st[2][c]].tolist())) for c in np.nonzero(st[2] > 0)[0]}
     hint = np.array([tuple(np.nonzero(row)[0].tolist()) in current for row in inc])
     keep = promising(inc, lengths, hint, COLUMNS_PER_JOB * len(s.solo) if max_columns is None else max_columns)
-    chosen, cut = cover(inc[keep], lengths[keep], hint[keep], seed, workers, deterministic_s,
-                        s.deadline - time.perf_counter())
+    chosen, cut = cover(
+        inc[keep], lengths[keep], hint[keep], seed, workers, deterministic_s, s.deadline - time.perf_counter()
+    )
     s.timed_out = s.timed_out or cut
     carts, new_lengths = partition(s, [np.nonzero(inc[keep[c]])[0].tolist() for c in chosen])
     saving = total_length(st) - sum(new_lengths)

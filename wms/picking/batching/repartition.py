@@ -99,7 +99,7 @@ def repartition(lay, jb, st, cap, buf, carts, active, rev_start, rev, work):
     jobs = np.empty(n, dtype=np.int64)
     n, before = 0, 0.0
     for c in carts:
-        jobs[n:n + st[2][c]] = st[1][c, :st[2][c]]
+        jobs[n : n + st[2][c]] = st[1][c, : st[2][c]]
         n += st[2][c]
         before += st[6][c]
     length = _subset_lengths(lay, jb, cap, buf, jobs, st[1].shape[1], work)

@@ -101,13 +101,24 @@ def make_search(problem: BatchingProblem, jobs: Jobs, started: float) -> Search:
     nbr_start, nbr, rev_start, rev = candidate_lists(nearest_jobs(lay, jb, min(N_CANDIDATES, max(jobs.n - 1, 1))))
     recombining = jobs.n <= RECOMBINE_MAX_JOBS
     share = ANNEAL_SHARE_RECOMBINING if recombining else ANNEAL_SHARE
-    budget = min(share * problem.time_limit_s * 1e6 / length_cost_us(problem, jobs, cap),
-                 MAX_WORK_PER_JOB * jobs.n)
-    return Search(lay=lay, jb=jb, cap=cap, buf=buffers(jobs),
-                  solo=job_lengths(lay, jobs.point_start, jobs.point_aisle, jobs.point_y),
-                  nbr_start=nbr_start, nbr=nbr, rev_start=rev_start, rev=rev, cache=new_cache(jobs.n),
-                  members=max_members(jobs, cap), lower_bound=min_carts(jobs, cap),
-                  anneal_budget=int(budget), deadline=started + SEARCH_SHARE * problem.time_limit_s,
-                  pool=new_pool(jobs.n, POOL_SIZE if recombining else 1),
-                  recombine_s=RECOMBINE_SHARE * problem.time_limit_s if recombining else 0.0,
-                  seed=problem.seed, workers=problem.workers)
+    budget = min(share * problem.time_limit_s * 1e6 / length_cost_us(problem, jobs, cap), MAX_WORK_PER_JOB * jobs.n)
+    return Search(
+        lay=lay,
+        jb=jb,
+        cap=cap,
+        buf=buffers(jobs),
+        solo=job_lengths(lay, jobs.point_start, jobs.point_aisle, jobs.point_y),
+        nbr_start=nbr_start,
+        nbr=nbr,
+        rev_start=rev_start,
+        rev=rev,
+        cache=new_cache(jobs.n),
+        members=max_members(jobs, cap),
+        lower_bound=min_carts(jobs, cap),
+        anneal_budget=int(budget),
+        deadline=started + SEARCH_SHARE * problem.time_limit_s,
+        pool=new_pool(jobs.n, POOL_SIZE if recombining else 1),
+        recombine_s=RECOMBINE_SHARE * problem.time_limit_s if recombining else 0.0,
+        seed=problem.seed,
+        workers=problem.workers,
+    )

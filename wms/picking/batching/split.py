@@ -66,8 +66,9 @@ def first_fit_decreasing(items: list[Item], max_units: float, max_volume: float)
     return bins
 
 
-def _pack_exact(items: list[Item], n_bins: int, max_units: float, max_volume: float,
-                seed: int, time_limit_s: float) -> list[list[Item]] | None:
+def _pack_exact(
+    items: list[Item], n_bins: int, max_units: float, max_volume: float, seed: int, time_limit_s: float
+) -> list[list[Item]] | None:
     """A packing into ``n_bins`` carts found by CP-SAT, or None (none exists or none found in time)."""
     model = cp_model.CpModel()
     x = [[model.new_bool_var(f"x{i}_{b}") for b in range(n_bins)] for i in range(len(items))]
@@ -78,8 +79,10 @@ def _pack_exact(items: list[Item], n_bins: int, max_units: float, max_volume: fl
         if math.isfinite(max_units):
             model.add(sum(items[i][1] * x[i][b] for i in range(len(items))) <= int(max_units))
         if math.isfinite(max_volume):
-            model.add(sum(round(items[i][2] * vol_scale) * x[i][b] for i in range(len(items)))
-                      <= math.floor(max_volume * vol_scale + 1e-6))
+            model.add(
+                sum(round(items[i][2] * vol_scale) * x[i][b] for i in range(len(items)))
+                <= math.floor(max_volume * vol_scale + 1e-6)
+            )
     if items:
         model.add(x[0][0] == 1)  # symmetry: the first item goes to the first cart
     solver = cp_model.CpSolver()
@@ -94,11 +97,21 @@ def _pack_exact(items: list[Item], n_bins: int, max_units: float, max_volume: fl
     return [b for b in bins if b]
 
 
-def split_order(lines: np.ndarray, units: np.ndarray, volume: np.ndarray, max_units: float,
-                max_volume: float, seed: int = 0, time_limit_s: float = SPLIT_TIME_LIMIT_S) -> list[list[Item]]:
+def split_order(
+    lines: np.ndarray,
+    units: np.ndarray,
+    volume: np.ndarray,
+    max_units: float,
+    max_volume: float,
+    seed: int = 0,
+    time_limit_s: float = SPLIT_TIME_LIMIT_S,
+) -> list[list[Item]]:
     """The pieces (lists of (line, units, volume)) of an order, each fitting one cart."""
-    items = [it for ln, u, v in zip(lines.tolist(), units.tolist(), volume.tolist(), strict=True)
-             for it in cut_line(ln, u, v, max_units, max_volume)]
+    items = [
+        it
+        for ln, u, v in zip(lines.tolist(), units.tolist(), volume.tolist(), strict=True)
+        for it in cut_line(ln, u, v, max_units, max_volume)
+    ]
     best = first_fit_decreasing(items, max_units, max_volume)
     for n_bins in range(_lower_bound(items, max_units, max_volume), len(best)):
         packed = _pack_exact(items, n_bins, max_units, max_volume, seed, time_limit_s)

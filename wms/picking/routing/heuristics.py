@@ -130,8 +130,9 @@ def _midpoint_split(pts: list[int], y: np.ndarray, front: float, back: float) ->
     return [p for p in reversed(pts) if y[p] > mid], [p for p in pts if y[p] <= mid]
 
 
-def _gap_block(sub: dict[int, list[int]], bounds: tuple[float, float], cur: int, y: np.ndarray, split: Split,
-               order: list[int]) -> int:
+def _gap_block(
+    sub: dict[int, list[int]], bounds: tuple[float, float], cur: int, y: np.ndarray, split: Split, order: list[int]
+) -> int:
     """From the back cross aisle: split sub-aisles along the back, traverse the farthest, finish along the front."""
     last = _farther_end(sub, cur)
     others = sorted(k for k in sub if k != last)
@@ -159,8 +160,9 @@ def _gap_order(problem: RoutingProblem, split: Split) -> list[int]:
     return order
 
 
-def _combined_block(sub: dict[int, list[int]], bounds: tuple[float, float], start_back: bool, y: np.ndarray,
-                    cur: int) -> tuple[list[int], int]:
+def _combined_block(
+    sub: dict[int, list[int]], bounds: tuple[float, float], start_back: bool, y: np.ndarray, cur: int
+) -> tuple[list[int], int]:
     """Visit each sub-aisle once, traversing or returning, cheapest in total; leave by the front."""
     front, back = bounds
     seq = sorted(sub, reverse=_nearer_end(sub, cur) != min(sub))

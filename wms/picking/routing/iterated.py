@@ -83,7 +83,7 @@ def _two_opt_at(d, t, pos, near, a, stack, queued, top):
         for c in near[a]:
             if d[a, c] >= d[a, other] - EPS:
                 break  # near is sorted: no later c makes a shorter edge at a
-            q = ((n if c == n else pos[c] - 1) if back else pos[c])  # the edge of c that the move removes
+            q = (n if c == n else pos[c] - 1) if back else pos[c]  # the edge of c that the move removes
             if q - 1 <= ep <= q + 1:
                 continue
             y1, y2 = t[q], t[q + 1]

@@ -72,8 +72,9 @@ def search(d: np.ndarray, start: np.ndarray, n_kicks: int, seed: int, time_limit
     return best
 
 
-def solve_multi_block(problem: RoutingProblem, seed: int = SEED, time_limit_s: float = TIME_LIMIT_S,
-                      n_kicks: int | None = None) -> Route:
+def solve_multi_block(
+    problem: RoutingProblem, seed: int = SEED, time_limit_s: float = TIME_LIMIT_S, n_kicks: int | None = None
+) -> Route:
     """Iterated local search from the best classic heuristic route; status ``improved``.
 
     ``n_kicks`` defaults to ``default_kicks`` of the distinct points; the result is

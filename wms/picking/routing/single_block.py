@@ -187,15 +187,28 @@ def _optimise(aisle_x, depth, depot_x, aisle, y, vt, ht, fin, hf, hb):
     vcost, gap_at = _vertical_costs(depth, uy, virtual[lo:hi], p_lo[lo:hi], p_hi[lo:hi])
     cost, back = _sweep(vcost, col_x[lo:hi], fr[lo:hi], br[lo:hi], vt, ht, hf, hb)
     best, vch, hch = _best_choices(cost, back, vcost, fr[lo:hi], br[lo:hi], vt, fin)
-    return (perm, starts, ua.shape[0], pd - lo, p_lo[lo:hi], p_hi[lo:hi], front_pt[lo:hi], back_pt[lo:hi],
-            gap_at, best, vch, hch)
+    return (
+        perm,
+        starts,
+        ua.shape[0],
+        pd - lo,
+        p_lo[lo:hi],
+        p_hi[lo:hi],
+        front_pt[lo:hi],
+        back_pt[lo:hi],
+        gap_at,
+        best,
+        vch,
+        hch,
+    )
 
 
 @njit(cache=True)
 def single_block_kernel(aisle_x, depth, depot_x, aisle, y, vt, ht, fin, hf, hb):
     """(order over the points, optimal length) for a single block of the given depth."""
     perm, starts, n, depot_col, p_lo, p_hi, front_pt, back_pt, gap_at, best, vch, hch = _optimise(
-        aisle_x, depth, depot_x, aisle, y, vt, ht, fin, hf, hb)
+        aisle_x, depth, depot_x, aisle, y, vt, ht, fin, hf, hb
+    )
     eu, ev = tour_edges(vch, hch, p_lo, p_hi, gap_at, hf, hb, n)
     vp = _point_of_vertex(front_pt, back_pt, n)
     walk = first_visits(eu, ev, vp.shape[0], 2 * depot_col, vp, n)
@@ -224,8 +237,11 @@ def _invalid(aisle_x, depth, aisle, y):
     return 0
 
 
-ERRORS = {1: "aisle_x must increase from left to right", 2: "aisle index out of range",
-          3: "pick point outside the block"}
+ERRORS = {
+    1: "aisle_x must increase from left to right",
+    2: "aisle index out of range",
+    3: "pick point outside the block",
+}
 
 
 def _arrays(problem: RoutingProblem) -> tuple[np.ndarray, float, float, np.ndarray, np.ndarray]:

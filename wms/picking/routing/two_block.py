@@ -46,11 +46,18 @@ NONE, FULL1, FULL2, GAP, LOW, HIGH = range(6)  # aisle-segment options
 FROM_LEFT, FROM_RIGHT = 3, 4  # front-edge options beside 0, 1, 2 copies (depot between aisles)
 CLOSED_KEY = "closed"
 # segment option: (degree added to its front end, to its back end, ends joined)
-_SEGMENT = {NONE: (0, 0, False), FULL1: (1, 1, True), FULL2: (2, 2, True),
-            GAP: (2, 2, False), LOW: (2, 0, False), HIGH: (0, 2, False)}
+_SEGMENT = {
+    NONE: (0, 0, False),
+    FULL1: (1, 1, True),
+    FULL2: (2, 2, True),
+    GAP: (2, 2, False),
+    LOW: (2, 0, False),
+    HIGH: (0, 2, False),
+}
 
 
 # ---- state space and transitions (plain Python, tabulated at import) ----
+
 
 def _find(parent: list[int], a: int) -> int:
     while parent[a] != a:
@@ -126,8 +133,13 @@ def _horizontal(state, copies: tuple[int, int, int]):
 
 
 def _tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    keys = sorted({_key(list(d), list(r)) for d in itertools.product((Z, E, O), repeat=3)
-                   for r in itertools.product(range(3), repeat=3)})
+    keys = sorted(
+        {
+            _key(list(d), list(r))
+            for d in itertools.product((Z, E, O), repeat=3)
+            for r in itertools.product(range(3), repeat=3)
+        }
+    )
     keys.append(CLOSED_KEY)  # keys[0] is EMPTY: nothing touched
     index = {k: i for i, k in enumerate(keys)}
     v_next = np.full((len(keys), 36), -1, dtype=np.int64)
@@ -141,7 +153,10 @@ def _tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         for front, middle, back in itertools.product(range(5), range(3), range(3)):
             res = _horizontal(key, (front, middle, back))
             if res is not None:
-                h_next[i, front * 9 + middle * 3 + back], h_mask[i, front * 9 + middle * 3 + back] = index[res[0]], res[1]
+                h_next[i, front * 9 + middle * 3 + back], h_mask[i, front * 9 + middle * 3 + back] = (
+                    index[res[0]],
+                    res[1],
+                )
     return v_next, h_next, h_mask
 
 
@@ -151,6 +166,7 @@ CLOSED = N_STATES - 1
 
 
 # ---- numba kernels ----
+
 
 @njit(cache=True)
 def _dp(v_next, h_next, h_mask, v_cost, h_cost, required):
@@ -223,6 +239,7 @@ def _euler_circuit(n_nodes, us, vs, start):
 
 # ---- problem → arrays → route ----
 
+
 def _depot_place(layout: LayoutArrays) -> tuple[int, int]:
     """(aisle the depot stands on, or -1; aisle left of the front edge holding it, or -1)."""
     ax, dx = layout.aisle_x, layout.depot_x
@@ -281,8 +298,11 @@ def _step_costs(layout: LayoutArrays, segments, gap_aisle: int) -> tuple[np.ndar
         v_cost[j] = np.add.outer(low, high).ravel()
         if j < n_aisles - 1:
             p = ax[j + 1] - ax[j]
-            front = ([np.inf, p, 2 * p, 2 * (dx - ax[j]), 2 * (ax[j + 1] - dx)] if j == gap_aisle
-                     else [0.0, p, 2 * p, np.inf, np.inf])
+            front = (
+                [np.inf, p, 2 * p, 2 * (dx - ax[j]), 2 * (ax[j + 1] - dx)]
+                if j == gap_aisle
+                else [0.0, p, 2 * p, np.inf, np.inf]
+            )
             other = np.array([0.0, p, 2 * p])
             h_cost[j] = (np.array(front)[:, None, None] + other[None, :, None] + other[None, None, :]).ravel()
     return v_cost, h_cost
