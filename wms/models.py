@@ -1,10 +1,10 @@
 """Imports every table so that ``Base.metadata`` is complete (Alembic, tests)."""
 
 from wms.allocation.orm import Allocation, Shipment, ShipmentLine
-from wms.api.idempotency_orm import IdempotencyRecord
 from wms.auth.orm import ApiKey
 from wms.batches.orm import Lot
 from wms.events.orm import OutboxCounter, OutboxEvent, Webhook, WebhookDelivery
+from wms.idempotency_orm import IdempotencyRecord
 from wms.inventory.orm import (
     CycleCount,
     CycleCountLine,

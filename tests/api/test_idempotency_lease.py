@@ -13,11 +13,11 @@ from tests.api.orders_helpers import order_body
 from tests.conftest import Api, Backend, make_token
 from tests.invariants import snapshot
 from wms.api import idempotency
-from wms.api.idempotency_orm import IdempotencyRecord
 from wms.api.routers import orders as orders_router
 from wms.api.routers import waves as waves_router
 from wms.auth.keys import hash_token
 from wms.db import make_session_factory
+from wms.idempotency_orm import IdempotencyRecord
 from wms.orm import utcnow
 
 MOVE = {

@@ -35,10 +35,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from wms.api.errors import error_response
-from wms.api.idempotency_orm import IdempotencyRecord
 from wms.auth.keys import hash_token
 from wms.db import dialect_insert
 from wms.errors import Conflict
+from wms.idempotency_orm import IdempotencyRecord
 from wms.orm import utcnow
 
 log = logging.getLogger(__name__)
