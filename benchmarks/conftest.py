@@ -31,6 +31,9 @@ from wms.inventory.commands import CreateItem, CreateWarehouse, Receive
 from wms.inventory.movements import receive
 from wms.inventory.warehouses import create_item, create_warehouse
 from wms.migrate import upgrade
+from wms.wiring import install as install_domain_events
+
+install_domain_events()  # the use cases the tests call publish domain events
 
 PG_SERVER_URL = os.environ.get("WMS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 

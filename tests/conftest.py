@@ -28,6 +28,9 @@ from wms.config import Settings
 from wms.db import UnitOfWork, make_engine, make_session_factory
 from wms.migrate import upgrade
 from wms.models import Base
+from wms.wiring import install as install_domain_events
+
+install_domain_events()  # the use cases the tests call publish domain events
 
 PG_SERVER_URL = os.environ.get("WMS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("WMS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")

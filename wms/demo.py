@@ -35,6 +35,7 @@ from wms.orders.services import push_order
 from wms.orders.workflow import Policy
 from wms.picking.wave_plans import wave_detail
 from wms.picking.waves import Cart, StartWave, run_planning, start_wave
+from wms.wiring import install as install_domain_events
 
 CODE = "DEMO"
 LAYOUT = LayoutIn(
@@ -61,6 +62,7 @@ ACTOR = "demo"
 
 
 def run_demo(settings: Settings, engine: Engine, say: Callable[[str], None]) -> None:
+    install_domain_events()
     uow = UnitOfWork(make_session_factory(engine), settings.db_retry_attempts)
     if uow.run(lambda u: u.session.scalar(select(Warehouse.id).where(Warehouse.code == CODE)), read_only=True):
         say(f"warehouse {CODE} exists already at {settings.safe_database_url}; showing its stock")

@@ -11,7 +11,6 @@ wave are shared (merge).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -27,7 +26,6 @@ from wms.batches.fefo import allocate as fefo_allocate
 from wms.batches.orm import Lot
 from wms.inventory.counting import ACTIVE
 from wms.inventory.orm import CycleCount, Item, Location, Stock
-from wms.orders.orm import Order, OrderLine
 
 
 @dataclass
@@ -42,6 +40,28 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class DemandLine:
+    """One line of what is to be allocated (an order line: its id, item and units ordered)."""
+
+    id: int
+    item_id: int
+    quantity: int
+
+
+@dataclass(frozen=True)
+class Demand:
+    """What to allocate, as plain data: the orders context builds it from an order and its lines (in line
+    order) and writes the outcome back; allocation knows nothing else of orders."""
+
+    order_id: int
+    paid: bool  # only a paid order's lines may join another order's shipment (merge)
+    merge_key: str
+    carrier: str
+    ship_date: date  # the promised ship date: a lot must still be good enough then
+    lines: tuple[DemandLine, ...]
+
+
+@dataclass(frozen=True)
 class _Row:
     stock_id: int
     warehouse_id: int
@@ -50,41 +70,33 @@ class _Row:
     available: int
 
 
-def open_demand(
-    session: Session, order: Order, lines: Sequence[OrderLine] | None = None
-) -> dict[int, list[tuple[OrderLine, int]]]:
+def open_demand(session: Session, order: Demand) -> dict[int, list[tuple[DemandLine, int]]]:
     """item_id → [(line, units not yet in a live shipment)]."""
-    if lines is None:
-        lines = order_lines(session, order)
     done = dict(
         session.execute(
             select(ShipmentLine.order_line_id, func.sum(ShipmentLine.quantity))
             .join(Shipment, Shipment.id == ShipmentLine.shipment_id)
-            .where(ShipmentLine.order_id == order.id, Shipment.status != "cancelled")
+            .where(ShipmentLine.order_id == order.order_id, Shipment.status != "cancelled")
             .group_by(ShipmentLine.order_line_id)
         ).all()
     )
-    demand: dict[int, list[tuple[OrderLine, int]]] = defaultdict(list)
-    for line in lines:
+    demand: dict[int, list[tuple[DemandLine, int]]] = defaultdict(list)
+    for line in order.lines:
         need = line.quantity - int(done.get(line.id, 0))
         if need > 0:
             demand[line.item_id].append((line, need))
     return demand
 
 
-def order_lines(session: Session, order: Order) -> Sequence[OrderLine]:
-    return session.scalars(select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.line_no)).all()
-
-
-def allocate_order(session: Session, order: Order, *, today: date, merge: bool, time_limit_s: float) -> Outcome:
-    lines = order_lines(session, order)
-    demand = open_demand(session, order, lines)
+def allocate_order(session: Session, order: Demand, *, today: date, merge: bool, time_limit_s: float) -> Outcome:
+    """Reserve the order's open demand; ``backordered`` has every line with units left short (0 or more)."""
+    demand = open_demand(session, order)
     if not demand:
         return Outcome()
     item_ids = sorted(demand)
     rows = lock_candidates(session, item_ids)
     shelf = dict(session.execute(select(Item.id, Item.min_shelf_life_days).where(Item.id.in_(item_ids))).all())
-    ship_date = order.promised_ship_by.date()
+    ship_date = order.ship_date
     warehouses = sorted({r.warehouse_id for r in rows})
     mergeable = _mergeable_shipments(session, order, warehouses) if merge else {}
     by_wh_item: dict[tuple[int, int], list[Candidate]] = defaultdict(list)
@@ -136,8 +148,8 @@ def allocate_order(session: Session, order: Order, *, today: date, merge: bool, 
     for item_id in item_ids:
         for line, need in remaining[item_id]:
             outcome.backordered[line.id] = need
-    for line in lines:
-        line.backordered = outcome.backordered.get(line.id, 0)
+    for line in order.lines:
+        outcome.backordered.setdefault(line.id, 0)
     return outcome
 
 
@@ -167,7 +179,7 @@ def lock_candidates(
     return [_Row(*r) for r in session.execute(stmt)]
 
 
-def _mergeable_shipments(session: Session, order: Order, warehouses: list[int]) -> dict[int, Shipment]:
+def _mergeable_shipments(session: Session, order: Demand, warehouses: list[int]) -> dict[int, Shipment]:
     if not order.paid:
         return {}
     found = session.scalars(
@@ -180,7 +192,7 @@ def _mergeable_shipments(session: Session, order: Order, warehouses: list[int]) 
     return {s.warehouse_id: s for s in reversed(found)}
 
 
-def _new_shipment(session: Session, order: Order, warehouse_id: int) -> Shipment:
+def _new_shipment(session: Session, order: Demand, warehouse_id: int) -> Shipment:
     shipment = Shipment(warehouse_id=warehouse_id, status="allocated", merge_key=order.merge_key, carrier=order.carrier)
     session.add(shipment)
     session.flush()
@@ -189,9 +201,9 @@ def _new_shipment(session: Session, order: Order, warehouse_id: int) -> Shipment
 
 def _book(
     session: Session,
-    order: Order,
+    order: Demand,
     shipment: Shipment,
-    lines: list[tuple[OrderLine, int]],
+    lines: list[tuple[DemandLine, int]],
     picks: list[tuple[int, int]],
     booked: list[tuple[ShipmentLine, list[tuple[int, int]]]],
 ) -> None:
@@ -212,7 +224,7 @@ def _book(
                 picks[0] = (stock_id, qty - take)
         sl = ShipmentLine(
             shipment_id=shipment.id,
-            order_id=order.id,
+            order_id=order.order_id,
             order_line_id=line.id,
             item_id=line.item_id,
             quantity=sum(q for _, q in parts),

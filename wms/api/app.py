@@ -38,11 +38,13 @@ from wms.jobs.dispatch import Sweeper, make_dispatcher
 from wms.migrate import head_revision
 from wms.periodic import Periodic
 from wms.picking import kernels
+from wms.wiring import install as install_domain_events
 
 PURGE_INTERVAL_S = 3600.0  # expired Idempotency-Keys go hourly (and at start)
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    install_domain_events()
     settings = settings or Settings()
     engine = engine or make_engine(settings)
     session_factory = make_session_factory(engine)

@@ -12,26 +12,25 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from wms.allocation.floor import floor_shipments, set_carrier
 from wms.db import UnitOfWork, dialect_insert
 from wms.errors import Conflict, NotFound
+from wms.events.domain import publish
 from wms.events.outbox import record
 from wms.inventory import repository as inventory
 from wms.orders import workflow as wf
 from wms.orders.commands import OrderMessage, PushOrder
+from wms.orders.events import OrderNeedsNewLabel
 from wms.orders.lifecycle import FINAL, OPEN
 from wms.orders.orm import Order, OrderLine, OrderProblem, PendingOrderMessage
 from wms.orders.queries import carriers_in_shipment
 from wms.orders.review import PAYMENT_REMINDER_AFTER, address_findings, ship_by
 from wms.orm import utcnow
-from wms.picking.withdraw import floor_shipments, void_parcels
-
-if TYPE_CHECKING:
-    from wms.allocation.orm import Shipment
 
 AFTER_SHIPPING = ("shipped", "completed", "refunding")
 
@@ -212,18 +211,18 @@ def _change_carrier(s: Session, order: Order, carrier: str, at: datetime, actor:
     if order.status not in OPEN:
         return
     on_floor = _relabel(s, order)
-    for shipment in on_floor:
-        if set(carriers_in_shipment(s, shipment.id).values()) == {carrier}:
-            shipment.carrier = carrier  # else packing stops until the orders agree (carrier_mixed)
+    for shipment_id in on_floor:
+        if set(carriers_in_shipment(s, shipment_id).values()) == {carrier}:
+            set_carrier(s, shipment_id, carrier)  # else packing stops until the orders agree (carrier_mixed)
     if not on_floor:
         wf.back_to_allocation(s, order, "carrier changed", actor)
 
 
-def _relabel(s: Session, order: Order) -> list[Shipment]:
+def _relabel(s: Session, order: Order) -> list[int]:
     """The order's shipments on the floor, locked; a packed one goes back to packing to be labelled again."""
     on_floor = floor_shipments(s, order.id, lock=True)
-    for shipment in on_floor:
-        void_parcels(s, shipment)
+    if on_floor:
+        publish(s, OrderNeedsNewLabel(order.id, tuple(on_floor)))
     return on_floor
 
 

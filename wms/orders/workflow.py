@@ -13,15 +13,17 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from wms.allocation.allocate import allocate_order
+from wms.allocation.allocate import Demand, DemandLine, allocate_order
+from wms.allocation.floor import floor_shipments
 from wms.allocation.release import release_order
 from wms.config import Settings
+from wms.events.domain import publish
 from wms.events.outbox import record
+from wms.orders.events import OrderLeavingFloor, OrderLeftFloor
 from wms.orders.lifecycle import check_transition, confirmed_status
-from wms.orders.orm import Order, OrderProblem, OrderTransition
+from wms.orders.orm import Order, OrderLine, OrderProblem, OrderTransition
 from wms.orders.review import Finding, review, same_day_deadline
 from wms.orm import utcnow
-from wms.picking.withdraw import settle, withdraw_from_floor
 
 BLOCKING = ("unclear_address", "buyer_message", "seller_remark")
 
@@ -135,9 +137,23 @@ def advance(session: Session, order: Order, policy: Policy, actor: str) -> None:
     if order.status == "awaiting_payment" and order.paid:
         transition(session, order, "ready", "payment received", actor)
     if order.status == "ready":
-        outcome = allocate_order(
-            session, order, today=utcnow().date(), merge=policy.merge, time_limit_s=policy.split_time_limit_s
+        lines = session.scalars(
+            select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.line_no)
+        ).all()
+        demand = Demand(
+            order.id,
+            order.paid,
+            order.merge_key,
+            order.carrier,
+            order.promised_ship_by.date(),
+            tuple(DemandLine(ln.id, ln.item_id, ln.quantity) for ln in lines),
         )
+        outcome = allocate_order(
+            session, demand, today=utcnow().date(), merge=policy.merge, time_limit_s=policy.split_time_limit_s
+        )
+        for ln in lines:
+            if ln.id in outcome.backordered:
+                ln.backordered = outcome.backordered[ln.id]
         if outcome.complete:
             for p in problems:  # nothing is flagged between there and here
                 if p.code == "out_of_stock":
@@ -171,9 +187,12 @@ def _release(session: Session, order: Order) -> None:
 
 def stop(session: Session, order: Order, to: str, cause: str, actor: str) -> None:
     """Cancel or refund an order that has not shipped: take it off the floor and release its stock first."""
-    on_floor = withdraw_from_floor(session, order.id)
+    on_floor = tuple(floor_shipments(session, order.id))
+    if on_floor:
+        publish(session, OrderLeavingFloor(order.id, on_floor))
     release_order(session, order.id, on_floor=True)
-    settle(session, on_floor)
+    if on_floor:
+        publish(session, OrderLeftFloor(order.id, on_floor))
     for p in open_problems(session, order):
         resolve(session, p, f"order {to}", actor)
     transition(session, order, to, cause, actor)
