@@ -52,7 +52,7 @@ def _prepare(db: Database, orders: list[dict[str, Any]]) -> tuple[str, int]:
         read_only=True,
     )
     wave_id, n_orders = start_wave(StartWave(warehouse=code, cart=Cart(max_units=24), time_limit_s=5.0), uow, "bench")
-    assert run_planning(uow.factory, wave_id) == "planned"
+    assert run_planning(uow, wave_id) == "planned"
     return code, n_orders
 
 

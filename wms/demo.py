@@ -124,7 +124,7 @@ def run_demo(settings: Settings, engine: Engine, say: Callable[[str], None]) -> 
 def _wave(uow: UnitOfWork, say: Callable[[str], None]) -> int:
     """A wave of the allocated orders, carts of at most 6 units, routed through the aisles."""
     wave_id, n_orders = start_wave(StartWave(warehouse=CODE, cart=Cart(max_units=6)), uow, ACTOR)
-    run_planning(uow.factory, wave_id)
+    run_planning(uow, wave_id)
     wave = uow.run(lambda u: wave_detail(u.session, wave_id), read_only=True)
     say(
         f"wave {wave_id}: {n_orders} orders in {len(wave['pick_lists'])} pick list(s), "

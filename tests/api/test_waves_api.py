@@ -152,9 +152,9 @@ def test_a_dead_worker_is_replaced_and_a_failing_wave_gives_its_orders_back(
         wave_id = api.post("/v1/waves", {"warehouse": "WH1", "cart": {"max_units": 6}}, expect=202)["id"]
         with backend.engine.begin() as conn:  # a worker took it and died: its lease ran out
             conn.execute(text("UPDATE waves SET lease_until = '2000-01-01 00:00:00', attempts = 1"))
-        factory = client.app.state.session_factory
-        assert waves_module.waves_to_plan(factory) == [wave_id]
-        assert waves_module.run_planning(factory, wave_id) == "planned"
+        uow = backend.uow()
+        assert waves_module.waves_to_plan(uow) == [wave_id]
+        assert waves_module.run_planning(uow, wave_id) == "planned"
         assert {
             sh["status"] for o in api.all("/v1/orders") for sh in api.get(f"/v1/orders/{o['id']}")["shipments"]
         } == {"released"}
@@ -164,7 +164,7 @@ def test_a_dead_worker_is_replaced_and_a_failing_wave_gives_its_orders_back(
         monkeypatch.setattr(waves_module.wave_plans, "plan", lambda inputs: 1 / 0)
         for _ in range(waves_module.MAX_ATTEMPTS):
             with pytest.raises(ZeroDivisionError):
-                waves_module.run_planning(factory, failing)
+                waves_module.run_planning(uow, failing)
         wave = api.get(f"/v1/waves/{failing}")
         assert wave["status"] == "failed" and "ZeroDivisionError" in wave["error"] and wave["orders"] == []
         retry = api.post("/v1/waves", {"warehouse": "WH1", "cart": {"max_units": 6}}, expect=202)

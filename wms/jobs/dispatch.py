@@ -17,6 +17,7 @@ from typing import Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from wms.config import Settings
+from wms.db import UnitOfWork
 from wms.periodic import Periodic
 from wms.picking.waves import run_planning, waves_to_plan
 
@@ -30,7 +31,7 @@ class Dispatcher(Protocol):
 
 def _plan_logged(factory: sessionmaker[Session], wave_id: int) -> None:
     try:
-        run_planning(factory, wave_id)
+        run_planning(UnitOfWork(factory), wave_id)
     except Exception:
         log.exception("planning wave %s failed", wave_id)
 
@@ -70,7 +71,7 @@ def plan_wave_task(wave_id: int) -> str:
     settings = Settings()
     engine = make_engine(settings)
     try:
-        return run_planning(make_session_factory(engine), wave_id)
+        return run_planning(UnitOfWork(make_session_factory(engine), settings.db_retry_attempts), wave_id)
     finally:
         engine.dispose()
 
@@ -84,7 +85,7 @@ class Sweeper(Periodic):
 
     def __init__(self, factory: sessionmaker[Session], dispatcher: Dispatcher, interval_s: float) -> None:
         def sweep() -> None:
-            for wave_id in waves_to_plan(factory, min_age=timedelta(seconds=interval_s)):
+            for wave_id in waves_to_plan(UnitOfWork(factory), min_age=timedelta(seconds=interval_s)):
                 dispatcher.submit(wave_id)
 
         super().__init__("wave-sweeper", interval_s, sweep)

@@ -11,12 +11,13 @@ shipments go back to ``allocated``.
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Protocol
 
 from pydantic import Field, StrictBool
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from wms.allocation.orm import Shipment, ShipmentLine
 from wms.db import UnitOfWork
@@ -27,9 +28,11 @@ from wms.inventory.commands import Command, PositiveNumber
 from wms.orders.orm import Order
 from wms.orm import utcnow
 from wms.picking import wave_plans
+from wms.picking.batching.problem import WaveResult
 from wms.picking.orm import Wave
 from wms.picking.wave_views import orders_by_wave
 
+log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 3
 
@@ -121,52 +124,81 @@ def releasable(s: Session, warehouse_id: int) -> list[tuple[int, int]]:
     return [(r[0], r[1]) for r in rows]
 
 
-def run_planning(factory: sessionmaker[Session], wave_id: int) -> str:
-    """Plan a claimed wave (what a worker runs); returns the wave's status afterwards."""
-    if not _take_lease(factory, wave_id):
-        with factory() as s:
-            return s.get_one(Wave, wave_id).status
+class WaveQueue(Protocol):
+    """Where a wave goes to be planned in the background (``wms.jobs`` implements it: a thread pool or RQ)."""
+
+    def submit(self, wave_id: int) -> None: ...
+
+
+def plan_wave(
+    cmd: StartWave,
+    uow: UnitOfWork,
+    actor: str,
+    *,
+    queue: WaveQueue,
+    sync_max_orders: int,
+    request_ref: str | None = None,
+) -> tuple[int, bool]:
+    """(wave id, planned now): start a wave and plan it at once when it has at most ``sync_max_orders``
+    orders; a larger one, or one whose planning here failed (the wave records why), goes to ``queue``."""
+    wave_id, n_orders = start_wave(cmd, uow, actor, request_ref=request_ref)
+    if n_orders <= sync_max_orders and _planned_now(uow, wave_id):
+        return wave_id, True
+    queue.submit(wave_id)
+    return wave_id, False
+
+
+def _planned_now(uow: UnitOfWork, wave_id: int) -> bool:
     try:
-        with factory() as s:
-            inputs = wave_plans.load(s, wave_id)
-            s.commit()
+        return run_planning(uow, wave_id) != "planning"
+    except Exception:
+        log.exception("planning wave %s at once failed", wave_id)
+        return False
+
+
+def run_planning(uow: UnitOfWork, wave_id: int) -> str:
+    """Plan a claimed wave (what a worker runs); returns the wave's status afterwards.
+
+    Three transactions: take the lease, load the wave, and (after planning outside any transaction) store
+    the pick lists if the wave is still ``planning``; a failure is recorded on the wave in a fourth."""
+    if not uow.run(lambda u: _take_lease(u.session, wave_id)):
+        return uow.run(lambda u: u.session.get_one(Wave, wave_id).status, read_only=True)
+    try:
+        inputs = uow.run(lambda u: wave_plans.load(u.session, wave_id), read_only=True)
         result = wave_plans.plan(inputs)
-        with factory() as s:
-            wave = s.scalars(select(Wave).where(Wave.id == wave_id).with_for_update()).one()
-            if wave.status == "planning":
-                wave_plans.store(s, wave, inputs, result)
-            s.commit()
-            return wave.status
+        return uow.run(lambda u: _store(u.session, wave_id, inputs, result))
     except Exception as exc:
-        _after_failure(factory, wave_id, exc)
+        error = f"{type(exc).__name__}: {exc}"
+        uow.run(lambda u: _after_failure(u.session, wave_id, error))
         raise
 
 
-def _take_lease(factory: sessionmaker[Session], wave_id: int) -> bool:
+def _store(s: Session, wave_id: int, inputs: wave_plans.WaveInputs, result: WaveResult) -> str:
+    wave = s.scalars(select(Wave).where(Wave.id == wave_id).with_for_update()).one()
+    if wave.status == "planning":
+        wave_plans.store(s, wave, inputs, result)
+    return wave.status
+
+
+def _take_lease(s: Session, wave_id: int) -> bool:
     now = utcnow()
-    with factory() as s:
-        got = s.execute(
-            update(Wave)
-            .where(
-                Wave.id == wave_id, Wave.status == "planning", (Wave.lease_until.is_(None)) | (Wave.lease_until < now)
-            )
-            .values(lease_until=now + LEASE, attempts=Wave.attempts + 1)
-            .returning(Wave.id)
-        ).first()
-        s.commit()
+    got = s.execute(
+        update(Wave)
+        .where(Wave.id == wave_id, Wave.status == "planning", (Wave.lease_until.is_(None)) | (Wave.lease_until < now))
+        .values(lease_until=now + LEASE, attempts=Wave.attempts + 1)
+        .returning(Wave.id)
+    ).first()
     return got is not None
 
 
-def _after_failure(factory: sessionmaker[Session], wave_id: int, exc: Exception) -> None:
-    with factory() as s:
-        wave = s.scalars(select(Wave).where(Wave.id == wave_id).with_for_update()).one()
-        if wave.status != "planning":
-            return
-        if wave.attempts >= MAX_ATTEMPTS:
-            fail(s, wave, f"{type(exc).__name__}: {exc}")
-        else:
-            wave.lease_until = None  # the next pass of the sweeper hands it out again
-        s.commit()
+def _after_failure(s: Session, wave_id: int, error: str) -> None:
+    wave = s.scalars(select(Wave).where(Wave.id == wave_id).with_for_update()).one()
+    if wave.status != "planning":
+        return
+    if wave.attempts >= MAX_ATTEMPTS:
+        fail(s, wave, error)
+    else:
+        wave.lease_until = None  # the next pass of the sweeper hands it out again
 
 
 def fail(s: Session, wave: Wave, error: str) -> None:
@@ -179,18 +211,20 @@ def fail(s: Session, wave: Wave, error: str) -> None:
     wave.status, wave.error, wave.lease_until = "failed", error[:2000], None
 
 
-def waves_to_plan(factory: sessionmaker[Session], min_age: timedelta = timedelta(0)) -> list[int]:
+def waves_to_plan(uow: UnitOfWork, min_age: timedelta = timedelta(0)) -> list[int]:
     """Waves in ``planning`` that no worker holds: never picked up (older than ``min_age``, so a wave
     just handed to a worker is left to it), or whose worker's lease ran out."""
     now = utcnow()
-    with factory() as s:
-        ids = s.scalars(
-            select(Wave.id)
-            .where(
-                Wave.status == "planning",
-                ((Wave.lease_until.is_(None) & (Wave.created_at <= now - min_age)) | (Wave.lease_until < now)),
-            )
-            .order_by(Wave.id)
-        ).all()
-        s.commit()
-    return list(ids)
+    return list(
+        uow.run(
+            lambda u: u.session.scalars(
+                select(Wave.id)
+                .where(
+                    Wave.status == "planning",
+                    ((Wave.lease_until.is_(None) & (Wave.created_at <= now - min_age)) | (Wave.lease_until < now)),
+                )
+                .order_by(Wave.id)
+            ).all(),
+            read_only=True,
+        )
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -17,9 +16,8 @@ from wms.auth.keys import Principal
 from wms.fields import Timestamp
 from wms.picking.wave_plans import wave_detail
 from wms.picking.wave_views import STATUSES, WaveFilter, wave_summaries
-from wms.picking.waves import StartWave, run_planning, start_wave
+from wms.picking.waves import StartWave, plan_wave
 
-log = logging.getLogger(__name__)
 router = resource_router("waves")
 Planner = Annotated[Principal, Depends(require("planner"))]
 
@@ -99,20 +97,17 @@ def post_wave(
     `Idempotency-Key`. 409 `nothing_to_plan` when no order is ready; 409 `wave_conflict` when another
     planner took the same orders meanwhile (start again).
     """
-    wave_id, n_orders = start_wave(body, uow, principal.actor, request_ref=current_request_ref())
-    if n_orders > settings.wave_sync_max_orders or not _planned_now(request, wave_id):
-        request.app.state.dispatcher.submit(wave_id)
+    wave_id, planned = plan_wave(
+        body,
+        uow,
+        principal.actor,
+        queue=request.app.state.dispatcher,
+        sync_max_orders=settings.wave_sync_max_orders,
+        request_ref=current_request_ref(),
+    )
+    if not planned:
         response.status_code = 202
     return uow.run(lambda u: wave_detail(u.session, wave_id), read_only=True)
-
-
-def _planned_now(request: Request, wave_id: int) -> bool:
-    """Plan in this request; a failed attempt is left to the background worker (the wave says so)."""
-    try:
-        return run_planning(request.app.state.session_factory, wave_id) != "planning"
-    except Exception:
-        log.exception("planning wave %s in the request failed", wave_id)
-        return False
 
 
 @router.get("/waves/{wave_id}", response_model=WaveOut, summary="Get a wave")
