@@ -39,3 +39,9 @@ def get_lot(session: Session, item_id: int, sku: str, code: str) -> Lot:
     if lot is None:
         raise NotFound(f"lot {code} of {sku} not found", code="lot_not_found")
     return lot
+
+
+def lots_of_item(session: Session, item_id: int, *, after_id: int, limit: int) -> list[tuple[int, str, date | None]]:
+    """(id, code, expiry date) of the item's lots after ``after_id``, oldest first, at most ``limit``."""
+    stmt = select(Lot.id, Lot.code, Lot.expiry_date).where(Lot.item_id == item_id, Lot.id > after_id)
+    return [(r.id, r.code, r.expiry_date) for r in session.execute(stmt.order_by(Lot.id).limit(limit))]

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from wms.commands import Command, PositiveNumber, Quantity
 from wms.fields import (
     Barcode,
     Day,
@@ -28,9 +29,6 @@ from wms.fields import (
 )
 from wms.inventory.layout import Layout
 
-Quantity = Annotated[integer(gt=0, le=1_000_000_000), Field(description="Positive integer, base units.")]
-PositiveNumber = Annotated[Number, Field(gt=0, le=1e6)]
-
 ADJUSTMENT_REASONS: dict[str, int] = {
     # reason: required sign of the delta (0 = either)
     "damaged": -1,
@@ -42,10 +40,6 @@ ADJUSTMENT_REASONS: dict[str, int] = {
     "correction": 0,
 }
 AdjustmentReason = Literal["damaged", "expired", "lost", "theft", "sample", "found", "correction"]
-
-
-class Command(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class LayoutIn(Command):

@@ -18,12 +18,12 @@ from sqlalchemy.orm import Session
 from wms.batches.fefo import Candidate, fefo_order
 from wms.batches.lots import get_lot
 from wms.batches.orm import Lot
+from wms.commands import Command, Quantity
 from wms.db import UnitOfWork, dialect_insert
 from wms.errors import Conflict, Forbidden, InvalidInput, NotFound
 from wms.events.outbox import record
 from wms.fields import LocationCode, LotCode, Sku, WarehouseCode, cross_field_error, integer
 from wms.inventory import repository as repo
-from wms.inventory.commands import Command, Quantity
 from wms.inventory.ledger import StockChange, post_operation
 from wms.inventory.orm import Item, Location, Stock, Warehouse
 from wms.inventory.replenishment_orm import PickFace, ReplenishmentTask

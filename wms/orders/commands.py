@@ -6,8 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictStr, model_validator
 
+from wms.commands import Command, Quantity
 from wms.fields import TEXT, Carrier, Channel, ExternalId, Line, Note, Sku, Timestamp, cross_field_error
-from wms.inventory.commands import Command, Quantity
 from wms.orders.addresses import normalised_country
 
 # An unknown country is kept as sent: review makes the order a problem order.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from wms.commands import Command, Quantity
 from wms.fields import MAX_ID, LocationCode, LotCode, Scanned, WarehouseCode, integer
-from wms.inventory.commands import Command, Quantity
 
 ShortReason = Literal["not_found", "damaged", "expired"]
 StopId = integer(ge=1, le=MAX_ID)

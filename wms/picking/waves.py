@@ -20,11 +20,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from wms.allocation.orm import Shipment, ShipmentLine
+from wms.commands import Command, PositiveNumber
 from wms.db import UnitOfWork
 from wms.errors import Conflict
 from wms.fields import Number, WarehouseCode, integer
 from wms.inventory import repository as repo
-from wms.inventory.commands import Command, PositiveNumber
 from wms.orders.orm import Order
 from wms.orm import utcnow
 from wms.picking import wave_plans

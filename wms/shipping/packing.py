@@ -21,12 +21,12 @@ from sqlalchemy.orm import Session
 from wms.allocation.orm import Allocation, Shipment, ShipmentLine
 from wms.allocation.transfer import relocate, shipment_allocations
 from wms.batches.orm import Lot
+from wms.commands import Command, PositiveNumber, Quantity
 from wms.config import CarrierRule
 from wms.db import UnitOfWork
 from wms.errors import Conflict, NotFound
 from wms.events.outbox import record
 from wms.fields import LotCode, Sku
-from wms.inventory.commands import Command, PositiveNumber, Quantity
 from wms.inventory.orm import Item, Stock
 from wms.inventory.repository import special_location_id
 from wms.orders.orm import Order, OrderProblem

@@ -20,12 +20,12 @@ from sqlalchemy.orm import Session
 from wms.allocation.orm import Allocation, Shipment, ShipmentLine
 from wms.batches.lots import get_lot
 from wms.batches.orm import Lot
+from wms.commands import Command, Quantity
 from wms.db import UnitOfWork
 from wms.errors import Conflict, InvalidInput, NotFound
 from wms.events.outbox import record
 from wms.fields import MAX_ID, LocationCode, LotCode, Name, Reference, Sku, WarehouseCode, cross_field_error, integer
 from wms.inventory import repository as repo
-from wms.inventory.commands import Command, Quantity
 from wms.inventory.ledger import StockChange, post_operation
 from wms.inventory.orm import Item, Location, Stock, Warehouse
 from wms.orders import workflow as wf

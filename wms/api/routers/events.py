@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Response
-from sqlalchemy import func, select
 
 from wms.api.deps import SmallRowId, Uow, require
 from wms.api.guide import EVENTS_TAG
@@ -13,12 +12,10 @@ from wms.api.order_schemas import EventPage, WebhookOut, WebhookPage
 from wms.api.pagination import CURSOR_PATTERN, PageParams, page_of
 from wms.api.routing import resource_router
 from wms.auth.keys import Principal
-from wms.db import UnitOfWork
+from wms.commands import Command
 from wms.events import webhooks
-from wms.events.orm import OutboxEvent
-from wms.events.relay import event_body
+from wms.events.feed import events_after
 from wms.fields import MAX_ID, HttpUrl, Secret
-from wms.inventory.commands import Command
 
 router = resource_router(EVENTS_TAG)
 # One stream for every warehouse, and webhooks that receive all of it: no token limited to a warehouse.
@@ -51,16 +48,10 @@ def list_events(
     """
     start = PageParams(limit=limit, cursor=cursor).after_id if cursor else after
 
-    def work(u: UnitOfWork) -> dict[str, Any]:
-        rows = u.session.scalars(
-            select(OutboxEvent).where(OutboxEvent.seq > start).order_by(OutboxEvent.seq).limit(limit + 1)
-        ).all()
-        last = u.session.scalar(select(func.coalesce(func.max(OutboxEvent.seq), 0)))
-        page = page_of([(e.seq, event_body(e)) for e in rows], limit)
-        page["last_seq"] = last
-        return page
-
-    return uow.run(work, read_only=True)
+    rows, last = events_after(uow, start, limit)
+    page = page_of(rows, limit)
+    page["last_seq"] = last
+    return page
 
 
 @router.post("/webhooks", status_code=201, response_model=WebhookCreated, summary="Register a webhook")

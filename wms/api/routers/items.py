@@ -5,18 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Depends
-from sqlalchemy import select
 
 from wms.api.deps import AnyRole, Uow, require
 from wms.api.pagination import PageParams, page_of
 from wms.api.routing import resource_router
 from wms.api.schemas import ItemOut, ItemPage, LotPage
 from wms.auth.keys import Principal
-from wms.batches.orm import Lot
-from wms.db import UnitOfWork
-from wms.inventory import repository as repo
+from wms.inventory import listings
 from wms.inventory.commands import CreateItem
-from wms.inventory.orm import Item
 from wms.inventory.warehouses import create_item
 
 router = resource_router("items")
@@ -25,7 +21,7 @@ router = resource_router("items")
 @router.post("/items", status_code=201, response_model=ItemOut, summary="Create an item")
 def post_item(
     body: CreateItem, uow: Uow, _: Annotated[Principal, Depends(require("erp", every_warehouse=True))]
-) -> Item:
+) -> Any:
     """Creates an item (SKU) for every warehouse, so a token limited to one warehouse may not. `min_shelf_life_days` is what a customer must have left at
     the promised ship date: FEFO allocation never takes a lot with less. `barcode` (EAN, UPC, …) lets
     handhelds scan the item instead of typing the SKU.
@@ -39,17 +35,13 @@ def post_item(
 def list_items(uow: Uow, _: AnyRole, page: Annotated[PageParams, Depends()]) -> dict[str, Any]:
     """Every item, oldest first."""
 
-    def work(uow: UnitOfWork) -> list[tuple[int, Item]]:
-        stmt = select(Item).where(Item.id > page.after_id).order_by(Item.id).limit(page.limit + 1)
-        return [(i.id, i) for i in uow.session.scalars(stmt).all()]
-
-    return page_of(uow.run(work, read_only=True), page.limit)
+    return page_of(listings.items(uow, after_id=page.after_id, limit=page.limit), page.limit)
 
 
 @router.get("/items/{sku}", response_model=ItemOut, summary="Get an item")
-def get_item(sku: str, uow: Uow, _: AnyRole) -> Item:
+def get_item(sku: str, uow: Uow, _: AnyRole) -> Any:
     """The item by its SKU. 404 `item_not_found`."""
-    return uow.run(lambda u: repo.item_by_sku(u.session, sku), read_only=True)
+    return listings.item(uow, sku)
 
 
 @router.get("/items/{sku}/lots", response_model=LotPage, summary="List an item's lots")
@@ -57,12 +49,4 @@ def list_lots(sku: str, uow: Uow, _: AnyRole, page: Annotated[PageParams, Depend
     """Every lot of the item ever received, with its expiry date (null: does not expire), oldest first.
     404 `item_not_found`."""
 
-    def work(uow: UnitOfWork) -> list[tuple[int, dict[str, Any]]]:
-        item = repo.item_by_sku(uow.session, sku)
-        stmt = select(Lot).where(Lot.item_id == item.id, Lot.id > page.after_id).order_by(Lot.id).limit(page.limit + 1)
-        return [
-            (lot.id, {"sku": sku, "lot": lot.code, "expiry_date": lot.expiry_date})
-            for lot in uow.session.scalars(stmt).all()
-        ]
-
-    return page_of(uow.run(work, read_only=True), page.limit)
+    return page_of(listings.lots(uow, sku, after_id=page.after_id, limit=page.limit), page.limit)

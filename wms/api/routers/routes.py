@@ -10,8 +10,8 @@ from pydantic import BaseModel, Field
 from wms.api.deps import Uow, require
 from wms.api.routing import resource_router
 from wms.auth.keys import Principal
+from wms.commands import Command
 from wms.fields import LocationCode
-from wms.inventory.commands import Command
 from wms.picking.routes import plan_route
 
 router = resource_router("routes")

@@ -5,25 +5,18 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Depends, Query
-from sqlalchemy import func, select
 
 from wms.api.deps import AnyRole, AppSettings, Uow, require
 from wms.api.pagination import PageParams, page_of
 from wms.api.routing import resource_router
 from wms.api.schemas import LocationPage, WarehouseOut, WarehousePage
 from wms.auth.keys import Principal
-from wms.db import UnitOfWork
-from wms.inventory import repository as repo
+from wms.inventory import listings
 from wms.inventory.commands import CreateWarehouse
-from wms.inventory.orm import Location, Warehouse
-from wms.inventory.warehouses import IN_LAYOUT, create_warehouse, location_count
+from wms.inventory.warehouses import create_warehouse
 
 router = resource_router("warehouses")
 Admin = Annotated[Principal, Depends(require(every_warehouse=True))]  # a new warehouse is no token's own
-
-
-def _out(wh: Warehouse, count: int) -> dict[str, Any]:
-    return {"code": wh.code, "name": wh.name, "layout": wh.layout, "created_at": wh.created_at, "location_count": count}
 
 
 @router.post("/warehouses", status_code=201, response_model=WarehouseOut, summary="Create a warehouse")
@@ -37,7 +30,7 @@ def post_warehouse(body: CreateWarehouse, uow: Uow, settings: AppSettings, _: Ad
     aisle a 422 `validation_error`.
     """
     wh, count = create_warehouse(body, uow, settings.max_locations_per_warehouse)
-    return _out(wh, count)
+    return listings.warehouse_out(wh, count)
 
 
 @router.get("/warehouses", response_model=WarehousePage, summary="List warehouses")
@@ -45,21 +38,8 @@ def list_warehouses(uow: Uow, principal: AnyRole, page: Annotated[PageParams, De
     """Every warehouse with its layout and location count, oldest first. A token limited to one warehouse
     sees only that one."""
 
-    def work(uow: UnitOfWork) -> list[tuple[int, dict[str, Any]]]:
-        stmt = select(Warehouse).where(Warehouse.id > page.after_id).order_by(Warehouse.id).limit(page.limit + 1)
-        if principal.warehouse_code is not None:
-            stmt = stmt.where(Warehouse.code == principal.warehouse_code)
-        found = uow.session.scalars(stmt).all()
-        counts = dict(
-            uow.session.execute(
-                select(Location.warehouse_id, func.count())
-                .where(Location.warehouse_id.in_([wh.id for wh in found]), IN_LAYOUT)
-                .group_by(Location.warehouse_id)
-            ).all()
-        )
-        return [(wh.id, _out(wh, counts.get(wh.id, 0))) for wh in found]
-
-    return page_of(uow.run(work, read_only=True), page.limit)
+    rows = listings.warehouses(uow, only=principal.warehouse_code, after_id=page.after_id, limit=page.limit)
+    return page_of(rows, page.limit)
 
 
 @router.get("/warehouses/{code}", response_model=WarehouseOut, summary="Get a warehouse")
@@ -67,11 +47,7 @@ def get_warehouse(code: str, uow: Uow, _: AnyRole) -> dict[str, Any]:
     """The warehouse with its layout and location count. 404 `warehouse_not_found`; 403 `warehouse_forbidden`
     for a token limited to another warehouse."""
 
-    def work(uow: UnitOfWork) -> dict[str, Any]:
-        wh = repo.warehouse_by_code(uow.session, code)
-        return _out(wh, location_count(uow, wh.id))
-
-    return uow.run(work, read_only=True)
+    return listings.warehouse(uow, code)
 
 
 @router.get("/warehouses/{code}/locations", response_model=LocationPage, summary="List a warehouse's locations")
@@ -88,18 +64,5 @@ def list_locations(
     (`storage`, `receiving`, `packing`, `shipping`, `quarantine`; `cart` lists the carts of claimed pick lists,
     which are not part of the layout). 404 `warehouse_not_found`."""
 
-    def work(uow: UnitOfWork) -> list[tuple[int, Location]]:
-        wh = repo.warehouse_by_code(uow.session, code)
-        stmt = (
-            select(Location)
-            .where(Location.warehouse_id == wh.id, Location.id > page.after_id)
-            .order_by(Location.id)
-            .limit(page.limit + 1)
-        )
-        # carts (kind "cart", one per claimed pick list) only when asked for: they are not in the layout
-        stmt = stmt.where(Location.kind == kind) if kind is not None else stmt.where(IN_LAYOUT)
-        if aisle is not None:
-            stmt = stmt.where(Location.aisle == aisle)
-        return [(loc.id, loc) for loc in uow.session.scalars(stmt).all()]
-
-    return page_of(uow.run(work, read_only=True), page.limit)
+    rows = listings.locations(uow, code, kind=kind, aisle=aisle, after_id=page.after_id, limit=page.limit)
+    return page_of(rows, page.limit)
