@@ -1,4 +1,4 @@
-"""Stock invariants, checked straight in the database."""
+"""Stock (and shipment history) invariants, checked straight in the database."""
 
 from __future__ import annotations
 
@@ -75,9 +75,35 @@ HAVING coalesce(sum(sl.quantity), 0) + ol.backordered <> ol.quantity
 
 
 def assert_reservations_consistent(engine: Engine) -> None:
-    """Reserved = what live allocations hold; every open order line allocated or backordered in full."""
+    """Reserved = what live allocations hold; every open order line allocated or backordered in full;
+    every shipment's history leads to its status."""
     with engine.connect() as conn:
         reserved = conn.execute(text(RESERVED_VS_ALLOCATIONS)).all()
         lines = conn.execute(text(ORDER_LINES_ACCOUNTED)).all()
     assert reserved == [], f"reserved differs from allocations: {reserved}"
     assert lines == [], f"order lines neither allocated nor backordered: {lines}"
+    assert_shipment_history_consistent(engine)
+
+
+SHIPMENT_HISTORY = """
+SELECT t.shipment_id, t.from_status, t.to_status,
+       lag(t.to_status) OVER (PARTITION BY t.shipment_id ORDER BY t.id) AS before,
+       row_number() OVER (PARTITION BY t.shipment_id ORDER BY t.id DESC) AS from_last
+FROM shipment_transitions t
+"""
+
+
+def assert_shipment_history_consistent(engine: Engine) -> None:
+    """Every shipment's history starts from nothing, each step is legal and starts where the last ended,
+    and the last step is its status."""
+    from wms.allocation.shipment_states import TRANSITIONS
+
+    with engine.connect() as conn:
+        steps = conn.execute(text(SHIPMENT_HISTORY)).all()
+        status = dict(conn.execute(text("SELECT id, status FROM shipments")).all())
+    last = {r.shipment_id: r.to_status for r in steps if r.from_last == 1}
+    broken = [r for r in steps if r.from_status != r.before]
+    illegal = [r for r in steps if r.from_status is not None and r.to_status not in TRANSITIONS[r.from_status]]
+    assert broken == [], f"shipment history steps not chained: {broken}"
+    assert illegal == [], f"illegal shipment transitions recorded: {illegal}"
+    assert last == status, "a shipment's status differs from the end of its history"

@@ -1,6 +1,6 @@
 """Imports every table so that ``Base.metadata`` is complete (Alembic, tests)."""
 
-from wms.allocation.orm import Allocation, Shipment, ShipmentLine
+from wms.allocation.orm import Allocation, Shipment, ShipmentLine, ShipmentTransition
 from wms.auth.orm import ApiKey
 from wms.batches.orm import Lot
 from wms.events.orm import OutboxCounter, OutboxEvent, Webhook, WebhookDelivery
@@ -49,6 +49,7 @@ __all__ = [
     "ReturnLine",
     "Shipment",
     "ShipmentLine",
+    "ShipmentTransition",
     "Stock",
     "StockMovement",
     "StockOperation",

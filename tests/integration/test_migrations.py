@@ -6,10 +6,12 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, create_engine, select, text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from tests.conftest import Backend
+from wms.allocation.orm import ShipmentTransition
 from wms.migrate import alembic_config
 from wms.models import Base
 
@@ -80,3 +82,31 @@ def test_downgrade_and_upgrade_again(tmp_path) -> None:  # type: ignore[no-untyp
     command.upgrade(cfg, "head")
     command.downgrade(cfg, "base")
     command.upgrade(cfg, "head")
+
+
+def test_shipments_made_before_their_history_get_one_row(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from alembic import command
+
+    url = f"sqlite:///{tmp_path / 'm.db'}"
+    command.upgrade(alembic_config(url), "0010")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO warehouses (code, name, layout, created_at) VALUES ('W', 'w', '{}', '2026-01-01')")
+        )
+        for status in ("allocated", "shipped"):
+            conn.execute(
+                text(
+                    "INSERT INTO shipments (warehouse_id, status, merge_key, carrier, created_at) "
+                    f"VALUES (1, '{status}', 'k', 'UPS', '2026-01-01')"
+                )
+            )
+    command.upgrade(alembic_config(url), "head")
+    with Session(engine) as s:
+        rows = s.scalars(select(ShipmentTransition).order_by(ShipmentTransition.shipment_id)).all()
+    engine.dispose()
+    assert [(t.shipment_id, t.from_status, t.to_status, t.actor) for t in rows] == [
+        (1, None, "allocated", "system"),
+        (2, None, "shipped", "system"),
+    ]
+    assert all(t.at.tzinfo is not None for t in rows)

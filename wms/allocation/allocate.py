@@ -18,6 +18,7 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from wms.allocation import shipments
 from wms.allocation.orm import Allocation, Shipment, ShipmentLine
 from wms.allocation.reserve import reserve
 from wms.allocation.solver.split import SplitProblem, solve_split
@@ -193,10 +194,14 @@ def _mergeable_shipments(session: Session, order: Demand, warehouses: list[int])
 
 
 def _new_shipment(session: Session, order: Demand, warehouse_id: int) -> Shipment:
-    shipment = Shipment(warehouse_id=warehouse_id, status="allocated", merge_key=order.merge_key, carrier=order.carrier)
-    session.add(shipment)
-    session.flush()
-    return shipment
+    return shipments.create(
+        session,
+        warehouse_id=warehouse_id,
+        merge_key=order.merge_key,
+        carrier=order.carrier,
+        cause=f"stock reserved for order {order.order_id}",
+        actor=shipments.SYSTEM,
+    )
 
 
 def _book(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from wms.allocation import shipments
 from wms.allocation.orm import Shipment, ShipmentLine
 
 IN_PROGRESS = ("released", "picked", "packed")
@@ -37,5 +38,5 @@ def back_to_packing(s: Session, shipment_ids: tuple[int, ...]) -> list[int]:
         )
     )
     for shipment in packed:
-        shipment.status, shipment.packed_at = "picked", None
+        shipments.transition(s, shipment, "picked", "parcels voided", shipments.SYSTEM)
     return [sh.id for sh in packed]

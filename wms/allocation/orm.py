@@ -1,4 +1,4 @@
-"""Shipments (what one warehouse sends to one address) and their stock reservations."""
+"""Shipments (what one warehouse sends to one address), their history and their stock reservations."""
 
 from __future__ import annotations
 
@@ -23,6 +23,20 @@ class Shipment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     packed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ShipmentTransition(Base):
+    """Every status change of a shipment, with its time, cause and actor (``wms.allocation.shipments``)."""
+
+    __tablename__ = "shipment_transitions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    cause: Mapped[str] = mapped_column(String(200))
+    actor: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ShipmentLine(Base):

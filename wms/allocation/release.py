@@ -7,6 +7,7 @@ from collections import defaultdict
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from wms.allocation import shipments
 from wms.allocation.orm import Allocation, Shipment, ShipmentLine
 from wms.allocation.reserve import unreserve
 from wms.errors import Conflict
@@ -15,7 +16,14 @@ RELEASABLE = ("allocated",)
 FLOOR = ("released", "picked", "packed")
 
 
-def release_order(session: Session, order_id: int, *, on_floor: bool = False, leave_shipped: bool = False) -> int:
+def release_order(
+    session: Session,
+    order_id: int,
+    *,
+    on_floor: bool = False,
+    leave_shipped: bool = False,
+    actor: str = shipments.SYSTEM,
+) -> int:
     """Unreserve and remove the order's shipment lines; a shipment left empty is cancelled.
 
     Returns the units released. Refused (409) once a shipment has gone to a wave, unless
@@ -53,6 +61,7 @@ def release_order(session: Session, order_id: int, *, on_floor: bool = False, le
     for shipment_id in {r.shipment_id for r in rows}:
         left = session.scalar(select(func.count()).where(ShipmentLine.shipment_id == shipment_id))
         if not left:
-            session.get_one(Shipment, shipment_id).status = "cancelled"
+            shipment = session.get_one(Shipment, shipment_id)
+            shipments.transition(session, shipment, "cancelled", f"order {order_id} released, nothing left", actor)
     session.flush()
     return sum(amounts.values())

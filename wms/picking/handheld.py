@@ -13,6 +13,7 @@ from __future__ import annotations
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from wms.allocation import shipments
 from wms.allocation.orm import Allocation, Shipment, ShipmentLine
 from wms.allocation.transfer import relocate
 from wms.db import UnitOfWork
@@ -122,7 +123,7 @@ def deliver(pick_list_id: int, cmd: Deliver, uow: UnitOfWork, actor: str, *, sup
         for shipment_id in sorted(
             set(s.scalars(select(PickListStop.shipment_id).where(PickListStop.pick_list_id == pl.id)))
         ):
-            mark_picked_if_complete(s, shipment_id)
+            mark_picked_if_complete(s, shipment_id, actor=actor)
 
     uow.run(work)
 
@@ -175,7 +176,7 @@ def _new_cart(s: Session, wh: Warehouse, pick_list_id: int) -> int:
     return cart.id
 
 
-def mark_picked_if_complete(s: Session, shipment_id: int) -> None:
+def mark_picked_if_complete(s: Session, shipment_id: int, *, actor: str = shipments.SYSTEM) -> None:
     """A released shipment is picked once no stop of it is open and all its units are at packing."""
     shipment = s.get_one(Shipment, shipment_id)
     if shipment.status != "released":
@@ -199,4 +200,4 @@ def mark_picked_if_complete(s: Session, shipment_id: int) -> None:
         )
     )
     if kinds <= {"packing"}:
-        shipment.status = "picked"
+        shipments.transition(s, shipment, "picked", "every unit at packing", actor)

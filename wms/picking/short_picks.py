@@ -15,6 +15,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from wms.allocation import shipments
 from wms.allocation.allocate import lock_candidates
 from wms.allocation.orm import Allocation, Shipment, ShipmentLine
 from wms.allocation.reserve import reserve
@@ -161,7 +162,9 @@ def _backorder(s: Session, stop: PickListStop, line_id: int, unfilled: int, reas
         s.delete(line)
         s.flush()
         if s.scalar(select(func.count()).where(ShipmentLine.shipment_id == stop.shipment_id)) == 0:
-            s.get_one(Shipment, stop.shipment_id).status = "cancelled"
+            shipments.transition(
+                s, s.get_one(Shipment, stop.shipment_id), "cancelled", "emptied by a short pick", actor
+            )
     order = s.scalars(select(Order).where(Order.id == stop.order_id).with_for_update()).one()
     wf.flag(
         s,

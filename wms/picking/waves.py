@@ -19,6 +19,7 @@ from pydantic import Field, StrictBool
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from wms.allocation import shipments
 from wms.allocation.orm import Shipment, ShipmentLine
 from wms.commands import Command, PositiveNumber
 from wms.db import UnitOfWork
@@ -80,16 +81,7 @@ def start_wave(cmd: StartWave, uow: UnitOfWork, actor: str, request_ref: str | N
         )
         s.add(wave)
         s.flush()
-        claimed = (
-            s.execute(
-                update(Shipment)
-                .where(Shipment.id.in_(chosen), Shipment.status == "allocated")
-                .values(status="released", wave_id=wave.id)
-                .returning(Shipment.id)
-            )
-            .scalars()
-            .all()
-        )
+        claimed = shipments.claim_for_wave(s, chosen, wave.id, actor)
         if len(claimed) != len(chosen):  # another wave took some of them meanwhile: try again
             raise Conflict(
                 "orders were released into another wave meanwhile; start the wave again", code="wave_conflict"
@@ -203,11 +195,7 @@ def _after_failure(s: Session, wave_id: int, error: str) -> None:
 
 def fail(s: Session, wave: Wave, error: str) -> None:
     """Give the wave up: its shipments are released back to ``allocated``, nothing half-assigned."""
-    s.execute(
-        update(Shipment)
-        .where(Shipment.wave_id == wave.id, Shipment.status == "released")
-        .values(status="allocated", wave_id=None)
-    )
+    shipments.return_from_wave(s, wave.id, f"wave {wave.id} failed", wave.created_by)
     wave.status, wave.error, wave.lease_until = "failed", error[:2000], None
 
 

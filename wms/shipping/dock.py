@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from wms.allocation import shipments
 from wms.allocation.orm import Shipment, ShipmentLine
 from wms.allocation.transfer import shipment_allocations, take_out
 from wms.db import UnitOfWork
@@ -18,7 +19,6 @@ from wms.errors import Conflict
 from wms.events.outbox import record
 from wms.orders import workflow as wf
 from wms.orders.orm import Order, OrderLine
-from wms.orm import utcnow
 from wms.shipping.orm import Parcel
 from wms.shipping.packing import contents, locked_shipment
 
@@ -42,7 +42,7 @@ def ship(shipment_id: int, uow: UnitOfWork, actor: str) -> None:
             reference=f"SHIPMENT-{shipment.id}",
             actor=actor,
         )
-        shipment.status, shipment.shipped_at = "shipped", utcnow()
+        shipments.transition(s, shipment, "shipped", "left the dock", actor)
         s.flush()
         orders = list(
             s.scalars(

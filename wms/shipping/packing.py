@@ -18,6 +18,7 @@ from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from wms.allocation import shipments
 from wms.allocation.orm import Allocation, Shipment, ShipmentLine
 from wms.allocation.transfer import relocate, shipment_allocations
 from wms.batches.orm import Lot
@@ -31,7 +32,6 @@ from wms.inventory.orm import Item, Stock
 from wms.inventory.repository import special_location_id
 from wms.orders.orm import Order, OrderProblem
 from wms.orders.queries import carriers_in_shipment
-from wms.orm import utcnow
 from wms.shipping.carriers import choose_carrier, tracking_number
 from wms.shipping.orm import Parcel
 
@@ -103,7 +103,8 @@ def pack(
             s.add(parcel)
             s.flush()
             parcel.tracking_number = tracking_number(carrier, parcel.id)
-        shipment.status, shipment.carrier, shipment.packed_at = "packed", carrier, utcnow()
+        shipment.carrier = carrier
+        shipments.transition(s, shipment, "packed", f"packed in {len(cmd.parcels)} parcel(s)", actor)
         s.flush()
         record(s, "shipment.packed", {"shipment_id": shipment.id, "carrier": carrier, "parcels": len(cmd.parcels)})
 

@@ -1,0 +1,114 @@
+"""The owner of a shipment's status: the only module that changes it.
+
+Every change is checked against the rules (``shipment_states``) and recorded
+in ``shipment_transitions`` with its cause and actor, in the caller's
+transaction, together with the fields that go with it: the wave a shipment
+is released into, when it was packed, when it shipped. Claiming shipments
+for a wave and giving a failed wave's back are set-based: one conditional
+UPDATE (so two planners never claim the same shipment) and one insert of
+their history rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from wms.allocation.orm import Shipment, ShipmentTransition
+from wms.allocation.shipment_states import FIRST, check_transition
+from wms.orm import utcnow
+
+SYSTEM = "system"  # the actor of changes that no person or client asked for
+
+
+def create(session: Session, *, warehouse_id: int, merge_key: str, carrier: str, cause: str, actor: str) -> Shipment:
+    """A new shipment in its first state (``allocated``), flushed, with its first history row."""
+    shipment = Shipment(warehouse_id=warehouse_id, status=FIRST, merge_key=merge_key, carrier=carrier)
+    session.add(shipment)
+    session.flush()
+    session.add(ShipmentTransition(**_row(shipment.id, None, FIRST, cause, actor, utcnow())))
+    return shipment
+
+
+def transition(session: Session, shipment: Shipment, to: str, cause: str, actor: str) -> None:
+    """Move the shipment to ``to`` (nothing if it is there already); 409 if the rules forbid it."""
+    old = shipment.status
+    if old == to:
+        return
+    check_transition(old, to)
+    now = utcnow()
+    shipment.status = to
+    if to == "packed":
+        shipment.packed_at = now
+    elif to == "shipped":
+        shipment.shipped_at = now
+    elif old == "packed" and to == "picked":  # its parcels were voided
+        shipment.packed_at = None
+    elif old == "released" and to == "allocated":
+        shipment.wave_id = None
+    session.add(ShipmentTransition(**_row(shipment.id, old, to, cause, actor, now)))
+
+
+def claim_for_wave(session: Session, shipment_ids: Sequence[int], wave_id: int, actor: str) -> list[int]:
+    """Release the ``allocated`` ones of these shipments into the wave; returns those claimed. One that
+    another wave claimed meanwhile is left out (the update is conditional): the caller decides."""
+    check_transition("allocated", "released")
+    claimed = list(
+        session.execute(
+            update(Shipment)
+            .where(Shipment.id.in_(shipment_ids), Shipment.status == "allocated")
+            .values(status="released", wave_id=wave_id)
+            .returning(Shipment.id)
+        ).scalars()
+    )
+    _log_many(session, claimed, "allocated", "released", f"released into wave {wave_id}", actor)
+    return claimed
+
+
+def return_from_wave(session: Session, wave_id: int, cause: str, actor: str) -> list[int]:
+    """The wave's shipments still ``released`` go back to ``allocated``, out of the wave; returns them."""
+    check_transition("released", "allocated")
+    returned = list(
+        session.execute(
+            update(Shipment)
+            .where(Shipment.wave_id == wave_id, Shipment.status == "released")
+            .values(status="allocated", wave_id=None)
+            .returning(Shipment.id)
+        ).scalars()
+    )
+    _log_many(session, returned, "released", "allocated", cause, actor)
+    return returned
+
+
+def _log_many(session: Session, shipment_ids: list[int], old: str, new: str, cause: str, actor: str) -> None:
+    if shipment_ids:
+        now = utcnow()
+        session.execute(
+            insert(ShipmentTransition), [_row(shipment_id, old, new, cause, actor, now) for shipment_id in shipment_ids]
+        )
+
+
+def _row(shipment_id: int, old: str | None, new: str, cause: str, actor: str, at: datetime) -> dict[str, Any]:
+    return {
+        "shipment_id": shipment_id,
+        "from_status": old,
+        "to_status": new,
+        "cause": cause[:200],
+        "actor": actor[:100],
+        "at": at,
+    }
+
+
+def history(session: Session, shipment_id: int) -> list[dict[str, Any]]:
+    """The shipment's status changes, oldest first."""
+    rows = session.scalars(
+        select(ShipmentTransition).where(ShipmentTransition.shipment_id == shipment_id).order_by(ShipmentTransition.id)
+    )
+    return [
+        {"from_status": t.from_status, "to_status": t.to_status, "cause": t.cause, "actor": t.actor, "at": t.at}
+        for t in rows
+    ]
