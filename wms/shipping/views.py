@@ -1,4 +1,4 @@
-"""A shipment as packers, the dock and ERPs see it: contents, where they are, parcels and labels."""
+"""A shipment as packers, the dock and ERPs see it: contents, where they are, parcels and labels, history."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from wms.allocation import shipments
 from wms.allocation.orm import Allocation, Shipment, ShipmentLine
 from wms.batches.orm import Lot
 from wms.errors import NotFound
@@ -76,6 +77,7 @@ def shipment_detail(s: Session, shipment_id: int) -> dict[str, Any]:
         "parcels": [parcel_view(p) for p in parcels],
         "packed_at": sh.packed_at,
         "shipped_at": sh.shipped_at,
+        "history": shipments.history(s, sh.id),
     }
 
 

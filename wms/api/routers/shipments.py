@@ -9,6 +9,7 @@ from fastapi import BackgroundTasks, Depends, Query, Response
 from pydantic import BaseModel
 
 from wms.api.deps import AppSettings, RowId, Uow, WarehouseFilter, require
+from wms.api.order_schemas import TransitionOut
 from wms.api.pagination import Page, PageParams, page_of
 from wms.api.routing import resource_router
 from wms.auth.keys import Principal
@@ -60,6 +61,7 @@ class ShipmentOut(BaseModel):
     parcels: list[ParcelOut]
     packed_at: datetime | None
     shipped_at: datetime | None
+    history: list[TransitionOut]
 
 
 def _detail(uow: UnitOfWork, shipment_id: int) -> dict[str, Any]:
@@ -104,8 +106,8 @@ def list_shipments(
 
 @router.get("/shipments/{shipment_id}", response_model=ShipmentOut, summary="Get a shipment")
 def get_shipment(shipment_id: RowId, uow: Uow, _: Reader) -> dict[str, Any]:
-    """The shipment with its items (SKU, lot, where the units are now) and parcels with their label URLs.
-    404 `shipment_not_found`."""
+    """The shipment with its items (SKU, lot, where the units are now), parcels with their label URLs, and
+    the `history` of its states (each change with its cause, who made it and when). 404 `shipment_not_found`."""
     return _detail(uow, shipment_id)
 
 
