@@ -1,7 +1,12 @@
-"""Review of an incoming order: which problems need a person, and by when (pure)."""
+"""Review of an incoming order: which problems need a person, and by when (pure).
+
+Plain data in, plain data out: the orders workflow loads the order and its open
+problems, asks these rules, and writes what they say.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -11,6 +16,8 @@ from wms.orders.addresses import country_code, postcode_fits, postcode_rule
 ADDRESS_PARTS = ("name", "line1", "city", "postcode", "country")
 PAYMENT_REMINDER_AFTER = timedelta(days=2)
 SHIP_WITHIN = timedelta(days=3)
+# problems that hold an order in review until a person resolves them (out_of_stock and short_pick do not)
+BLOCKING = ("unclear_address", "buyer_message", "seller_remark")
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,16 @@ def review(
     if review_messages and seller_remark and seller_remark.strip():
         findings.append(Finding("seller_remark", "the seller left a remark"))
     return findings
+
+
+def passes_review(open_codes: Iterable[str]) -> bool:
+    """An order goes on (is confirmed) once none of its open problems is one that needs a person first."""
+    return not any(code in BLOCKING for code in open_codes)
+
+
+def is_new_problem(finding: Finding, open_codes: Iterable[str]) -> bool:
+    """One open problem per code: a finding whose code is open already is not flagged again."""
+    return finding.code not in set(open_codes)
 
 
 def same_day_deadline(now: datetime) -> datetime:
