@@ -57,7 +57,7 @@ def brute_force(demand: dict[int, int], usable: dict[int, dict[int, int]], merge
     raise AssertionError("fill is always shippable")
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(instances, st.data())
 def test_the_split_ships_every_usable_unit_in_the_fewest_shipments(instance: tuple, data: st.DataObject) -> None:
     demand, warehouses, draw = instance
@@ -106,7 +106,7 @@ def unit_by_unit(lines: list[tuple[str, int]], picks: list[tuple[int, int]]) -> 
     return Counter(zip(want, have, strict=False))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(lines, picks)
 def test_picks_are_spread_over_the_lines_in_line_order(
     lines: list[tuple[str, int]], picks: list[tuple[int, int]]

@@ -103,7 +103,7 @@ def usable_by_hand(c: Candidate, ship: date, shelf: int) -> bool:
     return c.expiry_date >= TODAY and (c.expiry_date - ship).days >= shelf
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(candidates, st.integers(0, 60), ship_days, shelf_lives)
 def test_never_an_expired_or_too_short_lived_lot(stock: list[Candidate], qty: int, ship: date, shelf: int) -> None:
     by_id = {c.stock_id: c for c in stock}
@@ -115,7 +115,7 @@ def test_never_an_expired_or_too_short_lived_lot(stock: list[Candidate], qty: in
         )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(candidates, st.integers(0, 60), ship_days, shelf_lives)
 def test_takes_the_need_or_all_that_is_usable_and_never_more_than_a_lot_has(
     stock: list[Candidate], qty: int, ship: date, shelf: int
@@ -131,7 +131,7 @@ def test_takes_the_need_or_all_that_is_usable_and_never_more_than_a_lot_has(
     assert all(q == by_id[i].available for i, q in got[:-1])
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(candidates, st.integers(1, 60), ship_days, shelf_lives)
 def test_earliest_expiry_first_undated_last(stock: list[Candidate], qty: int, ship: date, shelf: int) -> None:
     def expiry(c: Candidate) -> tuple[bool, date]:

@@ -35,7 +35,7 @@ def test_no_state_moves_to_itself() -> None:
     assert all(s not in TRANSITIONS[s] for s in STATUSES)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(statuses, statuses)
 def test_a_transition_is_refused_exactly_when_it_is_not_listed(current: str, target: str) -> None:
     if target in TRANSITIONS[current]:

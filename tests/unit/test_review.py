@@ -191,7 +191,7 @@ messages = st.one_of(st.none(), blank, st.text(max_size=8))
 codes = st.lists(st.sampled_from(["unclear_address", "buyer_message", "seller_remark", "out_of_stock", "short_pick"]))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(any_addresses)
 def test_an_address_has_at_most_one_finding_and_it_is_unclear_address(ship_to: dict) -> None:
     found = address_findings(ship_to)
@@ -210,7 +210,7 @@ def test_blanking_a_part_of_a_good_address_makes_it_unclear(ship_to: dict, part:
     assert address_findings({**ship_to, part: empty}) == [Finding("unclear_address", f"address lacks {part}")]
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(any_addresses, messages, messages, st.booleans())
 def test_review_is_the_address_then_the_messages_that_say_something(
     ship_to: dict, buyer: str | None, seller: str | None, messages_reviewed: bool

@@ -134,7 +134,7 @@ scans = st.builds(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(pick_lists(), scans)
 def test_the_stop_matched_is_open_here_of_this_item_and_of_the_lot_if_one_is(
     stops: list[StopView], s: ScanView

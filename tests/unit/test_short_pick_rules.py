@@ -49,7 +49,7 @@ elsewheres = st.lists(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.integers(1, 40), elsewheres, st.integers(0, 5), st.integers(0, 20))
 def test_found_and_unfilled_make_the_missing_units(
     missing: int, elsewhere: list[Elsewhere], ship_in: int, shelf: int
