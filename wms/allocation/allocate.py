@@ -14,14 +14,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from wms.allocation import shipments
 from wms.allocation.orm import Allocation, Shipment, ShipmentLine
 from wms.allocation.reserve import reserve
-from wms.allocation.solver.split import SplitProblem, solve_split
+from wms.allocation.rules import split_order, spread
 from wms.batches.fefo import Candidate, usable_quantity
 from wms.batches.fefo import allocate as fefo_allocate
 from wms.batches.orm import Lot
@@ -103,39 +102,27 @@ def allocate_order(session: Session, order: Demand, *, today: date, merge: bool,
     by_wh_item: dict[tuple[int, int], list[Candidate]] = defaultdict(list)
     for r in rows:
         by_wh_item[(r.warehouse_id, r.item_id)].append(Candidate(r.stock_id, r.expiry_date, r.available))
-    want = np.array([sum(n for _, n in demand[i]) for i in item_ids], dtype=np.int64)
-    avail = np.array(
-        [
-            [
-                usable_quantity(by_wh_item[(w, i)], today=today, ship_date=ship_date, min_shelf_life_days=shelf[i])
-                for i in item_ids
-            ]
-            for w in warehouses
-        ],
-        dtype=np.int64,
-    ).reshape(len(warehouses), len(item_ids))
-    # warehouses already holding a mergeable shipment come first, then by id
-    ranks = np.array([0 if w in mergeable else 1 + k for k, w in enumerate(warehouses)], dtype=np.int64)
-    result = solve_split(SplitProblem(want, avail, ranks, time_limit_s=time_limit_s))
-    outcome = Outcome(solver_status=result.status)
+    usable = {
+        w: {
+            i: usable_quantity(by_wh_item[(w, i)], today=today, ship_date=ship_date, min_shelf_life_days=shelf[i])
+            for i in item_ids
+        }
+        for w in warehouses
+    }
+    plan = split_order(
+        {i: sum(n for _, n in demand[i]) for i in item_ids}, usable, mergeable, time_limit_s=time_limit_s
+    )
+    outcome = Outcome(solver_status=plan.status)
     remaining = {i: list(demand[i]) for i in item_ids}
     booked: list[tuple[ShipmentLine, list[tuple[int, int]]]] = []
-    for w_idx, wh_id in enumerate(warehouses):
-        if result.quantities[w_idx].sum() == 0:
-            continue
+    for wh_id, items in plan.shipments.items():
         shipment = mergeable.get(wh_id) or _new_shipment(session, order, wh_id)
         outcome.shipment_ids.append(shipment.id)
-        for l_idx, item_id in enumerate(item_ids):
-            qty = int(result.quantities[w_idx, l_idx])
-            if qty:
-                picks = fefo_allocate(
-                    by_wh_item[(wh_id, item_id)],
-                    qty,
-                    today=today,
-                    ship_date=ship_date,
-                    min_shelf_life_days=shelf[item_id],
-                )
-                _book(session, order, shipment, remaining[item_id], picks, booked)
+        for item_id, qty in items.items():
+            picks = fefo_allocate(
+                by_wh_item[(wh_id, item_id)], qty, today=today, ship_date=ship_date, min_shelf_life_days=shelf[item_id]
+            )
+            _book(session, order, shipment, remaining[item_id], picks, booked)
     per_stock: dict[int, int] = defaultdict(int)
     for _, parts in booked:
         for stock_id, qty in parts:
@@ -212,21 +199,11 @@ def _book(
     picks: list[tuple[int, int]],
     booked: list[tuple[ShipmentLine, list[tuple[int, int]]]],
 ) -> None:
-    """Spread FEFO picks over the order's lines of one item, in line order. The new shipment lines and
-    their (stock, units) go to ``booked``; the caller reserves the stock and writes them."""
-    picks = list(picks)
-    while picks and lines:
-        line, need = lines[0]
-        parts: list[tuple[int, int]] = []
-        while picks and need:
-            stock_id, qty = picks[0]
-            take = min(qty, need)
-            parts.append((stock_id, take))
-            need -= take
-            if take == qty:
-                picks.pop(0)
-            else:
-                picks[0] = (stock_id, qty - take)
+    """Spread FEFO picks over the order's lines of one item, in line order (``rules.spread``). The new shipment
+    lines and their (stock, units) go to ``booked``; the caller reserves the stock and writes them. ``lines``
+    is left with what is still wanted."""
+    bookings, lines[:] = spread(lines, picks)
+    for line, parts in bookings:
         sl = ShipmentLine(
             shipment_id=shipment.id,
             order_id=order.order_id,
@@ -236,7 +213,3 @@ def _book(
         )
         session.add(sl)
         booked.append((sl, parts))
-        if need:
-            lines[0] = (line, need)
-        else:
-            lines.pop(0)

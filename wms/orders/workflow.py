@@ -22,10 +22,8 @@ from wms.events.outbox import record
 from wms.orders.events import OrderLeavingFloor, OrderLeftFloor
 from wms.orders.lifecycle import check_transition, confirmed_status
 from wms.orders.orm import Order, OrderLine, OrderProblem, OrderTransition
-from wms.orders.review import Finding, review, same_day_deadline
+from wms.orders.review import Finding, is_new_problem, passes_review, review, same_day_deadline
 from wms.orm import utcnow
-
-BLOCKING = ("unclear_address", "buyer_message", "seller_remark")
 
 
 @dataclass(frozen=True)
@@ -95,7 +93,7 @@ def open_problems(session: Session, order: Order) -> list[OrderProblem]:
 
 def flag(session: Session, order: Order, finding: Finding) -> None:
     """Open a problem unless one of that code is open already."""
-    if any(p.code == finding.code for p in open_problems(session, order)):
+    if not is_new_problem(finding, (p.code for p in open_problems(session, order))):
         return
     now = utcnow()
     session.add(
@@ -131,8 +129,7 @@ def run_review(session: Session, order: Order, policy: Policy) -> None:
 def advance(session: Session, order: Order, policy: Policy, actor: str) -> None:
     """Take the order as far as it can go on its own: confirm, await payment, allocate."""
     problems = open_problems(session, order)
-    blocking = [p for p in problems if p.code in BLOCKING]
-    if order.status == "unconfirmed" and not blocking:
+    if order.status == "unconfirmed" and passes_review(p.code for p in problems):
         transition(session, order, confirmed_status(order.paid), "review passed", actor)
     if order.status == "awaiting_payment" and order.paid:
         transition(session, order, "ready", "payment received", actor)

@@ -24,16 +24,16 @@ from wms.batches.fefo import is_usable
 from wms.batches.lots import find_lot
 from wms.batches.orm import Lot
 from wms.db import UnitOfWork
-from wms.errors import Conflict, InvalidInput, NotFound
+from wms.errors import Conflict
 from wms.inventory.orm import Item, Location, Stock
 from wms.inventory.replenishment import replenish_if_low
-from wms.inventory.repository import location_code
 from wms.orders.orm import Order
 from wms.orm import utcnow
 from wms.picking.commands import Confirm, ShortPick
 from wms.picking.handheld import check_holder, locked
 from wms.picking.orm import PickList, PickListStop
 from wms.picking.pick_list_views import pick_list_detail
+from wms.picking.rules import ScanView, StopView, check_quantity, match_stop
 from wms.picking.short_picks import handle_shortfall, lock_item_stock
 
 
@@ -50,17 +50,7 @@ def confirm(
             raise Conflict(f"pick list {pl.id} is {pl.status}: every stop is confirmed", code="pick_list_done")
         stop = _match(s, pl, cmd)  # a picked list has no open stop: a repeated scan is told so
         quantity = cmd.quantity if isinstance(cmd, Confirm) else 0
-        if quantity > stop.quantity:
-            raise Conflict(
-                f"Too many: this stop needs {stop.quantity}, you scanned {quantity}. "
-                f"Put {quantity - stop.quantity} back.",
-                code="over_pick",
-            )
-        if quantity < stop.quantity and cmd.reason is None:
-            raise InvalidInput(
-                f"Short pick: {quantity} of {stop.quantity}. Say why (not_found, damaged, expired).",
-                code="short_reason_required",
-            )
+        check_quantity(stop.quantity, quantity, cmd.reason)
         lot_id = _scanned_lot(s, stop, cmd) if isinstance(cmd, Confirm) else stop.lot_id
         if quantity < stop.quantity:  # before any stock row changes: see lock_item_stock
             lock_item_stock(s, pl.warehouse_id, stop.item_id)
@@ -130,50 +120,26 @@ def _pick(
 
 
 def _match(s: Session, pl: PickList, cmd: Confirm | ShortPick) -> PickListStop:
-    """The open stop the scan confirms, or a 409 that tells the picker what is wrong."""
-    stops = list(s.scalars(select(PickListStop).where(PickListStop.pick_list_id == pl.id).order_by(PickListStop.seq)))
+    """The open stop the scan confirms, or a 409 that tells the picker what is wrong (``rules.match_stop``)."""
+    rows = s.execute(
+        select(PickListStop, Location.code, Item.sku, Lot.code)
+        .join(Location, Location.id == PickListStop.location_id)
+        .join(Item, Item.id == PickListStop.item_id)
+        .join(Lot, Lot.id == PickListStop.lot_id)
+        .where(PickListStop.pick_list_id == pl.id)
+        .order_by(PickListStop.seq)
+    ).all()
     loc_id = s.scalar(
         select(Location.id).where(Location.warehouse_id == pl.warehouse_id, Location.code == cmd.location)
     )
     item_id = s.scalar(select(Item.id).where(or_(Item.sku == cmd.sku, Item.barcode == cmd.sku)).order_by(Item.id))
-    if cmd.stop_id is not None:
-        pinned = [st for st in stops if st.id == cmd.stop_id]
-        if not pinned:
-            raise NotFound(f"stop {cmd.stop_id} is not on pick list {pl.id}", code="stop_not_found")
-        if pinned[0].status != "open":
-            raise Conflict(
-                f"Stop {pinned[0].seq} is already confirmed; nothing was picked again.", code="stop_already_confirmed"
-            )
-        candidates = pinned
-    else:
-        candidates = [st for st in stops if st.status == "open"]
-    here = [st for st in candidates if st.location_id == loc_id]
-    if not here:
-        if any(st.location_id == loc_id and st.item_id == item_id for st in stops if st.status != "open"):
-            raise Conflict(
-                f"{cmd.sku} at {cmd.location} is already confirmed; nothing was picked again.",
-                code="stop_already_confirmed",
-            )
-        go_to = location_code(s, candidates[0].location_id) if candidates else "the packing station"
-        raise Conflict(
-            f"Wrong location: you scanned {cmd.location}. Go to {go_to}.",
-            code="wrong_location",
-            details={"scanned": cmd.location, "expected": go_to},
-        )
-    same_item = [st for st in here if st.item_id == item_id]
-    if not same_item:
-        expected = s.scalar(select(Item.sku).where(Item.id == here[0].item_id))
-        raise Conflict(
-            f"Wrong item: {cmd.sku} is not to be picked at {cmd.location}. Pick {expected}.",
-            code="wrong_item",
-            details={"scanned": cmd.sku, "expected": expected},
-        )
-    if cmd.lot is not None:
-        lot_codes = dict(s.execute(select(Lot.id, Lot.code).where(Lot.id.in_({st.lot_id for st in same_item}))).all())
-        exact = [st for st in same_item if lot_codes[st.lot_id] == cmd.lot]
-        if exact:
-            return exact[0]
-    return same_item[0]
+    scan = ScanView(cmd.location, cmd.sku, cmd.lot, cmd.stop_id, loc_id, item_id)
+    views = [
+        StopView(st.id, st.seq, st.status, st.location_id, loc, st.item_id, sku, lot, st.quantity)
+        for st, loc, sku, lot in rows
+    ]
+    chosen = match_stop(views, scan, pick_list_id=pl.id)
+    return next(st for st, *_ in rows if st.id == chosen.id)
 
 
 def _scanned_lot(s: Session, stop: PickListStop, cmd: Confirm) -> int:

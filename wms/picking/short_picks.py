@@ -19,8 +19,6 @@ from wms.allocation import shipments
 from wms.allocation.allocate import lock_candidates
 from wms.allocation.orm import Allocation, Shipment, ShipmentLine
 from wms.allocation.reserve import reserve
-from wms.batches.fefo import Candidate
-from wms.batches.fefo import allocate as fefo_allocate
 from wms.events.outbox import record
 from wms.inventory.counting import active_count, open_count
 from wms.inventory.ledger import StockChange, post_operation
@@ -31,6 +29,7 @@ from wms.orders.orm import Order, OrderLine
 from wms.orders.review import Finding
 from wms.orm import utcnow
 from wms.picking.orm import PickList, PickListStop
+from wms.picking.rules import Elsewhere, shortfall_stops
 
 
 def lock_item_stock(s: Session, warehouse_id: int, item_id: int) -> None:
@@ -108,27 +107,31 @@ def _reallocate(s: Session, pl: PickList, stop: PickListStop, line_id: int, miss
     order = s.get_one(Order, stop.order_id)
     item = s.get_one(Item, stop.item_id)
     rows = lock_candidates(s, [item.id], warehouse_id=pl.warehouse_id, exclude_location_id=stop.location_id)
-    picks = fefo_allocate(
-        [Candidate(r.stock_id, r.expiry_date, r.available) for r in rows],
-        missing,
-        today=utcnow().date(),
-        ship_date=order.promised_ship_by.date(),
-        min_shelf_life_days=item.min_shelf_life_days,
-    )
-    if not picks:
-        return []
-    reserve(s, picks)
     where = {
         r.id: r
         for r in s.execute(
             select(Stock.id, Stock.location_id, Stock.lot_id, Location.aisle, Location.y_m)
             .join(Location, Location.id == Stock.location_id)
-            .where(Stock.id.in_([sid for sid, _ in picks]))
+            .where(Stock.id.in_([r.stock_id for r in rows]))
         )
     }
+    found = shortfall_stops(
+        missing,
+        [
+            Elsewhere(r.stock_id, r.expiry_date, r.available, where[r.stock_id].aisle, where[r.stock_id].y_m)
+            for r in rows
+        ],
+        today=utcnow().date(),
+        ship_date=order.promised_ship_by.date(),
+        min_shelf_life_days=item.min_shelf_life_days,
+    )
+    picks = [(p.stock_id, p.quantity) for p in found.stops]  # in walking order
+    if not picks:
+        return []
+    reserve(s, picks)
     seq = s.scalar(select(func.max(PickListStop.seq)).where(PickListStop.pick_list_id == pl.id)) or 0
     added = []
-    for stock_id, qty in sorted(picks, key=lambda p: (where[p[0]].aisle or 0, where[p[0]].y_m, p[0])):
+    for stock_id, qty in picks:
         alloc = Allocation(shipment_line_id=line_id, stock_id=stock_id, quantity=qty)
         s.add(alloc)
         s.flush()

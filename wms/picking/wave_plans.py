@@ -18,6 +18,7 @@ from wms.errors import NotFound
 from wms.inventory.layout import Layout
 from wms.inventory.orm import Item, Location, Stock, Warehouse
 from wms.orders.orm import Order
+from wms.orders.review import Urgency, priority_key, shipment_urgency
 from wms.orm import utcnow
 from wms.picking.batching.problem import BatchingProblem, CartCapacity, WaveResult
 from wms.picking.orm import PickList, PickListStop, Wave
@@ -51,6 +52,7 @@ def load(s: Session, wave_id: int) -> WaveInputs:
             Order.ship_by,
             Order.promised_ship_by,
             Order.created_at,
+            Order.line_count,
         )
         .join(ShipmentLine, ShipmentLine.shipment_id == Shipment.id)
         .join(Allocation, Allocation.shipment_line_id == ShipmentLine.id)
@@ -62,11 +64,13 @@ def load(s: Session, wave_id: int) -> WaveInputs:
         .order_by(Shipment.id, Allocation.id)
     ).all()
     shipment_ids = sorted({r.shipment_id for r in rows})
-    urgency = {
-        sid: min((r.ship_by or r.promised_ship_by, r.created_at) for r in rows if r.shipment_id == sid)
-        for sid in shipment_ids
-    }
-    rank = {sid: k for k, sid in enumerate(sorted(shipment_ids, key=lambda sid: (urgency[sid], sid)))}
+    orders: dict[int, dict[int, Urgency]] = {sid: {} for sid in shipment_ids}
+    for r in rows:
+        orders[r.shipment_id][r.order_id] = Urgency(
+            r.order_id, r.ship_by, r.promised_ship_by, r.created_at, r.line_count
+        )
+    urgent_first = sorted((shipment_urgency(sid, orders[sid].values()) for sid in shipment_ids), key=priority_key)
+    rank = {u.id: k for k, u in enumerate(urgent_first)}
     carriers = sorted({r.carrier for r in rows})
     per_shipment: dict[int, list[Any]] = {sid: [] for sid in shipment_ids}
     for r in rows:

@@ -12,11 +12,12 @@ shipments go back to ``allocated``.
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from datetime import timedelta
 from typing import Annotated, Protocol
 
 from pydantic import Field, StrictBool
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from wms.allocation import shipments
@@ -27,6 +28,7 @@ from wms.errors import Conflict
 from wms.fields import Number, WarehouseCode, integer
 from wms.inventory import repository as repo
 from wms.orders.orm import Order
+from wms.orders.review import Urgency, priority_key, shipment_urgency
 from wms.orm import utcnow
 from wms.picking import wave_plans
 from wms.picking.batching.problem import WaveResult
@@ -100,20 +102,17 @@ def releasable(s: Session, warehouse_id: int) -> list[tuple[int, int]]:
         .where(Order.status != "allocated")
     )
     rows = s.execute(
-        select(
-            Shipment.id,
-            func.count(func.distinct(Order.id)),
-            func.min(func.coalesce(Order.ship_by, Order.promised_ship_by)),
-            func.min(Order.created_at),
-            func.sum(Order.line_count),
-        )
+        select(Shipment.id, Order.id, Order.ship_by, Order.promised_ship_by, Order.created_at, Order.line_count)
         .join(ShipmentLine, ShipmentLine.shipment_id == Shipment.id)
         .join(Order, Order.id == ShipmentLine.order_id)
         .where(Shipment.warehouse_id == warehouse_id, Shipment.status == "allocated", Shipment.id.not_in(blocked))
-        .group_by(Shipment.id)
+        .distinct()
     ).all()
-    rows.sort(key=lambda r: (r[2], r[3], r[4], r[0]))
-    return [(r[0], r[1]) for r in rows]
+    orders: dict[int, list[Urgency]] = defaultdict(list)
+    for shipment_id, order_id, ship_by, promised, created_at, line_count in rows:
+        orders[shipment_id].append(Urgency(order_id, ship_by, promised, created_at, line_count))
+    ranked = sorted((shipment_urgency(sid, of_shipment) for sid, of_shipment in orders.items()), key=priority_key)
+    return [(u.id, len(orders[u.id])) for u in ranked]
 
 
 class WaveQueue(Protocol):
