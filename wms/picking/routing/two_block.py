@@ -384,9 +384,3 @@ def solve_two_block(problem: RoutingProblem) -> Route:
     if rank[node].max() == len(circuit):
         raise RuntimeError("two-block tour misses a pick point")  # unreachable by construction
     return Route(order=order, length=route_length(layout, aisle, ys, order), status="exact")
-
-
-def warm_up() -> None:
-    """Compile (or load from cache) the kernels; call at start-up."""
-    layout = LayoutArrays(aisle_x=np.array([0.0, 1.0]), cross_y=np.array([0.0, 2.0, 4.0]), depot_x=0.5)
-    solve_two_block(RoutingProblem(aisle=np.array([1]), y=np.array([3.0]), layout=layout))
