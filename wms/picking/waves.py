@@ -35,14 +35,14 @@ MAX_ATTEMPTS = 3
 
 
 class Cart(Command):
-    max_orders: integer(ge=1, le=1000) | None = None
-    max_units: integer(ge=1, le=100_000) | None = None
+    max_orders: Annotated[int, integer(ge=1, le=1000)] | None = None
+    max_units: Annotated[int, integer(ge=1, le=100_000)] | None = None
     max_volume_l: PositiveNumber | None = None
 
 
 class StartWave(Command):
     warehouse: WarehouseCode
-    max_orders: integer(ge=1, le=20_000) | None = None
+    max_orders: Annotated[int, integer(ge=1, le=20_000)] | None = None
     cart: Cart
     time_limit_s: Annotated[Number, Field(gt=0, le=120)] = 2.0
     group_by_carrier: StrictBool = False
@@ -117,7 +117,7 @@ def releasable(s: Session, warehouse_id: int) -> list[tuple[int, int]]:
         .where(Shipment.warehouse_id == warehouse_id, Shipment.status == "allocated", Shipment.id.not_in(blocked))
         .group_by(Shipment.id)
     ).all()
-    rows.sort(key=lambda r: (r[2], r[3], r[4], r[0]))
+    rows = sorted(rows, key=lambda r: (r[2], r[3], r[4], r[0]))
     return [(r[0], r[1]) for r in rows]
 
 

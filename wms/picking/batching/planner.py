@@ -127,7 +127,7 @@ def _warm_up_search(blocks: int, n_orders: int, seed: int) -> None:
     plan_fcfs(problem, "s_shape")
 
 
-WARM_UP_STEPS: tuple[tuple[str, Callable[[], None]], ...] = (
+WARM_UP_STEPS: tuple[tuple[str, Callable[[], object]], ...] = (
     ("small waves solved exactly", lambda: plan_wave(_warm_up_problem(1, 6, 0))),
     ("wave search on one block", lambda: _warm_up_search(1, 12, 0)),
     ("wave search on two blocks", lambda: _warm_up_search(2, 24, 3)),

@@ -133,7 +133,7 @@ def _horizontal(state, copies: tuple[int, int, int]):
 
 
 def _tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    keys = sorted(
+    keys: list[tuple[int, ...] | str] = sorted(
         {
             _key(list(d), list(r))
             for d in itertools.product((Z, E, O), repeat=3)
@@ -270,6 +270,7 @@ def _classify(problem: RoutingProblem, depot_aisle: int):
             where.append((i, a, 0 if y < cys[1] else 1, y))
             picks.setdefault((a, where[-1][2]), set()).add(y)
     segments = {key: sorted(ys) for key, ys in sorted(picks.items())}
+    ids: dict[tuple[int, int, float], int]
     ids, base = {}, 3 * n_aisles + 1  # 3 * n_aisles is the depot between aisles
     for (a, b), ys in segments.items():
         for y in ys:
