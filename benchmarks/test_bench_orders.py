@@ -41,8 +41,8 @@ from benchmarks.generate import (
     make_world,
     split_problems,
 )
+from tests.unit.split_reference import brute_force
 from wms.allocation.solver.split import SplitProblem, objective, solve_split
-from wms.allocation.solver.split_reference import brute_force
 from wms.api.app import create_app
 from wms.api.routers.orders import policy
 from wms.auth.keys import create_key

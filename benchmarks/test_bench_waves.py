@@ -47,9 +47,9 @@ from wms.picking.batching import (
     plan_constructive,
     plan_fcfs,
     plan_wave,
-    warm_up,
 )
 from wms.picking.batching.problem import BatchingProblem
+from wms.picking.kernels import warm_up
 
 PYTHON_ECOMMERCE = {"orders": 250, "limit": 2.0}  # e-commerce instance for the plain-Python comparison
 SEEDS = [int(s) for s in os.environ.get("WMS_BENCH_WAVE_SEEDS", "1,2,3").split(",")]

@@ -19,7 +19,8 @@ import os
 import time
 
 from benchmarks.wave_instances import PROFILES
-from wms.picking.batching import plan_wave, search, warm_up
+from wms.picking.batching import plan_wave, search
+from wms.picking.kernels import warm_up
 
 
 def main() -> None:

@@ -175,7 +175,7 @@ def keys_list() -> None:
     from wms.db import UnitOfWork, make_session_factory  # noqa: PLC0415
 
     _, engine = _prepare()
-    keys = list_keys(UnitOfWork(make_session_factory(engine)))  # type: ignore[arg-type]
+    keys = list_keys(UnitOfWork(make_session_factory(engine)))
     if not keys:
         typer.echo("No API token exists yet. Create one with: wms keys create --role admin")
         return
@@ -192,7 +192,7 @@ def keys_revoke(key_id: int = typer.Argument(..., metavar="ID", help="The key's 
 
     _, engine = _prepare()
     try:
-        key, revoked_now = revoke_key(UnitOfWork(make_session_factory(engine)), key_id)  # type: ignore[arg-type]
+        key, revoked_now = revoke_key(UnitOfWork(make_session_factory(engine)), key_id)
     except DomainError as exc:
         typer.echo(f"error: {exc.message}", err=True)
         raise typer.Exit(2) from exc

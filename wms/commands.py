@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from wms.fields import Number, integer
 
-Quantity = Annotated[integer(gt=0, le=1_000_000_000), Field(description="Positive integer, base units.")]
+Quantity = Annotated[int, integer(gt=0, le=1_000_000_000), Field(description="Positive integer, base units.")]
 PositiveNumber = Annotated[Number, Field(gt=0, le=1e6)]
 
 

@@ -92,17 +92,17 @@ def _mark_commits(engine: Engine) -> None:
     """Marks a connection when the COMMIT of its transaction goes out (see ``UnitOfWork.commit``)."""
 
     @event.listens_for(engine, "begin")
-    def _begun(conn):  # type: ignore[no-untyped-def]
+    def _begun(conn):
         conn.info[COMMIT_SENT] = False
 
     @event.listens_for(engine, "commit")
-    def _committing(conn):  # type: ignore[no-untyped-def]
+    def _committing(conn):
         conn.info[COMMIT_SENT] = True
 
 
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+    def _on_connect(dbapi_conn, _record):
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
@@ -112,7 +112,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn):  # type: ignore[no-untyped-def]
+    def _on_begin(conn):
         # writers queue for the lock up front; read-only sessions read a WAL snapshot beside them
         conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 

@@ -172,7 +172,7 @@ def _orders(uow: UnitOfWork, settings: Settings, say: Callable[[str], None]) -> 
             lines=[OrderLineIn(sku=sku, quantity=q) for sku, q in lines],
         )
         order_id, _ = push_order(cmd, uow, policy, ACTOR)
-        detail = uow.run(lambda u, oid=order_id: order_detail(u.session, oid), read_only=True)
+        detail = uow.run(lambda u: order_detail(u.session, order_id), read_only=True)  # noqa: B023 (called at once)
         where = ", ".join(f"shipment {sh['id']} from {sh['warehouse']}" for sh in detail["shipments"]) or "no shipment"
         problems = f" problems: {', '.join(detail['problems'])}" if detail["problems"] else ""
         if not ext.startswith("web-20"):

@@ -27,7 +27,7 @@ def work_the_floor(
 ) -> None:
     shorted = False
     while (pl_id := handheld.claim(Claim(warehouse=code), uow, PICKER)) is not None:
-        pl = uow.run(lambda u, i=pl_id: pick_list_detail(u.session, i), read_only=True)
+        pl = uow.run(lambda u: pick_list_detail(u.session, pl_id), read_only=True)
         while (stop := pl["next_stop"]) is not None:
             qty = stop["quantity"]
             if not shorted and qty >= 2:  # the picker finds one unit fewer than the system thinks
@@ -69,7 +69,7 @@ def work_the_floor(
         read_only=True,
     )
     for n, shipment_id in enumerate(shipments):
-        items = uow.run(lambda u, i=shipment_id: contents(u.session, i), read_only=True)
+        items = uow.run(lambda u: contents(u.session, shipment_id), read_only=True)  # noqa: B023 (called at once)
         pack(
             shipment_id,
             Pack(

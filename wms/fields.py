@@ -229,20 +229,17 @@ def _whole(value: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-def integer(*, ge: int | None = None, le: int | None = None, gt: int | None = None) -> Any:
-    """An integer field type with bounds (``Annotated[integer(ge=1, le=99), Field(description=...)]``)."""
-    return Annotated[
-        int,
-        GetPydanticSchema(
-            lambda _tp, _handler: core_schema.no_info_before_validator_function(
-                _whole, core_schema.int_schema(strict=True, ge=ge, le=le, gt=gt)
-            )
-        ),
-    ]
+def integer(*, ge: int | None = None, le: int | None = None, gt: int | None = None) -> GetPydanticSchema:
+    """The schema of a bounded integer, as metadata: ``Annotated[int, integer(ge=1, le=99), Field(...)]``."""
+    return GetPydanticSchema(
+        lambda _tp, _handler: core_schema.no_info_before_validator_function(
+            _whole, core_schema.int_schema(strict=True, ge=ge, le=le, gt=gt)
+        )
+    )
 
 
 Number = Annotated[float, Strict()]
-Id = integer(ge=1, le=MAX_ID)
+Id = Annotated[int, integer(ge=1, le=MAX_ID)]
 
 
 # Rules a JSON Schema cannot state (over several fields, or over what a value names): a request the

@@ -6,8 +6,8 @@ import itertools
 import random
 
 from tests.conftest import SMALL_LAYOUT, Api, Backend, make_token
+from tests.unit.routing_reference import route_length
 from wms.inventory.layout import Layout
-from wms.picking.routing.reference import route_length
 
 LAYOUT = Layout(**SMALL_LAYOUT)
 ONE_BLOCK = {**SMALL_LAYOUT, "aisles": 5, "blocks": 1, "bays_per_block": 12, "depot_x_m": 4.5}

@@ -15,10 +15,10 @@ from sqlalchemy import text
 from tests.api.orders_helpers import order_body, receive
 from tests.conftest import SMALL_LAYOUT, Api, Backend, make_token
 from tests.live_server import live_server
+from tests.unit.routing_reference import route_length
 from wms.api.app import create_app
 from wms.inventory.layout import Layout
 from wms.picking import waves as waves_module
-from wms.picking.routing.reference import route_length
 
 LAYOUT = Layout(**SMALL_LAYOUT)
 SKUS = [f"S{i}" for i in range(12)]

@@ -7,11 +7,11 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from tests.unit.routing_reference import route_length
 from wms.inventory.layout import Layout
 from wms.picking.batching.problem import BatchingProblem, CartCapacity, WaveResult
 from wms.picking.routing.held_karp import held_karp
 from wms.picking.routing.problem import LayoutArrays, RoutingProblem
-from wms.picking.routing.reference import route_length
 
 TOL = 1e-6
 

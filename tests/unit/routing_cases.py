@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from tests.unit.routing_reference import route_length
 from wms.inventory.layout import Layout
 from wms.picking.routing.problem import LayoutArrays, Route, RoutingProblem
-from wms.picking.routing.reference import route_length
 
 WORKED = Layout(
     aisles=3, aisle_pitch_m=3, blocks=2, bays_per_block=10, bay_width_m=1, cross_aisle_width_m=2, levels=1, depot_x_m=0

@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 
 from tests.unit.batching_cases import layout, problem
 from tests.unit.routing_cases import random_layout, random_problem
-from wms.picking.batching import warm_up
 from wms.picking.batching.carts import total_length
 from wms.picking.batching.improve import construct, improve
 from wms.picking.batching.jobs import make_jobs, select_orders
@@ -21,6 +20,7 @@ from wms.picking.batching.local_search import seed_rng
 from wms.picking.batching.neighbours import candidate_lists
 from wms.picking.batching.search import make_search, min_carts
 from wms.picking.batching.split import first_fit_decreasing, split_order
+from wms.picking.kernels import warm_up
 from wms.picking.routing.held_karp import held_karp
 from wms.picking.routing.single_block import optimal_order, single_block_length
 from wms.picking.routing.tour_states import TABLES

@@ -14,7 +14,8 @@ from tests.unit.batching_cases import (
     problem,
     set_partitions,
 )
-from wms.picking.batching import CartCapacity, plan_wave, warm_up
+from wms.picking.batching import CartCapacity, plan_wave
+from wms.picking.kernels import warm_up
 
 
 @pytest.fixture(scope="module", autouse=True)

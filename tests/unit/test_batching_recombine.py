@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from tests.unit.batching_cases import brute_force, layout, problem
-from wms.picking.batching import CartCapacity, warm_up
+from wms.picking.batching import CartCapacity
 from wms.picking.batching.carts import add_job, copy_carts, empty_carts, total_length
 from wms.picking.batching.columns import (
     distinct_columns,
@@ -25,6 +25,7 @@ from wms.picking.batching.local_search import seed_rng
 from wms.picking.batching.problem import BatchingProblem
 from wms.picking.batching.recombine import recombine
 from wms.picking.batching.search import Search, make_search
+from wms.picking.kernels import warm_up
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -15,9 +15,9 @@ from wms.picking.batching import (
     plan_constructive,
     plan_fcfs,
     plan_wave,
-    warm_up,
 )
 from wms.picking.batching.jobs import make_jobs, select_orders
+from wms.picking.kernels import warm_up
 from wms.picking.routing.problem import LayoutArrays
 
 ONE_BLOCK = Layout(

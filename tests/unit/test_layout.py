@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.unit.routing_reference import distance, from_depot, route_length
 from wms.inventory.layout import Layout, all_locations, storage_locations
-from wms.picking.routing.reference import distance, from_depot, route_length
 
 WORKED = Layout(
     aisles=3, aisle_pitch_m=3, blocks=2, bays_per_block=10, bay_width_m=1, cross_aisle_width_m=2, levels=1, depot_x_m=0

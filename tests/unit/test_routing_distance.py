@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.unit import routing_reference as reference
 from tests.unit.routing_cases import WORKED, points_of, problem_of
 from wms.inventory.layout import Layout
-from wms.picking.routing import reference
 from wms.picking.routing.distance import (
     depot_distance,
     distance_matrix,

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-import sys
-import types
 
 import numpy as np
 import pytest
@@ -138,34 +136,25 @@ def test_auto_is_exact_on_one_block() -> None:
         assert route.length == pytest.approx(held_karp(problem).length, rel=1e-9)
 
 
-def test_auto_uses_the_two_block_solver_when_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_auto_uses_the_two_block_solver_on_two_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
-    fake = types.ModuleType("wms.picking.routing.two_block")
-    fake.solve_two_block = lambda p: calls.append(p) or Route(np.arange(len(p.aisle)), -1.0, "exact")
-    monkeypatch.setitem(sys.modules, "wms.picking.routing.two_block", fake)
-    router.two_block_solver.cache_clear()
-    try:
-        problem = problem_of(WORKED, [0, 2], [13.5, 5.5])
-        assert router.route(problem).length == -1.0 and calls == [problem]
-        assert router.route(problem, "two_block").length == -1.0
-        three = Layout(**{**WORKED.as_dict(), "blocks": 3})
-        assert router.route(problem_of(three, [0, 2], [13.5, 5.5])).length == 39.0  # Held–Karp
-    finally:
-        router.two_block_solver.cache_clear()
+
+    def fake(p: RoutingProblem) -> Route:
+        calls.append(p)
+        return Route(np.arange(len(p.aisle)), -1.0, "exact")
+
+    monkeypatch.setattr(router, "solve_two_block", fake)
+    problem = problem_of(WORKED, [0, 2], [13.5, 5.5])
+    assert router.route(problem).length == -1.0 and calls == [problem]
+    three = Layout(**{**WORKED.as_dict(), "blocks": 3})
+    assert router.route(problem_of(three, [0, 2], [13.5, 5.5])).length == 39.0  # Held–Karp
 
 
-def test_auto_falls_back_without_the_two_block_solver(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(router, "two_block_solver", lambda: None)
-    rng = np.random.default_rng(12)
-    layout = random_layout(rng, blocks=2)
-    small = problem_of(WORKED, [0, 2, 1], [13.5, 5.5, 20.5])
-    assert router.route(small).status == "exact"
-    problem = random_problem(rng, layout, max_points=40)
-    while len(set(zip(problem.aisle.tolist(), problem.y.tolist(), strict=True))) <= router.HELD_KARP_AUTO:
-        problem = random_problem(rng, layout, max_points=40)
-    route = router.route(problem)
-    check(layout, problem, route, 0.0)
-    assert route.length <= router.best_heuristic(problem).length
+def test_two_block_method_is_the_exact_two_block_programme() -> None:
+    problem = problem_of(WORKED, [0, 2, 1], [13.5, 5.5, 20.5])
+    route = router.route(problem, "two_block")
+    assert route.status == "exact"
+    assert route.length == pytest.approx(held_karp(problem).length, rel=1e-9)
 
 
 def test_unknown_method_is_refused() -> None:

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.unit import routing_reference as reference
 from tests.unit.routing_cases import (
     assert_visits_all_once,
     points_of,
@@ -19,7 +20,7 @@ from tests.unit.routing_cases import (
     recomputed,
 )
 from wms.inventory.layout import Layout
-from wms.picking.routing import reference, tour_states
+from wms.picking.routing import tour_states
 from wms.picking.routing.held_karp import held_karp
 from wms.picking.routing.heuristics import HEURISTICS
 from wms.picking.routing.problem import RoutingProblem

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.unit.routing_reference import Point, route_length
 from tests.unit.tsp_oracle import by_permutations, held_karp
 from wms.inventory.layout import Layout
 from wms.picking.routing import two_block
 from wms.picking.routing.problem import LayoutArrays, RoutingProblem
-from wms.picking.routing.reference import Point, route_length
 from wms.picking.routing.two_block import solve_two_block
 
 WORKED = Layout(

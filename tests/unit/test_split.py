@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.unit.split_reference import brute_force
 from wms.allocation.solver.split import SplitProblem, objective, solve_split
-from wms.allocation.solver.split_reference import brute_force
 
 instances = st.integers(1, 4).flatmap(
     lambda w: st.integers(1, 4).flatmap(

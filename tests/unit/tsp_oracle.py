@@ -10,8 +10,8 @@ import itertools
 import math
 from collections.abc import Sequence
 
+from tests.unit.routing_reference import Point, distance, from_depot, route_length
 from wms.inventory.layout import Layout
-from wms.picking.routing.reference import Point, distance, from_depot, route_length
 
 
 def held_karp(layout: Layout, points: Sequence[Point]) -> float:

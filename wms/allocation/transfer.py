@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import Any
 
 from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
@@ -51,7 +50,7 @@ def _per_stock(allocations: Sequence[Allocation]) -> dict[int, int]:
     return per_stock
 
 
-def _rows(session: Session, stock_ids: Iterable[int]) -> dict[int, Row[Any]]:
+def _rows(session: Session, stock_ids: Iterable[int]) -> dict[int, Row]:
     return {
         r.id: r
         for r in session.execute(

@@ -38,7 +38,7 @@ def principal_of(request: Request) -> Principal:
     principal = getattr(request.state, "principal", None)
     if principal is None:
         raise RuntimeError(f"{request.url.path} is not guarded: serve it with wms.api.routing.ResourceRoute")
-    return principal  # type: ignore[no-any-return]
+    return principal
 
 
 def body_model(annotation: Any) -> type[BaseModel] | None:

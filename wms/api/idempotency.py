@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -119,7 +119,7 @@ def _renew(session: Session, claim: Claim, now: datetime) -> None:
             IdempotencyRecord.attempt == claim.attempt,
         )
         .values(locked_until=now + claim.lease)
-    ).rowcount
+    ).rowcount  # type: ignore[attr-defined]  # DML gives a CursorResult; SQLAlchemy types it Result
     if renewed != 1:  # a retry took the key over while this request was stalled: it answers, not us
         raise Conflict("a retry with this Idempotency-Key took it over", code=IN_PROGRESS)
     claim.lease_until = now + claim.lease
@@ -154,7 +154,7 @@ class IdempotentRoute(APIRoute):
             kwargs["dependencies"] = [*(kwargs.get("dependencies") or ()), Depends(idempotency_key)]
         super().__init__(path, endpoint, **kwargs)
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def idempotent_handler(request: Request) -> Response:
@@ -282,7 +282,7 @@ def _take_over(factory: sessionmaker[Session], claim: Claim, stale: StaleKey) ->
                 or_(IdempotencyRecord.locked_until.is_(None), IdempotencyRecord.locked_until <= now),
             )
             .values(attempt=stale.attempt + 1, locked_until=now + claim.lease)
-        ).rowcount
+        ).rowcount  # type: ignore[attr-defined]  # as in _renew
         session.commit()
     if taken != 1:
         return error_response(
@@ -312,4 +312,4 @@ def purge_expired(factory: sessionmaker[Session], ttl_hours: int) -> int:
             delete(IdempotencyRecord).where(IdempotencyRecord.created_at < utcnow() - timedelta(hours=ttl_hours))
         )
         session.commit()
-        return result.rowcount
+        return result.rowcount  # type: ignore[attr-defined]  # as in _renew

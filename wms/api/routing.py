@@ -3,7 +3,7 @@ contract's error responses, who may call each operation."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -27,7 +27,7 @@ def access_of(dependant: Dependant) -> Access | None:
     """Who may call the operation: ``.access`` of its ``require(...)`` dependency."""
     access = getattr(dependant.call, "access", None)
     if access is not None:
-        return access  # type: ignore[no-any-return]
+        return access
     for sub in dependant.dependencies:
         found = access_of(sub)
         if found is not None:
@@ -48,7 +48,7 @@ class ScopedRoute(APIRoute):
 
     guard: Guard  # set by ResourceRoute
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         reads_body = self.body_field is not None
         known = query_names(self.dependant)
@@ -106,7 +106,7 @@ class ResourceRoute(IdempotentRoute, ScopedRoute):
             return False
         return True
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()  # IdempotentRoute's, around ScopedRoute's, around FastAPI's
 
         async def guarded(request: Request) -> Response:

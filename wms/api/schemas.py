@@ -131,10 +131,3 @@ class MovementPage(Page[MovementOut]):
 
 class CycleCountPage(Page[CycleCountOut]):
     pass
-
-
-class KeyOut(BaseModel):
-    id: int
-    role: str
-    warehouse: str | None
-    token: str

@@ -51,7 +51,7 @@ class Outcome:
     until: datetime
 
 
-def _due(now: datetime):  # type: ignore[no-untyped-def]
+def _due(now: datetime):
     """Active, not leased, not backing off, and with events it has not been given."""
     last_seq = select(OutboxCounter.last_seq).where(OutboxCounter.id == 1).scalar_subquery()
     return (
@@ -119,7 +119,7 @@ def pending_events(factory: Factory, after_seq: int, limit: int) -> list[OutboxE
     return list(events)
 
 
-def _mine(claim: Claim):  # type: ignore[no-untyped-def]
+def _mine(claim: Claim):
     return (
         update(Webhook)
         .where(Webhook.id == claim.webhook_id, Webhook.lease_token == claim.token)

@@ -43,13 +43,13 @@ AdjustmentReason = Literal["damaged", "expired", "lost", "theft", "sample", "fou
 
 
 class LayoutIn(Command):
-    aisles: integer(ge=1, le=999)
+    aisles: Annotated[int, integer(ge=1, le=999)]
     aisle_pitch_m: PositiveNumber
-    blocks: integer(ge=1, le=50)
-    bays_per_block: integer(ge=1, le=9999)
+    blocks: Annotated[int, integer(ge=1, le=50)]
+    bays_per_block: Annotated[int, integer(ge=1, le=9999)]
     bay_width_m: PositiveNumber
     cross_aisle_width_m: Annotated[Number, Field(ge=0, le=1e6)]
-    levels: integer(ge=1, le=99)
+    levels: Annotated[int, integer(ge=1, le=99)]
     depot_x_m: Annotated[Number, Field(ge=0, le=1e9)] = 0.0
 
     @model_validator(mode="after")
@@ -73,7 +73,7 @@ class CreateWarehouse(Command):
 class CreateItem(Command):
     sku: Sku
     name: Name
-    min_shelf_life_days: integer(ge=0, le=36500) = 0
+    min_shelf_life_days: Annotated[int, integer(ge=0, le=36500)] = 0
     unit_volume_l: PositiveNumber | None = None
     unit_weight_kg: PositiveNumber | None = None
     barcode: Barcode | None = Field(
@@ -126,7 +126,7 @@ class Adjust(Command):
     sku: Sku
     lot: LotCode
     delta: Annotated[
-        integer(ge=-1_000_000_000, le=1_000_000_000),
+        Annotated[int, integer(ge=-1_000_000_000, le=1_000_000_000)],
         Field(description="Non-zero change of on hand.", json_schema_extra={"not": {"const": 0}}),
         AfterValidator(_non_zero),
     ]
@@ -151,7 +151,7 @@ class StartCount(Command):
 class CountLine(Command):
     sku: Sku
     lot: LotCode
-    quantity: Annotated[integer(ge=0, le=1_000_000_000), Field(description="Counted units (0 allowed).")]
+    quantity: Annotated[int, integer(ge=0, le=1_000_000_000), Field(description="Counted units (0 allowed).")]
     expiry_date: Day | None = Field(None, description="Only for a lot the system does not know yet.")
 
 

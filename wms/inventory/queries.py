@@ -25,9 +25,7 @@ from wms.inventory.repository import warehouse_code_of
 Row = dict[str, Any]
 
 
-def _filters(
-    stmt: Select[Any], warehouse: str | None, sku: str | None, location: str | None, lot: str | None
-) -> Select[Any]:
+def _filters(stmt: Select, warehouse: str | None, sku: str | None, location: str | None, lot: str | None) -> Select:
     if warehouse is not None:
         stmt = stmt.where(Warehouse.code == warehouse)
     if sku is not None:
@@ -72,7 +70,7 @@ def stock(
     return [(r.id, {**r._mapping, "available": r.on_hand - r.reserved}) for r in rows]
 
 
-def _movement_select() -> Select[Any]:
+def _movement_select() -> Select:
     return (
         select(
             StockMovement.id,

@@ -9,7 +9,7 @@ was moved. Only free (unreserved) stock moves; one task per face is open at a ti
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import model_validator
 from sqlalchemy import func, select
@@ -36,7 +36,7 @@ class SetPickFace(Command):
     warehouse: WarehouseCode
     location: LocationCode
     sku: Sku
-    min_quantity: integer(ge=0, le=1_000_000_000)
+    min_quantity: Annotated[int, integer(ge=0, le=1_000_000_000)]
     max_quantity: Quantity
 
     @model_validator(mode="after")

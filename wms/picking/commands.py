@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from wms.commands import Command, Quantity
 from wms.fields import MAX_ID, LocationCode, LotCode, Scanned, WarehouseCode, integer
 
 ShortReason = Literal["not_found", "damaged", "expired"]
-StopId = integer(ge=1, le=MAX_ID)
+StopId = Annotated[int, integer(ge=1, le=MAX_ID)]
 
 
 class Claim(Command):

@@ -135,7 +135,7 @@ def _unload_rest(s: Session, pl: PickList, station_id: int, actor: str) -> None:
             Stock.location_id == pl.cart_location_id, Stock.on_hand > 0
         )
     ).all()
-    if rest:
+    if rest and pl.cart_location_id is not None:  # without a cart, rest is empty
         post_operation(
             s,
             warehouse_id=pl.warehouse_id,

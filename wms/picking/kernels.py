@@ -22,7 +22,7 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-Step = tuple[str, Callable[[], None]]
+Step = tuple[str, Callable[[], object]]
 
 
 def warm_up_steps() -> list[Step]:

@@ -33,7 +33,7 @@ def wave_warehouse(s: Session, wave_id: int) -> str:
     return warehouse_code_of(s, Wave, wave_id, NotFound(f"wave {wave_id} not found", code="wave_not_found"))
 
 
-def orders_by_wave(wave_ids: Sequence[int]) -> Select[Any]:
+def orders_by_wave(wave_ids: Sequence[int]) -> Select:
     """(wave id, order id) once per order released into one of the waves."""
     return (
         select(Shipment.wave_id, ShipmentLine.order_id)
@@ -73,7 +73,9 @@ def wave_summaries(s: Session, f: WaveFilter, *, before_id: int | None, limit: i
     waves = s.execute(stmt).all()
     ids = [w.id for w in waves]
     pairs = orders_by_wave(ids).subquery()
-    orders = dict(s.execute(select(pairs.c.wave_id, func.count()).group_by(pairs.c.wave_id)).all()) if ids else {}
+    orders: dict[int, int] = (
+        dict(s.execute(select(pairs.c.wave_id, func.count()).group_by(pairs.c.wave_id)).all()) if ids else {}
+    )
     lists = (
         dict(
             s.execute(

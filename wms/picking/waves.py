@@ -41,14 +41,14 @@ MAX_ATTEMPTS = 3
 
 
 class Cart(Command):
-    max_orders: integer(ge=1, le=1000) | None = None
-    max_units: integer(ge=1, le=100_000) | None = None
+    max_orders: Annotated[int, integer(ge=1, le=1000)] | None = None
+    max_units: Annotated[int, integer(ge=1, le=100_000)] | None = None
     max_volume_l: PositiveNumber | None = None
 
 
 class StartWave(Command):
     warehouse: WarehouseCode
-    max_orders: integer(ge=1, le=20_000) | None = None
+    max_orders: Annotated[int, integer(ge=1, le=20_000)] | None = None
     cart: Cart
     time_limit_s: Annotated[Number, Field(gt=0, le=120)] = 2.0
     group_by_carrier: StrictBool = False

@@ -52,6 +52,8 @@ def ship(shipment_id: int, uow: UnitOfWork, actor: str) -> None:
                 .with_for_update()
             )
         )
+        shipped_at = shipment.shipped_at
+        assert shipped_at is not None  # set by the transition to shipped
         for order in orders:
             if order.status == "allocated" and _all_shipped(s, order):
                 wf.transition(s, order, "shipped", f"shipment {shipment.id} left the dock", actor)
@@ -61,7 +63,7 @@ def ship(shipment_id: int, uow: UnitOfWork, actor: str) -> None:
             {
                 "shipment_id": shipment.id,
                 "carrier": shipment.carrier,
-                "shipped_at": shipment.shipped_at.isoformat(),
+                "shipped_at": shipped_at.isoformat(),
                 "orders": [{"id": o.id, "external_id": o.external_id, "channel": o.channel} for o in orders],
                 "tracking_numbers": list(
                     s.scalars(

@@ -56,7 +56,7 @@ class ReturnedItem(Command):
 
 class ReceiveReturn(Command):
     warehouse: WarehouseCode
-    order_id: integer(ge=1, le=MAX_ID)
+    order_id: Annotated[int, integer(ge=1, le=MAX_ID)]
     reference: Reference
     lines: Annotated[list[ReturnedItem], Field(min_length=1, max_length=500)]
 

@@ -9,7 +9,6 @@ from wms.picking.batching.planner import (
     plan_constructive,
     plan_fcfs,
     plan_wave,
-    warm_up,
 )
 from wms.picking.batching.problem import (
     BatchingProblem,
@@ -26,5 +25,4 @@ __all__ = [
     "plan_constructive",
     "plan_fcfs",
     "plan_wave",
-    "warm_up",
 ]

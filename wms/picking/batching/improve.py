@@ -43,12 +43,13 @@ def n_carts(st: tuple) -> int:
 def construct(s: Search, rank: np.ndarray) -> tuple:
     """The better of the seed algorithm's two rules, seeds farthest first (then most urgent)."""
     seeds = np.lexsort((rank, -s.solo)).astype(np.int64)
-    best = None
+    best: tuple | None = None
     for rule in (0, 1):
         st = s.new_carts()
         seed_carts(s.lay, s.jb, st, s.cap, s.buf, seeds, s.solo, K_EVAL, rule, s.work)
         if best is None or total_length(st) < total_length(best):
             best = st
+    assert best is not None  # both rules ran
     return best
 
 
@@ -61,7 +62,7 @@ def descend(s: Search, st: tuple) -> None:
     )
 
 
-def anneal_for(s: Search, st: tuple, best: tuple, work: int, t_start: float, t_end: float) -> None:
+def anneal_for(s: Search, st: tuple, best: tuple, work: float, t_start: float, t_end: float) -> None:
     """Anneal ``st`` for ``work`` cart lengths in chunks, checking the clock between them."""
     w0 = int(s.work[0])
     w1 = w0 + max(int(work), 0)

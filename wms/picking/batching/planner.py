@@ -127,17 +127,8 @@ def _warm_up_search(blocks: int, n_orders: int, seed: int) -> None:
     plan_fcfs(problem, "s_shape")
 
 
-WARM_UP_STEPS: tuple[tuple[str, Callable[[], None]], ...] = (
+WARM_UP_STEPS: tuple[tuple[str, Callable[[], object]], ...] = (
     ("small waves solved exactly", lambda: plan_wave(_warm_up_problem(1, 6, 0))),
     ("wave search on one block", lambda: _warm_up_search(1, 12, 0)),
     ("wave search on two blocks", lambda: _warm_up_search(2, 24, 3)),
 )
-
-
-def warm_up() -> None:
-    """Compile (or load from numba's cache) every kernel of the planner once, e.g. at start-up."""
-    from wms.picking.routing.router import warm_up as warm_up_routing  # noqa: PLC0415
-
-    warm_up_routing()
-    for _, step in WARM_UP_STEPS:
-        step()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -94,7 +95,7 @@ class BatchingProblem:
         layout: LayoutArrays,
         capacity: CartCapacity,
         priority: Sequence[int] | None = None,
-        **options: object,
+        **options: Any,
     ) -> BatchingProblem:
         """A problem from per-order line tuples; priority defaults to the given order (arrival)."""
         lines = [line for order in orders for line in order]
@@ -114,7 +115,7 @@ class BatchingProblem:
             capacity=capacity,
             carrier=None if carrier is None else np.asarray(carrier, dtype=np.int64),
             **options,
-        )  # type: ignore[arg-type]
+        )
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Walking distances of ``spec/layout.md`` as numba kernels.
 
-Array-only twins of :mod:`wms.picking.routing.reference`, summed in the same
+Array-only twins of the plain-Python oracle (`tests/unit/routing_reference.py`), summed in the same
 order so that they agree with it to the last bit. A pick point is given by its
 0-based aisle index and its ``y``; the layout by ``aisle_x`` (centre line of each
 aisle), ``cross_y`` (cross-aisle centre lines, front first, front at y = 0) and

@@ -3,9 +3,8 @@
 ``auto`` picks the best method the layout allows:
 
 - one block: the exact Ratliff & Rosenthal programme (:mod:`single_block`);
-- two blocks: the exact two-block programme ``two_block.solve_two_block`` if
-  that module is installed (imported lazily, on first use);
-- otherwise (three or more blocks, or two without that module): Held–Karp
+- two blocks: the exact two-block programme (:mod:`two_block`);
+- otherwise (three or more blocks): Held–Karp
   for at most ``HELD_KARP_AUTO`` distinct points (exact, ≈ 2 ms at 12), else
   the iterated local search of :mod:`multi_block` (seed 0, its default kick
   budget and time limit), which is never longer than the best classic heuristic.
@@ -15,9 +14,7 @@ Every method returns a ``Route`` whose length is the layout.md length of its ord
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
-from functools import cache
 
 import numpy as np
 
@@ -29,22 +26,11 @@ from wms.picking.routing.multi_block import warm_up as warm_up_multi_block
 from wms.picking.routing.points import unique_problem
 from wms.picking.routing.problem import LayoutArrays, Route, RoutingProblem
 from wms.picking.routing.single_block import solve_single_block
+from wms.picking.routing.two_block import solve_two_block
 
 HELD_KARP_AUTO = 12  # distinct points up to which auto solves any layout exactly (measured ≈ 2 ms at 12)
 
 Solver = Callable[[RoutingProblem], Route]
-
-
-@cache
-def two_block_solver() -> Solver | None:
-    """``wms.picking.routing.two_block.solve_two_block`` if that module exists, else None."""
-    try:
-        module = importlib.import_module("wms.picking.routing.two_block")
-    except ModuleNotFoundError as exc:
-        if exc.name != "wms.picking.routing.two_block":
-            raise  # the module exists but one of its imports is missing
-        return None
-    return module.solve_two_block
 
 
 def improved_heuristic(problem: RoutingProblem) -> Route:
@@ -56,8 +42,8 @@ def _auto(problem: RoutingProblem) -> Route:
     blocks = problem.layout.blocks
     if blocks == 1:
         return solve_single_block(problem)
-    if blocks == 2 and (solver := two_block_solver()) is not None:
-        return solver(problem)
+    if blocks == 2:
+        return solve_two_block(problem)
     if len(unique_problem(problem)[0].aisle) <= HELD_KARP_AUTO:
         return held_karp(problem)
     return solve_multi_block(problem)
@@ -66,6 +52,7 @@ def _auto(problem: RoutingProblem) -> Route:
 METHODS: dict[str, Solver] = {
     "auto": _auto,
     "single_block": solve_single_block,
+    "two_block": solve_two_block,
     "held_karp": held_karp,
     "best_heuristic": best_heuristic,
     "improved_heuristic": improved_heuristic,
@@ -75,12 +62,7 @@ METHODS: dict[str, Solver] = {
 
 
 def route(problem: RoutingProblem, method: str = "auto") -> Route:
-    """Route a pick list with ``method`` (one of ``METHODS``, or ``two_block`` if installed)."""
-    if method == "two_block":
-        solver = two_block_solver()
-        if solver is None:
-            raise ValueError("the two-block solver is not installed")
-        return solver(problem)
+    """Route a pick list with ``method`` (one of ``METHODS``)."""
     if method not in METHODS:
         raise ValueError(f"unknown routing method {method!r}; choose one of {sorted(METHODS)}")
     return METHODS[method](problem)

@@ -133,7 +133,7 @@ def _horizontal(state, copies: tuple[int, int, int]):
 
 
 def _tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    keys = sorted(
+    keys: list[tuple[int, ...] | str] = sorted(
         {
             _key(list(d), list(r))
             for d in itertools.product((Z, E, O), repeat=3)
@@ -270,6 +270,7 @@ def _classify(problem: RoutingProblem, depot_aisle: int):
             where.append((i, a, 0 if y < cys[1] else 1, y))
             picks.setdefault((a, where[-1][2]), set()).add(y)
     segments = {key: sorted(ys) for key, ys in sorted(picks.items())}
+    ids: dict[tuple[int, int, float], int]
     ids, base = {}, 3 * n_aisles + 1  # 3 * n_aisles is the depot between aisles
     for (a, b), ys in segments.items():
         for y in ys:
@@ -384,9 +385,3 @@ def solve_two_block(problem: RoutingProblem) -> Route:
     if rank[node].max() == len(circuit):
         raise RuntimeError("two-block tour misses a pick point")  # unreachable by construction
     return Route(order=order, length=route_length(layout, aisle, ys, order), status="exact")
-
-
-def warm_up() -> None:
-    """Compile (or load from cache) the kernels; call at start-up."""
-    layout = LayoutArrays(aisle_x=np.array([0.0, 1.0]), cross_y=np.array([0.0, 2.0, 4.0]), depot_x=0.5)
-    solve_two_block(RoutingProblem(aisle=np.array([1]), y=np.array([3.0]), layout=layout))
