@@ -44,10 +44,10 @@ from benchmarks.generate import (
 from tests.unit.split_reference import brute_force
 from wms.allocation.solver.split import SplitProblem, objective, solve_split
 from wms.api.app import create_app
-from wms.api.routers.orders import policy
 from wms.auth.keys import create_key
 from wms.orders.commands import PushOrder
 from wms.orders.services import push_order
+from wms.orders.workflow import Policy
 
 ROUNDS = int(os.environ.get("WMS_BENCH_ROUNDS", "1"))
 BULK = int(os.environ.get("WMS_BENCH_BULK", "500"))
@@ -144,7 +144,7 @@ def load() -> float:
 
 
 def run_service(db: Database, cmds: list[PushOrder], rounds: list[dict[str, Any]]) -> None:
-    uow, pol = db.uow(), policy(db.settings)
+    uow, pol = db.uow(), Policy.from_settings(db.settings)
     marks, before = [], load()
     t0 = time.perf_counter()
     for n, cmd in enumerate(cmds, start=1):
@@ -253,15 +253,15 @@ def test_allocation_vs_stock_rows(
     """Service intake of the first orders, with and without ~265k empty stock rows (on hand 0)."""
     benchmark.group = f"allocation vs stock rows ({PROBE_ORDERS} orders, service)"
     lock_times: list[float] = []
-    original = allocate_module._lock_candidates
+    original = allocate_module.lock_available
 
-    def timed(session: Any, item_ids: list[int]) -> Any:
+    def timed(session: Any, available: Any) -> Any:
         t0 = time.perf_counter()
-        rows = original(session, item_ids)
+        rows = original(session, available)
         lock_times.append(time.perf_counter() - t0)
         return rows
 
-    monkeypatch.setattr(allocate_module, "_lock_candidates", timed)
+    monkeypatch.setattr(allocate_module, "lock_available", timed)
     rounds: list[dict[str, Any]] = []
     info: dict[str, Any] = {}
 

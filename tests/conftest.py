@@ -26,11 +26,13 @@ from wms.api.app import create_app
 from wms.auth.keys import create_key
 from wms.config import Settings
 from wms.db import UnitOfWork, make_engine, make_session_factory
+from wms.inventory import stock
 from wms.migrate import upgrade
 from wms.models import Base
 from wms.wiring import install as install_domain_events
 
 install_domain_events()  # the use cases the tests call publish domain events
+stock.CHECK_ORDER = True  # a stock row locked out of id order fails the test (wms/inventory/stock.py)
 
 PG_SERVER_URL = os.environ.get("WMS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("WMS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")

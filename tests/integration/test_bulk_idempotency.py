@@ -39,7 +39,7 @@ def _post_twice(base: str, token: str, key: str, path: str, body: dict) -> list[
 def test_a_concurrent_duplicate_bulk_push_gets_the_first_answer_or_a_409(backend: Backend) -> None:
     token = make_token(backend, "admin")
     with live_server(backend.settings, backend.engine) as base:
-        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as c:
+        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=120) as c:
             assert c.post("/v1/items", json={"sku": "A", "name": "a"}).status_code == 201
         for round_ in range(ROUNDS):
             body = {"orders": [order_body(("A", 1), external_id=f"R{round_}-{n}", paid=False) for n in range(ORDERS)]}

@@ -1,7 +1,8 @@
 """Allocate an order: FEFO within warehouses, split across warehouses, merge shipments.
 
 The order's open demand per item is matched against FEFO-usable stock in
-storage locations of every warehouse (rows locked in id order). One
+storage locations of every warehouse (the shipments it may merge into locked
+first, then the stock rows, in id order: ``inventory.stock.lock_stock``). One
 warehouse that can ship everything wins at once; otherwise the CP-SAT split
 chooses the fewest shipments. Within a warehouse each item is taken FEFO.
 Shipments of the same customer, address and carrier that are not yet in a
@@ -19,13 +20,12 @@ from sqlalchemy.orm import Session
 
 from wms.allocation import shipments
 from wms.allocation.orm import Allocation, Shipment, ShipmentLine
-from wms.allocation.reserve import reserve
 from wms.allocation.rules import split_order, spread
 from wms.batches.fefo import Candidate, usable_quantity
 from wms.batches.fefo import allocate as fefo_allocate
-from wms.batches.orm import Lot
-from wms.inventory.counting import ACTIVE
-from wms.inventory.orm import CycleCount, Item, Location, Stock
+from wms.batches.lots import expiry_dates
+from wms.inventory.orm import Item
+from wms.inventory.stock import Available, lock_available, lock_stock, reserve
 
 
 @dataclass
@@ -61,15 +61,6 @@ class Demand:
     lines: tuple[DemandLine, ...]
 
 
-@dataclass(frozen=True)
-class _Row:
-    stock_id: int
-    warehouse_id: int
-    item_id: int
-    expiry_date: date | None
-    available: int
-
-
 def open_demand(session: Session, order: Demand) -> dict[int, list[tuple[DemandLine, int]]]:
     """item_id → [(line, units not yet in a live shipment)]."""
     done = dict(
@@ -94,14 +85,16 @@ def allocate_order(session: Session, order: Demand, *, today: date, merge: bool,
     if not demand:
         return Outcome()
     item_ids = sorted(demand)
-    rows = lock_candidates(session, item_ids)
+    mergeable = _mergeable_shipments(session, order) if merge else {}  # shipments before stock
+    rows = lock_available(session, Available(tuple(item_ids)))
+    mergeable = {w: sh for w, sh in mergeable.items() if any(r.warehouse_id == w for r in rows)}
+    expiry = expiry_dates(session, (r.lot_id for r in rows))
     shelf = dict(session.execute(select(Item.id, Item.min_shelf_life_days).where(Item.id.in_(item_ids))).all())
     ship_date = order.ship_date
     warehouses = sorted({r.warehouse_id for r in rows})
-    mergeable = _mergeable_shipments(session, order, warehouses) if merge else {}
     by_wh_item: dict[tuple[int, int], list[Candidate]] = defaultdict(list)
     for r in rows:
-        by_wh_item[(r.warehouse_id, r.item_id)].append(Candidate(r.stock_id, r.expiry_date, r.available))
+        by_wh_item[(r.warehouse_id, r.item_id)].append(Candidate(r.id, expiry[r.lot_id], r.available))
     usable = {
         w: {
             i: usable_quantity(by_wh_item[(w, i)], today=today, ship_date=ship_date, min_shelf_life_days=shelf[i])
@@ -141,41 +134,36 @@ def allocate_order(session: Session, order: Demand, *, today: date, merge: bool,
     return outcome
 
 
-def lock_candidates(
-    session: Session, item_ids: list[int], *, warehouse_id: int | None = None, exclude_location_id: int | None = None
-) -> list[_Row]:
-    """Stock with something available in storage locations, locked in id order. A location where a
-    picker came up short is held until its cycle count is done: what it holds is in doubt."""
-    held = select(CycleCount.location_id).where(CycleCount.reason == "short_pick", CycleCount.status.in_(ACTIVE))
-    stmt = (
-        select(Stock.id, Stock.warehouse_id, Stock.item_id, Lot.expiry_date, (Stock.on_hand - Stock.reserved))
-        .join(Lot, Lot.id == Stock.lot_id)
-        .join(Location, Location.id == Stock.location_id)
-        .where(
-            Stock.item_id.in_(item_ids),
-            Stock.on_hand > Stock.reserved,
-            Location.kind == "storage",
-            Stock.location_id.not_in(held),
-        )
-        .order_by(Stock.id)
-        .with_for_update(of=Stock)
+def lock_for_reallocation(session: Session, order: Demand) -> None:
+    """Before an order's reservations are released and made again (its carrier or address changed): lock
+    its live shipments and those it may merge into, then the stock it holds and the stock it may take,
+    each in id order (orders → shipments → stock, ``wms.inventory.stock``). Releasing and allocating
+    then find every row held."""
+    mine = select(ShipmentLine.shipment_id).where(ShipmentLine.order_id == order.order_id)
+    live = Shipment.status != "cancelled"
+    mergeable = (Shipment.merge_key == order.merge_key) & (Shipment.status == "allocated") if order.paid else False
+    session.execute(
+        select(Shipment.id).where((Shipment.id.in_(mine) & live) | mergeable).order_by(Shipment.id).with_for_update()
     )
-    if warehouse_id is not None:
-        stmt = stmt.where(Stock.warehouse_id == warehouse_id)
-    if exclude_location_id is not None:
-        stmt = stmt.where(Stock.location_id != exclude_location_id)
-    return [_Row(*r) for r in session.execute(stmt)]
+    holds = session.scalars(
+        select(Allocation.stock_id)
+        .join(ShipmentLine, ShipmentLine.id == Allocation.shipment_line_id)
+        .join(Shipment, Shipment.id == ShipmentLine.shipment_id)
+        .where(ShipmentLine.order_id == order.order_id, live)
+    )
+    items = tuple(sorted({line.item_id for line in order.lines}))
+    lock_stock(session, ids=list(holds), available=Available(items) if items else None)
 
 
-def _mergeable_shipments(session: Session, order: Demand, warehouses: list[int]) -> dict[int, Shipment]:
+def _mergeable_shipments(session: Session, order: Demand) -> dict[int, Shipment]:
+    """warehouse → the shipment the order's lines there may join, locked (a wave starting now waits)."""
     if not order.paid:
         return {}
     found = session.scalars(
         select(Shipment)
-        .where(
-            Shipment.merge_key == order.merge_key, Shipment.status == "allocated", Shipment.warehouse_id.in_(warehouses)
-        )
+        .where(Shipment.merge_key == order.merge_key, Shipment.status == "allocated")
         .order_by(Shipment.id)
+        .with_for_update()
     ).all()
     return {s.warehouse_id: s for s in reversed(found)}
 

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from wms.allocation import shipments
 from wms.allocation.orm import Allocation, Shipment, ShipmentLine
-from wms.allocation.reserve import unreserve
 from wms.errors import Conflict
+from wms.inventory.stock import unreserve
 
 RELEASABLE = ("allocated",)
 FLOOR = ("released", "picked", "packed")

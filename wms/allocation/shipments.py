@@ -11,7 +11,7 @@ their history rows.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -32,6 +32,14 @@ def create(session: Session, *, warehouse_id: int, merge_key: str, carrier: str,
     session.flush()
     session.add(ShipmentTransition(**_row(shipment.id, None, FIRST, cause, actor, utcnow())))
     return shipment
+
+
+def lock(session: Session, shipment_ids: Iterable[int]) -> None:
+    """Lock these shipments in id order: a use case that will change a shipment and stock locks the
+    shipment first (orders → pick lists → shipments → stock, ``wms.inventory.stock``)."""
+    ids = sorted(set(shipment_ids))
+    if ids:
+        session.execute(select(Shipment.id).where(Shipment.id.in_(ids)).order_by(Shipment.id).with_for_update())
 
 
 def transition(session: Session, shipment: Shipment, to: str, cause: str, actor: str) -> None:

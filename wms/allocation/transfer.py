@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Row, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wms.allocation.orm import Allocation, ShipmentLine
-from wms.allocation.reserve import reserve, unreserve
 from wms.inventory.ledger import StockChange, post_operation
-from wms.inventory.orm import Stock, StockOperation
+from wms.inventory.orm import StockOperation
+from wms.inventory.stock import Place, held_id, lock_stock, placements, reserve, unreserve
 
 
 def split_off(session: Session, allocation: Allocation, quantity: int) -> Allocation:
@@ -50,13 +50,8 @@ def _per_stock(allocations: Sequence[Allocation]) -> dict[int, int]:
     return per_stock
 
 
-def _rows(session: Session, stock_ids: Iterable[int]) -> dict[int, Row]:
-    return {
-        r.id: r
-        for r in session.execute(
-            select(Stock.id, Stock.location_id, Stock.item_id, Stock.lot_id).where(Stock.id.in_(sorted(set(stock_ids))))
-        )
-    }
+def _places(session: Session, stock_ids: Iterable[int]) -> dict[int, Place]:
+    return placements(session, stock_ids)
 
 
 def take_out(
@@ -72,15 +67,15 @@ def take_out(
     """The units of ``allocations`` leave the warehouse: unreserved and taken off on hand, in the ledger.
     The allocations stay, as the record of which lots went where."""
     per_stock = _per_stock(allocations)
-    unreserve(session, per_stock.items())
-    rows = _rows(session, per_stock)
+    rows = _places(session, per_stock)
+    unreserve(session, per_stock.items())  # locks the rows (lock_stock)
     return post_operation(
         session,
         warehouse_id=warehouse_id,
         kind=kind,
         reference=reference,
         actor=actor,
-        changes=[StockChange(r.location_id, r.item_id, r.lot_id, -per_stock[r.id], reason) for r in rows.values()],
+        changes=[StockChange(r.location_id, r.item_id, r.lot_id, -per_stock[sid], reason) for sid, r in rows.items()],
     )
 
 
@@ -96,11 +91,13 @@ def relocate(
     actor: str,
 ) -> StockOperation | None:
     """Move every unit of ``allocations`` to one location, in the ledger; they stay reserved for their lines."""
-    rows = _rows(session, (a.stock_id for a in allocations))
+    rows = _places(session, (a.stock_id for a in allocations))
     moving = [a for a in allocations if rows[a.stock_id].location_id != to_location_id]
     if not moving:
         return None
     per_stock = _per_stock(moving)
+    arriving = [Place(to_location_id, rows[sid].lot_id, rows[sid].item_id, warehouse_id) for sid in per_stock]
+    lock_stock(session, ids=per_stock, places=arriving)  # where they leave and where they land, in one go
     unreserve(session, per_stock.items())
     changes: list[StockChange] = []
     per_lot: dict[tuple[int, int], int] = defaultdict(int)
@@ -112,13 +109,7 @@ def relocate(
     op = post_operation(
         session, warehouse_id=warehouse_id, kind=kind, reference=reference, actor=actor, changes=changes
     )
-    target = dict(
-        session.execute(
-            select(Stock.lot_id, Stock.id).where(
-                Stock.location_id == to_location_id, Stock.lot_id.in_([lot for _, lot in per_lot])
-            )
-        ).all()
-    )
+    target = {p.lot_id: held_id(session, p) for p in arriving}
     reserve(session, [(target[lot], qty) for (_, lot), qty in per_lot.items()])
     for a in moving:
         a.stock_id = target[rows[a.stock_id].lot_id]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import select
@@ -45,3 +46,11 @@ def lots_of_item(session: Session, item_id: int, *, after_id: int, limit: int) -
     """(id, code, expiry date) of the item's lots after ``after_id``, oldest first, at most ``limit``."""
     stmt = select(Lot.id, Lot.code, Lot.expiry_date).where(Lot.item_id == item_id, Lot.id > after_id)
     return [(r.id, r.code, r.expiry_date) for r in session.execute(stmt.order_by(Lot.id).limit(limit))]
+
+
+def expiry_dates(session: Session, lot_ids: Iterable[int]) -> dict[int, date | None]:
+    """lot id → expiry date (None: the lot does not expire)."""
+    ids = sorted(set(lot_ids))
+    if not ids:
+        return {}
+    return {r.id: r.expiry_date for r in session.execute(select(Lot.id, Lot.expiry_date).where(Lot.id.in_(ids)))}

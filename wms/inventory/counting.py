@@ -18,10 +18,10 @@ from wms.errors import Conflict, InvalidInput, NotFound
 from wms.inventory import repository as repo
 from wms.inventory.commands import RecordCount, StartCount
 from wms.inventory.ledger import StockChange, post_operation
-from wms.inventory.orm import CycleCount, CycleCountLine, Stock
+from wms.inventory.orm import COUNT_ACTIVE, CycleCount, CycleCountLine, Stock
 from wms.orm import utcnow
 
-ACTIVE = ("open", "counted")
+ACTIVE = COUNT_ACTIVE
 
 
 def start_count(cmd: StartCount, uow: UnitOfWork, actor: str, reason: str = "requested") -> CycleCount:

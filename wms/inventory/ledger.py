@@ -1,8 +1,8 @@
 """The one place where on-hand quantities change.
 
 Every change is a conditional SQL update (or an upsert) on the stock row and
-a ledger row in the same transaction. Rows are touched in (location, lot)
-order so two transactions never wait on each other in opposite orders. A
+a ledger row in the same transaction. Every row is locked first, in id order,
+with the rest of the use case's stock (``stock.lock_stock``). A
 decrease that would take on hand below what is reserved (or below zero) is
 refused with ``InsufficientStock`` and the caller's transaction rolls back.
 """
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from wms.db import dialect_insert
 from wms.errors import InsufficientStock
 from wms.inventory.orm import Stock, StockMovement, StockOperation
+from wms.inventory.stock import Place, lock_stock
 from wms.orm import utcnow
 
 STOCK = Stock.__table__
@@ -48,6 +49,7 @@ def post_operation(
     if not reference:
         op.reference = f"{kind.upper()}-{op.id}"
     ordered = sorted(changes, key=lambda c: (c.location_id, c.lot_id))
+    lock_stock(session, places=places(warehouse_id, ordered))
     for change in ordered:
         _apply(session, warehouse_id, change)
     if ordered:
@@ -70,6 +72,11 @@ def post_operation(
             ],
         )
     return op
+
+
+def places(warehouse_id: int, changes: Iterable[StockChange]) -> list[Place]:
+    """The stock rows ``changes`` touch, to lock with the rest of a use case's stock (``lock_stock``)."""
+    return [Place(c.location_id, c.lot_id, c.item_id, warehouse_id) for c in changes]
 
 
 def _apply(session: Session, warehouse_id: int, change: StockChange) -> None:

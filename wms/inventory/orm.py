@@ -112,6 +112,9 @@ class StockMovement(Base):
     actor: Mapped[str] = mapped_column(String(100))
 
 
+COUNT_ACTIVE = ("open", "counted")  # a count not yet posted or cancelled
+
+
 class CycleCount(Base):
     __tablename__ = "cycle_counts"
 

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from wms.allocation.allocate import Demand, DemandLine, allocate_order
+from wms.allocation.allocate import Demand, DemandLine, allocate_order, lock_for_reallocation
 from wms.allocation.floor import floor_shipments
 from wms.allocation.release import release_order
 from wms.config import Settings
@@ -119,6 +119,11 @@ def resolve(session: Session, problem: OrderProblem, resolution: str, actor: str
     problem.resolved_at, problem.resolved_by, problem.resolution = utcnow(), actor, resolution
 
 
+def lock_order(session: Session, order_id: int) -> Order:
+    """The order, locked: first of all a use case's locks (orders → pick lists → shipments → stock)."""
+    return session.scalars(select(Order).where(Order.id == order_id).with_for_update()).one()
+
+
 def run_review(session: Session, order: Order, policy: Policy) -> None:
     for finding in review(
         order.ship_to, order.buyer_message, order.seller_remark, review_messages=policy.review_messages
@@ -134,17 +139,8 @@ def advance(session: Session, order: Order, policy: Policy, actor: str) -> None:
     if order.status == "awaiting_payment" and order.paid:
         transition(session, order, "ready", "payment received", actor)
     if order.status == "ready":
-        lines = session.scalars(
-            select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.line_no)
-        ).all()
-        demand = Demand(
-            order.id,
-            order.paid,
-            order.merge_key,
-            order.carrier,
-            order.promised_ship_by.date(),
-            tuple(DemandLine(ln.id, ln.item_id, ln.quantity) for ln in lines),
-        )
+        lines = _lines(session, order)
+        demand = _demand(order, lines)
         outcome = allocate_order(
             session, demand, today=utcnow().date(), merge=policy.merge, time_limit_s=policy.split_time_limit_s
         )
@@ -159,6 +155,22 @@ def advance(session: Session, order: Order, policy: Policy, actor: str) -> None:
         else:
             short = sum(outcome.backordered.values())
             flag(session, order, Finding("out_of_stock", f"{short} unit(s) backordered"))
+
+
+def _lines(session: Session, order: Order) -> list[OrderLine]:
+    return list(session.scalars(select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.line_no)))
+
+
+def _demand(order: Order, lines: list[OrderLine]) -> Demand:
+    """The order as allocation sees it."""
+    return Demand(
+        order.id,
+        order.paid,
+        order.merge_key,
+        order.carrier,
+        order.promised_ship_by.date(),
+        tuple(DemandLine(ln.id, ln.item_id, ln.quantity) for ln in lines),
+    )
 
 
 def back_to_review(session: Session, order: Order, cause: str, actor: str) -> None:
@@ -179,6 +191,7 @@ def back_to_allocation(session: Session, order: Order, cause: str, actor: str) -
 def _release(session: Session, order: Order) -> None:
     """What the order holds goes back, but for shipments already gone (a split order partly shipped)."""
     if order.status in ("ready", "allocated"):
+        lock_for_reallocation(session, _demand(order, _lines(session, order)))  # all at once, in lock order
         release_order(session, order.id, leave_shipped=True)
 
 

@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from wms.allocation import shipments
 from wms.allocation.orm import Allocation
-from wms.allocation.reserve import reserve, unreserve
 from wms.allocation.transfer import relocate, split_off
 from wms.batches.fefo import is_usable
 from wms.batches.lots import find_lot
@@ -27,14 +27,16 @@ from wms.db import UnitOfWork
 from wms.errors import Conflict
 from wms.inventory.orm import Item, Location, Stock
 from wms.inventory.replenishment import replenish_if_low
+from wms.inventory.stock import Place, held_id, lock_stock, reserve, unreserve
 from wms.orders.orm import Order
+from wms.orders.workflow import lock_order
 from wms.orm import utcnow
 from wms.picking.commands import Confirm, ShortPick
 from wms.picking.handheld import check_holder, locked
 from wms.picking.orm import PickList, PickListStop
 from wms.picking.pick_list_views import pick_list_detail
 from wms.picking.rules import ScanView, StopView, check_quantity, match_stop
-from wms.picking.short_picks import handle_shortfall, lock_item_stock
+from wms.picking.short_picks import elsewhere, handle_shortfall, shortfall_places
 
 
 def confirm(
@@ -44,6 +46,7 @@ def confirm(
 
     def work(uow: UnitOfWork) -> dict[str, Any]:
         s = uow.session
+        _lock_order_if_short(s, pick_list_id, cmd)
         pl = locked(s, pick_list_id)
         check_holder(pl, actor, supervisor=supervisor)
         if pl.status not in ("claimed", "picked"):
@@ -52,8 +55,7 @@ def confirm(
         quantity = cmd.quantity if isinstance(cmd, Confirm) else 0
         check_quantity(stop.quantity, quantity, cmd.reason)
         lot_id = _scanned_lot(s, stop, cmd) if isinstance(cmd, Confirm) else stop.lot_id
-        if quantity < stop.quantity:  # before any stock row changes: see lock_item_stock
-            lock_item_stock(s, pl.warehouse_id, stop.item_id)
+        _lock_stock(s, pl, stop, lot_id, quantity, cmd.reason)
         added = _pick(s, pl, stop, lot_id, quantity, cmd.reason, actor)
         replenish_if_low(s, stop.location_id, stop.item_id)
         stop.status = "picked" if quantity == stop.quantity else "short"
@@ -90,7 +92,7 @@ def _pick(
     missing = stop.quantity - quantity
     if lot_id != expected_lot:
         unreserve(s, [(alloc.stock_id, stop.quantity)])
-        alloc.stock_id = _stock_id(s, stop.location_id, lot_id)
+        alloc.stock_id = held_id(s, Place(stop.location_id, lot_id, stop.item_id, pl.warehouse_id))
         reserve(s, [(alloc.stock_id, quantity)])
         stop.lot_id = lot_id
     elif missing:
@@ -117,6 +119,36 @@ def _pick(
     return handle_shortfall(
         s, pl, stop, line_id=line_id, lot_id=expected_lot, missing=missing, reason=reason or "not_found", actor=actor
     )
+
+
+def _lock_order_if_short(s: Session, pick_list_id: int, cmd: Confirm | ShortPick) -> None:
+    """A short pick may flag the stop's order and send it back: lock the order before the pick list
+    (orders → pick lists → shipments → stock), as cancelling it does. The stop is matched without locks
+    first; if the scan does not match, the locked match below tells the picker why."""
+    pl = s.get(PickList, pick_list_id)
+    if pl is None:
+        return
+    try:
+        stop = _match(s, pl, cmd)
+    except Conflict:
+        return
+    if isinstance(cmd, ShortPick) or cmd.quantity < stop.quantity:
+        lock_order(s, stop.order_id)
+
+
+def _lock_stock(s: Session, pl: PickList, stop: PickListStop, lot_id: int, quantity: int, reason: str | None) -> None:
+    """Every stock row the confirmation may touch, locked at once in id order (``lock_stock``): the stop's
+    reservation, the scanned lot there, the cart; for a short pick also QUARANTINE and the item's stock
+    elsewhere in the warehouse, where the shortfall is looked for."""
+    ids = [s.get_one(Allocation, stop.allocation_id).stock_id] if stop.allocation_id is not None else []
+    places = [Place(stop.location_id, lot_id, stop.item_id, pl.warehouse_id)]
+    if quantity:
+        places.append(Place(_cart(pl), lot_id, stop.item_id, pl.warehouse_id))
+    short = quantity < stop.quantity
+    if short:
+        shipments.lock(s, [stop.shipment_id])  # a shortfall nobody can fill may cancel it
+        places += shortfall_places(s, pl, stop, stop.lot_id, reason or "not_found")
+    lock_stock(s, ids=ids, places=places, available=elsewhere(pl, stop) if short else None)
 
 
 def _match(s: Session, pl: PickList, cmd: Confirm | ShortPick) -> PickListStop:
@@ -180,10 +212,6 @@ def _scanned_lot(s: Session, stop: PickListStop, cmd: Confirm) -> int:
             details={"scanned": cmd.lot, "expected": expected.code, "free": free},
         )
     return lot.id
-
-
-def _stock_id(s: Session, location_id: int, lot_id: int) -> int:
-    return s.scalars(select(Stock.id).where(Stock.location_id == location_id, Stock.lot_id == lot_id)).one()
 
 
 def _cart(pl: PickList) -> int:

@@ -22,6 +22,7 @@ from wms.inventory import repository as repo
 from wms.inventory.layout import Layout
 from wms.inventory.ledger import StockChange, post_operation
 from wms.inventory.orm import Location, Stock, Warehouse
+from wms.inventory.stock import lock_unload
 from wms.orm import utcnow
 from wms.picking.commands import Claim, Deliver
 from wms.picking.orm import PickList, PickListStop
@@ -99,6 +100,12 @@ def deliver(pick_list_id: int, cmd: Deliver, uow: UnitOfWork, actor: str, *, sup
         station = repo.location_by_code(s, s.get_one(Warehouse, pl.warehouse_id), cmd.location)
         if station.kind != "packing":
             raise InvalidInput(f"{station.code} is not a packing station", code="not_a_packing_station")
+        shipment_ids = sorted(
+            set(s.scalars(select(PickListStop.shipment_id).where(PickListStop.pick_list_id == pl.id)))
+        )
+        shipments.lock(s, shipment_ids)  # before stock: they become picked below
+        if pl.cart_location_id is not None:
+            lock_unload(s, pl.warehouse_id, pl.cart_location_id, station.id)
         on_cart = list(
             s.scalars(
                 select(Allocation)
@@ -120,9 +127,7 @@ def deliver(pick_list_id: int, cmd: Deliver, uow: UnitOfWork, actor: str, *, sup
         _unload_rest(s, pl, station.id, actor)
         pl.status, pl.delivered_at = "delivered", utcnow()
         s.flush()
-        for shipment_id in sorted(
-            set(s.scalars(select(PickListStop.shipment_id).where(PickListStop.pick_list_id == pl.id)))
-        ):
+        for shipment_id in shipment_ids:
             mark_picked_if_complete(s, shipment_id, actor=actor)
 
     uow.run(work)

@@ -16,14 +16,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from wms.allocation import shipments
-from wms.allocation.allocate import lock_candidates
 from wms.allocation.orm import Allocation, Shipment, ShipmentLine
-from wms.allocation.reserve import reserve
+from wms.batches.lots import expiry_dates
 from wms.events.outbox import record
 from wms.inventory.counting import active_count, open_count
 from wms.inventory.ledger import StockChange, post_operation
 from wms.inventory.orm import Item, Location, Stock
 from wms.inventory.repository import location_code, special_location_id
+from wms.inventory.stock import Available, Place, lock_available, reserve
 from wms.orders import workflow as wf
 from wms.orders.orm import Order, OrderLine
 from wms.orders.review import Finding
@@ -32,24 +32,16 @@ from wms.picking.orm import PickList, PickListStop
 from wms.picking.rules import Elsewhere, shortfall_stops
 
 
-def lock_item_stock(s: Session, warehouse_id: int, item_id: int) -> None:
-    """Lock the item's stock rows in the warehouse's storage locations, in id order, before a short pick
-    changes any.
+def elsewhere(pl: PickList, stop: PickListStop) -> Available:
+    """The stock a shortfall of ``stop`` may be found in: the item's elsewhere in the warehouse."""
+    return Available((stop.item_id,), pl.warehouse_id, exclude_location_id=stop.location_id)
 
-    A short pick changes the stop's stock row and then locks the item's FEFO candidates elsewhere
-    (``lock_candidates``). Taken in that order the locks are not in id order, and a short pick
-    deadlocked with allocations of the same item (which lock their candidates in id order): on hot
-    items dozens of times a minute, each costing the database's deadlock timeout and a retry. Taking
-    the stop's row and every candidate first, in id order, keeps them in one order. (Carts, packing and
-    the dock are left out: allocation never locks them, and other pickers' carts are theirs.)
-    """
-    s.execute(
-        select(Stock.id)
-        .join(Location, Location.id == Stock.location_id)
-        .where(Stock.warehouse_id == warehouse_id, Stock.item_id == item_id, Location.kind == "storage")
-        .order_by(Stock.id)
-        .with_for_update(of=Stock)
-    )
+
+def shortfall_places(s: Session, pl: PickList, stop: PickListStop, lot_id: int, reason: str) -> list[Place]:
+    """Where a shortfall of ``stop`` puts units (QUARANTINE, unless they were not found), to lock first."""
+    if reason == "not_found":
+        return []
+    return [Place(special_location_id(s, pl.warehouse_id, "quarantine"), lot_id, stop.item_id, pl.warehouse_id)]
 
 
 def handle_shortfall(
@@ -106,21 +98,19 @@ def _account_missing(
 def _reallocate(s: Session, pl: PickList, stop: PickListStop, line_id: int, missing: int) -> list[PickListStop]:
     order = s.get_one(Order, stop.order_id)
     item = s.get_one(Item, stop.item_id)
-    rows = lock_candidates(s, [item.id], warehouse_id=pl.warehouse_id, exclude_location_id=stop.location_id)
+    rows = lock_available(s, elsewhere(pl, stop))
+    expiry = expiry_dates(s, (r.lot_id for r in rows))
     where = {
         r.id: r
         for r in s.execute(
             select(Stock.id, Stock.location_id, Stock.lot_id, Location.aisle, Location.y_m)
             .join(Location, Location.id == Stock.location_id)
-            .where(Stock.id.in_([r.stock_id for r in rows]))
+            .where(Stock.id.in_([r.id for r in rows]))
         )
     }
     found = shortfall_stops(
         missing,
-        [
-            Elsewhere(r.stock_id, r.expiry_date, r.available, where[r.stock_id].aisle, where[r.stock_id].y_m)
-            for r in rows
-        ],
+        [Elsewhere(r.id, expiry[r.lot_id], r.available, where[r.id].aisle, where[r.id].y_m) for r in rows],
         today=utcnow().date(),
         ship_date=order.promised_ship_by.date(),
         min_shelf_life_days=item.min_shelf_life_days,
@@ -168,7 +158,7 @@ def _backorder(s: Session, stop: PickListStop, line_id: int, unfilled: int, reas
             shipments.transition(
                 s, s.get_one(Shipment, stop.shipment_id), "cancelled", "emptied by a short pick", actor
             )
-    order = s.scalars(select(Order).where(Order.id == stop.order_id).with_for_update()).one()
+    order = wf.lock_order(s, stop.order_id)
     wf.flag(
         s,
         order,

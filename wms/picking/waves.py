@@ -167,6 +167,10 @@ def run_planning(uow: UnitOfWork, wave_id: int) -> str:
 def _store(s: Session, wave_id: int, inputs: wave_plans.WaveInputs, result: WaveResult) -> str:
     wave = s.scalars(select(Wave).where(Wave.id == wave_id).with_for_update()).one()
     if wave.status == "planning":
+        # its shipments before their allocations: an order cancelled meanwhile (which locks its shipments,
+        # then deletes their allocations) either went first (the insert then fails and the wave is planned
+        # again) or waits, and finds the stops to cancel
+        shipments.lock(s, (line["shipment_id"] for line in inputs.lines))
         wave_plans.store(s, wave, inputs, result)
     return wave.status
 

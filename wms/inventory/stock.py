@@ -1,0 +1,269 @@
+"""Stock rows: the one way to lock them, and their reserved counter.
+
+Every use case that changes stock (on hand or reserved) locks the rows it will
+touch with ``lock_stock``: in primary-key order, in one statement, before it
+changes any. The ledger (``post_operation``), ``reserve`` and ``unreserve`` call it
+for the rows they change, so no stock row is ever changed unlocked; a row this
+transaction already holds is not locked again. A use case that touches stock in
+several steps (a short pick: the stop's row, the cart, then candidates elsewhere;
+a carrier change: what the order holds, then new candidates) locks the union
+first, so the later steps find every row held.
+
+Locks are only ever taken in rising id order within a transaction, and across
+contexts the order is orders → pick lists → shipments → stock: two transactions
+can then never wait for each other in a cycle. ``held(session)`` remembers what
+the transaction holds; a later lock that would go back below the highest id
+held breaks the order. That is logged, or raised where ``CHECK_ORDER`` is set
+(the test suite sets it, so every use case the tests run is checked).
+
+A row that does not exist yet (the first units of a lot at a location) is
+created empty by ``lock_stock`` (``places``) and locked with the rest; new rows
+take ids above every existing one, so creating one never breaks the order.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Select, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from wms.db import dialect_insert
+from wms.errors import Conflict
+from wms.inventory.orm import COUNT_ACTIVE, CycleCount, Location, Stock
+
+STOCK = Stock.__table__
+CHECK_ORDER = False  # raise StockLockOrderError instead of logging (the test suite sets it)
+log = logging.getLogger(__name__)
+
+
+class StockLockOrderError(RuntimeError):
+    """A stock row locked below one already held: the use case must lock the union first."""
+
+
+@dataclass(frozen=True, order=True)
+class Place:
+    """Where a stock row is (or will be): a lot at a location."""
+
+    location_id: int
+    lot_id: int
+    item_id: int
+    warehouse_id: int
+
+
+@dataclass(frozen=True)
+class Available:
+    """The stock an allocation may take: rows of ``item_ids`` with units not reserved in storage locations
+    (optionally of one warehouse, but for one location), except where a short pick's count is open."""
+
+    item_ids: tuple[int, ...]
+    warehouse_id: int | None = None
+    exclude_location_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Row:
+    id: int
+    warehouse_id: int
+    location_id: int
+    item_id: int
+    lot_id: int
+    on_hand: int
+    reserved: int
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+
+@dataclass
+class _Held:
+    transaction: object
+    ids: set[int] = field(default_factory=set)
+    places: dict[tuple[int, int], int] = field(default_factory=dict)  # (location, lot) → id
+    top: int = 0
+
+
+def held(session: Session) -> _Held:
+    """What this session's current transaction has locked."""
+    txn = session.get_transaction()
+    h = session.info.get("stock_held")
+    if h is None or h.transaction is not txn:
+        h = session.info["stock_held"] = _Held(txn)
+    return h
+
+
+def lock_stock(
+    session: Session, *, ids: Iterable[int] = (), places: Iterable[Place] = (), available: Available | None = None
+) -> list[Row]:
+    """Lock the stock rows ``ids``, the rows at ``places`` (created empty where missing) and, with
+    ``available``, the stock an allocation may take, in id order in one statement. Returns the rows
+    in id order, read after locking; ``available`` rows with nothing left
+    once locked are left out of the answer."""
+    h = held(session)
+    wanted = set(ids)
+    place_list = sorted(set(places))
+    if place_list:
+        wanted |= _place_ids(session, h, place_list)
+    candidates: set[int] = set()
+    if available is not None:
+        candidates = set(session.scalars(_available_ids(available)))
+        wanted |= candidates
+    if not wanted:
+        return []
+    new = wanted - h.ids
+    if new and h.ids and min(new) < h.top:
+        _out_of_order(sorted(new), h.top)
+    rows = [
+        Row(*r)
+        for r in session.execute(
+            select(
+                Stock.id,
+                Stock.warehouse_id,
+                Stock.location_id,
+                Stock.item_id,
+                Stock.lot_id,
+                Stock.on_hand,
+                Stock.reserved,
+            )
+            .where(Stock.id.in_(sorted(wanted)))
+            .order_by(Stock.id)
+            .with_for_update(of=Stock)
+        )
+    ]
+    h.ids |= wanted
+    h.top = max(h.top, max(wanted))
+    for r in rows:
+        h.places[(r.location_id, r.lot_id)] = r.id
+    if available is not None:
+        rows = [r for r in rows if r.id not in candidates or r.available > 0]
+    return rows
+
+
+def lock_unload(session: Session, warehouse_id: int, from_location_id: int, to_location_id: int) -> None:
+    """Lock every row at ``from_location_id`` and where its units would land at ``to_location_id``
+    (a cart unloaded at a packing station)."""
+    here = session.execute(select(Stock.id, Stock.lot_id, Stock.item_id).where(Stock.location_id == from_location_id))
+    rows = list(here)
+    lock_stock(
+        session,
+        ids=[r.id for r in rows],
+        places=[Place(to_location_id, r.lot_id, r.item_id, warehouse_id) for r in rows],
+    )
+
+
+def lock_available(session: Session, available: Available) -> list[Row]:
+    """The stock an allocation may take, locked (``lock_stock``), with units still free once locked."""
+    return [r for r in lock_stock(session, available=available) if r.available > 0]
+
+
+def reserve(session: Session, amounts: Iterable[tuple[int, int]]) -> None:
+    """Raise ``reserved`` by each (stock_id, quantity); never above on hand."""
+    amounts = sorted(amounts)
+    lock_stock(session, ids=(sid for sid, _ in amounts))
+    for stock_id, qty in amounts:
+        done = session.execute(
+            update(STOCK)
+            .where(STOCK.c.id == stock_id, STOCK.c.reserved + qty <= STOCK.c.on_hand)
+            .values(reserved=STOCK.c.reserved + qty)
+            .returning(STOCK.c.id)
+        ).first()
+        if done is None:
+            raise Conflict("stock changed while it was being reserved", code="reservation_conflict")
+
+
+def unreserve(session: Session, amounts: Iterable[tuple[int, int]]) -> None:
+    """Lower ``reserved`` by each (stock_id, quantity); never below zero."""
+    amounts = sorted(amounts)
+    lock_stock(session, ids=(sid for sid, _ in amounts))
+    for stock_id, qty in amounts:
+        done = session.execute(
+            update(STOCK)
+            .where(STOCK.c.id == stock_id, STOCK.c.reserved >= qty)
+            .values(reserved=STOCK.c.reserved - qty)
+            .returning(STOCK.c.id)
+        ).first()
+        if done is None:
+            raise Conflict("reserved stock is missing", code="reservation_conflict")
+
+
+def stock_id(session: Session, location_id: int, lot_id: int) -> int | None:
+    """The id of the stock row of a lot at a location, if there is one."""
+    return session.scalar(select(Stock.id).where(Stock.location_id == location_id, Stock.lot_id == lot_id))
+
+
+def held_id(session: Session, place: Place) -> int:
+    """The id of the row at ``place``, which this transaction has locked (``lock_stock``)."""
+    return held(session).places[(place.location_id, place.lot_id)]
+
+
+def placements(session: Session, stock_ids: Iterable[int]) -> dict[int, Place]:
+    """Where each row is. Read without a lock: a row never changes its location, lot or item."""
+    ids = sorted(set(stock_ids))
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Stock.id, Stock.location_id, Stock.lot_id, Stock.item_id, Stock.warehouse_id).where(Stock.id.in_(ids))
+    )
+    return {r.id: Place(r.location_id, r.lot_id, r.item_id, r.warehouse_id) for r in rows}
+
+
+def _place_ids(session: Session, h: _Held, places: list[Place]) -> set[int]:
+    missing = [p for p in places if (p.location_id, p.lot_id) not in h.places]
+    found = dict(_lookup(session, missing)) if missing else {}
+    create = [p for p in missing if (p.location_id, p.lot_id) not in found]
+    if create:
+        stmt = dialect_insert(session, STOCK).values(
+            [
+                {
+                    "warehouse_id": p.warehouse_id,
+                    "location_id": p.location_id,
+                    "item_id": p.item_id,
+                    "lot_id": p.lot_id,
+                    "on_hand": 0,
+                    "reserved": 0,
+                }
+                for p in create
+            ]
+        )
+        session.execute(stmt.on_conflict_do_nothing(index_elements=[STOCK.c.location_id, STOCK.c.lot_id]))
+        found.update(_lookup(session, create))
+    return {h.places.get((p.location_id, p.lot_id)) or found[(p.location_id, p.lot_id)] for p in places}
+
+
+def _lookup(session: Session, places: list[Place]) -> list[tuple[tuple[int, int], int]]:
+    keys = [(p.location_id, p.lot_id) for p in places]
+    rows = session.execute(
+        select(Stock.location_id, Stock.lot_id, Stock.id).where(tuple_(Stock.location_id, Stock.lot_id).in_(keys))
+    )
+    return [((loc, lot), sid) for loc, lot, sid in rows]
+
+
+def _available_ids(a: Available) -> Select[int]:
+    held_back = select(CycleCount.location_id).where(
+        CycleCount.reason == "short_pick", CycleCount.status.in_(COUNT_ACTIVE)
+    )
+    stmt = (
+        select(Stock.id)
+        .join(Location, Location.id == Stock.location_id)
+        .where(
+            Stock.item_id.in_(a.item_ids),
+            Stock.on_hand > Stock.reserved,
+            Location.kind == "storage",
+            Stock.location_id.not_in(held_back),
+        )
+    )
+    if a.warehouse_id is not None:
+        stmt = stmt.where(Stock.warehouse_id == a.warehouse_id)
+    if a.exclude_location_id is not None:
+        stmt = stmt.where(Stock.location_id != a.exclude_location_id)
+    return stmt
+
+
+def _out_of_order(new: list[int], top: int) -> None:
+    message = f"stock rows {new[:5]} locked after row {top}: lock every row the use case touches first (lock_stock)"
+    if CHECK_ORDER:
+        raise StockLockOrderError(message)
+    log.warning(message)
