@@ -9,7 +9,7 @@ from fastapi import Depends
 from wms.api.deps import RowId, Uow, WarehouseFilter, require
 from wms.api.pagination import PageParams, page_of
 from wms.api.routing import resource_router
-from wms.api.schemas import CycleCountOut, CycleCountPage
+from wms.api.schemas.inventory import CycleCountOut, CycleCountPage
 from wms.auth.keys import Principal
 from wms.db import UnitOfWork
 from wms.inventory import counting, queries

@@ -10,9 +10,9 @@ from pydantic import ValidationError
 from wms.api.deps import AppSettings, Uow, WarehouseFilter, require
 from wms.api.errors import status_of, validation_error
 from wms.api.idempotency import IN_PROGRESS, RESUMABLE_ROUTE
-from wms.api.order_schemas import BulkOut, MessageOut, OpenProblemPage, OrderOut, OrderSummaryPage, PendingMessagePage
 from wms.api.pagination import PageParams, page_of
 from wms.api.routing import resource_router
+from wms.api.schemas.orders import BulkOut, MessageOut, OpenProblemPage, OrderOut, OrderSummaryPage, PendingMessagePage
 from wms.auth.keys import Principal
 from wms.db import UnitOfWork
 from wms.errors import DomainError

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import BackgroundTasks, Depends, Query
-from pydantic import BaseModel
 
 from wms.api.deps import AppSettings, RowId, Uow, WarehouseFilter, require
-from wms.api.pagination import Page, PageParams, page_of
+from wms.api.pagination import PageParams, page_of
 from wms.api.routing import resource_router
-from wms.api.schemas import MovementPage, OperationOut, StockPage
+from wms.api.schemas.inventory import MovementPage, OperationOut, PutawayPage, StockPage
 from wms.auth.keys import Principal
 from wms.db import UnitOfWork
 from wms.inventory import queries
@@ -109,20 +107,6 @@ def list_stock(
         read_only=True,
     )
     return page_of(rows, page.limit)
-
-
-class PutawayOut(BaseModel):
-    warehouse: str
-    location: str
-    sku: str
-    lot: str
-    expiry_date: date | None
-    quantity: int
-    suggested_location: str | None
-
-
-class PutawayPage(Page[PutawayOut]):
-    pass
 
 
 @router.get("/stock/putaway", response_model=PutawayPage, summary="List stock to put away")
