@@ -13,6 +13,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from wms.allocation.orm import Allocation, Shipment, ShipmentLine
+from wms.allocation.shipments import orders_by_wave
 from wms.batches.orm import Lot
 from wms.errors import NotFound
 from wms.inventory.layout import Layout
@@ -23,7 +24,6 @@ from wms.orm import utcnow
 from wms.picking.batching.problem import BatchingProblem, CartCapacity, WaveResult
 from wms.picking.orm import PickList, PickListStop, Wave
 from wms.picking.routing.problem import LayoutArrays
-from wms.picking.wave_views import orders_by_wave
 
 
 @dataclass(frozen=True)

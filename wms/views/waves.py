@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from wms.allocation.orm import Shipment, ShipmentLine
+from wms.allocation.shipments import orders_by_wave
 from wms.errors import NotFound
 from wms.inventory.orm import Warehouse
 from wms.inventory.repository import warehouse_code_of
@@ -31,16 +30,6 @@ class WaveFilter:
 
 def wave_warehouse(s: Session, wave_id: int) -> str:
     return warehouse_code_of(s, Wave, wave_id, NotFound(f"wave {wave_id} not found", code="wave_not_found"))
-
-
-def orders_by_wave(wave_ids: Sequence[int]) -> Select:
-    """(wave id, order id) once per order released into one of the waves."""
-    return (
-        select(Shipment.wave_id, ShipmentLine.order_id)
-        .join(ShipmentLine, ShipmentLine.shipment_id == Shipment.id)
-        .where(Shipment.wave_id.in_(wave_ids))
-        .distinct()
-    )
 
 
 def wave_summaries(s: Session, f: WaveFilter, *, before_id: int | None, limit: int) -> list[tuple[int, dict[str, Any]]]:
