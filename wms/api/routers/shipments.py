@@ -19,7 +19,8 @@ from wms.shipping import labels
 from wms.shipping.dock import ship
 from wms.shipping.packing import Pack, pack
 from wms.shipping.returns import ReceiveReturn, receive_return, return_detail
-from wms.shipping.views import shipment_detail, shipment_summaries
+from wms.views.labels import label_data
+from wms.views.shipments import shipment_detail, shipment_summaries
 
 router = resource_router("packing, shipping and returns")
 Floor = Annotated[Principal, Depends(require("picker", "planner"))]
@@ -88,7 +89,7 @@ def post_ship(shipment_id: RowId, uow: Uow, principal: Floor) -> dict[str, Any]:
 
 
 def _label(uow: UnitOfWork, parcel_id: int, suffix: str) -> Response:
-    data = uow.run(lambda u: labels.label_data(u.session, parcel_id), read_only=True)
+    data = uow.run(lambda u: label_data(u.session, parcel_id), read_only=True)
     body, media = (
         (labels.pdf(data), "application/pdf") if suffix == "pdf" else (labels.zpl_label(data), "application/zpl")
     )

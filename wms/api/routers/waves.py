@@ -13,9 +13,8 @@ from wms.api.routing import resource_router
 from wms.api.schemas.picking import WaveOut, WaveSummaryPage
 from wms.auth.keys import Principal
 from wms.fields import Timestamp
-from wms.picking.wave_plans import wave_detail
-from wms.picking.wave_views import STATUSES, WaveFilter, wave_summaries
 from wms.picking.waves import StartWave, plan_wave
+from wms.views.waves import STATUSES, WaveFilter, wave_detail, wave_summaries
 
 router = resource_router("waves")
 Planner = Annotated[Principal, Depends(require("planner"))]
