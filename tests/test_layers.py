@@ -1,8 +1,9 @@
 """The code's shape cannot rot: import-linter checks the contracts in pyproject.toml ([tool.importlinter]).
 
-The contexts depend one way (jobs; picking | shipping; orders; allocation; inventory; batches), the
-infrastructure imports no context, the pure cores import no database or web code, and each context's
-tables are its own (the reaches still listed under ``ignore_imports`` are the ones left to remove).
+The contexts depend one way (the read models of wms.views above them all; jobs; picking | shipping; orders;
+allocation; inventory; batches), the infrastructure imports no context, the pure cores import no database
+or web code, and each context's tables are its own (the reaches still listed under ``ignore_imports`` are
+the ones left to remove).
 """
 
 from __future__ import annotations

@@ -30,11 +30,11 @@ from wms.inventory.movements import adjust, move, receive
 from wms.inventory.orm import Stock, StockMovement, Warehouse
 from wms.inventory.warehouses import create_item, create_warehouse
 from wms.orders.commands import Address, OrderLineIn, PushOrder
-from wms.orders.queries import order_detail
 from wms.orders.services import push_order
 from wms.orders.workflow import Policy
-from wms.picking.wave_plans import wave_detail
 from wms.picking.waves import Cart, StartWave, run_planning, start_wave
+from wms.views.orders import order_detail
+from wms.views.waves import wave_detail
 from wms.wiring import install as install_domain_events
 
 CODE = "DEMO"

@@ -18,6 +18,7 @@ from wms.shipping import labels
 from wms.shipping.dock import ship
 from wms.shipping.orm import Parcel
 from wms.shipping.packing import Pack, PackedItem, ParcelIn, contents, pack
+from wms.views.labels import label_data
 
 PICKER, PACKER = "demo-picker", "demo-packer"
 
@@ -89,7 +90,7 @@ def work_the_floor(
 def _write_label(uow: UnitOfWork, shipment_id: int, label_dir: Path, say: Callable[[str], None]) -> None:
     def data(u: UnitOfWork) -> labels.LabelData:
         parcel_id = u.session.scalars(select(Parcel.id).where(Parcel.shipment_id == shipment_id)).first()
-        return labels.label_data(u.session, parcel_id or 0)
+        return label_data(u.session, parcel_id or 0)
 
     label = uow.run(data, read_only=True)
     label_dir.mkdir(parents=True, exist_ok=True)

@@ -31,7 +31,7 @@ def operations(doc: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
 
 
 def test_every_schema_has_a_plain_unique_name(doc: dict[str, Any]) -> None:
-    """No ``wms__api__order_schemas__ShipmentOut`` (two classes of one name) and no ``Page_ItemOut_``
+    """No ``wms__api__schemas__shipping__ShipmentOut`` (two classes of one name) and no ``Page_ItemOut_``
     (a bare ``Page[X]``: subclass it as ``XPage``)."""
     odd = [name for name in doc["components"]["schemas"] if not re.fullmatch(r"[A-Z][A-Za-z0-9]*", name)]
     assert odd == []

@@ -101,7 +101,7 @@ def test_a_bulk_push_whose_database_went_away_half_way_is_not_answered_nothing_w
 def test_a_push_whose_answer_could_not_be_read_back_is_not_answered_nothing_was_done(
     admin: Api, warehouse: str, backend: Backend, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(orders_router.queries, "order_detail", lambda *_: (_ for _ in ()).throw(_database_gone()))
+    monkeypatch.setattr(orders_router.order_views, "order_detail", lambda *_: (_ for _ in ()).throw(_database_gone()))
     r = admin.client.post("/v1/orders", json=order_body(("A", 1), external_id="R-1"), headers=admin.headers)
     assert r.status_code == 503 and r.json()["error"]["code"] == "outcome_unknown", r.text
     assert int(r.headers["Retry-After"]) > 0

@@ -15,10 +15,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Select, insert, select, update
 from sqlalchemy.orm import Session
 
-from wms.allocation.orm import Shipment, ShipmentTransition
+from wms.allocation.orm import Shipment, ShipmentLine, ShipmentTransition
 from wms.allocation.shipment_states import FIRST, check_transition
 from wms.orm import utcnow
 
@@ -120,3 +120,13 @@ def history(session: Session, shipment_id: int) -> list[dict[str, Any]]:
         {"from_status": t.from_status, "to_status": t.to_status, "cause": t.cause, "actor": t.actor, "at": t.at}
         for t in rows
     ]
+
+
+def orders_by_wave(wave_ids: Sequence[int]) -> Select:
+    """(wave id, order id) once per order released into one of the waves."""
+    return (
+        select(Shipment.wave_id, ShipmentLine.order_id)
+        .join(ShipmentLine, ShipmentLine.shipment_id == Shipment.id)
+        .where(Shipment.wave_id.in_(wave_ids))
+        .distinct()
+    )

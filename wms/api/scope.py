@@ -9,7 +9,7 @@ read from the request itself, the same way for every operation, before its body 
 A token limited to warehouse W may read a resource that is in W, and change a resource (the path of a
 POST or DELETE) only when it is in W alone: an order split across W and another warehouse is read, not
 changed, with it. An order belongs to the warehouses of its live shipments
-(``wms.orders.queries.held_in``); one without (not reviewed, unpaid, wholly backordered, cancelled) is in
+(``wms.views.orders.held_in``); one without (not reviewed, unpaid, wholly backordered, cancelled) is in
 no warehouse, so only tokens for every warehouse reach it. Operations declared ``every_warehouse`` (order
 intake and ERP messages, the event stream, webhooks, new warehouses and items) span all warehouses and
 refuse a limited token outright. Lists are not refused: their queries are filtered by the token's
@@ -32,11 +32,11 @@ from wms.errors import Forbidden
 from wms.fields import MAX_ID
 from wms.inventory.queries import count_warehouse, receipt_warehouse
 from wms.inventory.replenishment import task_warehouse
-from wms.orders.queries import order_warehouses
 from wms.picking.pick_list_views import pick_list_warehouse
-from wms.picking.wave_views import wave_warehouse
 from wms.shipping.returns import return_warehouse
-from wms.shipping.views import parcel_warehouse, shipment_warehouse
+from wms.views.orders import order_warehouses
+from wms.views.shipments import parcel_warehouse, shipment_warehouse
+from wms.views.waves import wave_warehouse
 
 
 @dataclass(frozen=True)

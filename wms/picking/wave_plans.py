@@ -13,8 +13,6 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from wms.allocation.orm import Allocation, Shipment, ShipmentLine
-from wms.batches.orm import Lot
-from wms.errors import NotFound
 from wms.inventory.layout import Layout
 from wms.inventory.orm import Item, Location, Stock, Warehouse
 from wms.orders.orm import Order
@@ -23,7 +21,6 @@ from wms.orm import utcnow
 from wms.picking.batching.problem import BatchingProblem, CartCapacity, WaveResult
 from wms.picking.orm import PickList, PickListStop, Wave
 from wms.picking.routing.problem import LayoutArrays
-from wms.picking.wave_views import orders_by_wave
 
 
 @dataclass(frozen=True)
@@ -133,52 +130,3 @@ def store(s: Session, wave: Wave, inputs: WaveInputs, result: WaveResult) -> Non
     wave.status, wave.planned_at, wave.lease_until = "planned", utcnow(), None
     wave.total_distance_m = round(float(result.total_distance), 6)
     wave.method = result.method
-
-
-def wave_detail(s: Session, wave_id: int) -> dict[str, Any]:
-    wave = s.get(Wave, wave_id)
-    if wave is None:
-        raise NotFound(f"wave {wave_id} not found", code="wave_not_found")
-    code = s.scalar(select(Warehouse.code).where(Warehouse.id == wave.warehouse_id))
-    orders = sorted(order_id for _, order_id in s.execute(orders_by_wave([wave.id])))
-    body: dict[str, Any] = {
-        "id": wave.id,
-        "warehouse": code,
-        "status": wave.status,
-        "orders": orders,
-        "pick_lists": [],
-        "total_distance_m": wave.total_distance_m,
-        "method": wave.method,
-        "error": wave.error,
-        "created_at": wave.created_at,
-        "planned_at": wave.planned_at,
-    }
-    stops = s.execute(
-        select(
-            PickListStop.pick_list_id,
-            Location.code.label("location"),
-            Item.sku,
-            Lot.code.label("lot"),
-            PickListStop.quantity,
-            PickListStop.order_id,
-            PickListStop.status,
-        )
-        .join(PickList, PickList.id == PickListStop.pick_list_id)
-        .join(Location, Location.id == PickListStop.location_id)
-        .join(Item, Item.id == PickListStop.item_id)
-        .join(Lot, Lot.id == PickListStop.lot_id)
-        .where(PickList.wave_id == wave.id)
-        .order_by(PickList.seq, PickListStop.seq)
-    ).all()
-    for pl in s.scalars(select(PickList).where(PickList.wave_id == wave.id).order_by(PickList.seq)):
-        mine = [dict(st._mapping) for st in stops if st.pick_list_id == pl.id]
-        body["pick_lists"].append(
-            {
-                "id": pl.id,
-                "status": pl.status,
-                "distance_m": pl.distance_m,
-                "orders": sorted({st["order_id"] for st in mine}),
-                "stops": [{k: v for k, v in st.items() if k != "pick_list_id"} for st in mine],
-            }
-        )
-    return body

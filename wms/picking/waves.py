@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from wms.allocation import shipments
 from wms.allocation.orm import Shipment, ShipmentLine
+from wms.allocation.shipments import orders_by_wave
 from wms.commands import Command, PositiveNumber
 from wms.db import UnitOfWork
 from wms.errors import Conflict
@@ -33,7 +34,6 @@ from wms.orm import utcnow
 from wms.picking import wave_plans
 from wms.picking.batching.problem import WaveResult
 from wms.picking.orm import Wave
-from wms.picking.wave_views import orders_by_wave
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)

@@ -1,5 +1,6 @@
 """Shipping labels, 4 × 6 in: PDF (reportlab) and ZPL for thermal printers (zpl), with a Code 128 barcode
-of the tracking number. Rendered on request from the parcel, so a reprint is always the same label."""
+of the tracking number. Rendered on request from the parcel (what it shows: ``wms.views.labels.label_data``),
+so a reprint is always the same label."""
 
 from __future__ import annotations
 
@@ -11,14 +12,6 @@ import zpl
 from reportlab.graphics.barcode.code128 import Code128
 from reportlab.lib.units import inch
 from reportlab.pdfgen.canvas import Canvas
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
-from wms.allocation.orm import Shipment, ShipmentLine
-from wms.errors import NotFound
-from wms.inventory.orm import Warehouse
-from wms.orders.orm import Order
-from wms.shipping.orm import Parcel
 
 WIDTH_IN, HEIGHT_IN = 4, 6
 
@@ -43,32 +36,6 @@ class LabelData:
             f"{t.get('postcode') or ''} {t.get('city') or ''}".strip(),
             str(t.get("country") or ""),
         ]
-
-
-def label_data(s: Session, parcel_id: int) -> LabelData:
-    parcel = s.get(Parcel, parcel_id)
-    if parcel is None or parcel.tracking_number is None:
-        raise NotFound(f"parcel {parcel_id} not found", code="parcel_not_found")
-    shipment = s.get_one(Shipment, parcel.shipment_id)
-    count = s.scalar(select(func.count()).where(Parcel.shipment_id == shipment.id)) or 1
-    orders = list(
-        s.scalars(
-            select(Order)
-            .where(Order.id.in_(select(ShipmentLine.order_id).where(ShipmentLine.shipment_id == shipment.id)))
-            .order_by(Order.id)
-        )
-    )
-    sender = s.scalar(select(Warehouse.name).where(Warehouse.id == shipment.warehouse_id)) or ""
-    return LabelData(
-        parcel.tracking_number,
-        parcel.carrier,
-        parcel.seq,
-        count,
-        parcel.weight_kg,
-        sender,
-        orders[0].ship_to if orders else {},
-        f"SHIPMENT {shipment.id} / " + ", ".join(o.external_id for o in orders),
-    )
 
 
 def pdf(data: LabelData) -> bytes:

@@ -8,28 +8,18 @@ from fastapi import Depends, Query, Response
 
 from wms.api.deps import SmallRowId, Uow, require
 from wms.api.guide import EVENTS_TAG
-from wms.api.order_schemas import EventPage, WebhookOut, WebhookPage
 from wms.api.pagination import CURSOR_PATTERN, PageParams, page_of
 from wms.api.routing import resource_router
+from wms.api.schemas.events import CreateWebhook, EventPage, WebhookCreated, WebhookOut, WebhookPage
 from wms.auth.keys import Principal
-from wms.commands import Command
 from wms.events import webhooks
 from wms.events.feed import events_after
-from wms.fields import MAX_ID, HttpUrl, Secret
+from wms.fields import MAX_ID
 
 router = resource_router(EVENTS_TAG)
 # One stream for every warehouse, and webhooks that receive all of it: no token limited to a warehouse.
 Erp = Annotated[Principal, Depends(require("erp", every_warehouse=True))]
 Admin = Annotated[Principal, Depends(require(every_warehouse=True))]
-
-
-class CreateWebhook(Command):
-    url: HttpUrl
-    secret: Secret | None = None
-
-
-class WebhookCreated(WebhookOut):
-    secret: str
 
 
 @router.get("/events", response_model=EventPage, summary="Poll events")

@@ -9,7 +9,8 @@ from fastapi import Depends
 from wms.api.deps import AnyRole, Uow, require
 from wms.api.pagination import PageParams, page_of
 from wms.api.routing import resource_router
-from wms.api.schemas import ItemOut, ItemPage, LotPage
+from wms.api.schemas.batches import LotPage
+from wms.api.schemas.inventory import ItemOut, ItemPage
 from wms.auth.keys import Principal
 from wms.inventory import listings
 from wms.inventory.commands import CreateItem

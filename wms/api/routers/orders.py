@@ -10,9 +10,9 @@ from pydantic import ValidationError
 from wms.api.deps import AppSettings, Uow, WarehouseFilter, require
 from wms.api.errors import status_of, validation_error
 from wms.api.idempotency import IN_PROGRESS, RESUMABLE_ROUTE
-from wms.api.order_schemas import BulkOut, MessageOut, OpenProblemPage, OrderOut, OrderSummaryPage, PendingMessagePage
 from wms.api.pagination import PageParams, page_of
 from wms.api.routing import resource_router
+from wms.api.schemas.orders import BulkOut, MessageOut, OpenProblemPage, OrderOut, OrderSummaryPage, PendingMessagePage
 from wms.auth.keys import Principal
 from wms.db import UnitOfWork
 from wms.errors import DomainError
@@ -21,6 +21,7 @@ from wms.orders import queries, services
 from wms.orders.commands import BulkPush, Cancel, ChangeCarrier, OrderMessage, PushOrder, ResolveProblem
 from wms.orders.lifecycle import STATUSES
 from wms.orders.workflow import Policy
+from wms.views import orders as order_views
 
 router = resource_router("orders")
 
@@ -37,7 +38,7 @@ Filter = Annotated[str | None, Query(max_length=100)]
 
 def _detail(uow: UnitOfWork, order_id: int, principal: Principal) -> dict[str, Any]:
     """The order as the caller may see it: a warehouse-limited token sees its warehouse's shipments only."""
-    return uow.run(lambda u: queries.order_detail(u.session, order_id, principal.warehouse_code), read_only=True)
+    return uow.run(lambda u: order_views.order_detail(u.session, order_id, principal.warehouse_code), read_only=True)
 
 
 @router.post(
@@ -166,7 +167,7 @@ def list_orders(
     `external_id`. A warehouse-limited token sees the orders of its warehouse only: an order without a
     shipment yet (not reviewed, unpaid, backordered) or cancelled belongs to no warehouse."""
     rows = uow.run(
-        lambda u: queries.list_orders(
+        lambda u: order_views.list_orders(
             u.session,
             status=status,
             channel=channel,
@@ -289,7 +290,7 @@ def list_problems(
     resolved ones too; `warehouse` those of orders with a shipment there (a warehouse-limited token sees
     its warehouse's only)."""
     rows = uow.run(
-        lambda u: queries.problem_list(
+        lambda u: order_views.problem_list(
             u.session, code=code, open_only=open_only, warehouse=warehouse, after_id=page.after_id, limit=page.limit
         ),
         read_only=True,

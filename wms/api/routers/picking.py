@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Response
-from pydantic import BaseModel
 
 from wms.api.deps import RowId, Uow, WarehouseFilter, require
-from wms.api.pagination import Page, PageParams, page_of
+from wms.api.pagination import PageParams, page_of
 from wms.api.routing import resource_router
+from wms.api.schemas.picking import ConfirmationResult, PickListSummaryPage, PickListView
 from wms.auth.keys import Principal
 from wms.db import UnitOfWork
 from wms.picking import handheld
@@ -21,63 +20,6 @@ from wms.picking.pick_list_views import pick_list_detail, pick_list_summaries
 router = resource_router("picking")
 Picker = Annotated[Principal, Depends(require("picker"))]
 FloorLead = Annotated[Principal, Depends(require("picker", "planner"))]
-
-
-class StopView(BaseModel):
-    id: int
-    seq: int
-    location: str
-    sku: str
-    lot: str
-    expiry_date: date | None
-    quantity: int
-    order_id: int
-    shipment_id: int
-    status: str
-    picked_quantity: int | None
-    reason: str | None
-    replaces_stop_id: int | None
-
-
-class NextStop(StopView):
-    then: str | None  # the location after this one, if any
-
-
-class PickListView(BaseModel):
-    id: int
-    wave_id: int
-    warehouse: str
-    status: str
-    claimed_by: str | None
-    claimed_at: datetime | None
-    cart: str | None
-    distance_m: float
-    orders: list[int]
-    stops: list[StopView]
-    open_stops: int
-    next_stop: NextStop | None
-
-
-class PickListSummary(BaseModel):
-    id: int
-    wave_id: int
-    warehouse: str
-    status: str
-    claimed_by: str | None
-    claimed_at: datetime | None
-    delivered_at: datetime | None
-    distance_m: float
-    stops: int
-    open_stops: int
-
-
-class PickListSummaryPage(Page[PickListSummary]):
-    pass
-
-
-class ConfirmationResult(PickListView):
-    confirmed_stop_id: int
-    added_stop_ids: list[int]
 
 
 def _detail(uow: UnitOfWork, pick_list_id: int) -> dict[str, Any]:

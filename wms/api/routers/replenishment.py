@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Response
-from pydantic import BaseModel
 
 from wms.api.deps import RowId, Uow, require
 from wms.api.routing import resource_router
+from wms.api.schemas.inventory import PickFaceOut, TaskOut
 from wms.auth.keys import Principal
 from wms.db import UnitOfWork
 from wms.inventory import replenishment as rp
@@ -17,36 +16,6 @@ from wms.inventory import replenishment as rp
 router = resource_router("replenishment")
 Planner = Annotated[Principal, Depends(require("planner"))]
 Worker = Annotated[Principal, Depends(require("picker", "planner"))]
-
-
-class PickFaceOut(BaseModel):
-    id: int
-    warehouse: str
-    location: str
-    sku: str
-    min_quantity: int
-    max_quantity: int
-
-
-class Source(BaseModel):
-    location: str
-    lot: str
-    expiry_date: date | None
-    available: int
-
-
-class TaskOut(BaseModel):
-    id: int
-    warehouse: str
-    status: str
-    sku: str
-    to_location: str
-    quantity: int
-    claimed_by: str | None
-    moved: int | None
-    created_at: datetime
-    done_at: datetime | None
-    sources: list[Source]
 
 
 def _task(uow: UnitOfWork, task_id: int) -> dict[str, Any]:

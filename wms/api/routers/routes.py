@@ -5,27 +5,15 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Path
-from pydantic import BaseModel, Field
 
 from wms.api.deps import Uow, require
 from wms.api.routing import resource_router
+from wms.api.schemas.picking import RouteOut, RouteRequest
 from wms.auth.keys import Principal
-from wms.commands import Command
-from wms.fields import LocationCode
 from wms.picking.routes import plan_route
 
 router = resource_router("routes")
 Router = Annotated[Principal, Depends(require("planner", "picker"))]
-
-
-class RouteRequest(Command):
-    locations: Annotated[list[LocationCode], Field(min_length=1, max_length=1000)]
-
-
-class RouteOut(BaseModel):
-    sequence: list[str]
-    distance_m: float
-    method: str = Field(description="exact, or heuristic/improved where no exact method applies")
 
 
 @router.post(

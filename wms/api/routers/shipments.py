@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import BackgroundTasks, Depends, Query, Response
-from pydantic import BaseModel
 
 from wms.api.deps import AppSettings, RowId, Uow, WarehouseFilter, require
-from wms.api.order_schemas import TransitionOut
-from wms.api.pagination import Page, PageParams, page_of
+from wms.api.pagination import PageParams, page_of
 from wms.api.routing import resource_router
+from wms.api.schemas.shipping import ReturnOut, ShipmentOut, ShipmentSummaryPage
 from wms.auth.keys import Principal
 from wms.db import UnitOfWork
 from wms.fields import MAX_ID
@@ -21,67 +19,16 @@ from wms.shipping import labels
 from wms.shipping.dock import ship
 from wms.shipping.packing import Pack, pack
 from wms.shipping.returns import ReceiveReturn, receive_return, return_detail
-from wms.shipping.views import shipment_detail, shipment_summaries
+from wms.views.labels import label_data
+from wms.views.shipments import shipment_detail, shipment_summaries
 
 router = resource_router("packing, shipping and returns")
 Floor = Annotated[Principal, Depends(require("picker", "planner"))]
 Reader = Annotated[Principal, Depends(require("picker", "planner", "erp"))]
 
 
-class ShipmentItem(BaseModel):
-    order_id: int
-    sku: str
-    lot: str
-    expiry_date: date | None
-    location: str
-    quantity: int
-
-
-class ParcelOut(BaseModel):
-    id: int
-    seq: int
-    carrier: str
-    tracking_number: str
-    weight_kg: float
-    length_cm: float | None
-    width_cm: float | None
-    height_cm: float | None
-    label_pdf_url: str
-    label_zpl_url: str
-
-
-class ShipmentOut(BaseModel):
-    id: int
-    warehouse: str
-    status: str
-    carrier: str
-    wave_id: int | None
-    orders: list[int]
-    items: list[ShipmentItem]
-    parcels: list[ParcelOut]
-    packed_at: datetime | None
-    shipped_at: datetime | None
-    history: list[TransitionOut]
-
-
 def _detail(uow: UnitOfWork, shipment_id: int) -> dict[str, Any]:
     return uow.run(lambda u: shipment_detail(u.session, shipment_id), read_only=True)
-
-
-class ShipmentSummary(BaseModel):
-    id: int
-    warehouse: str
-    status: str
-    carrier: str
-    wave_id: int | None
-    orders: int
-    units: int
-    packed_at: datetime | None
-    shipped_at: datetime | None
-
-
-class ShipmentSummaryPage(Page[ShipmentSummary]):
-    pass
 
 
 @router.get("/shipments", response_model=ShipmentSummaryPage, summary="List shipments")
@@ -142,7 +89,7 @@ def post_ship(shipment_id: RowId, uow: Uow, principal: Floor) -> dict[str, Any]:
 
 
 def _label(uow: UnitOfWork, parcel_id: int, suffix: str) -> Response:
-    data = uow.run(lambda u: labels.label_data(u.session, parcel_id), read_only=True)
+    data = uow.run(lambda u: label_data(u.session, parcel_id), read_only=True)
     body, media = (
         (labels.pdf(data), "application/pdf") if suffix == "pdf" else (labels.zpl_label(data), "application/zpl")
     )
@@ -172,25 +119,6 @@ def get_label_pdf(parcel_id: RowId, uow: Uow, _: Reader) -> Response:
 def get_label_zpl(parcel_id: RowId, uow: Uow, _: Reader) -> Response:
     """The same label in ZPL II for thermal printers (203 dpi, 4 × 6 in). 404 `parcel_not_found`."""
     return _label(uow, parcel_id, "zpl")
-
-
-class ReturnLineOut(BaseModel):
-    sku: str
-    lot: str
-    quantity: int
-    disposition: str
-    location: str
-    reason: str | None
-
-
-class ReturnOut(BaseModel):
-    id: int
-    warehouse: str
-    order_id: int
-    reference: str
-    received_by: str
-    received_at: datetime
-    lines: list[ReturnLineOut]
 
 
 @router.post("/returns", status_code=201, response_model=ReturnOut, summary="Receive a return")

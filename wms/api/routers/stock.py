@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import BackgroundTasks, Depends, Query
-from pydantic import BaseModel
 
 from wms.api.deps import AppSettings, RowId, Uow, WarehouseFilter, require
-from wms.api.pagination import Page, PageParams, page_of
+from wms.api.pagination import PageParams, page_of
 from wms.api.routing import resource_router
-from wms.api.schemas import MovementPage, OperationOut, StockPage
+from wms.api.schemas.inventory import MovementPage, OperationOut, PutawayPage, StockPage
 from wms.auth.keys import Principal
-from wms.db import UnitOfWork
-from wms.inventory import queries
 from wms.inventory.commands import Adjust, Move, Receive
 from wms.inventory.movements import adjust, move, receive
-from wms.inventory.orm import StockOperation
-from wms.inventory.putaway import putaway_list
 from wms.orders.backorders import retry_backorders
 from wms.orders.workflow import Policy
+from wms.views import stock as stock_views
 
 router = resource_router("stock")
 
@@ -30,10 +25,6 @@ Supervisor = Annotated[Principal, Depends(require("planner"))]
 StockReader = Annotated[Principal, Depends(require("erp", "planner", "picker"))]
 LedgerReader = Annotated[Principal, Depends(require("erp", "planner"))]
 Filter = Annotated[str | None, Query(max_length=64)]
-
-
-def _operation(uow: UnitOfWork, op: StockOperation) -> dict[str, Any]:
-    return uow.run(lambda u: queries.operation(u, op), read_only=True)
 
 
 @router.post("/receipts", status_code=201, response_model=OperationOut, summary="Receive stock")
@@ -49,7 +40,8 @@ def post_receipt(
     `Idempotency-Key`. 404 `warehouse_not_found`, `item_not_found`, `location_not_found`; 409
     `lot_expiry_mismatch` when a known lot comes with another expiry date.
     """
-    op = _operation(uow, receive(body, uow, principal.actor))
+    done = receive(body, uow, principal.actor)
+    op = uow.run(lambda u: stock_views.operation(u, done), read_only=True)
     background.add_task(
         retry_backorders, [ln.sku for ln in body.lines], uow, Policy.from_settings(settings), principal.actor
     )
@@ -59,7 +51,7 @@ def post_receipt(
 @router.get("/receipts/{receipt_id}", response_model=OperationOut, summary="Get a receipt")
 def get_receipt(receipt_id: RowId, uow: Uow, _: Receiver) -> dict[str, Any]:
     """The receipt with the ledger rows it wrote. 404 `receipt_not_found`."""
-    return uow.run(lambda u: queries.operation_by_id(u, receipt_id, "receipt"), read_only=True)
+    return uow.run(lambda u: stock_views.operation_by_id(u, receipt_id, "receipt"), read_only=True)
 
 
 @router.post("/stock/moves", status_code=201, response_model=OperationOut, summary="Move stock")
@@ -73,7 +65,8 @@ def post_move(
     Sending it again moves again: retry with the same `Idempotency-Key`. 409 `insufficient_stock` (nothing
     moves) when fewer units are available; 404 `location_not_found`, `lot_not_found`.
     """
-    op = _operation(uow, move(body, uow, principal.actor))
+    done = move(body, uow, principal.actor)
+    op = uow.run(lambda u: stock_views.operation(u, done), read_only=True)
     background.add_task(retry_backorders, [body.sku], uow, Policy.from_settings(settings), principal.actor)
     return op
 
@@ -87,7 +80,8 @@ def post_adjustment(body: Adjust, uow: Uow, principal: Supervisor) -> dict[str, 
     decrease exceeds the available (unreserved) units; 422 `validation_error` for a delta whose sign does not
     fit the reason.
     """
-    return _operation(uow, adjust(body, uow, principal.actor))
+    done = adjust(body, uow, principal.actor)
+    return uow.run(lambda u: stock_views.operation(u, done), read_only=True)
 
 
 @router.get("/stock", response_model=StockPage, summary="List stock")
@@ -103,26 +97,12 @@ def list_stock(
     """Stock per location and lot: `on_hand`, `reserved` for shipments, and `available` (the difference),
     filtered by any of `warehouse`, `sku`, `location`, `lot`."""
     rows = uow.run(
-        lambda u: queries.stock(
+        lambda u: stock_views.stock(
             u, warehouse=warehouse, sku=sku, location=location, lot=lot, after_id=page.after_id, limit=page.limit
         ),
         read_only=True,
     )
     return page_of(rows, page.limit)
-
-
-class PutawayOut(BaseModel):
-    warehouse: str
-    location: str
-    sku: str
-    lot: str
-    expiry_date: date | None
-    quantity: int
-    suggested_location: str | None
-
-
-class PutawayPage(Page[PutawayOut]):
-    pass
 
 
 @router.get("/stock/putaway", response_model=PutawayPage, summary="List stock to put away")
@@ -133,7 +113,8 @@ def list_putaway(
     had picked), each with a suggested storage location (the item's pick face, else where most of it is).
     Put them away with `POST /v1/stock/moves`."""
     rows = uow.run(
-        lambda u: putaway_list(u.session, warehouse=warehouse, after_id=page.after_id, limit=page.limit), read_only=True
+        lambda u: stock_views.putaway_list(u.session, warehouse=warehouse, after_id=page.after_id, limit=page.limit),
+        read_only=True,
     )
     return page_of(rows, page.limit)
 
@@ -155,7 +136,7 @@ def list_movements(
     `packed`, `shipped`, `short_pick`, `return`, `return_write_off`, `replenish`, …), `reference` and actor.
     The sum of `delta` per location, SKU and lot is its `on_hand`."""
     rows = uow.run(
-        lambda u: queries.movements(
+        lambda u: stock_views.movements(
             u,
             warehouse=warehouse,
             sku=sku,

@@ -9,7 +9,7 @@ from fastapi import Depends, Query
 from wms.api.deps import AnyRole, AppSettings, Uow, require
 from wms.api.pagination import PageParams, page_of
 from wms.api.routing import resource_router
-from wms.api.schemas import LocationPage, WarehouseOut, WarehousePage
+from wms.api.schemas.inventory import LocationPage, WarehouseOut, WarehousePage
 from wms.auth.keys import Principal
 from wms.inventory import listings
 from wms.inventory.commands import CreateWarehouse

@@ -2,71 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Query, Request, Response
-from pydantic import BaseModel
 
 from wms.api.deps import AppSettings, RowId, Uow, WarehouseFilter, require
 from wms.api.idempotency import RESUMABLE_ROUTE, current_request_ref
-from wms.api.pagination import Page, PageParams, page_of
+from wms.api.pagination import PageParams, page_of
 from wms.api.routing import resource_router
+from wms.api.schemas.picking import WaveOut, WaveSummaryPage
 from wms.auth.keys import Principal
 from wms.fields import Timestamp
-from wms.picking.wave_plans import wave_detail
-from wms.picking.wave_views import STATUSES, WaveFilter, wave_summaries
 from wms.picking.waves import StartWave, plan_wave
+from wms.views.waves import STATUSES, WaveFilter, wave_detail, wave_summaries
 
 router = resource_router("waves")
 Planner = Annotated[Principal, Depends(require("planner"))]
-
-
-class StopOut(BaseModel):
-    location: str
-    sku: str
-    lot: str
-    quantity: int
-    order_id: int
-    status: str
-
-
-class PickListOut(BaseModel):
-    id: int
-    status: str
-    orders: list[int]
-    distance_m: float
-    stops: list[StopOut]
-
-
-class WaveOut(BaseModel):
-    id: int
-    warehouse: str
-    status: str
-    orders: list[int]
-    pick_lists: list[PickListOut]
-    total_distance_m: float | None
-    method: str | None
-    error: str | None
-    created_at: datetime
-    planned_at: datetime | None
-
-
-class WaveSummary(BaseModel):
-    id: int
-    warehouse: str
-    status: str
-    order_count: int
-    pick_list_count: int
-    total_distance_m: float | None
-    method: str | None
-    error: str | None
-    created_at: datetime
-    planned_at: datetime | None
-
-
-class WaveSummaryPage(Page[WaveSummary]):
-    pass
 
 
 Since = Annotated[

@@ -1,38 +1,16 @@
-"""Response bodies of orders, shipments, problems and events."""
+"""Response bodies of orders, bulk intake, ERP messages and problems (request bodies are the commands of
+``wms.orders``)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel
 
 from wms.api.errors import ErrorDetail
 from wms.api.pagination import Page
-from wms.events.catalog import EventEnvelope
-
-
-class AllocationOut(BaseModel):
-    location: str
-    lot: str
-    expiry_date: date | None
-    quantity: int
-
-
-class ShipmentLineOut(BaseModel):
-    sku: str
-    quantity: int
-    allocations: list[AllocationOut]
-
-
-class OrderShipmentOut(BaseModel):
-    """A shipment of an order: its lines with the FEFO allocations reserved for them."""
-
-    id: int
-    warehouse: str
-    status: str
-    orders: list[int]
-    lines: list[ShipmentLineOut]
+from wms.api.schemas.allocation import OrderShipmentOut
 
 
 class OrderLineOut(BaseModel):
@@ -139,29 +117,4 @@ class OrderSummaryPage(Page[OrderSummaryOut]):
 
 
 class OpenProblemPage(Page[OpenProblemOut]):
-    pass
-
-
-class EventOut(EventEnvelope):
-    """An event; its `payload` for each `type` is in the webhooks section of this document."""
-
-
-class EventPage(BaseModel):
-    items: list[EventOut]
-    next_cursor: str | None
-    last_seq: int
-
-
-class WebhookOut(BaseModel):
-    id: int
-    url: str
-    active: bool
-    delivered_seq: int
-    attempts: int
-    failing_since: datetime | None
-    next_attempt_at: datetime | None
-    last_error: str | None
-
-
-class WebhookPage(Page[WebhookOut]):
     pass

@@ -1,20 +1,21 @@
-"""Waves as planners look back on them: a page of summaries, newest first, without the pick lists."""
+"""Waves as planners see them: one wave with its orders and pick lists (stops with location, item and lot),
+and a page of summaries, newest first, without the pick lists."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from wms.allocation.orm import Shipment, ShipmentLine
+from wms.allocation.shipments import orders_by_wave
+from wms.batches.orm import Lot
 from wms.errors import NotFound
-from wms.inventory.orm import Warehouse
+from wms.inventory.orm import Item, Location, Warehouse
 from wms.inventory.repository import warehouse_code_of
-from wms.picking.orm import PickList, Wave
+from wms.picking.orm import PickList, PickListStop, Wave
 
 STATUSES = ("planning", "planned", "failed")
 
@@ -31,16 +32,6 @@ class WaveFilter:
 
 def wave_warehouse(s: Session, wave_id: int) -> str:
     return warehouse_code_of(s, Wave, wave_id, NotFound(f"wave {wave_id} not found", code="wave_not_found"))
-
-
-def orders_by_wave(wave_ids: Sequence[int]) -> Select:
-    """(wave id, order id) once per order released into one of the waves."""
-    return (
-        select(Shipment.wave_id, ShipmentLine.order_id)
-        .join(ShipmentLine, ShipmentLine.shipment_id == Shipment.id)
-        .where(Shipment.wave_id.in_(wave_ids))
-        .distinct()
-    )
 
 
 def wave_summaries(s: Session, f: WaveFilter, *, before_id: int | None, limit: int) -> list[tuple[int, dict[str, Any]]]:
@@ -88,3 +79,52 @@ def wave_summaries(s: Session, f: WaveFilter, *, before_id: int | None, limit: i
     return [
         (w.id, {**w._mapping, "order_count": orders.get(w.id, 0), "pick_list_count": lists.get(w.id, 0)}) for w in waves
     ]
+
+
+def wave_detail(s: Session, wave_id: int) -> dict[str, Any]:
+    wave = s.get(Wave, wave_id)
+    if wave is None:
+        raise NotFound(f"wave {wave_id} not found", code="wave_not_found")
+    code = s.scalar(select(Warehouse.code).where(Warehouse.id == wave.warehouse_id))
+    orders = sorted(order_id for _, order_id in s.execute(orders_by_wave([wave.id])))
+    body: dict[str, Any] = {
+        "id": wave.id,
+        "warehouse": code,
+        "status": wave.status,
+        "orders": orders,
+        "pick_lists": [],
+        "total_distance_m": wave.total_distance_m,
+        "method": wave.method,
+        "error": wave.error,
+        "created_at": wave.created_at,
+        "planned_at": wave.planned_at,
+    }
+    stops = s.execute(
+        select(
+            PickListStop.pick_list_id,
+            Location.code.label("location"),
+            Item.sku,
+            Lot.code.label("lot"),
+            PickListStop.quantity,
+            PickListStop.order_id,
+            PickListStop.status,
+        )
+        .join(PickList, PickList.id == PickListStop.pick_list_id)
+        .join(Location, Location.id == PickListStop.location_id)
+        .join(Item, Item.id == PickListStop.item_id)
+        .join(Lot, Lot.id == PickListStop.lot_id)
+        .where(PickList.wave_id == wave.id)
+        .order_by(PickList.seq, PickListStop.seq)
+    ).all()
+    for pl in s.scalars(select(PickList).where(PickList.wave_id == wave.id).order_by(PickList.seq)):
+        mine = [dict(st._mapping) for st in stops if st.pick_list_id == pl.id]
+        body["pick_lists"].append(
+            {
+                "id": pl.id,
+                "status": pl.status,
+                "distance_m": pl.distance_m,
+                "orders": sorted({st["order_id"] for st in mine}),
+                "stops": [{k: v for k, v in st.items() if k != "pick_list_id"} for st in mine],
+            }
+        )
+    return body

@@ -1,4 +1,5 @@
-"""A shipment as packers, the dock and ERPs see it: contents, where they are, parcels and labels, history."""
+"""A shipment as packers, the dock and ERPs see it: contents, where they are, parcels and labels, history
+(shipments, their lines and allocations, stock, lots, items, locations, parcels)."""
 
 from __future__ import annotations
 

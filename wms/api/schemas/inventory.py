@@ -1,4 +1,5 @@
-"""Response bodies (request bodies are the commands of each context)."""
+"""Response bodies of warehouses, locations, items, stock and its ledger, putaway, cycle counts and
+replenishment (request bodies are the commands of ``wms.inventory``)."""
 
 from __future__ import annotations
 
@@ -36,12 +37,6 @@ class ItemOut(BaseModel):
     unit_volume_l: float | None
     unit_weight_kg: float | None
     barcode: str | None = None
-
-
-class LotOut(BaseModel):
-    sku: str
-    lot: str
-    expiry_date: date | None
 
 
 class StockOut(BaseModel):
@@ -82,6 +77,16 @@ class OperationOut(BaseModel):
     movements: list[MovementOut]
 
 
+class PutawayOut(BaseModel):
+    warehouse: str
+    location: str
+    sku: str
+    lot: str
+    expiry_date: date | None
+    quantity: int
+    suggested_location: str | None
+
+
 class CountLineOut(BaseModel):
     sku: str
     lot: str
@@ -105,6 +110,36 @@ class CycleCountOut(BaseModel):
     lines: list[CountLineOut]
 
 
+class PickFaceOut(BaseModel):
+    id: int
+    warehouse: str
+    location: str
+    sku: str
+    min_quantity: int
+    max_quantity: int
+
+
+class Source(BaseModel):
+    location: str
+    lot: str
+    expiry_date: date | None
+    available: int
+
+
+class TaskOut(BaseModel):
+    id: int
+    warehouse: str
+    status: str
+    sku: str
+    to_location: str
+    quantity: int
+    claimed_by: str | None
+    moved: int | None
+    created_at: datetime
+    done_at: datetime | None
+    sources: list[Source]
+
+
 class WarehousePage(Page[WarehouseOut]):
     pass
 
@@ -117,15 +152,15 @@ class ItemPage(Page[ItemOut]):
     pass
 
 
-class LotPage(Page[LotOut]):
-    pass
-
-
 class StockPage(Page[StockOut]):
     pass
 
 
 class MovementPage(Page[MovementOut]):
+    pass
+
+
+class PutawayPage(Page[PutawayOut]):
     pass
 
 
