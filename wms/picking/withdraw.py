@@ -23,6 +23,14 @@ def withdraw_from_floor(s: Session, event: OrderLeavingFloor) -> None:
     order_id = event.order_id
     if not event.shipment_ids:
         return
+    # the order's pick lists before their stops (orders → pick lists → …): a picker confirming a stop of
+    # one holds it while changing its stops, and would otherwise wait on us while we wait on it
+    s.execute(
+        select(PickList.id)
+        .where(PickList.id.in_(select(PickListStop.pick_list_id).where(PickListStop.order_id == order_id)))
+        .order_by(PickList.id)
+        .with_for_update()
+    )
     lists = sorted(
         set(
             s.scalars(
