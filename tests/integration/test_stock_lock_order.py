@@ -27,8 +27,17 @@ from sqlalchemy.orm import Session
 
 from tests.api.picking_helpers import floor, scan, stock_floor
 from tests.conftest import Api, Backend
-from wms.inventory.orm import Stock
-from wms.inventory.stock import Place, StockLockOrderError, held_id, lock_stock, reserve, unreserve
+from wms.inventory.orm import Item, Stock
+from wms.inventory.stock import (
+    Available,
+    Place,
+    StockLockOrderError,
+    held_id,
+    lock_available,
+    lock_stock,
+    reserve,
+    unreserve,
+)
 
 # a write to stock; creating an empty row for units about to arrive (ON CONFLICT DO NOTHING) is not one
 STOCK_WRITE = re.compile(r"^\s*(UPDATE stock\b|INSERT INTO stock\b(?!.*DO NOTHING))", re.IGNORECASE | re.DOTALL)
@@ -78,20 +87,27 @@ def test_a_short_pick_locks_the_items_stock_in_id_order_before_changing_any(
     )
 
 
-def _stock_ids(backend: Backend) -> list[int]:
+def _stock_ids(backend: Backend, sku: str | None = None) -> list[int]:
     with Session(backend.engine) as s:
-        return list(s.scalars(select(Stock.id).order_by(Stock.id)))
+        stmt = select(Stock.id).order_by(Stock.id)
+        if sku is not None:
+            stmt = stmt.join(Item, Item.id == Stock.item_id).where(Item.sku == sku)
+        return list(s.scalars(stmt))
 
 
 def test_a_lock_below_a_row_already_held_is_refused(admin: Api, backend: Backend) -> None:
     """The rule every use case is checked against: rows only ever locked in rising id order."""
     stock_floor(admin)
-    low, high = _stock_ids(backend)[:2]
+    low, high = _stock_ids(backend, "TEA")  # in two storage locations
     with Session(backend.engine) as s, s.begin():
         lock_stock(s, ids=[high])
         lock_stock(s, ids=[high])  # held already: nothing new
         with pytest.raises(StockLockOrderError, match=rf"\[{low}\] locked after row {high}"):
             unreserve(s, [(low, 1)])  # a change locks its row first
+        tea = s.scalar(select(Stock.item_id).where(Stock.id == low))
+        assert tea is not None
+        # stock freed below what is held is not offered (a receipt committed since the use case locked)
+        assert [r.id for r in lock_available(s, Available((tea,)))] == [high]
     with Session(backend.engine) as s, s.begin():
         rows = lock_stock(s, ids=[high, low])  # the union first: then any order of changes is fine
         assert [r.id for r in rows] == [low, high]

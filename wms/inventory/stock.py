@@ -16,6 +16,10 @@ the transaction holds; a later lock that would go back below the highest id
 held breaks the order. That is logged, or raised where ``CHECK_ORDER`` is set
 (the test suite sets it, so every use case the tests run is checked).
 
+Stock that became available after a use case took its locks (a receipt committed meanwhile) is not
+offered to it where taking it would lock a row below one it holds: the use case goes on with what it
+locked, as if it had come a moment earlier.
+
 A row that does not exist yet (the first units of a lot at a location) is
 created empty by ``lock_stock`` (``places``) and locked with the rest; new rows
 take ids above every existing one, so creating one never breaks the order.
@@ -110,6 +114,8 @@ def lock_stock(
     candidates: set[int] = set()
     if available is not None:
         candidates = set(session.scalars(_available_ids(available)))
+        if h.ids:  # stock freed since the use case locked its rows, below them: not offered, not locked
+            candidates = {c for c in candidates if c in h.ids or c > h.top}
         wanted |= candidates
     if not wanted:
         return []
