@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Lint, format and types in the project's .venv: ruff check, ruff format --check, mypy (configured in pyproject.toml).
+# Lint, format and types in the project's .venv: ruff check, ruff format --check, mypy (configured in pyproject.toml),
+# the import contracts (lint-imports), and that the benchmarks still import.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -9,3 +10,6 @@ ruff check .
 ruff format --check .
 mypy
 lint-imports --no-cache
+# the on-demand benchmarks are not in the default test run: at least they must import (a renamed function
+# would otherwise break them unnoticed)
+python -m pytest benchmarks --collect-only -q -p no:randomly > /dev/null
