@@ -59,4 +59,4 @@ def expiry_dates(session: Session, lot_ids: Iterable[int]) -> dict[int, date | N
 def lot_codes(session: Session, lot_ids: Iterable[int]) -> dict[int, str]:
     """Lot id → code."""
     ids = sorted(set(lot_ids))
-    return dict(session.execute(select(Lot.id, Lot.code).where(Lot.id.in_(ids))).tuples().all())
+    return {r.id: r.code for r in session.execute(select(Lot.id, Lot.code).where(Lot.id.in_(ids)))}

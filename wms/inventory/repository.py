@@ -102,7 +102,7 @@ def location_id_by_code(session: Session, warehouse_id: int, code: str) -> int |
 def location_codes(session: Session, location_ids: Iterable[int]) -> dict[int, str]:
     """Location id → code."""
     ids = sorted(set(location_ids))
-    return dict(session.execute(select(Location.id, Location.code).where(Location.id.in_(ids))).tuples().all())
+    return {r.id: r.code for r in session.execute(select(Location.id, Location.code).where(Location.id.in_(ids)))}
 
 
 def item_id_by_scan(session: Session, scanned: str) -> int | None:
@@ -118,7 +118,7 @@ def sku_of(session: Session, item_id: int) -> str:
 def skus(session: Session, item_ids: Iterable[int]) -> dict[int, str]:
     """Item id → SKU."""
     ids = sorted(set(item_ids))
-    return dict(session.execute(select(Item.id, Item.sku).where(Item.id.in_(ids))).tuples().all())
+    return {r.id: r.sku for r in session.execute(select(Item.id, Item.sku).where(Item.id.in_(ids)))}
 
 
 def min_shelf_life_days(session: Session, item_id: int) -> int:

@@ -321,13 +321,10 @@ def ids_at(location_id: int | None) -> Select[int]:
 
 def on_hand_at(session: Session, location_id: int | None) -> list[tuple[int, int, int]]:
     """(item id, lot id, on hand) of each row with units at the location."""
-    return list(
-        session.execute(
-            select(Stock.item_id, Stock.lot_id, Stock.on_hand).where(
-                Stock.location_id == location_id, Stock.on_hand > 0
-            )
-        ).tuples()
+    rows = session.execute(
+        select(Stock.item_id, Stock.lot_id, Stock.on_hand).where(Stock.location_id == location_id, Stock.on_hand > 0)
     )
+    return [(r.item_id, r.lot_id, r.on_hand) for r in rows]
 
 
 def location_kinds(session: Session, stock_ids: Select[int]) -> set[str]:
