@@ -98,8 +98,7 @@ def promised_ship_date(s: Session, order_id: int) -> date:
 
 
 def urgencies(s: Session, order_ids: Iterable[int] | Select[int], *, status: str | None = None) -> dict[int, Urgency]:
-    """Order id → what its priority reads (``review.priority_key``), for ``order_ids`` (ids, or a query of
-    them); with ``status``, only the orders in it."""
+    """Order id → its urgency for ``order_ids`` (ids or a query); with ``status``, only the orders in it."""
     if isinstance(order_ids, Select):
         return _urgencies(s, order_ids, status)
     ids = sorted(set(order_ids))
