@@ -130,3 +130,31 @@ def orders_by_wave(wave_ids: Sequence[int]) -> Select:
         .where(Shipment.wave_id.in_(wave_ids))
         .distinct()
     )
+
+
+def status_of(session: Session, shipment_id: int) -> str:
+    """The shipment's status."""
+    return session.get_one(Shipment, shipment_id).status
+
+
+def transition_by_id(session: Session, shipment_id: int, to: str, cause: str, actor: str) -> None:
+    """``transition`` of the shipment with this id."""
+    transition(session, session.get_one(Shipment, shipment_id), to, cause, actor)
+
+
+def allocated_orders(session: Session, warehouse_id: int) -> list[tuple[int, int]]:
+    """(shipment id, order id) once per order with lines in an allocated shipment of the warehouse."""
+    return [(r[0], r[1]) for r in session.execute(_allocated_orders(warehouse_id).distinct())]
+
+
+def allocated_order_ids(warehouse_id: int) -> Select[int]:
+    """The ids of the orders in ``allocated_orders`` (a query, for use in another)."""
+    return _allocated_orders(warehouse_id).with_only_columns(ShipmentLine.order_id)
+
+
+def _allocated_orders(warehouse_id: int) -> Select[int, int]:
+    return (
+        select(Shipment.id, ShipmentLine.order_id)
+        .join(ShipmentLine, ShipmentLine.shipment_id == Shipment.id)
+        .where(Shipment.warehouse_id == warehouse_id, Shipment.status == "allocated")
+    )

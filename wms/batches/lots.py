@@ -54,3 +54,9 @@ def expiry_dates(session: Session, lot_ids: Iterable[int]) -> dict[int, date | N
     if not ids:
         return {}
     return {r.id: r.expiry_date for r in session.execute(select(Lot.id, Lot.expiry_date).where(Lot.id.in_(ids)))}
+
+
+def lot_codes(session: Session, lot_ids: Iterable[int]) -> dict[int, str]:
+    """Lot id → code."""
+    ids = sorted(set(lot_ids))
+    return {r.id: r.code for r in session.execute(select(Lot.id, Lot.code).where(Lot.id.in_(ids)))}

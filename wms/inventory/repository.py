@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from wms.errors import NotFound
+from wms.inventory.layout import Layout
 from wms.inventory.orm import Item, Location, Warehouse
 
 
@@ -81,3 +82,45 @@ def special_location_id(session: Session, warehouse_id: int, kind: str) -> int:
 
 def location_code(session: Session, location_id: int) -> str:
     return session.scalar(select(Location.code).where(Location.id == location_id)) or ""
+
+
+def warehouse_by_id(session: Session, warehouse_id: int) -> Warehouse:
+    """The warehouse with this id (it exists: a foreign key points at it)."""
+    return session.get_one(Warehouse, warehouse_id)
+
+
+def warehouse_layout(session: Session, warehouse_id: int) -> Layout:
+    """The layout the warehouse was created with."""
+    return Layout(**warehouse_by_id(session, warehouse_id).layout)
+
+
+def location_id_by_code(session: Session, warehouse_id: int, code: str) -> int | None:
+    """The id of the warehouse's location ``code``, if there is one."""
+    return session.scalar(select(Location.id).where(Location.warehouse_id == warehouse_id, Location.code == code))
+
+
+def location_codes(session: Session, location_ids: Iterable[int]) -> dict[int, str]:
+    """Location id → code."""
+    ids = sorted(set(location_ids))
+    return {r.id: r.code for r in session.execute(select(Location.id, Location.code).where(Location.id.in_(ids)))}
+
+
+def item_id_by_scan(session: Session, scanned: str) -> int | None:
+    """The id of the item with this SKU or barcode (the first by id), if there is one."""
+    return session.scalar(select(Item.id).where(or_(Item.sku == scanned, Item.barcode == scanned)).order_by(Item.id))
+
+
+def sku_of(session: Session, item_id: int) -> str:
+    """The item's SKU ("" for no such item)."""
+    return session.scalar(select(Item.sku).where(Item.id == item_id)) or ""
+
+
+def skus(session: Session, item_ids: Iterable[int]) -> dict[int, str]:
+    """Item id → SKU."""
+    ids = sorted(set(item_ids))
+    return {r.id: r.sku for r in session.execute(select(Item.id, Item.sku).where(Item.id.in_(ids)))}
+
+
+def min_shelf_life_days(session: Session, item_id: int) -> int:
+    """Days of shelf life the item must have left when it ships."""
+    return session.get_one(Item, item_id).min_shelf_life_days

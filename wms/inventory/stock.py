@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 
 from wms.db import dialect_insert
 from wms.errors import Conflict
-from wms.inventory.orm import COUNT_ACTIVE, CycleCount, Location, Stock
+from wms.inventory.orm import COUNT_ACTIVE, CycleCount, Item, Location, Stock
 
 STOCK = Stock.__table__
 CHECK_ORDER = False  # raise StockLockOrderError instead of logging (the test suite sets it)
@@ -273,3 +273,70 @@ def _out_of_order(new: list[int], top: int) -> None:
     if CHECK_ORDER:
         raise StockLockOrderError(message)
     log.warning(message)
+
+
+IN_CHUNK = 10_000  # ids per IN list (PostgreSQL takes at most 65535 parameters in a statement)
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a stock row's units are on the floor, and how much room one takes."""
+
+    location_id: int
+    item_id: int
+    lot_id: int
+    aisle: int | None
+    y_m: float
+    unit_volume_l: float | None
+
+
+def positions(session: Session, stock_ids: Iterable[int] | Select[int]) -> dict[int, Position]:
+    """Stock id → its position, for ``stock_ids`` (ids, or a query of them). Read without a lock."""
+    if isinstance(stock_ids, Select):
+        return _positions(session, stock_ids)
+    ids = sorted(set(stock_ids))
+    return {k: v for i in range(0, len(ids), IN_CHUNK) for k, v in _positions(session, ids[i : i + IN_CHUNK]).items()}
+
+
+def _positions(session: Session, ids: list[int] | Select[int]) -> dict[int, Position]:
+    rows = session.execute(
+        select(
+            Stock.id, Stock.location_id, Stock.item_id, Stock.lot_id, Location.aisle, Location.y_m, Item.unit_volume_l
+        )
+        .join(Location, Location.id == Stock.location_id)
+        .join(Item, Item.id == Stock.item_id)
+        .where(Stock.id.in_(ids))
+    )
+    return {r.id: Position(*r[1:]) for r in rows}
+
+
+def free_at(session: Session, location_id: int, lot_id: int) -> int:
+    """Units of the lot at the location that no one has reserved (0 where there is no row)."""
+    return (
+        session.scalar(
+            select(Stock.on_hand - Stock.reserved).where(Stock.location_id == location_id, Stock.lot_id == lot_id)
+        )
+        or 0
+    )
+
+
+def ids_at(location_id: int | None) -> Select[int]:
+    """The ids of the stock rows at a location (a query, for use in another)."""
+    return select(Stock.id).where(Stock.location_id == location_id)
+
+
+def on_hand_at(session: Session, location_id: int | None) -> list[tuple[int, int, int]]:
+    """(item id, lot id, on hand) of each row with units at the location."""
+    rows = session.execute(
+        select(Stock.item_id, Stock.lot_id, Stock.on_hand).where(Stock.location_id == location_id, Stock.on_hand > 0)
+    )
+    return [(r.item_id, r.lot_id, r.on_hand) for r in rows]
+
+
+def location_kinds(session: Session, stock_ids: Select[int]) -> set[str]:
+    """The kinds of location (storage, cart, packing…) the rows ``stock_ids`` (a query of ids) are at."""
+    return set(
+        session.scalars(
+            select(Location.kind).join(Stock, Stock.location_id == Location.id).where(Stock.id.in_(stock_ids))
+        )
+    )

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
 
 from wms.db import UnitOfWork
 from wms.errors import InvalidInput
 from wms.inventory.commands import CreateItem, CreateWarehouse
-from wms.inventory.layout import all_locations
+from wms.inventory.layout import Layout, all_locations
 from wms.inventory.orm import Item, Location, Warehouse
 
 INSERT_CHUNK = 5000
@@ -57,3 +58,12 @@ def create_item(cmd: CreateItem, uow: UnitOfWork) -> Item:
         return item
 
     return uow.run(work)
+
+
+def new_cart(session: Session, warehouse: Warehouse, code: str) -> int:
+    """A new cart location ``code`` at the warehouse's depot; its id."""
+    layout = Layout(**warehouse.layout)
+    cart = Location(warehouse_id=warehouse.id, code=code, kind="cart", x_m=layout.depot_x_m, y_m=0.0)
+    session.add(cart)
+    session.flush()
+    return cart.id

@@ -4,15 +4,19 @@ warehouses, and the lists filtered by warehouse, join other contexts' tables: ``
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from wms.allocation.orm import ShipmentLine
 from wms.orders.orm import Order, OrderProblem, PendingOrderMessage
+from wms.orders.review import Urgency
 
 Row = dict[str, Any]
+IN_CHUNK = 10_000  # ids per IN list (PostgreSQL takes at most 65535 parameters in a statement)
 
 
 def problem_row(p: OrderProblem) -> Row:
@@ -86,3 +90,25 @@ def pending_messages(
         )
         for m in s.scalars(stmt)
     ]
+
+
+def promised_ship_date(s: Session, order_id: int) -> date:
+    """The day the order is promised to ship by."""
+    return s.get_one(Order, order_id).promised_ship_by.date()
+
+
+def urgencies(s: Session, order_ids: Iterable[int] | Select[int], *, status: str | None = None) -> dict[int, Urgency]:
+    """Order id → its urgency for ``order_ids`` (ids or a query); with ``status``, only the orders in it."""
+    if isinstance(order_ids, Select):
+        return _urgencies(s, order_ids, status)
+    ids = sorted(set(order_ids))
+    return {k: v for i in range(0, len(ids), IN_CHUNK) for k, v in _urgencies(s, ids[i : i + IN_CHUNK], status).items()}
+
+
+def _urgencies(s: Session, ids: list[int] | Select[int], status: str | None) -> dict[int, Urgency]:
+    stmt = select(Order.id, Order.ship_by, Order.promised_ship_by, Order.created_at, Order.line_count).where(
+        Order.id.in_(ids)
+    )
+    if status is not None:
+        stmt = stmt.where(Order.status == status)
+    return {r.id: Urgency(*r) for r in s.execute(stmt)}

@@ -206,3 +206,8 @@ def stop(session: Session, order: Order, to: str, cause: str, actor: str) -> Non
     for p in open_problems(session, order):
         resolve(session, p, f"order {to}", actor)
     transition(session, order, to, cause, actor)
+
+
+def backorder(session: Session, order_line_id: int, units: int) -> None:
+    """``units`` more of the order line wait for stock (a short pick found none of them)."""
+    session.get_one(OrderLine, order_line_id).backordered += units

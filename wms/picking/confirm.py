@@ -14,21 +14,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from wms.allocation import shipments
-from wms.allocation.orm import Allocation
-from wms.allocation.transfer import relocate, split_off
+from wms.allocation import allocations, shipments
 from wms.batches.fefo import is_usable
-from wms.batches.lots import find_lot
-from wms.batches.orm import Lot
+from wms.batches.lots import find_lot, lot_codes
 from wms.db import UnitOfWork
 from wms.errors import Conflict
-from wms.inventory.orm import Item, Location, Stock
 from wms.inventory.replenishment import replenish_if_low
-from wms.inventory.stock import Place, held_id, lock_stock, reserve, unreserve
-from wms.orders.orm import Order
+from wms.inventory.repository import item_id_by_scan, location_codes, location_id_by_code, min_shelf_life_days, skus
+from wms.inventory.stock import Place, free_at, held_id, lock_stock, reserve, unreserve
+from wms.orders.queries import promised_ship_date
 from wms.orders.workflow import lock_order
 from wms.orm import utcnow
 from wms.picking.commands import Confirm, ShortPick
@@ -86,22 +83,23 @@ def _pick(
     """Move ``quantity`` of the stop (from lot ``lot_id``) onto the cart; deal with what is missing."""
     if stop.allocation_id is None:
         raise Conflict(f"stop {stop.id} holds no reservation", code="stop_without_reservation")
-    alloc = split_off(s, s.get_one(Allocation, stop.allocation_id), stop.quantity)
+    alloc = allocations.split(s, stop.allocation_id, stop.quantity)
     stop.allocation_id = alloc.id
     line_id, expected_lot = alloc.shipment_line_id, stop.lot_id
     missing = stop.quantity - quantity
     if lot_id != expected_lot:
         unreserve(s, [(alloc.stock_id, stop.quantity)])
-        alloc.stock_id = held_id(s, Place(stop.location_id, lot_id, stop.item_id, pl.warehouse_id))
-        reserve(s, [(alloc.stock_id, quantity)])
+        stock_id = held_id(s, Place(stop.location_id, lot_id, stop.item_id, pl.warehouse_id))
+        allocations.point_at(s, alloc.id, stock_id)
+        reserve(s, [(stock_id, quantity)])
         stop.lot_id = lot_id
     elif missing:
         unreserve(s, [(alloc.stock_id, missing)])
     if quantity:
-        alloc.quantity = quantity
-        relocate(
+        allocations.move(
             s,
-            [alloc],
+            alloc.id,
+            quantity,
             warehouse_id=pl.warehouse_id,
             to_location_id=_cart(pl),
             kind="pick",
@@ -112,7 +110,7 @@ def _pick(
     else:
         stop.allocation_id = None
         s.flush()
-        s.delete(alloc)
+        allocations.delete(s, alloc.id)
     s.flush()
     if not missing:
         return []
@@ -140,7 +138,7 @@ def _lock_stock(s: Session, pl: PickList, stop: PickListStop, lot_id: int, quant
     """Every stock row the confirmation may touch, locked at once in id order (``lock_stock``): the stop's
     reservation, the scanned lot there, the cart; for a short pick also QUARANTINE and the item's stock
     elsewhere in the warehouse, where the shortfall is looked for."""
-    ids = [s.get_one(Allocation, stop.allocation_id).stock_id] if stop.allocation_id is not None else []
+    ids = [allocations.stock_of(s, stop.allocation_id)] if stop.allocation_id is not None else []
     places = [Place(stop.location_id, lot_id, stop.item_id, pl.warehouse_id)]
     if quantity:
         places.append(Place(_cart(pl), lot_id, stop.item_id, pl.warehouse_id))
@@ -153,63 +151,60 @@ def _lock_stock(s: Session, pl: PickList, stop: PickListStop, lot_id: int, quant
 
 def _match(s: Session, pl: PickList, cmd: Confirm | ShortPick) -> PickListStop:
     """The open stop the scan confirms, or a 409 that tells the picker what is wrong (``rules.match_stop``)."""
-    rows = s.execute(
-        select(PickListStop, Location.code, Item.sku, Lot.code)
-        .join(Location, Location.id == PickListStop.location_id)
-        .join(Item, Item.id == PickListStop.item_id)
-        .join(Lot, Lot.id == PickListStop.lot_id)
-        .where(PickListStop.pick_list_id == pl.id)
-        .order_by(PickListStop.seq)
-    ).all()
-    loc_id = s.scalar(
-        select(Location.id).where(Location.warehouse_id == pl.warehouse_id, Location.code == cmd.location)
-    )
-    item_id = s.scalar(select(Item.id).where(or_(Item.sku == cmd.sku, Item.barcode == cmd.sku)).order_by(Item.id))
+    stops = list(s.scalars(select(PickListStop).where(PickListStop.pick_list_id == pl.id).order_by(PickListStop.seq)))
+    locations = location_codes(s, (st.location_id for st in stops))
+    skus_ = skus(s, (st.item_id for st in stops))
+    lots = lot_codes(s, (st.lot_id for st in stops))
+    loc_id = location_id_by_code(s, pl.warehouse_id, cmd.location)
+    item_id = item_id_by_scan(s, cmd.sku)
     scan = ScanView(cmd.location, cmd.sku, cmd.lot, cmd.stop_id, loc_id, item_id)
     views = [
-        StopView(st.id, st.seq, st.status, st.location_id, loc, st.item_id, sku, lot, st.quantity)
-        for st, loc, sku, lot in rows
+        StopView(
+            st.id,
+            st.seq,
+            st.status,
+            st.location_id,
+            locations[st.location_id],
+            st.item_id,
+            skus_[st.item_id],
+            lots[st.lot_id],
+            st.quantity,
+        )
+        for st in stops
     ]
     chosen = match_stop(views, scan, pick_list_id=pl.id)
-    return next(st for st, *_ in rows if st.id == chosen.id)
+    return next(st for st in stops if st.id == chosen.id)
 
 
 def _scanned_lot(s: Session, stop: PickListStop, cmd: Confirm) -> int:
     """The stop's lot, or another lot at the same location that FEFO allows for the order."""
-    expected = s.get_one(Lot, stop.lot_id)
-    if cmd.lot == expected.code:
-        return expected.id
+    expected = lot_codes(s, [stop.lot_id])[stop.lot_id]
+    if cmd.lot == expected:
+        return stop.lot_id
     lot = find_lot(s, stop.item_id, cmd.lot)
     if lot is None:
         raise Conflict(
-            f"Wrong lot: {cmd.lot} is not a lot of {cmd.sku}. Pick lot {expected.code}.",
+            f"Wrong lot: {cmd.lot} is not a lot of {cmd.sku}. Pick lot {expected}.",
             code="wrong_lot",
-            details={"scanned": cmd.lot, "expected": expected.code},
+            details={"scanned": cmd.lot, "expected": expected},
         )
-    order = s.get_one(Order, stop.order_id)
-    item = s.get_one(Item, stop.item_id)
     if not is_usable(
         lot.expiry_date,
         today=utcnow().date(),
-        ship_date=order.promised_ship_by.date(),
-        min_shelf_life_days=item.min_shelf_life_days,
+        ship_date=promised_ship_date(s, stop.order_id),
+        min_shelf_life_days=min_shelf_life_days(s, stop.item_id),
     ):
         raise Conflict(
-            f"Wrong lot: {cmd.lot} expires {lot.expiry_date}, too soon for this order. Pick lot {expected.code}.",
+            f"Wrong lot: {cmd.lot} expires {lot.expiry_date}, too soon for this order. Pick lot {expected}.",
             code="lot_not_allowed",
-            details={"scanned": cmd.lot, "expected": expected.code, "expiry_date": str(lot.expiry_date)},
+            details={"scanned": cmd.lot, "expected": expected, "expiry_date": str(lot.expiry_date)},
         )
-    free = (
-        s.scalar(
-            select(Stock.on_hand - Stock.reserved).where(Stock.location_id == stop.location_id, Stock.lot_id == lot.id)
-        )
-        or 0
-    )
+    free = free_at(s, stop.location_id, lot.id)
     if free < cmd.quantity:
         raise Conflict(
-            f"Wrong lot: only {free} of lot {cmd.lot} are free at {cmd.location}. Pick lot {expected.code}.",
+            f"Wrong lot: only {free} of lot {cmd.lot} are free at {cmd.location}. Pick lot {expected}.",
             code="lot_not_available",
-            details={"scanned": cmd.lot, "expected": expected.code, "free": free},
+            details={"scanned": cmd.lot, "expected": expected, "free": free},
         )
     return lot.id
 

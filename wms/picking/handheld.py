@@ -13,16 +13,13 @@ from __future__ import annotations
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from wms.allocation import shipments
-from wms.allocation.orm import Allocation, Shipment, ShipmentLine
-from wms.allocation.transfer import relocate
+from wms.allocation import allocations, shipments
 from wms.db import UnitOfWork
 from wms.errors import Conflict, Forbidden, InvalidInput, NotFound
 from wms.inventory import repository as repo
-from wms.inventory.layout import Layout
 from wms.inventory.ledger import StockChange, post_operation
-from wms.inventory.orm import Location, Stock, Warehouse
-from wms.inventory.stock import lock_unload
+from wms.inventory.stock import ids_at, location_kinds, lock_unload, on_hand_at
+from wms.inventory.warehouses import new_cart
 from wms.orm import utcnow
 from wms.picking.commands import Claim, Deliver
 from wms.picking.orm import PickList, PickListStop
@@ -60,7 +57,7 @@ def claim(cmd: Claim, uow: UnitOfWork, actor: str) -> int | None:
         if pl.status == "open":
             pl.status = "claimed"
         if pl.cart_location_id is None:
-            pl.cart_location_id = _new_cart(s, wh, pl.id)
+            pl.cart_location_id = new_cart(s, wh, f"CART-{pl.id}")
         s.flush()
         return pl.id
 
@@ -97,7 +94,7 @@ def deliver(pick_list_id: int, cmd: Deliver, uow: UnitOfWork, actor: str, *, sup
                 else f"pick list {pl.id} is {pl.status}",
                 code="pick_list_not_picked",
             )
-        station = repo.location_by_code(s, s.get_one(Warehouse, pl.warehouse_id), cmd.location)
+        station = repo.location_by_code(s, repo.warehouse_by_id(s, pl.warehouse_id), cmd.location)
         if station.kind != "packing":
             raise InvalidInput(f"{station.code} is not a packing station", code="not_a_packing_station")
         shipment_ids = sorted(
@@ -106,17 +103,9 @@ def deliver(pick_list_id: int, cmd: Deliver, uow: UnitOfWork, actor: str, *, sup
         shipments.lock(s, shipment_ids)  # before stock: they become picked below
         if pl.cart_location_id is not None:
             lock_unload(s, pl.warehouse_id, pl.cart_location_id, station.id)
-        on_cart = list(
-            s.scalars(
-                select(Allocation)
-                .join(Stock, Stock.id == Allocation.stock_id)
-                .where(Stock.location_id == pl.cart_location_id)
-                .order_by(Allocation.id)
-            )
-        )
-        relocate(
+        allocations.move_all(
             s,
-            on_cart,
+            ids_at(pl.cart_location_id),
             warehouse_id=pl.warehouse_id,
             to_location_id=station.id,
             kind="cart_drop",
@@ -135,11 +124,7 @@ def deliver(pick_list_id: int, cmd: Deliver, uow: UnitOfWork, actor: str, *, sup
 
 def _unload_rest(s: Session, pl: PickList, station_id: int, actor: str) -> None:
     """Units on the cart that no shipment holds any more (a cancelled order's) come off it too, to put away."""
-    rest = s.execute(
-        select(Stock.item_id, Stock.lot_id, Stock.on_hand).where(
-            Stock.location_id == pl.cart_location_id, Stock.on_hand > 0
-        )
-    ).all()
+    rest = on_hand_at(s, pl.cart_location_id)
     if rest and pl.cart_location_id is not None:  # without a cart, rest is empty
         post_operation(
             s,
@@ -149,10 +134,10 @@ def _unload_rest(s: Session, pl: PickList, station_id: int, actor: str) -> None:
             actor=actor,
             changes=[
                 c
-                for r in rest
+                for item_id, lot_id, on_hand in rest
                 for c in (
-                    StockChange(pl.cart_location_id, r.item_id, r.lot_id, -r.on_hand, "cart_drop"),
-                    StockChange(station_id, r.item_id, r.lot_id, r.on_hand, "cart_drop"),
+                    StockChange(pl.cart_location_id, item_id, lot_id, -on_hand, "cart_drop"),
+                    StockChange(station_id, item_id, lot_id, on_hand, "cart_drop"),
                 )
             ],
         )
@@ -173,18 +158,9 @@ def check_holder(pl: PickList, actor: str, *, supervisor: bool = False) -> None:
         raise Forbidden(f"pick list {pl.id} belongs to another picker", code="pick_list_of_another_picker")
 
 
-def _new_cart(s: Session, wh: Warehouse, pick_list_id: int) -> int:
-    layout = Layout(**wh.layout)
-    cart = Location(warehouse_id=wh.id, code=f"CART-{pick_list_id}", kind="cart", x_m=layout.depot_x_m, y_m=0.0)
-    s.add(cart)
-    s.flush()
-    return cart.id
-
-
 def mark_picked_if_complete(s: Session, shipment_id: int, *, actor: str = shipments.SYSTEM) -> None:
     """A released shipment is picked once no stop of it is open and all its units are at packing."""
-    shipment = s.get_one(Shipment, shipment_id)
-    if shipment.status != "released":
+    if shipments.status_of(s, shipment_id) != "released":
         return
     if (
         s.scalar(
@@ -195,14 +171,5 @@ def mark_picked_if_complete(s: Session, shipment_id: int, *, actor: str = shipme
         is not None
     ):
         return
-    kinds = set(
-        s.scalars(
-            select(Location.kind)
-            .join(Stock, Stock.location_id == Location.id)
-            .join(Allocation, Allocation.stock_id == Stock.id)
-            .join(ShipmentLine, ShipmentLine.id == Allocation.shipment_line_id)
-            .where(ShipmentLine.shipment_id == shipment_id)
-        )
-    )
-    if kinds <= {"packing"}:
-        shipments.transition(s, shipment, "picked", "every unit at packing", actor)
+    if location_kinds(s, allocations.stock_of_shipment(shipment_id)) <= {"packing"}:
+        shipments.transition_by_id(s, shipment_id, "picked", "every unit at packing", actor)

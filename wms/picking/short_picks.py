@@ -15,17 +15,15 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from wms.allocation import shipments
-from wms.allocation.orm import Allocation, Shipment, ShipmentLine
+from wms.allocation import allocations
 from wms.batches.lots import expiry_dates
 from wms.events.outbox import record
 from wms.inventory.counting import active_count, open_count
 from wms.inventory.ledger import StockChange, post_operation
-from wms.inventory.orm import Item, Location, Stock
-from wms.inventory.repository import location_code, special_location_id
-from wms.inventory.stock import Available, Place, lock_available, reserve
+from wms.inventory.repository import location_code, min_shelf_life_days, sku_of, special_location_id
+from wms.inventory.stock import Available, Place, lock_available, positions, reserve
 from wms.orders import workflow as wf
-from wms.orders.orm import Order, OrderLine
+from wms.orders.queries import promised_ship_date
 from wms.orders.review import Finding
 from wms.orm import utcnow
 from wms.picking.orm import PickList, PickListStop
@@ -64,7 +62,7 @@ def handle_shortfall(
             "order_id": stop.order_id,
             "shipment_id": stop.shipment_id,
             "location": location_code(s, stop.location_id),
-            "sku": _sku(s, stop.item_id),
+            "sku": sku_of(s, stop.item_id),
             "missing": missing,
             "reason": reason,
             "found_elsewhere": missing - unfilled,
@@ -96,24 +94,17 @@ def _account_missing(
 
 
 def _reallocate(s: Session, pl: PickList, stop: PickListStop, line_id: int, missing: int) -> list[PickListStop]:
-    order = s.get_one(Order, stop.order_id)
-    item = s.get_one(Item, stop.item_id)
+    ship_date = promised_ship_date(s, stop.order_id)
+    shelf_life = min_shelf_life_days(s, stop.item_id)
     rows = lock_available(s, elsewhere(pl, stop))
     expiry = expiry_dates(s, (r.lot_id for r in rows))
-    where = {
-        r.id: r
-        for r in s.execute(
-            select(Stock.id, Stock.location_id, Stock.lot_id, Location.aisle, Location.y_m)
-            .join(Location, Location.id == Stock.location_id)
-            .where(Stock.id.in_([r.id for r in rows]))
-        )
-    }
+    where = positions(s, (r.id for r in rows))
     found = shortfall_stops(
         missing,
         [Elsewhere(r.id, expiry[r.lot_id], r.available, where[r.id].aisle, where[r.id].y_m) for r in rows],
         today=utcnow().date(),
-        ship_date=order.promised_ship_by.date(),
-        min_shelf_life_days=item.min_shelf_life_days,
+        ship_date=ship_date,
+        min_shelf_life_days=shelf_life,
     )
     picks = [(p.stock_id, p.quantity) for p in found.stops]  # in walking order
     if not picks:
@@ -122,15 +113,13 @@ def _reallocate(s: Session, pl: PickList, stop: PickListStop, line_id: int, miss
     seq = s.scalar(select(func.max(PickListStop.seq)).where(PickListStop.pick_list_id == pl.id)) or 0
     added = []
     for stock_id, qty in picks:
-        alloc = Allocation(shipment_line_id=line_id, stock_id=stock_id, quantity=qty)
-        s.add(alloc)
-        s.flush()
+        alloc_id = allocations.add(s, line_id, stock_id, qty)
         seq += 1
         row = where[stock_id]
         new = PickListStop(
             pick_list_id=pl.id,
             seq=seq,
-            allocation_id=alloc.id,
+            allocation_id=alloc_id,
             shipment_id=stop.shipment_id,
             order_id=stop.order_id,
             location_id=row.location_id,
@@ -148,30 +137,18 @@ def _reallocate(s: Session, pl: PickList, stop: PickListStop, line_id: int, miss
 
 def _backorder(s: Session, stop: PickListStop, line_id: int, unfilled: int, reason: str, actor: str) -> None:
     """Take what cannot be found off the shipment; the order line backorders it and the order is flagged."""
-    line = s.get_one(ShipmentLine, line_id)
-    s.get_one(OrderLine, line.order_line_id).backordered += unfilled
-    line.quantity -= unfilled
-    if line.quantity == 0:
-        s.delete(line)
-        s.flush()
-        if s.scalar(select(func.count()).where(ShipmentLine.shipment_id == stop.shipment_id)) == 0:
-            shipments.transition(
-                s, s.get_one(Shipment, stop.shipment_id), "cancelled", "emptied by a short pick", actor
-            )
+    wf.backorder(s, allocations.order_line_of(s, line_id), unfilled)
+    allocations.take_off(s, line_id, unfilled, cause="emptied by a short pick", actor=actor)
     order = wf.lock_order(s, stop.order_id)
     wf.flag(
         s,
         order,
         Finding(
             "short_pick",
-            f"{unfilled} unit(s) of {_sku(s, stop.item_id)} short at "
+            f"{unfilled} unit(s) of {sku_of(s, stop.item_id)} short at "
             f"{location_code(s, stop.location_id)} ({reason}); none left elsewhere",
         ),
     )
     if order.status == "allocated":
         wf.transition(s, order, "ready", "short pick", actor)
     s.flush()
-
-
-def _sku(s: Session, item_id: int) -> str:
-    return s.scalar(select(Item.sku).where(Item.id == item_id)) or ""

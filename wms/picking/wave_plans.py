@@ -7,15 +7,16 @@ one); each allocation (units of one lot at one location) is one line.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from wms.allocation.orm import Allocation, Shipment, ShipmentLine
-from wms.inventory.layout import Layout
-from wms.inventory.orm import Item, Location, Stock, Warehouse
-from wms.orders.orm import Order
+from wms.allocation.allocations import wave_lines
+from wms.inventory.repository import warehouse_layout
+from wms.inventory.stock import positions
+from wms.orders.queries import urgencies
 from wms.orders.review import Urgency, priority_key, shipment_urgency
 from wms.orm import utcnow
 from wms.picking.batching.problem import BatchingProblem, CartCapacity, WaveResult
@@ -32,34 +33,8 @@ class WaveInputs:
 
 def load(s: Session, wave_id: int) -> WaveInputs:
     wave = s.get_one(Wave, wave_id)
-    layout = Layout(**s.get_one(Warehouse, wave.warehouse_id).layout)
-    rows = s.execute(
-        select(
-            Shipment.id.label("shipment_id"),
-            Shipment.carrier,
-            Allocation.id.label("allocation_id"),
-            ShipmentLine.order_id,
-            Stock.location_id,
-            Stock.item_id,
-            Stock.lot_id,
-            Allocation.quantity,
-            Location.aisle,
-            Location.y_m,
-            Item.unit_volume_l,
-            Order.ship_by,
-            Order.promised_ship_by,
-            Order.created_at,
-            Order.line_count,
-        )
-        .join(ShipmentLine, ShipmentLine.shipment_id == Shipment.id)
-        .join(Allocation, Allocation.shipment_line_id == ShipmentLine.id)
-        .join(Stock, Stock.id == Allocation.stock_id)
-        .join(Location, Location.id == Stock.location_id)
-        .join(Item, Item.id == Stock.item_id)
-        .join(Order, Order.id == ShipmentLine.order_id)
-        .where(Shipment.wave_id == wave_id, Shipment.status == "released")
-        .order_by(Shipment.id, Allocation.id)
-    ).all()
+    layout = warehouse_layout(s, wave.warehouse_id)
+    rows = _lines(s, wave_id)
     shipment_ids = sorted({r.shipment_id for r in rows})
     orders: dict[int, dict[int, Urgency]] = {sid: {} for sid in shipment_ids}
     for r in rows:
@@ -88,6 +63,51 @@ def load(s: Session, wave_id: int) -> WaveInputs:
         time_limit_s=params.get("time_limit_s", 2.0),
     )
     return WaveInputs(problem, shipment_ids, [r._asdict() for r in ordered])
+
+
+class _Line(NamedTuple):
+    shipment_id: int
+    carrier: str
+    allocation_id: int
+    order_id: int
+    location_id: int
+    item_id: int
+    lot_id: int
+    quantity: int
+    aisle: int | None
+    y_m: float
+    unit_volume_l: float | None
+    ship_by: datetime | None
+    promised_ship_by: datetime
+    created_at: datetime
+    line_count: int
+
+
+def _lines(s: Session, wave_id: int) -> list[_Line]:
+    """The wave's allocations, by shipment then allocation, with where their units are and their order's urgency."""
+    lines = wave_lines(s, wave_id)
+    where = positions(s, (a.stock_id for a in lines))
+    urgency = urgencies(s, (a.order_id for a in lines))
+    return [
+        _Line(
+            a.shipment_id,
+            a.carrier,
+            a.allocation_id,
+            a.order_id,
+            where[a.stock_id].location_id,
+            where[a.stock_id].item_id,
+            where[a.stock_id].lot_id,
+            a.quantity,
+            where[a.stock_id].aisle,
+            where[a.stock_id].y_m,
+            where[a.stock_id].unit_volume_l,
+            urgency[a.order_id].ship_by,
+            urgency[a.order_id].promised_ship_by,
+            urgency[a.order_id].created_at,
+            urgency[a.order_id].line_count,
+        )
+        for a in lines
+    ]
 
 
 def plan(inputs: WaveInputs) -> WaveResult:

@@ -21,14 +21,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from wms.allocation import shipments
-from wms.allocation.orm import Shipment, ShipmentLine
 from wms.allocation.shipments import orders_by_wave
 from wms.commands import Command, PositiveNumber
 from wms.db import UnitOfWork
 from wms.errors import Conflict
 from wms.fields import Number, WarehouseCode, integer
 from wms.inventory import repository as repo
-from wms.orders.orm import Order
+from wms.orders.queries import urgencies
 from wms.orders.review import Urgency, priority_key, shipment_urgency
 from wms.orm import utcnow
 from wms.picking import wave_plans
@@ -96,21 +95,13 @@ def start_wave(cmd: StartWave, uow: UnitOfWork, actor: str, request_ref: str | N
 def releasable(s: Session, warehouse_id: int) -> list[tuple[int, int]]:
     """(shipment id, number of orders) of allocated shipments whose orders are all allocated,
     most urgent first: earliest ship-by, then first come, then fewer lines."""
-    blocked = (
-        select(ShipmentLine.shipment_id)
-        .join(Order, Order.id == ShipmentLine.order_id)
-        .where(Order.status != "allocated")
-    )
-    rows = s.execute(
-        select(Shipment.id, Order.id, Order.ship_by, Order.promised_ship_by, Order.created_at, Order.line_count)
-        .join(ShipmentLine, ShipmentLine.shipment_id == Shipment.id)
-        .join(Order, Order.id == ShipmentLine.order_id)
-        .where(Shipment.warehouse_id == warehouse_id, Shipment.status == "allocated", Shipment.id.not_in(blocked))
-        .distinct()
-    ).all()
+    pairs = shipments.allocated_orders(s, warehouse_id)
+    ready = urgencies(s, shipments.allocated_order_ids(warehouse_id), status="allocated")
+    blocked = {shipment_id for shipment_id, order_id in pairs if order_id not in ready}
     orders: dict[int, list[Urgency]] = defaultdict(list)
-    for shipment_id, order_id, ship_by, promised, created_at, line_count in rows:
-        orders[shipment_id].append(Urgency(order_id, ship_by, promised, created_at, line_count))
+    for shipment_id, order_id in pairs:
+        if shipment_id not in blocked:
+            orders[shipment_id].append(ready[order_id])
     ranked = sorted((shipment_urgency(sid, of_shipment) for sid, of_shipment in orders.items()), key=priority_key)
     return [(u.id, len(orders[u.id])) for u in ranked]
 

@@ -15,7 +15,8 @@ from wms.db import UnitOfWork
 from wms.picking import handheld
 from wms.picking.commands import Claim, Confirm, Deliver, ShortPick
 from wms.picking.confirm import confirm
-from wms.picking.pick_list_views import pick_list_detail, pick_list_summaries
+from wms.picking.pick_list_views import pick_list_detail
+from wms.views.pick_lists import pick_list_summaries
 
 router = resource_router("picking")
 Picker = Annotated[Principal, Depends(require("picker"))]
