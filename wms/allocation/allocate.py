@@ -24,7 +24,7 @@ from wms.allocation.rules import split_order, spread
 from wms.batches.fefo import Candidate, usable_quantity
 from wms.batches.fefo import allocate as fefo_allocate
 from wms.batches.lots import expiry_dates
-from wms.inventory.orm import Item
+from wms.inventory.repository import shelf_lives
 from wms.inventory.stock import Available, lock_available, lock_stock, reserve
 
 
@@ -89,7 +89,7 @@ def allocate_order(session: Session, order: Demand, *, today: date, merge: bool,
     rows = lock_available(session, Available(tuple(item_ids)))
     mergeable = {w: sh for w, sh in mergeable.items() if any(r.warehouse_id == w for r in rows)}
     expiry = expiry_dates(session, (r.lot_id for r in rows))
-    shelf = dict(session.execute(select(Item.id, Item.min_shelf_life_days).where(Item.id.in_(item_ids))).all())
+    shelf = shelf_lives(session, item_ids)
     ship_date = order.ship_date
     warehouses = sorted({r.warehouse_id for r in rows})
     by_wh_item: dict[tuple[int, int], list[Candidate]] = defaultdict(list)

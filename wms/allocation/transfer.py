@@ -8,14 +8,13 @@ the stock row it landed in, with the reservation moved along.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wms.allocation.orm import Allocation, ShipmentLine
 from wms.inventory.ledger import StockChange, post_operation
-from wms.inventory.orm import StockOperation
 from wms.inventory.stock import Place, held_id, lock_stock, placements, reserve, unreserve
 
 
@@ -50,10 +49,6 @@ def _per_stock(allocations: Sequence[Allocation]) -> dict[int, int]:
     return per_stock
 
 
-def _places(session: Session, stock_ids: Iterable[int]) -> dict[int, Place]:
-    return placements(session, stock_ids)
-
-
 def take_out(
     session: Session,
     allocations: Sequence[Allocation],
@@ -63,13 +58,13 @@ def take_out(
     reason: str,
     reference: str | None,
     actor: str,
-) -> StockOperation:
+) -> None:
     """The units of ``allocations`` leave the warehouse: unreserved and taken off on hand, in the ledger.
     The allocations stay, as the record of which lots went where."""
     per_stock = _per_stock(allocations)
-    rows = _places(session, per_stock)
+    rows = placements(session, per_stock)
     unreserve(session, per_stock.items())  # locks the rows (lock_stock)
-    return post_operation(
+    post_operation(
         session,
         warehouse_id=warehouse_id,
         kind=kind,
@@ -89,12 +84,12 @@ def relocate(
     reason: str,
     reference: str | None,
     actor: str,
-) -> StockOperation | None:
+) -> None:
     """Move every unit of ``allocations`` to one location, in the ledger; they stay reserved for their lines."""
-    rows = _places(session, (a.stock_id for a in allocations))
+    rows = placements(session, (a.stock_id for a in allocations))
     moving = [a for a in allocations if rows[a.stock_id].location_id != to_location_id]
     if not moving:
-        return None
+        return
     per_stock = _per_stock(moving)
     arriving = [Place(to_location_id, rows[sid].lot_id, rows[sid].item_id, warehouse_id) for sid in per_stock]
     lock_stock(session, ids=per_stock, places=arriving)  # where they leave and where they land, in one go
@@ -106,12 +101,9 @@ def relocate(
         changes.append(StockChange(row.location_id, row.item_id, row.lot_id, -qty, reason))
         per_lot[(row.item_id, row.lot_id)] += qty
     changes += [StockChange(to_location_id, item_id, lot_id, qty, reason) for (item_id, lot_id), qty in per_lot.items()]
-    op = post_operation(
-        session, warehouse_id=warehouse_id, kind=kind, reference=reference, actor=actor, changes=changes
-    )
+    post_operation(session, warehouse_id=warehouse_id, kind=kind, reference=reference, actor=actor, changes=changes)
     target = {p.lot_id: held_id(session, p) for p in arriving}
     reserve(session, [(target[lot], qty) for (_, lot), qty in per_lot.items()])
     for a in moving:
         a.stock_id = target[rows[a.stock_id].lot_id]
     session.flush()
-    return op

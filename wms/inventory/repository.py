@@ -124,3 +124,8 @@ def skus(session: Session, item_ids: Iterable[int]) -> dict[int, str]:
 def min_shelf_life_days(session: Session, item_id: int) -> int:
     """Days of shelf life the item must have left when it ships."""
     return session.get_one(Item, item_id).min_shelf_life_days
+
+
+def shelf_lives(session: Session, item_ids: Sequence[int]) -> dict[int, int]:
+    """item id → days of shelf life it must have left when it ships."""
+    return dict(session.execute(select(Item.id, Item.min_shelf_life_days).where(Item.id.in_(item_ids))).tuples().all())
