@@ -14,7 +14,6 @@ from wms.auth.orm import ApiKey
 from wms.db import UnitOfWork
 from wms.errors import InvalidInput, NotFound
 from wms.inventory import repository as repo
-from wms.inventory.orm import Warehouse
 from wms.orm import utcnow
 
 ROLES = ("admin", "erp", "planner", "picker")
@@ -54,9 +53,9 @@ def create_key(uow: UnitOfWork, role: str, warehouse: str | None = None) -> tupl
 
 def authenticate(session: Session, token: str) -> Principal | None:
     row = session.execute(
-        select(ApiKey.id, ApiKey.role, Warehouse.code)
-        .outerjoin(Warehouse, Warehouse.id == ApiKey.warehouse_id)
-        .where(ApiKey.token_hash == hash_token(token), ApiKey.revoked_at.is_(None))
+        select(ApiKey.id, ApiKey.role, repo.warehouse_code_column(ApiKey.warehouse_id)).where(
+            ApiKey.token_hash == hash_token(token), ApiKey.revoked_at.is_(None)
+        )
     ).first()
     return Principal(row[0], row[1], row[2]) if row else None
 
@@ -82,9 +81,14 @@ def list_keys(uow: UnitOfWork) -> list[KeyInfo]:
 
     def work(uow: UnitOfWork) -> list[KeyInfo]:
         rows = uow.session.execute(
-            select(ApiKey.id, ApiKey.prefix, ApiKey.role, Warehouse.code, ApiKey.created_at, ApiKey.revoked_at)
-            .outerjoin(Warehouse, Warehouse.id == ApiKey.warehouse_id)
-            .order_by(ApiKey.id)
+            select(
+                ApiKey.id,
+                ApiKey.prefix,
+                ApiKey.role,
+                repo.warehouse_code_column(ApiKey.warehouse_id),
+                ApiKey.created_at,
+                ApiKey.revoked_at,
+            ).order_by(ApiKey.id)
         ).all()
         return [KeyInfo(*r) for r in rows]
 
@@ -102,7 +106,9 @@ def revoke_key(uow: UnitOfWork, key_id: int) -> tuple[KeyInfo, bool]:
         now_revoked = key.revoked_at is None
         if now_revoked:
             key.revoked_at = utcnow()
-        code = uow.session.scalar(select(Warehouse.code).where(Warehouse.id == key.warehouse_id))
+        code = uow.session.execute(
+            select(repo.warehouse_code_column(ApiKey.warehouse_id)).where(ApiKey.id == key.id)
+        ).scalar()
         return KeyInfo(key.id, key.prefix, key.role, code, key.created_at, key.revoked_at), now_revoked
 
     return uow.run(work)

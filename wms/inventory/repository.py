@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ScalarSelect, SQLColumnExpression, or_, select
 from sqlalchemy.orm import Session
 
 from wms.errors import NotFound
@@ -129,3 +129,9 @@ def min_shelf_life_days(session: Session, item_id: int) -> int:
 def shelf_lives(session: Session, item_ids: Sequence[int]) -> dict[int, int]:
     """item id → days of shelf life it must have left when it ships."""
     return dict(session.execute(select(Item.id, Item.min_shelf_life_days).where(Item.id.in_(item_ids))).tuples().all())
+
+
+def warehouse_code_column(warehouse_id: SQLColumnExpression[int | None]) -> ScalarSelect[str]:
+    """The code of the warehouse ``warehouse_id`` (a column of another table) names, as a subquery for
+    another context's select: NULL where it names none."""
+    return select(Warehouse.code).where(Warehouse.id == warehouse_id).scalar_subquery()
