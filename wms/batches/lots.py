@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import select
@@ -39,6 +40,11 @@ def get_lot(session: Session, item_id: int, sku: str, code: str) -> Lot:
     if lot is None:
         raise NotFound(f"lot {code} of {sku} not found", code="lot_not_found")
     return lot
+
+
+def lot_codes(session: Session, lot_ids: Iterable[int]) -> dict[int, str]:
+    """Lot id → its code."""
+    return dict(session.execute(select(Lot.id, Lot.code).where(Lot.id.in_(sorted(set(lot_ids))))).all())
 
 
 def lots_of_item(session: Session, item_id: int, *, after_id: int, limit: int) -> list[tuple[int, str, date | None]]:
