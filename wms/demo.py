@@ -8,12 +8,13 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
 from wms.config import Settings
 from wms.db import UnitOfWork, make_session_factory
 from wms.demo_floor import work_the_floor
-from wms.inventory import counting
+from wms.inventory import counting, listings
+from wms.inventory import repository as repo
 from wms.inventory.commands import (
     Adjust,
     CountLine,
@@ -27,7 +28,6 @@ from wms.inventory.commands import (
     StartCount,
 )
 from wms.inventory.movements import adjust, move, receive
-from wms.inventory.orm import Stock, StockMovement, Warehouse
 from wms.inventory.warehouses import create_item, create_warehouse
 from wms.orders.commands import Address, OrderLineIn, PushOrder
 from wms.orders.services import push_order
@@ -64,7 +64,7 @@ ACTOR = "demo"
 def run_demo(settings: Settings, engine: Engine, say: Callable[[str], None]) -> None:
     install_domain_events()
     uow = UnitOfWork(make_session_factory(engine), settings.db_retry_attempts)
-    if uow.run(lambda u: u.session.scalar(select(Warehouse.id).where(Warehouse.code == CODE)), read_only=True):
+    if listings.warehouses(uow, only=CODE, after_id=0, limit=1):
         say(f"warehouse {CODE} exists already at {settings.safe_database_url}; showing its stock")
         _summary(uow, say)
         return
@@ -181,17 +181,9 @@ def _orders(uow: UnitOfWork, settings: Settings, say: Callable[[str], None]) -> 
 
 
 def _summary(uow: UnitOfWork, say: Callable[[str], None]) -> None:
-    def work(u: UnitOfWork) -> tuple[int, int, int]:
-        wh_id = u.session.scalar(select(Warehouse.id).where(Warehouse.code == CODE))
-        on_hand = u.session.scalar(select(func.coalesce(func.sum(Stock.on_hand), 0)).where(Stock.warehouse_id == wh_id))
-        ledger = u.session.scalar(
-            select(func.coalesce(func.sum(StockMovement.delta), 0)).where(StockMovement.warehouse_id == wh_id)
-        )
-        rows = u.session.scalar(select(func.count()).where(StockMovement.warehouse_id == wh_id))
-        assert on_hand is not None and ledger is not None and rows is not None
-        return on_hand, ledger, rows
-
-    on_hand, ledger, rows = uow.run(work, read_only=True)
+    on_hand, ledger, rows = uow.run(
+        lambda u: repo.stock_and_ledger_totals(u.session, repo.warehouse_by_code(u.session, CODE).id), read_only=True
+    )
     say(
         f"stock in {CODE}: {on_hand} units on hand; ledger: {rows} rows summing to {ledger}"
         f" ({'agrees' if on_hand == ledger else 'DISAGREES'})"

@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import select
-
-from wms.allocation.orm import Shipment
+from wms.allocation.queries import wave_shipments
 from wms.config import Settings
 from wms.db import UnitOfWork
 from wms.picking import handheld
@@ -16,8 +14,7 @@ from wms.picking.confirm import confirm
 from wms.picking.pick_list_views import pick_list_detail
 from wms.shipping import labels
 from wms.shipping.dock import ship
-from wms.shipping.orm import Parcel
-from wms.shipping.packing import Pack, PackedItem, ParcelIn, contents, pack
+from wms.shipping.packing import Pack, PackedItem, ParcelIn, contents, first_parcel_id, pack
 from wms.views.labels import label_data
 
 PICKER, PACKER = "demo-picker", "demo-packer"
@@ -59,16 +56,7 @@ def work_the_floor(
                 )
         handheld.deliver(pl_id, Deliver(), uow, PICKER)
         say(f"pick list {pl_id}: {len(pl['stops'])} stops confirmed, cart delivered to PACKING")
-    shipments = uow.run(
-        lambda u: list(
-            u.session.scalars(
-                select(Shipment.id)
-                .where(Shipment.wave_id == wave_id, Shipment.status == "picked")
-                .order_by(Shipment.id)
-            )
-        ),
-        read_only=True,
-    )
+    shipments = uow.run(lambda u: wave_shipments(u.session, wave_id, "picked"), read_only=True)
     for n, shipment_id in enumerate(shipments):
         items = uow.run(lambda u: contents(u.session, shipment_id), read_only=True)  # noqa: B023 (called at once)
         pack(
@@ -89,8 +77,7 @@ def work_the_floor(
 
 def _write_label(uow: UnitOfWork, shipment_id: int, label_dir: Path, say: Callable[[str], None]) -> None:
     def data(u: UnitOfWork) -> labels.LabelData:
-        parcel_id = u.session.scalars(select(Parcel.id).where(Parcel.shipment_id == shipment_id)).first()
-        return label_data(u.session, parcel_id or 0)
+        return label_data(u.session, first_parcel_id(u.session, shipment_id) or 0)
 
     label = uow.run(data, read_only=True)
     label_dir.mkdir(parents=True, exist_ok=True)

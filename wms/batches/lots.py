@@ -42,6 +42,11 @@ def get_lot(session: Session, item_id: int, sku: str, code: str) -> Lot:
     return lot
 
 
+def lot_codes(session: Session, lot_ids: Iterable[int]) -> dict[int, str]:
+    """Lot id → its code."""
+    return dict(session.execute(select(Lot.id, Lot.code).where(Lot.id.in_(sorted(set(lot_ids))))).all())
+
+
 def lots_of_item(session: Session, item_id: int, *, after_id: int, limit: int) -> list[tuple[int, str, date | None]]:
     """(id, code, expiry date) of the item's lots after ``after_id``, oldest first, at most ``limit``."""
     stmt = select(Lot.id, Lot.code, Lot.expiry_date).where(Lot.item_id == item_id, Lot.id > after_id)
@@ -54,9 +59,3 @@ def expiry_dates(session: Session, lot_ids: Iterable[int]) -> dict[int, date | N
     if not ids:
         return {}
     return {r.id: r.expiry_date for r in session.execute(select(Lot.id, Lot.expiry_date).where(Lot.id.in_(ids)))}
-
-
-def lot_codes(session: Session, lot_ids: Iterable[int]) -> dict[int, str]:
-    """Lot id → code."""
-    ids = sorted(set(lot_ids))
-    return {r.id: r.code for r in session.execute(select(Lot.id, Lot.code).where(Lot.id.in_(ids)))}

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ScalarSelect, SQLColumnExpression, or_, select
+from sqlalchemy import ScalarSelect, SQLColumnExpression, func, or_, select
 from sqlalchemy.orm import Session
 
 from wms.errors import NotFound
 from wms.inventory.layout import Layout
-from wms.inventory.orm import Item, Location, Warehouse
+from wms.inventory.orm import Item, Location, Stock, StockMovement, Warehouse
+
+
+@dataclass(frozen=True)
+class StockKey:
+    """What a stock row holds: units of one item (id and SKU) in one lot."""
+
+    item_id: int
+    sku: str
+    lot_id: int
 
 
 def warehouse_by_code(session: Session, code: str) -> Warehouse:
@@ -18,6 +28,11 @@ def warehouse_by_code(session: Session, code: str) -> Warehouse:
     if wh is None:
         raise NotFound(f"warehouse {code} not found", code="warehouse_not_found")
     return wh
+
+
+def warehouse_by_id(session: Session, warehouse_id: int) -> Warehouse:
+    """The warehouse of a known id (from the session when loaded already)."""
+    return session.get_one(Warehouse, warehouse_id)
 
 
 def warehouse_code_of(session: Session, model: Any, row_id: int, not_found: NotFound) -> str:
@@ -55,6 +70,11 @@ def items_by_sku(session: Session, skus: Sequence[str]) -> dict[str, Item]:
     return found
 
 
+def item_ids(session: Session, skus: Iterable[str]) -> list[int]:
+    """Ids of the items with these SKUs; unknown SKUs are left out."""
+    return list(session.scalars(select(Item.id).where(Item.sku.in_(sorted(set(skus))))))
+
+
 def locations_by_code(session: Session, warehouse: Warehouse, codes: Sequence[str]) -> dict[str, Location]:
     wanted = set(codes)
     found = {
@@ -82,11 +102,6 @@ def special_location_id(session: Session, warehouse_id: int, kind: str) -> int:
 
 def location_code(session: Session, location_id: int) -> str:
     return session.scalar(select(Location.code).where(Location.id == location_id)) or ""
-
-
-def warehouse_by_id(session: Session, warehouse_id: int) -> Warehouse:
-    """The warehouse with this id (it exists: a foreign key points at it)."""
-    return session.get_one(Warehouse, warehouse_id)
 
 
 def warehouse_layout(session: Session, warehouse_id: int) -> Layout:
@@ -135,3 +150,28 @@ def warehouse_code_column(warehouse_id: SQLColumnExpression[int | None]) -> Scal
     """The code of the warehouse ``warehouse_id`` (a column of another table) names, as a subquery for
     another context's select: NULL where it names none."""
     return select(Warehouse.code).where(Warehouse.id == warehouse_id).scalar_subquery()
+
+
+def stock_keys(session: Session, stock_ids: Iterable[int]) -> dict[int, StockKey]:
+    """Stock row id → the item and lot it holds."""
+    return {
+        r.id: StockKey(r.item_id, r.sku, r.lot_id)
+        for r in session.execute(
+            select(Stock.id, Stock.item_id, Item.sku, Stock.lot_id)
+            .join(Item, Item.id == Stock.item_id)
+            .where(Stock.id.in_(sorted(set(stock_ids))))
+        )
+    }
+
+
+def stock_and_ledger_totals(session: Session, warehouse_id: int) -> tuple[int, int, int]:
+    """The warehouse's units on hand, the sum of its ledger's deltas and its ledger rows (the first two agree)."""
+    on_hand = session.scalar(
+        select(func.coalesce(func.sum(Stock.on_hand), 0)).where(Stock.warehouse_id == warehouse_id)
+    )
+    ledger = session.scalar(
+        select(func.coalesce(func.sum(StockMovement.delta), 0)).where(StockMovement.warehouse_id == warehouse_id)
+    )
+    rows = session.scalar(select(func.count()).where(StockMovement.warehouse_id == warehouse_id))
+    assert on_hand is not None and ledger is not None and rows is not None
+    return on_hand, ledger, rows

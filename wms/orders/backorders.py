@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from wms.db import UnitOfWork
 from wms.errors import DomainError
-from wms.inventory.orm import Item
+from wms.inventory.repository import item_ids
 from wms.orders import workflow as wf
 from wms.orders.orm import Order, OrderLine
 from wms.orders.review import Urgency, priority_key
@@ -33,8 +33,9 @@ def retry_backorders(skus: Sequence[str], uow: UnitOfWork, policy: wf.Policy, ac
             for r in u.session.execute(
                 select(Order.id, Order.ship_by, Order.promised_ship_by, Order.created_at, Order.line_count)
                 .join(OrderLine, OrderLine.order_id == Order.id)
-                .join(Item, Item.id == OrderLine.item_id)
-                .where(Order.status == "ready", OrderLine.backordered > 0, Item.sku.in_(sorted(set(skus))))
+                .where(
+                    Order.status == "ready", OrderLine.backordered > 0, OrderLine.item_id.in_(item_ids(u.session, skus))
+                )
                 .distinct()
             )
         ],

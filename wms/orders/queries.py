@@ -1,5 +1,5 @@
-"""Read side of orders within the context: an order and its problems as rows, the carriers a shipment's
-orders ask for, ERP messages waiting for their order. The order with its shipments, allocations and
+"""Read side of orders within the context: an order and its problems as rows, the carriers, address, held
+problems and backorders that packing and the dock ask about, ERP messages waiting for their order. The order with its shipments, allocations and
 warehouses, and the lists filtered by warehouse, join other contexts' tables: ``wms.views.orders``."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from wms.allocation.orm import ShipmentLine
-from wms.orders.orm import Order, OrderProblem, PendingOrderMessage
+from wms.allocation.queries import order_ids_in_shipment
+from wms.orders.orm import Order, OrderLine, OrderProblem, PendingOrderMessage
 from wms.orders.review import Urgency
 
 Row = dict[str, Any]
@@ -55,11 +55,34 @@ def carriers_in_shipment(s: Session, shipment_id: int) -> dict[int, str]:
     """Order id → the carrier it asks for, for each order with lines in the shipment."""
     return dict(
         s.execute(
-            select(Order.id, Order.carrier)
-            .where(Order.id.in_(select(ShipmentLine.order_id).where(ShipmentLine.shipment_id == shipment_id)))
-            .order_by(Order.id)
+            select(Order.id, Order.carrier).where(Order.id.in_(order_ids_in_shipment(shipment_id))).order_by(Order.id)
         ).all()
     )
+
+
+def open_problem_in_shipment(s: Session, shipment_id: int, code: str) -> tuple[int, str] | None:
+    """(order id, detail) of an open problem ``code`` of an order in the shipment, if there is one."""
+    found = s.execute(
+        select(OrderProblem.order_id, OrderProblem.detail).where(
+            OrderProblem.code == code,
+            OrderProblem.resolved_at.is_(None),
+            OrderProblem.order_id.in_(order_ids_in_shipment(shipment_id)),
+        )
+    ).first()
+    return None if found is None else (found.order_id, found.detail)
+
+
+def shipment_ship_to(s: Session, shipment_id: int) -> dict[str, Any]:
+    """The address the shipment goes to: its first order's."""
+    return s.scalars(
+        select(Order.ship_to).where(Order.id.in_(order_ids_in_shipment(shipment_id))).order_by(Order.id).limit(1)
+    ).one()
+
+
+def has_backorder(s: Session, order_id: int) -> bool:
+    """Whether a line of the order waits for stock (backordered units)."""
+    line = s.scalar(select(OrderLine.id).where(OrderLine.order_id == order_id, OrderLine.backordered > 0).limit(1))
+    return line is not None
 
 
 def pending_messages(

@@ -231,7 +231,7 @@ def change_carrier(order_id: int, carrier: str, uow: UnitOfWork, policy: wf.Poli
 
     def work(uow: UnitOfWork) -> None:
         s = uow.session
-        order = _get(s, order_id, lock=True)
+        order = get_order(s, order_id, lock=True)
         if order.status not in OPEN:
             raise Conflict(
                 f"order {order.id} is {order.status}: its carrier can change only until it ships",
@@ -249,7 +249,7 @@ def change_carrier(order_id: int, carrier: str, uow: UnitOfWork, policy: wf.Poli
 
 def cancel_order(order_id: int, reason: str | None, uow: UnitOfWork, actor: str) -> None:
     def work(uow: UnitOfWork) -> None:
-        order = _get(uow.session, order_id, lock=True)
+        order = get_order(uow.session, order_id, lock=True)
         if order.status == "cancelled":
             return
         if order.status not in OPEN:
@@ -270,7 +270,7 @@ def resolve_problem(
 
     def work(uow: UnitOfWork) -> None:
         s = uow.session
-        order = _get(s, order_id, lock=True)
+        order = get_order(s, order_id, lock=True)
         problem = s.get(OrderProblem, problem_id)
         if problem is None or problem.order_id != order.id:
             raise NotFound(f"problem {problem_id} of order {order_id} not found", code="problem_not_found")
@@ -290,7 +290,8 @@ def _find(s: Session, channel: str, external_id: str, *, lock: bool = False) -> 
     return s.scalars(stmt.with_for_update() if lock else stmt).first()
 
 
-def _get(s: Session, order_id: int, *, lock: bool = False) -> Order:
+def get_order(s: Session, order_id: int, *, lock: bool = False) -> Order:
+    """The order (``lock``: locked FOR UPDATE); 404 when there is none."""
     stmt = select(Order).where(Order.id == order_id)
     order = s.scalars(stmt.with_for_update() if lock else stmt).first()
     if order is None:

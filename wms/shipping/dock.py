@@ -12,15 +12,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wms.allocation import shipments
-from wms.allocation.orm import Shipment, ShipmentLine
+from wms.allocation.queries import has_unshipped_shipment, locked_shipment
 from wms.allocation.transfer import shipment_allocations, take_out
 from wms.db import UnitOfWork
 from wms.errors import Conflict
 from wms.events.outbox import record
 from wms.orders import workflow as wf
-from wms.orders.orm import Order, OrderLine
+from wms.orders.queries import has_backorder
 from wms.shipping.orm import Parcel
-from wms.shipping.packing import contents, locked_shipment
+from wms.shipping.packing import contents
 
 
 def ship(shipment_id: int, uow: UnitOfWork, actor: str) -> None:
@@ -44,18 +44,11 @@ def ship(shipment_id: int, uow: UnitOfWork, actor: str) -> None:
         )
         shipments.transition(s, shipment, "shipped", "left the dock", actor)
         s.flush()
-        orders = list(
-            s.scalars(
-                select(Order)
-                .where(Order.id.in_(select(ShipmentLine.order_id).where(ShipmentLine.shipment_id == shipment.id)))
-                .order_by(Order.id)
-                .with_for_update()
-            )
-        )
+        orders = wf.lock_shipment_orders(s, shipment.id)
         shipped_at = shipment.shipped_at
         assert shipped_at is not None  # set by the transition to shipped
         for order in orders:
-            if order.status == "allocated" and _all_shipped(s, order):
+            if order.status == "allocated" and _all_shipped(s, order.id):
                 wf.transition(s, order, "shipped", f"shipment {shipment.id} left the dock", actor)
         record(
             s,
@@ -77,14 +70,8 @@ def ship(shipment_id: int, uow: UnitOfWork, actor: str) -> None:
     uow.run(work)
 
 
-def _all_shipped(s: Session, order: Order) -> bool:
-    open_shipments = s.scalar(
-        select(Shipment.id)
-        .join(ShipmentLine, ShipmentLine.shipment_id == Shipment.id)
-        .where(ShipmentLine.order_id == order.id, Shipment.status.not_in(("shipped", "cancelled")))
-        .limit(1)
-    )
-    backordered = s.scalar(
-        select(OrderLine.id).where(OrderLine.order_id == order.id, OrderLine.backordered > 0).limit(1)
-    )
-    return open_shipments is None and backordered is None
+def _all_shipped(s: Session, order_id: int) -> bool:
+    """All of the order has left: none of its shipments waits and nothing of it is backordered."""
+    unshipped = has_unshipped_shipment(s, order_id)
+    backordered = has_backorder(s, order_id)
+    return not unshipped and not backordered

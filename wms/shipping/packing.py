@@ -19,19 +19,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wms.allocation import shipments
-from wms.allocation.orm import Allocation, Shipment, ShipmentLine
+from wms.allocation.floor import set_carrier
+from wms.allocation.queries import locked_shipment, shipment_stock
 from wms.allocation.transfer import relocate, shipment_allocations
-from wms.batches.orm import Lot
+from wms.batches.lots import lot_codes
 from wms.commands import Command, PositiveNumber, Quantity
 from wms.config import CarrierRule
 from wms.db import UnitOfWork
-from wms.errors import Conflict, NotFound
+from wms.errors import Conflict
 from wms.events.outbox import record
 from wms.fields import LotCode, Sku
-from wms.inventory.orm import Item, Stock
-from wms.inventory.repository import special_location_id
-from wms.orders.orm import Order, OrderProblem
-from wms.orders.queries import carriers_in_shipment
+from wms.inventory.repository import special_location_id, stock_keys
+from wms.orders.queries import carriers_in_shipment, open_problem_in_shipment, shipment_ship_to
 from wms.shipping.carriers import choose_carrier, tracking_number
 from wms.shipping.orm import Parcel
 
@@ -73,7 +72,7 @@ def pack(
                 code="shipment_not_picked",
             )
         _check_held(s, shipment.id)
-        requested = _requested_carrier(s, shipment)
+        requested = _requested_carrier(s, shipment.id, shipment.carrier)
         _check_scan(contents(s, shipment.id), cmd.items)
         allocations = shipment_allocations(s, shipment.id)
         dock = special_location_id(s, shipment.warehouse_id, "shipping")
@@ -87,7 +86,7 @@ def pack(
             reference=f"SHIPMENT-{shipment.id}",
             actor=actor,
         )
-        country = str(_first_order(s, shipment.id).ship_to.get("country") or "")
+        country = str(shipment_ship_to(s, shipment.id).get("country") or "")
         carrier = choose_carrier(requested, country, sum(p.weight_kg for p in cmd.parcels), rules, default_carrier)
         for seq, p in enumerate(cmd.parcels, start=1):
             parcel = Parcel(
@@ -103,7 +102,7 @@ def pack(
             s.add(parcel)
             s.flush()
             parcel.tracking_number = tracking_number(carrier, parcel.id)
-        shipment.carrier = carrier
+        set_carrier(s, shipment.id, carrier)
         shipments.transition(s, shipment, "packed", f"packed in {len(cmd.parcels)} parcel(s)", actor)
         s.flush()
         record(s, "shipment.packed", {"shipment_id": shipment.id, "carrier": carrier, "parcels": len(cmd.parcels)})
@@ -111,25 +110,14 @@ def pack(
     uow.run(work)
 
 
-def locked_shipment(s: Session, shipment_id: int) -> Shipment:
-    shipment = s.scalars(select(Shipment).where(Shipment.id == shipment_id).with_for_update()).first()
-    if shipment is None:
-        raise NotFound(f"shipment {shipment_id} not found", code="shipment_not_found")
-    return shipment
-
-
 def contents(s: Session, shipment_id: int) -> dict[tuple[str, str], int]:
     """(sku, lot) → units the shipment holds, wherever they are now."""
+    units = shipment_stock(s, shipment_id)
+    held = stock_keys(s, units)
+    codes = lot_codes(s, (k.lot_id for k in held.values()))
     totals: dict[tuple[str, str], int] = defaultdict(int)
-    for sku, lot, qty in s.execute(
-        select(Item.sku, Lot.code, Allocation.quantity)
-        .join(ShipmentLine, ShipmentLine.id == Allocation.shipment_line_id)
-        .join(Stock, Stock.id == Allocation.stock_id)
-        .join(Lot, Lot.id == Stock.lot_id)
-        .join(Item, Item.id == Stock.item_id)
-        .where(ShipmentLine.shipment_id == shipment_id)
-    ):
-        totals[(sku, lot)] += qty
+    for stock_id, qty in units.items():
+        totals[(held[stock_id].sku, codes[held[stock_id].lot_id])] += qty
     return dict(totals)
 
 
@@ -159,41 +147,31 @@ def _check_scan(expected: dict[tuple[str, str], int], items: Sequence[PackedItem
 
 def _check_held(s: Session, shipment_id: int) -> None:
     """No label for an address a person must look at first (e.g. corrected to something unclear)."""
-    held = s.execute(
-        select(OrderProblem.order_id, OrderProblem.detail).where(
-            OrderProblem.code == "unclear_address",
-            OrderProblem.resolved_at.is_(None),
-            OrderProblem.order_id.in_(select(ShipmentLine.order_id).where(ShipmentLine.shipment_id == shipment_id)),
-        )
-    ).first()
+    held = open_problem_in_shipment(s, shipment_id, "unclear_address")
     if held is not None:
+        order_id, detail = held
         raise Conflict(
-            f"order {held.order_id} has an unclear address ({held.detail}); resolve it before packing",
+            f"order {order_id} has an unclear address ({detail}); resolve it before packing",
             code="address_unclear",
-            details={"order_id": held.order_id},
+            details={"order_id": order_id},
         )
 
 
-def _requested_carrier(s: Session, shipment: Shipment) -> str:
+def _requested_carrier(s: Session, shipment_id: int, current: str) -> str:
     """The carrier the shipment's orders ask for now (a carrier changed on the floor counts, and ``auto`` is
-    chosen again after a new address). Orders merged into one shipment must agree on it."""
-    carriers = carriers_in_shipment(s, shipment.id)
+    chosen again after a new address), else its ``current`` one. Orders merged into one shipment must agree."""
+    carriers = carriers_in_shipment(s, shipment_id)
     if len(set(carriers.values())) > 1:
         said = ", ".join(f"order {order_id}: {carrier}" for order_id, carrier in carriers.items())
         raise Conflict(
-            f"the orders of shipment {shipment.id} ask for different carriers ({said}); change one "
+            f"the orders of shipment {shipment_id} ask for different carriers ({said}); change one "
             "with POST /v1/orders/{id}/carrier so that they agree, then pack",
             code="carrier_mixed",
             details=[{"order_id": order_id, "carrier": carrier} for order_id, carrier in carriers.items()],
         )
-    return next(iter(carriers.values()), shipment.carrier)
+    return next(iter(carriers.values()), current)
 
 
-def _first_order(s: Session, shipment_id: int) -> Order:
-    return s.scalars(
-        select(Order)
-        .join(ShipmentLine, ShipmentLine.order_id == Order.id)
-        .where(ShipmentLine.shipment_id == shipment_id)
-        .order_by(Order.id)
-        .limit(1)
-    ).one()
+def first_parcel_id(s: Session, shipment_id: int) -> int | None:
+    """The id of the shipment's first parcel (None before it is packed)."""
+    return s.scalars(select(Parcel.id).where(Parcel.shipment_id == shipment_id).order_by(Parcel.seq)).first()

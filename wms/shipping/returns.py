@@ -11,15 +11,14 @@ them. The order moves to ``refunding`` on its first return and to
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from wms.allocation.orm import Allocation, Shipment, ShipmentLine
+from wms.allocation.queries import shipped_stock
 from wms.batches.lots import get_lot
-from wms.batches.orm import Lot
 from wms.commands import Command, Quantity
 from wms.db import UnitOfWork
 from wms.errors import Conflict, InvalidInput, NotFound
@@ -27,9 +26,8 @@ from wms.events.outbox import record
 from wms.fields import MAX_ID, LocationCode, LotCode, Name, Reference, Sku, WarehouseCode, cross_field_error, integer
 from wms.inventory import repository as repo
 from wms.inventory.ledger import StockChange, post_operation
-from wms.inventory.orm import Item, Location, Stock, Warehouse
 from wms.orders import workflow as wf
-from wms.orders.orm import Order
+from wms.orders.services import get_order
 from wms.shipping.returns_orm import Return, ReturnLine
 
 RETURNABLE = ("shipped", "completed", "refunding")
@@ -65,15 +63,13 @@ def receive_return(cmd: ReceiveReturn, uow: UnitOfWork, actor: str) -> int:
     def work(uow: UnitOfWork) -> int:
         s = uow.session
         wh = repo.warehouse_by_code(s, cmd.warehouse)
-        order = s.scalars(select(Order).where(Order.id == cmd.order_id).with_for_update()).first()
-        if order is None:
-            raise NotFound(f"order {cmd.order_id} not found", code="order_not_found")
+        order = get_order(s, cmd.order_id, lock=True)
         if order.status not in RETURNABLE:
             raise Conflict(
                 f"order {order.id} is {order.status}; only a shipped order can be returned", code="order_not_shipped"
             )
         open_ = _returnable(s, order.id, wh.id)
-        changes, rows = _book(s, wh, cmd, open_)
+        changes, rows = _book(s, wh.id, cmd, open_)
         op = post_operation(s, warehouse_id=wh.id, kind="return", reference=cmd.reference, actor=actor, changes=changes)
         ret = Return(
             warehouse_id=wh.id, order_id=order.id, reference=op.reference, operation_id=op.id, received_by=actor
@@ -105,8 +101,9 @@ def receive_return(cmd: ReceiveReturn, uow: UnitOfWork, actor: str) -> int:
 
 
 def _book(
-    s: Session, wh: Warehouse, cmd: ReceiveReturn, open_: dict[tuple[int, int], int]
+    s: Session, warehouse_id: int, cmd: ReceiveReturn, open_: dict[tuple[int, int], int]
 ) -> tuple[list[StockChange], list[ReturnLine]]:
+    wh = repo.warehouse_by_id(s, warehouse_id)
     items = repo.items_by_sku(s, [ln.sku for ln in cmd.lines])
     changes: list[StockChange] = []
     rows: list[ReturnLine] = []
@@ -151,18 +148,11 @@ def _book(
 
 def _returnable(s: Session, order_id: int, warehouse_id: int | None = None) -> dict[tuple[int, int], int]:
     """(item, lot) → units shipped to the order (from one warehouse, or any) and not returned yet."""
-    shipped_from = [Shipment.warehouse_id == warehouse_id] if warehouse_id is not None else []
     returned_to = [Return.warehouse_id == warehouse_id] if warehouse_id is not None else []
     left: dict[tuple[int, int], int] = defaultdict(int)
-    for item_id, lot_id, qty in s.execute(
-        select(Stock.item_id, Stock.lot_id, func.sum(Allocation.quantity))
-        .join(Allocation, Allocation.stock_id == Stock.id)
-        .join(ShipmentLine, ShipmentLine.id == Allocation.shipment_line_id)
-        .join(Shipment, Shipment.id == ShipmentLine.shipment_id)
-        .where(ShipmentLine.order_id == order_id, Shipment.status == "shipped", *shipped_from)
-        .group_by(Stock.item_id, Stock.lot_id)
-    ):
-        left[(item_id, lot_id)] += int(qty)
+    shipped = shipped_stock(s, order_id, warehouse_id)
+    for stock_id, key in repo.stock_keys(s, shipped).items():
+        left[(key.item_id, key.lot_id)] += shipped[stock_id]
     for item_id, lot_id, qty in s.execute(
         select(ReturnLine.item_id, ReturnLine.lot_id, func.sum(ReturnLine.quantity))
         .join(Return, Return.id == ReturnLine.return_id)
@@ -177,33 +167,3 @@ def return_warehouse(s: Session, return_id: int) -> str:
     return repo.warehouse_code_of(
         s, Return, return_id, NotFound(f"return {return_id} not found", code="return_not_found")
     )
-
-
-def return_detail(s: Session, return_id: int) -> dict[str, Any]:
-    ret = s.get(Return, return_id)
-    if ret is None:
-        raise NotFound(f"return {return_id} not found", code="return_not_found")
-    lines = s.execute(
-        select(
-            Item.sku,
-            Lot.code.label("lot"),
-            ReturnLine.quantity,
-            ReturnLine.disposition,
-            Location.code.label("location"),
-            ReturnLine.reason,
-        )
-        .join(Item, Item.id == ReturnLine.item_id)
-        .join(Lot, Lot.id == ReturnLine.lot_id)
-        .join(Location, Location.id == ReturnLine.location_id)
-        .where(ReturnLine.return_id == ret.id)
-        .order_by(ReturnLine.id)
-    ).all()
-    return {
-        "id": ret.id,
-        "warehouse": s.scalar(select(Warehouse.code).where(Warehouse.id == ret.warehouse_id)),
-        "order_id": ret.order_id,
-        "reference": ret.reference,
-        "received_by": ret.received_by,
-        "received_at": ret.received_at,
-        "lines": [dict(r._mapping) for r in lines],
-    }

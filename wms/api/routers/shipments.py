@@ -18,8 +18,9 @@ from wms.orders.workflow import Policy
 from wms.shipping import labels
 from wms.shipping.dock import ship
 from wms.shipping.packing import Pack, pack
-from wms.shipping.returns import ReceiveReturn, receive_return, return_detail
+from wms.shipping.returns import ReceiveReturn, receive_return
 from wms.views.labels import label_data
+from wms.views.returns import return_detail
 from wms.views.shipments import shipment_detail, shipment_summaries
 
 router = resource_router("packing, shipping and returns")
