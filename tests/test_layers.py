@@ -2,8 +2,9 @@
 
 The contexts depend one way (the read models of wms.views above them all; jobs; picking | shipping; orders;
 allocation; inventory; batches), the infrastructure imports no context, the pure cores import no database
-or web code, and each context's tables are its own (the reaches still listed under ``ignore_imports`` are
-the ones left to remove).
+or web code, no context imports the web layer, the API schemas follow the contexts' order, and each
+context's tables are its own: no other package imports a context's ``orm.py`` (but ``wms.models``, which
+gathers every table for Alembic).
 """
 
 from __future__ import annotations

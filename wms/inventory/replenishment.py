@@ -16,8 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from wms.batches.fefo import Candidate, fefo_order
-from wms.batches.lots import get_lot
-from wms.batches.orm import Lot
+from wms.batches.lots import expiry_dates, get_lot, lot_codes
 from wms.commands import Command, Quantity
 from wms.db import UnitOfWork, dialect_insert
 from wms.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -204,9 +203,8 @@ def sources(s: Session, task: ReplenishmentTask, today: date) -> list[dict[str, 
     """Free stock of the item in reserve locations (storage, not one of its pick faces), FEFO, never expired."""
     faces = select(PickFace.location_id).where(PickFace.item_id == task.item_id)
     rows = s.execute(
-        select(Stock.id, Location.code, Lot.code.label("lot"), Lot.expiry_date, (Stock.on_hand - Stock.reserved))
+        select(Stock.id, Location.code, Stock.lot_id, (Stock.on_hand - Stock.reserved).label("available"))
         .join(Location, Location.id == Stock.location_id)
-        .join(Lot, Lot.id == Stock.lot_id)
         .where(
             Stock.warehouse_id == task.warehouse_id,
             Stock.item_id == task.item_id,
@@ -215,14 +213,16 @@ def sources(s: Session, task: ReplenishmentTask, today: date) -> list[dict[str, 
             Stock.location_id.not_in(faces),
         )
     ).all()
-    by_id = {r[0]: r for r in rows}
+    lot_ids = [r.lot_id for r in rows]
+    expiry, codes = expiry_dates(s, lot_ids), lot_codes(s, lot_ids)
+    by_id = {r.id: r for r in rows}
     ordered = fefo_order(
-        Candidate(r[0], r.expiry_date, r[4]) for r in rows if r.expiry_date is None or r.expiry_date >= today
+        Candidate(r.id, expiry[r.lot_id], r.available) for r in rows if (e := expiry[r.lot_id]) is None or e >= today
     )
     return [
         {
             "location": by_id[c.stock_id].code,
-            "lot": by_id[c.stock_id].lot,
+            "lot": codes[by_id[c.stock_id].lot_id],
             "expiry_date": c.expiry_date,
             "available": c.available,
         }

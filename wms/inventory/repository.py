@@ -143,7 +143,8 @@ def min_shelf_life_days(session: Session, item_id: int) -> int:
 
 def shelf_lives(session: Session, item_ids: Sequence[int]) -> dict[int, int]:
     """item id → days of shelf life it must have left when it ships."""
-    return dict(session.execute(select(Item.id, Item.min_shelf_life_days).where(Item.id.in_(item_ids))).tuples().all())
+    rows = session.execute(select(Item.id, Item.min_shelf_life_days).where(Item.id.in_(item_ids)))
+    return {r.id: r.min_shelf_life_days for r in rows}
 
 
 def warehouse_code_column(warehouse_id: SQLColumnExpression[int | None]) -> ScalarSelect[str]:

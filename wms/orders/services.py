@@ -291,7 +291,8 @@ def _find(s: Session, channel: str, external_id: str, *, lock: bool = False) -> 
 
 
 def get_order(s: Session, order_id: int, *, lock: bool = False) -> Order:
-    """The order (``lock``: locked FOR UPDATE); 404 when there is none."""
+    """The order (``lock``: locked FOR UPDATE, the first of a use case's locks: orders → pick lists →
+    shipments → stock); 404 when there is none."""
     stmt = select(Order).where(Order.id == order_id)
     order = s.scalars(stmt.with_for_update() if lock else stmt).first()
     if order is None:

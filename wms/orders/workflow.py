@@ -120,11 +120,6 @@ def resolve(session: Session, problem: OrderProblem, resolution: str, actor: str
     problem.resolved_at, problem.resolved_by, problem.resolution = utcnow(), actor, resolution
 
 
-def lock_order(session: Session, order_id: int) -> Order:
-    """The order, locked: first of all a use case's locks (orders → pick lists → shipments → stock)."""
-    return session.scalars(select(Order).where(Order.id == order_id).with_for_update()).one()
-
-
 def run_review(session: Session, order: Order, policy: Policy) -> None:
     for finding in review(
         order.ship_to, order.buyer_message, order.seller_remark, review_messages=policy.review_messages

@@ -26,7 +26,7 @@ from wms.inventory.replenishment import replenish_if_low
 from wms.inventory.repository import item_id_by_scan, location_codes, location_id_by_code, min_shelf_life_days, skus
 from wms.inventory.stock import Place, free_at, held_id, lock_stock, reserve, unreserve
 from wms.orders.queries import promised_ship_date
-from wms.orders.workflow import lock_order
+from wms.orders.services import get_order
 from wms.orm import utcnow
 from wms.picking.commands import Confirm, ShortPick
 from wms.picking.handheld import check_holder, locked
@@ -131,7 +131,7 @@ def _lock_order_if_short(s: Session, pick_list_id: int, cmd: Confirm | ShortPick
     except Conflict:
         return
     if isinstance(cmd, ShortPick) or cmd.quantity < stop.quantity:
-        lock_order(s, stop.order_id)
+        get_order(s, stop.order_id, lock=True)
 
 
 def _lock_stock(s: Session, pl: PickList, stop: PickListStop, lot_id: int, quantity: int, reason: str | None) -> None:

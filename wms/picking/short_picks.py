@@ -25,6 +25,7 @@ from wms.inventory.stock import Available, Place, lock_available, positions, res
 from wms.orders import workflow as wf
 from wms.orders.queries import promised_ship_date
 from wms.orders.review import Finding
+from wms.orders.services import get_order
 from wms.orm import utcnow
 from wms.picking.orm import PickList, PickListStop
 from wms.picking.rules import Elsewhere, shortfall_stops
@@ -139,7 +140,7 @@ def _backorder(s: Session, stop: PickListStop, line_id: int, unfilled: int, reas
     """Take what cannot be found off the shipment; the order line backorders it and the order is flagged."""
     wf.backorder(s, allocations.order_line_of(s, line_id), unfilled)
     allocations.take_off(s, line_id, unfilled, cause="emptied by a short pick", actor=actor)
-    order = wf.lock_order(s, stop.order_id)
+    order = get_order(s, stop.order_id, lock=True)
     wf.flag(
         s,
         order,
