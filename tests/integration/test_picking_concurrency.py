@@ -10,15 +10,22 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from tests.api.orders_helpers import order_body
-from tests.api.picking_helpers import stock_floor
+from tests.api.picking_helpers import floor, scan, stock_floor
 from tests.conftest import Api, Backend, make_token
 from tests.invariants import assert_reservations_consistent, assert_stock_invariants
 from tests.live_server import live_server
 from wms.api.app import create_app
+from wms.errors import Conflict
+from wms.picking.commands import Confirm
+from wms.picking.confirm import _match
+from wms.picking.handheld import locked
+from wms.picking.orm import PickList
 
 PICKERS = 8
 
@@ -34,7 +41,8 @@ def _plan(backend: Backend) -> dict:
 
 
 def _picker_run(base: str, token: str, seed: int) -> list[tuple[int, int, str]]:
-    """Claim and pick until there is no work; every confirmation is sent twice at once and once more later."""
+    """Claim and pick until there is no work; every confirmation is sent twice at once (a retry with the same
+    Idempotency-Key, or a second scan without one: exactly one of those confirms) and once more later."""
     rng = random.Random(seed)
     log: list[tuple[int, int, str]] = []  # (pick list, stop, outcome)
     headers = {"Authorization": f"Bearer {token}"}
@@ -58,13 +66,17 @@ def _picker_run(base: str, token: str, seed: int) -> list[tuple[int, int, str]]:
                 if short:
                     body["reason"] = "not_found"
                 key = {"Idempotency-Key": f"{token[-8:]}-{stop['id']}"}
+                retry = rng.random() < 0.5  # a retry with the same key; else two scans, the second without one
                 answers = list(
                     twin.map(
-                        lambda _: c.post(f"/v1/pick-lists/{pl['id']}/confirmations", json=body, headers=key), range(2)
+                        lambda i: c.post(
+                            f"/v1/pick-lists/{pl['id']}/confirmations", json=body, headers=key if retry or i else {}
+                        ),
+                        range(2),
                     )
                 )
                 codes = sorted(a.status_code for a in answers)
-                assert codes in ([201, 201], [201, 409]), [a.text for a in answers]
+                assert codes in (([201, 201], [201, 409]) if retry else ([201, 409],)), [a.text for a in answers]
                 again = c.post(f"/v1/pick-lists/{pl['id']}/confirmations", json=body)  # a double scan, no key
                 assert again.status_code == 409 and again.json()["error"]["code"] == "stop_already_confirmed"
                 log.append((pl["id"], stop["id"], "short" if short else "picked"))
@@ -105,3 +117,25 @@ def test_many_pickers_at_once_never_share_a_list_or_pick_twice(backend: Backend)
     assert {f"PICKLIST-{k}": v for k, v in picked.items() if v} == moved  # each unit moved to a cart once
     assert_stock_invariants(backend.engine)
     assert_reservations_consistent(backend.engine)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)  # SQLite: the open session would hold the writer
+def test_a_confirmation_reads_its_stop_again_once_it_holds_the_pick_list(backend: Backend) -> None:
+    """A confirmation first looks at its stop without a lock (is it short?), then locks the pick list and
+    matches again: that second read must see what another confirmation committed meanwhile, not the
+    session's copy from the first look (else a stop would be confirmed twice)."""
+    with TestClient(create_app(backend.settings, backend.engine)) as client:
+        admin = Api(client, make_token(backend, "admin"))
+        f = floor(admin, backend, client, [[("TEA", 2)]])
+        pl = f.picker.post("/v1/pick-lists/claim", {"warehouse": "WH1"}, expect=200)
+        cmd = Confirm(**scan(pl["next_stop"]))
+        with Session(backend.engine) as s:
+            assert _match(s, s.get_one(PickList, pl["id"]), cmd).status == "open"  # the first look
+            # another request confirms meanwhile (this transaction, read committed, sees it from its next statement)
+            f.picker.post(f"/v1/pick-lists/{pl['id']}/confirmations", scan(pl["next_stop"]))
+            again = locked(s, pl["id"])
+            assert again.status == "picked"
+            with pytest.raises(Conflict) as refused:
+                _match(s, again, cmd)
+            assert refused.value.code in ("stop_already_confirmed", "pick_list_done")

@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, false, func, select
 from sqlalchemy.orm import Session
 
 from wms.allocation import shipments
@@ -141,9 +141,11 @@ def lock_for_reallocation(session: Session, order: Demand) -> None:
     then find every row held."""
     mine = select(ShipmentLine.shipment_id).where(ShipmentLine.order_id == order.order_id)
     live = Shipment.status != "cancelled"
-    mergeable = (Shipment.merge_key == order.merge_key) & (Shipment.status == "allocated") if order.paid else False
     session.execute(
-        select(Shipment.id).where((Shipment.id.in_(mine) & live) | mergeable).order_by(Shipment.id).with_for_update()
+        select(Shipment.id)
+        .where((Shipment.id.in_(mine) & live) | _may_merge_into(order))
+        .order_by(Shipment.id)
+        .with_for_update()
     )
     holds = session.scalars(
         select(Allocation.stock_id)
@@ -160,12 +162,17 @@ def _mergeable_shipments(session: Session, order: Demand) -> dict[int, Shipment]
     if not order.paid:
         return {}
     found = session.scalars(
-        select(Shipment)
-        .where(Shipment.merge_key == order.merge_key, Shipment.status == "allocated")
-        .order_by(Shipment.id)
-        .with_for_update()
+        select(Shipment).where(_may_merge_into(order)).order_by(Shipment.id).with_for_update()
     ).all()
     return {s.warehouse_id: s for s in reversed(found)}
+
+
+def _may_merge_into(order: Demand) -> ColumnElement[bool]:
+    """The shipments the order's lines may join: the same customer, address and carrier, not yet in a wave;
+    only a paid order's lines join another order's shipment."""
+    if not order.paid:
+        return false()
+    return (Shipment.merge_key == order.merge_key) & (Shipment.status == "allocated")
 
 
 def _new_shipment(session: Session, order: Demand, warehouse_id: int) -> Shipment:

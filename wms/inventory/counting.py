@@ -9,6 +9,8 @@ count was recorded: the count no longer describes the shelf, recount it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -19,6 +21,7 @@ from wms.inventory import repository as repo
 from wms.inventory.commands import RecordCount, StartCount
 from wms.inventory.ledger import StockChange, post_operation
 from wms.inventory.orm import COUNT_ACTIVE, CycleCount, CycleCountLine, Stock
+from wms.inventory.stock import Place, lock_stock
 from wms.orm import utcnow
 
 ACTIVE = COUNT_ACTIVE
@@ -87,7 +90,12 @@ def post_count(count_id: int, uow: UnitOfWork, actor: str) -> CycleCount:
         if count.status != "counted":
             raise Conflict(f"count {count_id} is {count.status}, not counted", code="count_not_counted")
         lines = list(s.scalars(select(CycleCountLine).where(CycleCountLine.count_id == count.id)))
-        now = {lot_id: qty for lot_id, (_, qty) in _location_stock(uow, count.location_id).items()}
+        arriving = [
+            Place(count.location_id, ln.lot_id, ln.item_id, count.warehouse_id)
+            for ln in lines
+            if ln.counted > ln.expected
+        ]
+        now = {lot_id: qty for lot_id, (_, qty) in _location_stock(uow, count.location_id, arriving).items()}
         then = {line.lot_id: line.expected for line in lines if line.expected}
         if now != then:
             raise Conflict(
@@ -135,15 +143,12 @@ def _get(uow: UnitOfWork, count_id: int, *, for_update: bool = False) -> CycleCo
     return count
 
 
-def _location_stock(uow: UnitOfWork, location_id: int) -> dict[int, tuple[int, int]]:
-    """lot_id → (item_id, on_hand) of the stock rows at a location, locked in key order."""
-    rows = uow.session.execute(
-        select(Stock.lot_id, Stock.item_id, Stock.on_hand)
-        .where(Stock.location_id == location_id, Stock.on_hand > 0)
-        .order_by(Stock.lot_id)
-        .with_for_update()
-    )
-    return {r.lot_id: (r.item_id, r.on_hand) for r in rows}
+def _location_stock(uow: UnitOfWork, location_id: int, places: Sequence[Place] = ()) -> dict[int, tuple[int, int]]:
+    """lot_id → (item_id, on_hand) of the stock at a location; every row there (and ``places``, where a
+    posted count will put units) locked first (``lock_stock``)."""
+    here = uow.session.scalars(select(Stock.id).where(Stock.location_id == location_id))
+    rows = lock_stock(uow.session, ids=list(here), places=places)
+    return {r.lot_id: (r.item_id, r.on_hand) for r in rows if r.location_id == location_id and r.on_hand > 0}
 
 
 def _counted_by_lot(uow: UnitOfWork, cmd: RecordCount) -> dict[int, tuple[int, int]]:

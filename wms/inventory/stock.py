@@ -92,6 +92,8 @@ class _Held:
 
 def held(session: Session) -> _Held:
     """What this session's current transaction has locked."""
+    if session.get_transaction() is None:
+        session.connection()  # begin now: the transaction is what the record is kept for
     txn = session.get_transaction()
     h = session.info.get("stock_held")
     if h is None or h.transaction is not txn:
@@ -162,7 +164,7 @@ def lock_unload(session: Session, warehouse_id: int, from_location_id: int, to_l
 
 def lock_available(session: Session, available: Available) -> list[Row]:
     """The stock an allocation may take, locked (``lock_stock``), with units still free once locked."""
-    return [r for r in lock_stock(session, available=available) if r.available > 0]
+    return lock_stock(session, available=available)
 
 
 def reserve(session: Session, amounts: Iterable[tuple[int, int]]) -> None:

@@ -151,7 +151,14 @@ def _lock_stock(s: Session, pl: PickList, stop: PickListStop, lot_id: int, quant
 
 def _match(s: Session, pl: PickList, cmd: Confirm | ShortPick) -> PickListStop:
     """The open stop the scan confirms, or a 409 that tells the picker what is wrong (``rules.match_stop``)."""
-    stops = list(s.scalars(select(PickListStop).where(PickListStop.pick_list_id == pl.id).order_by(PickListStop.seq)))
+    stops = list(
+        s.scalars(
+            select(PickListStop)
+            .where(PickListStop.pick_list_id == pl.id)
+            .order_by(PickListStop.seq)
+            .execution_options(populate_existing=True)  # as they are now, not as an earlier read saw them
+        )
+    )
     locations = location_codes(s, (st.location_id for st in stops))
     skus_ = skus(s, (st.item_id for st in stops))
     lots = lot_codes(s, (st.lot_id for st in stops))

@@ -144,7 +144,10 @@ def _unload_rest(s: Session, pl: PickList, station_id: int, actor: str) -> None:
 
 
 def locked(s: Session, pick_list_id: int) -> PickList:
-    pl = s.scalars(select(PickList).where(PickList.id == pick_list_id).with_for_update()).first()
+    # populate_existing: a row read before the lock (confirm's unlocked look at the stop) is read again
+    pl = s.scalars(
+        select(PickList).where(PickList.id == pick_list_id).with_for_update().execution_options(populate_existing=True)
+    ).first()
     if pl is None:
         raise NotFound(f"pick list {pick_list_id} not found", code="pick_list_not_found")
     return pl

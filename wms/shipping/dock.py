@@ -26,6 +26,7 @@ from wms.shipping.packing import contents
 def ship(shipment_id: int, uow: UnitOfWork, actor: str) -> None:
     def work(uow: UnitOfWork) -> None:
         s = uow.session
+        orders = wf.lock_shipment_orders(s, shipment_id)  # orders before their shipment (orders → … → stock)
         shipment = locked_shipment(s, shipment_id)
         if shipment.status != "packed":
             raise Conflict(
@@ -44,7 +45,6 @@ def ship(shipment_id: int, uow: UnitOfWork, actor: str) -> None:
         )
         shipments.transition(s, shipment, "shipped", "left the dock", actor)
         s.flush()
-        orders = wf.lock_shipment_orders(s, shipment.id)
         shipped_at = shipment.shipped_at
         assert shipped_at is not None  # set by the transition to shipped
         for order in orders:
