@@ -22,7 +22,10 @@ locked, as if it had come a moment earlier.
 
 A row that does not exist yet (the first units of a lot at a location) is
 created empty by ``lock_stock`` (``places``) and locked with the rest; new rows
-take ids above every existing one, so creating one never breaks the order.
+take ids above every existing one, so they keep the order. The one wait this
+leaves outside it: two requests creating the same row at once, the second
+waiting for the first's insert (a use case's first lock creates its rows, and the
+places created later, a cart or a packing station, are mostly one picker's own).
 """
 
 from __future__ import annotations
