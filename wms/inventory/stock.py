@@ -154,9 +154,11 @@ def lock_stock(
 
 
 def lock_unload(session: Session, warehouse_id: int, from_location_id: int, to_location_id: int) -> None:
-    """Lock every row at ``from_location_id`` and where its units would land at ``to_location_id``
-    (a cart unloaded at a packing station)."""
-    here = session.execute(select(Stock.id, Stock.lot_id, Stock.item_id).where(Stock.location_id == from_location_id))
+    """Lock every row with units at ``from_location_id`` and where they would land at ``to_location_id``
+    (a cart unloaded at a packing station: the cart is its picker's, held by the pick list's lock)."""
+    here = session.execute(
+        select(Stock.id, Stock.lot_id, Stock.item_id).where(Stock.location_id == from_location_id, Stock.on_hand > 0)
+    )
     rows = list(here)
     lock_stock(
         session,
