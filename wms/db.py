@@ -39,6 +39,7 @@ RETRYABLE_PG_CODES = {"40001", "40P01"}  # serialization_failure, deadlock_detec
 UNAVAILABLE_PG_CODES = {"57P01", "57P02", "57P03", "53300", "42P01"}
 CONNECT_TIMEOUT_S = 5
 READ_ONLY = "wms_read_only"
+IN_CHUNK = 10_000  # ids per IN list (PostgreSQL takes at most 65535 parameters in a statement)
 COMMIT_SENT = "wms_commit_sent"  # in a connection's info: the COMMIT of its current transaction went out
 _commits: ContextVar[list[bool] | None] = ContextVar("wms_commits", default=None)
 

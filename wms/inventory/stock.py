@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Select, select, tuple_, update
 from sqlalchemy.orm import Session
 
-from wms.db import dialect_insert
+from wms.db import IN_CHUNK, dialect_insert
 from wms.errors import Conflict
 from wms.inventory.orm import COUNT_ACTIVE, CycleCount, Item, Location, Stock
 
@@ -280,9 +280,6 @@ def _out_of_order(new: list[int], top: int) -> None:
     if CHECK_ORDER:
         raise StockLockOrderError(message)
     log.warning(message)
-
-
-IN_CHUNK = 10_000  # ids per IN list (PostgreSQL takes at most 65535 parameters in a statement)
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,11 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from wms.allocation.queries import order_ids_in_shipment
+from wms.db import IN_CHUNK
 from wms.orders.orm import Order, OrderLine, OrderProblem, PendingOrderMessage
 from wms.orders.review import Urgency
 
 Row = dict[str, Any]
-IN_CHUNK = 10_000  # ids per IN list (PostgreSQL takes at most 65535 parameters in a statement)
 
 
 def problem_row(p: OrderProblem) -> Row:
