@@ -94,7 +94,7 @@ def test_a_bulk_push_that_died_half_way_is_finished_by_a_retry_after_the_lease(
 ) -> None:
     _stock(admin)
     bulk = {"orders": [order_body(("A", 1), external_id=f"B-{n}", customer=f"C{n}") for n in range(5)]}
-    real, calls = orders_router.services.push_order, []
+    real, calls = orders_router.services._push_chunk, []
 
     def dies_at_the_third(*args: object, **kwargs: object) -> object:
         calls.append(1)
@@ -102,7 +102,8 @@ def test_a_bulk_push_that_died_half_way_is_finished_by_a_retry_after_the_lease(
             raise RuntimeError("server stopped")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(orders_router.services, "push_order", dies_at_the_third)
+    monkeypatch.setattr(orders_router.services, "CHUNK", 1)  # one transaction per order: two commit first
+    monkeypatch.setattr(orders_router.services, "_push_chunk", dies_at_the_third)
     admin.post("/v1/orders/bulk", bulk, expect=500, key="bulk-1")
     assert len(admin.all("/v1/orders")) == 2
     assert admin.post("/v1/orders/bulk", bulk, expect=409, key="bulk-1")["error"]["code"] == "idempotency_in_progress"

@@ -84,7 +84,7 @@ def test_a_bulk_push_whose_database_went_away_half_way_is_not_answered_nothing_w
     admin: Api, warehouse: str, backend: Backend, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     bulk = {"orders": [order_body(("A", 1), external_id=f"H-{n}", customer=f"C{n}") for n in range(4)]}
-    real, calls = orders_router.services.push_order, []
+    real, calls = orders_router.services._push_chunk, []
 
     def gone_at_the_third(*args: object, **kwargs: object) -> object:
         calls.append(1)
@@ -92,7 +92,8 @@ def test_a_bulk_push_whose_database_went_away_half_way_is_not_answered_nothing_w
             raise _database_gone()
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(orders_router.services, "push_order", gone_at_the_third)
+    monkeypatch.setattr(orders_router.services, "CHUNK", 1)  # one transaction per order: two commit first
+    monkeypatch.setattr(orders_router.services, "_push_chunk", gone_at_the_third)
     r = admin.client.post("/v1/orders/bulk", json=bulk, headers={**admin.headers, "Idempotency-Key": "half"})
     assert r.status_code == 503 and r.json()["error"]["code"] == "outcome_unknown", r.text
     assert len(admin.all("/v1/orders")) == 2  # two were done: not "nothing was done"

@@ -7,22 +7,26 @@ warehouse that can ship everything wins at once; otherwise the CP-SAT split
 chooses the fewest shipments. Within a warehouse each item is taken FEFO.
 Shipments of the same customer, address and carrier that are not yet in a
 wave are shared (merge).
+
+Many orders (a chunk of a bulk push) are allocated in one transaction by
+``allocate_orders``: one lock of everything they may take, the decisions in
+memory order after order (``stockpile``), the writes set-based. One order goes
+the same way, so both give the same outcome.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import ColumnElement, false, func, select
+from sqlalchemy import ColumnElement, false, func, insert, select
 from sqlalchemy.orm import Session
 
-from wms.allocation import shipments
+from wms.allocation import shipments, stockpile
 from wms.allocation.orm import Allocation, Shipment, ShipmentLine
-from wms.allocation.rules import split_order, spread
-from wms.batches.fefo import Candidate, usable_quantity
-from wms.batches.fefo import allocate as fefo_allocate
+from wms.allocation.stockpile import Free, ShipmentRef, Stockpile, Taken, take
 from wms.batches.lots import expiry_dates
 from wms.inventory.repository import shelf_lives
 from wms.inventory.stock import Available, lock_available, lock_stock, reserve
@@ -84,54 +88,103 @@ def allocate_order(session: Session, order: Demand, *, today: date, merge: bool,
     demand = open_demand(session, order)
     if not demand:
         return Outcome()
-    item_ids = sorted(demand)
-    mergeable = _mergeable_shipments(session, order) if merge else {}  # shipments before stock
-    rows = lock_available(session, Available(tuple(item_ids)))
-    mergeable = {w: sh for w, sh in mergeable.items() if any(r.warehouse_id == w for r in rows)}
-    expiry = expiry_dates(session, (r.lot_id for r in rows))
-    shelf = shelf_lives(session, item_ids)
-    ship_date = order.ship_date
-    warehouses = sorted({r.warehouse_id for r in rows})
-    by_wh_item: dict[tuple[int, int], list[Candidate]] = defaultdict(list)
+    return allocate_orders(session, [(order, demand)], today=today, merge=merge, time_limit_s=time_limit_s)[0]
+
+
+def allocate_orders(
+    session: Session,
+    orders: Sequence[tuple[Demand, Mapping[int, Sequence[tuple[DemandLine, int]]]]],
+    *,
+    today: date,
+    merge: bool,
+    time_limit_s: float,
+) -> list[Outcome]:
+    """Reserve each order's demand (item id → [(line, units wanted)], as ``open_demand`` gives it), one order
+    after another in the given order, with the outcome each would have had alone: the shipments they may
+    merge into locked, then the stock of every item wanted, once; the decisions taken in memory
+    (``stockpile.take``); shipments, lines, allocations and reservations written set-based."""
+    pile = _load(session, [o for o, _ in orders], sorted({i for _, d in orders for i in d}), merge=merge)
+    taken = [
+        take(pile, _order(o), d, today=today, merge=merge, time_limit_s=time_limit_s) if d else Taken()
+        for o, d in orders
+    ]
+    _write(session, pile, [o for o, _ in orders], taken)
+    outcomes = []
+    for (order, _), t in zip(orders, taken, strict=True):
+        outcome = Outcome(
+            [s if isinstance(s, int) else s.id for s in t.shipments], dict(t.backordered), t.solver_status
+        )
+        for line in order.lines:
+            outcome.backordered.setdefault(line.id, 0)
+        outcomes.append(outcome)
+    return outcomes
+
+
+def _order(d: Demand) -> stockpile.Order:
+    return stockpile.Order(d.order_id, d.paid, d.merge_key, d.carrier, d.ship_date)
+
+
+def _load(session: Session, orders: Sequence[Demand], item_ids: list[int], *, merge: bool) -> Stockpile:
+    """Lock what the orders may take: the shipments they may join (before stock), then the free stock of
+    their items, in id order; read the lots' expiry dates and the items' shelf lives."""
+    keys = sorted({o.merge_key for o in orders if o.paid}) if merge else []
+    joinable: dict[str, dict[int, ShipmentRef]] = {}
+    if keys:
+        found = session.execute(
+            select(Shipment.id, Shipment.merge_key, Shipment.warehouse_id)
+            .where(Shipment.merge_key.in_(keys), Shipment.status == "allocated")
+            .order_by(Shipment.id)
+            .with_for_update()
+        )
+        for sid, key, wh in found:
+            joinable.setdefault(key, {}).setdefault(wh, sid)  # the lowest id per warehouse
+    rows = lock_available(session, Available(tuple(item_ids))) if item_ids else []
+    by_item: dict[int, list[Free]] = defaultdict(list)
     for r in rows:
-        by_wh_item[(r.warehouse_id, r.item_id)].append(Candidate(r.id, expiry[r.lot_id], r.available))
-    usable = {
-        w: {
-            i: usable_quantity(by_wh_item[(w, i)], today=today, ship_date=ship_date, min_shelf_life_days=shelf[i])
-            for i in item_ids
-        }
-        for w in warehouses
-    }
-    plan = split_order(
-        {i: sum(n for _, n in demand[i]) for i in item_ids}, usable, mergeable, time_limit_s=time_limit_s
+        by_item[r.item_id].append(Free(r.id, r.warehouse_id, r.lot_id, r.available))
+    return Stockpile(
+        dict(by_item), expiry_dates(session, (r.lot_id for r in rows)), shelf_lives(session, item_ids), joinable
     )
-    outcome = Outcome(solver_status=plan.status)
-    remaining = {i: list(demand[i]) for i in item_ids}
-    booked: list[tuple[ShipmentLine, list[tuple[int, int]]]] = []
-    for wh_id, items in plan.shipments.items():
-        shipment = mergeable.get(wh_id) or _new_shipment(session, order, wh_id)
-        outcome.shipment_ids.append(shipment.id)
-        for item_id, qty in items.items():
-            picks = fefo_allocate(
-                by_wh_item[(wh_id, item_id)], qty, today=today, ship_date=ship_date, min_shelf_life_days=shelf[item_id]
-            )
-            _book(session, order, shipment, remaining[item_id], picks, booked)
+
+
+def _write(session: Session, pile: Stockpile, orders: Sequence[Demand], taken: Sequence[Taken]) -> None:
+    """The shipments the pile opened, every booking's shipment line and allocations, and the reservations."""
+    ids = shipments.create_many(
+        session,
+        [(s.warehouse_id, s.merge_key, s.carrier, f"stock reserved for order {s.order_id}") for s in pile.opened],
+        actor=shipments.SYSTEM,
+    )
+    for s, sid in zip(pile.opened, ids, strict=True):
+        s.id = sid
+    bookings = [(o, *b) for o, t in zip(orders, taken, strict=True) for b in t.bookings]
+    if not bookings:
+        return
+    line_ids = session.scalars(
+        insert(ShipmentLine).returning(ShipmentLine.id, sort_by_parameter_order=True),
+        [
+            {
+                "shipment_id": sh if isinstance(sh, int) else sh.id,
+                "order_id": o.order_id,
+                "order_line_id": line.id,
+                "item_id": line.item_id,
+                "quantity": sum(q for _, q in parts),
+            }
+            for o, sh, line, parts in bookings
+        ],
+    ).all()
     per_stock: dict[int, int] = defaultdict(int)
-    for _, parts in booked:
+    for _, _, _, parts in bookings:
         for stock_id, qty in parts:
             per_stock[stock_id] += qty
     reserve(session, per_stock.items())
-    session.flush()  # every shipment line in one batch, then every allocation in one
-    session.add_all(
-        Allocation(shipment_line_id=sl.id, stock_id=sid, quantity=q) for sl, parts in booked for sid, q in parts
+    session.execute(
+        insert(Allocation),
+        [
+            {"shipment_line_id": lid, "stock_id": sid, "quantity": q}
+            for lid, (_, _, _, parts) in zip(line_ids, bookings, strict=True)
+            for sid, q in parts
+        ],
     )
-    session.flush()
-    for item_id in item_ids:
-        for line, need in remaining[item_id]:
-            outcome.backordered[line.id] = need
-    for line in order.lines:
-        outcome.backordered.setdefault(line.id, 0)
-    return outcome
 
 
 def lock_for_reallocation(session: Session, order: Demand) -> None:
@@ -157,54 +210,9 @@ def lock_for_reallocation(session: Session, order: Demand) -> None:
     lock_stock(session, ids=list(holds), available=Available(items) if items else None)
 
 
-def _mergeable_shipments(session: Session, order: Demand) -> dict[int, Shipment]:
-    """warehouse → the shipment the order's lines there may join, locked (a wave starting now waits)."""
-    if not order.paid:
-        return {}
-    found = session.scalars(
-        select(Shipment).where(_may_merge_into(order)).order_by(Shipment.id).with_for_update()
-    ).all()
-    return {s.warehouse_id: s for s in reversed(found)}
-
-
 def _may_merge_into(order: Demand) -> ColumnElement[bool]:
     """The shipments the order's lines may join: the same customer, address and carrier, not yet in a wave;
     only a paid order's lines join another order's shipment."""
     if not order.paid:
         return false()
     return (Shipment.merge_key == order.merge_key) & (Shipment.status == "allocated")
-
-
-def _new_shipment(session: Session, order: Demand, warehouse_id: int) -> Shipment:
-    return shipments.create(
-        session,
-        warehouse_id=warehouse_id,
-        merge_key=order.merge_key,
-        carrier=order.carrier,
-        cause=f"stock reserved for order {order.order_id}",
-        actor=shipments.SYSTEM,
-    )
-
-
-def _book(
-    session: Session,
-    order: Demand,
-    shipment: Shipment,
-    lines: list[tuple[DemandLine, int]],
-    picks: list[tuple[int, int]],
-    booked: list[tuple[ShipmentLine, list[tuple[int, int]]]],
-) -> None:
-    """Spread FEFO picks over the order's lines of one item, in line order (``rules.spread``). The new shipment
-    lines and their (stock, units) go to ``booked``; the caller reserves the stock and writes them. ``lines``
-    is left with what is still wanted."""
-    bookings, lines[:] = spread(lines, picks)
-    for line, parts in bookings:
-        sl = ShipmentLine(
-            shipment_id=shipment.id,
-            order_id=order.order_id,
-            order_line_id=line.id,
-            item_id=line.item_id,
-            quantity=sum(q for _, q in parts),
-        )
-        session.add(sl)
-        booked.append((sl, parts))

@@ -34,6 +34,28 @@ def create(session: Session, *, warehouse_id: int, merge_key: str, carrier: str,
     return shipment
 
 
+def create_many(session: Session, specs: Sequence[tuple[int, str, str, str]], *, actor: str) -> list[int]:
+    """New shipments in their first state, one per (warehouse id, merge key, carrier, cause), with their
+    first history rows, set-based; returns their ids in the same order."""
+    if not specs:
+        return []
+    now = utcnow()
+    ids = list(
+        session.scalars(
+            insert(Shipment).returning(Shipment.id, sort_by_parameter_order=True),
+            [
+                {"warehouse_id": w, "status": FIRST, "merge_key": key, "carrier": carrier, "created_at": now}
+                for w, key, carrier, _ in specs
+            ],
+        )
+    )
+    session.execute(
+        insert(ShipmentTransition),
+        [_row(sid, None, FIRST, cause, actor, now) for sid, (*_, cause) in zip(ids, specs, strict=True)],
+    )
+    return ids
+
+
 def lock(session: Session, shipment_ids: Iterable[int]) -> None:
     """Lock these shipments in id order: a use case that will change a shipment and stock locks the
     shipment first (orders → pick lists → shipments → stock, ``wms.inventory.stock``)."""

@@ -70,6 +70,12 @@ def items_by_sku(session: Session, skus: Sequence[str]) -> dict[str, Item]:
     return found
 
 
+def item_ids_by_sku(session: Session, skus: Iterable[str]) -> dict[str, int]:
+    """SKU → item id of the known ones of ``skus``."""
+    wanted = sorted(set(skus))
+    return {sku: id_ for sku, id_ in session.execute(select(Item.sku, Item.id).where(Item.sku.in_(wanted)))}
+
+
 def item_ids(session: Session, skus: Iterable[str]) -> list[int]:
     """Ids of the items with these SKUs; unknown SKUs are left out."""
     return list(session.scalars(select(Item.id).where(Item.sku.in_(sorted(set(skus))))))

@@ -33,8 +33,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any, cast
 
-from sqlalchemy import Select, select, tuple_, update
+from sqlalchemy import BindParameter, CursorResult, Select, bindparam, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from wms.db import IN_CHUNK, dialect_insert
@@ -174,32 +175,37 @@ def lock_available(session: Session, available: Available) -> list[Row]:
 
 def reserve(session: Session, amounts: Iterable[tuple[int, int]]) -> None:
     """Raise ``reserved`` by each (stock_id, quantity); never above on hand."""
-    amounts = sorted(amounts)
-    lock_stock(session, ids=(sid for sid, _ in amounts))
-    for stock_id, qty in amounts:
-        done = session.execute(
-            update(STOCK)
-            .where(STOCK.c.id == stock_id, STOCK.c.reserved + qty <= STOCK.c.on_hand)
-            .values(reserved=STOCK.c.reserved + qty)
-            .returning(STOCK.c.id)
-        ).first()
-        if done is None:
-            raise Conflict("stock changed while it was being reserved", code="reservation_conflict")
+    _change_reserved(session, sorted(amounts), +1, "stock changed while it was being reserved")
 
 
 def unreserve(session: Session, amounts: Iterable[tuple[int, int]]) -> None:
     """Lower ``reserved`` by each (stock_id, quantity); never below zero."""
-    amounts = sorted(amounts)
-    lock_stock(session, ids=(sid for sid, _ in amounts))
-    for stock_id, qty in amounts:
-        done = session.execute(
-            update(STOCK)
-            .where(STOCK.c.id == stock_id, STOCK.c.reserved >= qty)
-            .values(reserved=STOCK.c.reserved - qty)
-            .returning(STOCK.c.id)
-        ).first()
-        if done is None:
-            raise Conflict("reserved stock is missing", code="reservation_conflict")
+    _change_reserved(session, sorted(amounts), -1, "reserved stock is missing")
+
+
+def _change_reserved(session: Session, amounts: list[tuple[int, int]], sign: int, failure: str) -> None:
+    """One statement for all rows (executemany), each guarded; the rows are locked first (a no-op for
+    those held already). A guard that fails is a 409 and the transaction is rolled back by the caller."""
+    if not amounts:
+        return
+    h = held(session)
+    if not {sid for sid, _ in amounts} <= h.ids:
+        lock_stock(session, ids=(sid for sid, _ in amounts))
+    qty: BindParameter[int] = bindparam("qty")
+    guard = STOCK.c.reserved + qty <= STOCK.c.on_hand if sign > 0 else STOCK.c.reserved >= qty
+    stmt = (
+        update(STOCK)
+        .where(STOCK.c.id == bindparam("sid"), guard)
+        .values(reserved=STOCK.c.reserved + qty if sign > 0 else STOCK.c.reserved - qty)
+    )
+    rows = [{"sid": sid, "qty": q} for sid, q in amounts]
+    if session.get_bind().dialect.supports_sane_multi_rowcount:
+        if cast(CursorResult[Any], session.execute(stmt, rows)).rowcount != len(rows):
+            raise Conflict(failure, code="reservation_conflict")
+        return
+    for row in rows:  # no total row count from this driver: one statement each
+        if cast(CursorResult[Any], session.execute(stmt, row)).rowcount != 1:
+            raise Conflict(failure, code="reservation_conflict")
 
 
 def stock_id(session: Session, location_id: int, lot_id: int) -> int | None:

@@ -11,6 +11,7 @@ not yet known waits for it.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -19,57 +20,88 @@ from sqlalchemy.orm import Session
 
 from wms.allocation.floor import floor_shipments, set_carrier
 from wms.db import UnitOfWork, dialect_insert
-from wms.errors import Conflict, NotFound
+from wms.errors import Conflict, DomainError, NotFound
 from wms.events.domain import publish
 from wms.events.outbox import record
 from wms.inventory import repository as inventory
+from wms.orders import intake
 from wms.orders import workflow as wf
 from wms.orders.commands import OrderMessage, PushOrder
 from wms.orders.events import OrderNeedsNewLabel
 from wms.orders.lifecycle import FINAL, OPEN
 from wms.orders.orm import Order, OrderLine, OrderProblem, PendingOrderMessage
 from wms.orders.queries import carriers_in_shipment
-from wms.orders.review import PAYMENT_REMINDER_AFTER, address_findings, ship_by
+from wms.orders.review import address_findings, ship_by
 from wms.orm import utcnow
 
 AFTER_SHIPPING = ("shipped", "completed", "refunding")
 
 
+CHUNK = 250  # new orders of a bulk push taken per transaction
+
+
 def push_order(cmd: PushOrder, uow: UnitOfWork, policy: wf.Policy, actor: str) -> tuple[int, bool]:
     """(order id, created). The same (channel, external_id) again returns the existing order."""
+    (result,) = push_orders([cmd], uow, policy, actor)
+    if isinstance(result, DomainError):
+        raise result
+    return result
 
-    def work(uow: UnitOfWork) -> tuple[int, bool]:
-        return _push(uow.session, cmd, policy, actor)
 
-    return uow.run(work)
+def push_orders(
+    cmds: Sequence[PushOrder], uow: UnitOfWork, policy: wf.Policy, actor: str, *, chunk: int | None = None
+) -> list[tuple[int, bool] | DomainError]:
+    """Push orders in their order, each with the outcome it would have had pushed alone after the ones before
+    it; per order (order id, created), or the error that refused it (nothing of that order is done).
+
+    New orders go ``chunk`` (``CHUNK``) at a time, set-based, one transaction per chunk (``intake``); an order pushed
+    before, pushed twice here, or with ERP messages waiting for it goes alone through the one-order path."""
+    results: list[tuple[int, bool] | DomainError] = []
+    size = chunk or CHUNK
+    while len(results) < len(cmds):
+        part = cmds[len(results) : len(results) + size]
+        try:
+            results += uow.run(lambda u: _push_chunk(u.session, part, policy, actor))  # noqa: B023 (called at once)
+        except _Refused as refused:  # the one-order path refused its order: nothing of it was written
+            results.append(refused.error)
+    return results
+
+
+class _Refused(Exception):
+    """The order pushed alone was refused (its transaction rolled back); other orders go on."""
+
+    def __init__(self, error: DomainError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+def _push_chunk(
+    s: Session, cmds: Sequence[PushOrder], policy: wf.Policy, actor: str
+) -> list[tuple[int, bool] | DomainError]:
+    """A leading run of new orders of ``cmds`` set-based, or its first order alone if it is not new."""
+    keys = [(c.channel, c.external_id) for c in cmds]
+    _serialize_external_ids(s, keys)
+    taken = intake.taken_before(s, keys)
+    run: set[tuple[str, str]] = set()
+    for key in keys:
+        if key in taken or key in run:
+            break
+        run.add(key)
+    if not run:
+        try:
+            return [_push(s, cmds[0], policy, actor)]
+        except DomainError as exc:
+            raise _Refused(exc) from exc
+    made = intake.create_orders(s, cmds[: len(run)], policy, actor)
+    return [r if isinstance(r, DomainError) else (r, True) for r in made]
 
 
 def _push(s: Session, cmd: PushOrder, policy: wf.Policy, actor: str) -> tuple[int, bool]:
+    """One order: pushed before (a repeat may carry a payment, an address, a carrier), or new with ERP
+    messages waiting for it."""
     items = inventory.items_by_sku(s, [line.sku for line in cmd.lines])
-    _serialize_external_id(s, cmd.channel, cmd.external_id)
-    now = utcnow()
-    ship_to = cmd.ship_to.model_dump()
-    paid_at = (cmd.paid_at or now) if cmd.paid else None
-    values: dict[str, Any] = {
-        "external_id": cmd.external_id,
-        "channel": cmd.channel,
-        "customer_id": cmd.customer_id,
-        "ship_to": ship_to,
-        "merge_key": wf.merge_key(cmd.customer_id, ship_to, cmd.carrier),
-        "carrier": cmd.carrier,
-        "buyer_message": cmd.buyer_message,
-        "seller_remark": cmd.seller_remark,
-        "paid": cmd.paid,
-        "paid_at": paid_at,
-        "ship_by": ship_by(paid_at, cmd.promised_ship_by) if paid_at is not None else None,
-        "promised_ship_by": cmd.promised_ship_by,
-        "status": "unconfirmed",
-        "line_count": len(cmd.lines),
-        "unit_count": sum(line.quantity for line in cmd.lines),
-        "created_at": now,
-        "updated_at": now,
-        "payment_reminder_at": None if cmd.paid else now + PAYMENT_REMINDER_AFTER,
-    }
+    _serialize_external_ids(s, [(cmd.channel, cmd.external_id)])
+    values = intake.order_values(cmd, utcnow())
     order = s.scalars(
         dialect_insert(s, Order)
         .values(**values)
@@ -125,7 +157,7 @@ def apply_message(msg: OrderMessage, uow: UnitOfWork, policy: wf.Policy, actor: 
 
     def work(uow: UnitOfWork) -> int | None:
         s = uow.session
-        _serialize_external_id(s, msg.channel, msg.external_id)
+        _serialize_external_ids(s, [(msg.channel, msg.external_id)])
         order = _find(s, msg.channel, msg.external_id, lock=True)
         if order is None:
             s.add(
@@ -300,9 +332,16 @@ def get_order(s: Session, order_id: int, *, lock: bool = False) -> Order:
     return order
 
 
-def _serialize_external_id(s: Session, channel: str, external_id: str) -> None:
-    """Pushes and messages of one (channel, external_id) run one at a time (PostgreSQL advisory lock;
-    SQLite transactions are serial anyway), so a message can never slip past its order's creation."""
-    if s.get_bind().dialect.name == "postgresql":
-        digest = hashlib.sha256(f"{channel}\x1f{external_id}".encode()).digest()
-        s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": int.from_bytes(digest[:8], "big", signed=True)})
+def _serialize_external_ids(s: Session, keys: Sequence[tuple[str, str]]) -> None:
+    """Pushes and messages of one (channel, external_id) run one at a time (PostgreSQL advisory locks, taken
+    in one statement in a fixed order, first in their transactions; SQLite transactions are serial anyway),
+    so a message can never slip past its order's creation."""
+    if s.get_bind().dialect.name != "postgresql" or not keys:
+        return
+    locks = sorted({_lock_key(channel, external_id) for channel, external_id in keys})
+    s.execute(text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:ks AS bigint[])) AS k ORDER BY k"), {"ks": locks})
+
+
+def _lock_key(channel: str, external_id: str) -> int:
+    digest = hashlib.sha256(f"{channel}\x1f{external_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)

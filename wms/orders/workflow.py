@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -67,19 +68,45 @@ def _log(session: Session, order: Order, old: str | None, new: str, cause: str, 
     if old is not None:  # a new order was inserted in its first state already
         order.status, order.updated_at = new, now
     session.add(OrderTransition(order_id=order.id, from_status=old, to_status=new, cause=cause, actor=actor, at=now))
-    record(
-        session,
-        "order.status_changed",
-        {
-            "order_id": order.id,
-            "external_id": order.external_id,
-            "channel": order.channel,
-            "from": old,
-            "to": new,
-            "cause": cause,
-            "at": now.isoformat(),
-        },
-    )
+    record(session, "order.status_changed", status_changed(order, old, new, cause, now))
+
+
+@dataclass(frozen=True)
+class Named:
+    """How events name an order."""
+
+    id: int
+    external_id: str
+    channel: str
+
+
+def status_changed(order: Named | Order, old: str | None, new: str, cause: str, at: datetime) -> dict[str, Any]:
+    """The payload of ``order.status_changed``."""
+    return {
+        "order_id": order.id,
+        "external_id": order.external_id,
+        "channel": order.channel,
+        "from": old,
+        "to": new,
+        "cause": cause,
+        "at": at.isoformat(),
+    }
+
+
+def problem_flagged(order: Named | Order, finding: Finding) -> dict[str, Any]:
+    """The payload of ``order.problem_flagged``."""
+    return {
+        "order_id": order.id,
+        "external_id": order.external_id,
+        "channel": order.channel,
+        "code": finding.code,
+        "detail": finding.detail,
+    }
+
+
+def out_of_stock(short: int) -> Finding:
+    """The problem of an order left ``short`` units short by allocation."""
+    return Finding("out_of_stock", f"{short} unit(s) backordered")
 
 
 def open_problems(session: Session, order: Order) -> list[OrderProblem]:
@@ -102,17 +129,7 @@ def flag(session: Session, order: Order, finding: Finding) -> None:
             order_id=order.id, code=finding.code, detail=finding.detail, due_at=same_day_deadline(now), created_at=now
         )
     )
-    record(
-        session,
-        "order.problem_flagged",
-        {
-            "order_id": order.id,
-            "external_id": order.external_id,
-            "channel": order.channel,
-            "code": finding.code,
-            "detail": finding.detail,
-        },
-    )
+    record(session, "order.problem_flagged", problem_flagged(order, finding))
     session.flush()
 
 
@@ -149,8 +166,7 @@ def advance(session: Session, order: Order, policy: Policy, actor: str) -> None:
                     resolve(session, p, "allocated in full", actor)
             transition(session, order, "allocated", "stock reserved", actor)
         else:
-            short = sum(outcome.backordered.values())
-            flag(session, order, Finding("out_of_stock", f"{short} unit(s) backordered"))
+            flag(session, order, out_of_stock(sum(outcome.backordered.values())))
 
 
 def _lines(session: Session, order: Order) -> list[OrderLine]:
