@@ -53,3 +53,22 @@ def test_same_seed_same_answer(seed: int) -> None:
     a = solve_split(SplitProblem(demand, avail, seed=seed)).quantities
     b = solve_split(SplitProblem(demand, avail, seed=seed)).quantities
     assert (a == b).all()
+
+
+def test_the_whole_pair_fast_path_is_optimal_against_brute_force() -> None:
+    """Orders no warehouse fills alone but two fill with every line whole: answered without CP-SAT, and
+    optimal (checked against brute force on every instance of a seeded sample that takes that path)."""
+    rng = np.random.default_rng(3)
+    taken = 0
+    for _ in range(1500):
+        w, n_lines = int(rng.integers(2, 6)), int(rng.integers(1, 6))
+        demand = rng.integers(1, 5, n_lines)
+        avail = rng.choice([0, 0, 1, 3, 5], (w, n_lines))
+        ranks = rng.permutation(w)
+        result = solve_split(SplitProblem(demand, avail, ranks))
+        fill = np.minimum(demand, avail.sum(axis=0))
+        if result.status == "fast_path" and not np.all(avail >= fill, axis=1).any():
+            taken += 1
+            assert (result.quantities.sum(axis=0) == fill).all() and (result.quantities <= avail).all()
+            assert objective(result.quantities, ranks) == brute_force(demand, avail, ranks)
+    assert taken > 100

@@ -21,13 +21,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import ColumnElement, false, func, insert, select
+from sqlalchemy import ColumnElement, false, func, select
 from sqlalchemy.orm import Session
 
 from wms.allocation import shipments, stockpile
 from wms.allocation.orm import Allocation, Shipment, ShipmentLine
 from wms.allocation.stockpile import Free, ShipmentRef, Stockpile, Taken, take
 from wms.batches.lots import expiry_dates
+from wms.bulk import insert_rows
 from wms.inventory.repository import shelf_lives
 from wms.inventory.stock import Available, lock_available, lock_stock, reserve
 
@@ -159,8 +160,9 @@ def _write(session: Session, pile: Stockpile, orders: Sequence[Demand], taken: S
     bookings = [(o, *b) for o, t in zip(orders, taken, strict=True) for b in t.bookings]
     if not bookings:
         return
-    line_ids = session.scalars(
-        insert(ShipmentLine).returning(ShipmentLine.id, sort_by_parameter_order=True),
+    line_ids = insert_rows(
+        session,
+        ShipmentLine.__table__,
         [
             {
                 "shipment_id": sh if isinstance(sh, int) else sh.id,
@@ -171,14 +173,16 @@ def _write(session: Session, pile: Stockpile, orders: Sequence[Demand], taken: S
             }
             for o, sh, line, parts in bookings
         ],
-    ).all()
+        returning_ids=True,
+    )
     per_stock: dict[int, int] = defaultdict(int)
     for _, _, _, parts in bookings:
         for stock_id, qty in parts:
             per_stock[stock_id] += qty
     reserve(session, per_stock.items())
-    session.execute(
-        insert(Allocation),
+    insert_rows(
+        session,
+        Allocation.__table__,
         [
             {"shipment_line_id": lid, "stock_id": sid, "quantity": q}
             for lid, (_, _, _, parts) in zip(line_ids, bookings, strict=True)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from wms.allocation.orm import Shipment, ShipmentLine, ShipmentTransition
 from wms.allocation.shipment_states import FIRST, check_transition
+from wms.bulk import insert_rows
 from wms.orm import utcnow
 
 SYSTEM = "system"  # the actor of changes that no person or client asked for
@@ -40,17 +41,18 @@ def create_many(session: Session, specs: Sequence[tuple[int, str, str, str]], *,
     if not specs:
         return []
     now = utcnow()
-    ids = list(
-        session.scalars(
-            insert(Shipment).returning(Shipment.id, sort_by_parameter_order=True),
-            [
-                {"warehouse_id": w, "status": FIRST, "merge_key": key, "carrier": carrier, "created_at": now}
-                for w, key, carrier, _ in specs
-            ],
-        )
+    ids = insert_rows(
+        session,
+        Shipment.__table__,
+        [
+            {"warehouse_id": w, "status": FIRST, "merge_key": key, "carrier": carrier, "created_at": now}
+            for w, key, carrier, _ in specs
+        ],
+        returning_ids=True,
     )
-    session.execute(
-        insert(ShipmentTransition),
+    insert_rows(
+        session,
+        ShipmentTransition.__table__,
         [_row(sid, None, FIRST, cause, actor, now) for sid, (*_, cause) in zip(ids, specs, strict=True)],
     )
     return ids
@@ -118,7 +120,8 @@ def _log_many(session: Session, shipment_ids: list[int], old: str, new: str, cau
     if shipment_ids:
         now = utcnow()
         session.execute(
-            insert(ShipmentTransition), [_row(shipment_id, old, new, cause, actor, now) for shipment_id in shipment_ids]
+            insert(ShipmentTransition.__table__),
+            [_row(shipment_id, old, new, cause, actor, now) for shipment_id in shipment_ids],
         )
 
 

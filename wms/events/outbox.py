@@ -12,9 +12,10 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import event, insert, update
+from sqlalchemy import event, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from wms.bulk import insert_rows
 from wms.events.catalog import EVENT_TYPES
 from wms.events.orm import OutboxCounter, OutboxEvent
 from wms.orm import utcnow
@@ -46,8 +47,9 @@ def _flush(session: Session) -> None:
     ).scalar_one()
     now = utcnow()
     first = last - len(pending) + 1
-    session.execute(
-        insert(OutboxEvent),
+    insert_rows(
+        session,
+        OutboxEvent.__table__,
         [
             {"seq": first + i, "event_id": str(uuid.uuid4()), "type": t, "payload": p, "created_at": now}
             for i, (t, p) in enumerate(pending)

@@ -33,11 +33,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, cast
 
-from sqlalchemy import BindParameter, CursorResult, Select, bindparam, select, tuple_, update
+from sqlalchemy import Select, select, tuple_
 from sqlalchemy.orm import Session
 
+from wms.bulk import add_to
 from wms.db import IN_CHUNK, dialect_insert
 from wms.errors import Conflict
 from wms.inventory.orm import COUNT_ACTIVE, CycleCount, Item, Location, Stock
@@ -184,28 +184,15 @@ def unreserve(session: Session, amounts: Iterable[tuple[int, int]]) -> None:
 
 
 def _change_reserved(session: Session, amounts: list[tuple[int, int]], sign: int, failure: str) -> None:
-    """One statement for all rows (executemany), each guarded; the rows are locked first (a no-op for
-    those held already). A guard that fails is a 409 and the transaction is rolled back by the caller."""
+    """One statement for all rows, each guarded (never above on hand, never below zero); the rows are
+    locked first (a no-op for those held already). A guard that fails is a 409 (the caller rolls back)."""
     if not amounts:
         return
-    h = held(session)
-    if not {sid for sid, _ in amounts} <= h.ids:
+    if not {sid for sid, _ in amounts} <= held(session).ids:
         lock_stock(session, ids=(sid for sid, _ in amounts))
-    qty: BindParameter[int] = bindparam("qty")
-    guard = STOCK.c.reserved + qty <= STOCK.c.on_hand if sign > 0 else STOCK.c.reserved >= qty
-    stmt = (
-        update(STOCK)
-        .where(STOCK.c.id == bindparam("sid"), guard)
-        .values(reserved=STOCK.c.reserved + qty if sign > 0 else STOCK.c.reserved - qty)
-    )
-    rows = [{"sid": sid, "qty": q} for sid, q in amounts]
-    if session.get_bind().dialect.supports_sane_multi_rowcount:
-        if cast(CursorResult[Any], session.execute(stmt, rows)).rowcount != len(rows):
-            raise Conflict(failure, code="reservation_conflict")
-        return
-    for row in rows:  # no total row count from this driver: one statement each
-        if cast(CursorResult[Any], session.execute(stmt, row)).rowcount != 1:
-            raise Conflict(failure, code="reservation_conflict")
+    guard = "reserved + {amount} <= on_hand" if sign > 0 else "reserved + {amount} >= 0"
+    if add_to(session, STOCK, "reserved", [(sid, sign * q) for sid, q in amounts], guard=guard) != len(amounts):
+        raise Conflict(failure, code="reservation_conflict")
 
 
 def stock_id(session: Session, location_id: int, lot_id: int) -> int | None:

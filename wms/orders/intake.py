@@ -19,10 +19,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, tuple_, update
+from sqlalchemy import bindparam, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from wms.allocation.allocate import Demand, DemandLine, allocate_orders
+from wms.bulk import insert_rows
 from wms.errors import NotFound
 from wms.events.outbox import record
 from wms.inventory.repository import item_ids_by_sku
@@ -34,6 +35,7 @@ from wms.orders.review import PAYMENT_REMINDER_AFTER, Finding, review, same_day_
 from wms.orm import utcnow
 
 Key = tuple[str, str]  # (channel, external_id)
+ORDERS, LINES = Order.__table__, OrderLine.__table__
 
 
 def order_values(cmd: PushOrder, now: datetime) -> dict[str, Any]:
@@ -96,13 +98,13 @@ def _create(
         return []
     now = utcnow()
     rows = [order_values(c, now) for c in cmds]
-    ids = list(session.scalars(insert(Order).returning(Order.id, sort_by_parameter_order=True), rows))
+    ids = insert_rows(session, ORDERS, rows, returning_ids=True)
     line_rows = [
         {"order_id": oid, "line_no": n, "item_id": items[ln.sku], "quantity": ln.quantity, "backordered": 0}
         for oid, c in zip(ids, cmds, strict=True)
         for n, ln in enumerate(c.lines, start=1)
     ]
-    line_ids = iter(session.scalars(insert(OrderLine).returning(OrderLine.id, sort_by_parameter_order=True), line_rows))
+    line_ids = iter(insert_rows(session, LINES, line_rows, returning_ids=True))
     story = _Story(session, actor, now)
     to_allocate: list[tuple[wf.Named, Demand]] = []
     for oid, c, row in zip(ids, cmds, rows, strict=True):
@@ -188,9 +190,8 @@ class _Story:
             for type_, row, payload in entries:
                 (moves if type_ == "order.status_changed" else problems).append(row)
                 record(s, type_, payload)
-        s.execute(insert(OrderTransition), moves)
-        if problems:
-            s.execute(insert(OrderProblem), problems)
+        insert_rows(s, OrderTransition.__table__, moves)
+        insert_rows(s, OrderProblem.__table__, problems)
         by_status: dict[str, list[int]] = defaultdict(list)
         for oid, status in self.status.items():
             if status != "unconfirmed":

@@ -66,7 +66,27 @@ def solve_split(problem: SplitProblem) -> SplitResult:
         q = np.zeros((n_wh, n_lines), dtype=np.int64)
         q[best] = fill
         return SplitResult("fast_path", q, backorder)
+    pair = _whole_pair(fill, avail, ranks)
+    if pair is not None:  # two warehouses, every line whole from one of them: optimal (one cannot ship it)
+        return SplitResult("fast_path", pair, backorder)
     return _solve_cp_sat(problem, fill, avail, ranks, backorder)
+
+
+def _whole_pair(fill: np.ndarray, avail: np.ndarray, ranks: np.ndarray) -> np.ndarray | None:
+    """The best pair of warehouses (smallest rank sum, then the lowest ranks) that ships every line whole,
+    each line from the better-ranked of the two that has it all; ``None`` if no pair does. With no single
+    warehouse able to ship everything, two shipments and no split line is the optimum's first two terms."""
+    whole = avail >= fill  # (W, L): warehouse w can ship line l whole
+    n_wh = avail.shape[0]
+    pairs = [(a, b) for a in range(n_wh) for b in range(a + 1, n_wh) if np.all(whole[a] | whole[b])]
+    if not pairs:
+        return None
+    pair = min(pairs, key=lambda p: (int(ranks[p[0]] + ranks[p[1]]), sorted((int(ranks[p[0]]), int(ranks[p[1]]))), p))
+    a, b = sorted(pair, key=lambda w: (int(ranks[w]), w))
+    q = np.zeros_like(avail)
+    q[a] = np.where(whole[a], fill, 0)
+    q[b] = np.where(whole[a], 0, fill)
+    return q
 
 
 def _solve_cp_sat(
