@@ -16,7 +16,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import JSON, CursorResult, Table, bindparam, insert, text, update
+from sqlalchemy import JSON, BindParameter, CursorResult, Table, bindparam, insert, text, update
 from sqlalchemy.orm import Session
 
 
@@ -55,7 +55,7 @@ def add_to(
         return 0
     dialect = session.get_bind().dialect
     if dialect.name != "postgresql":
-        amount = bindparam("amount")
+        amount: BindParameter[int] = bindparam("amount")
         stmt = update(table).where(table.c.id == bindparam("row_id")).values({column: table.c[column] + amount})
         if guard is not None:
             stmt = stmt.where(text(guard.format(amount=":amount")))
