@@ -33,6 +33,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Select, select, tuple_
 from sqlalchemy.orm import Session
@@ -43,6 +44,7 @@ from wms.errors import Conflict
 from wms.inventory.orm import COUNT_ACTIVE, CycleCount, Item, Location, Stock
 
 STOCK = Stock.__table__
+ROW = (Stock.id, Stock.warehouse_id, Stock.location_id, Stock.item_id, Stock.lot_id, Stock.on_hand, Stock.reserved)
 CHECK_ORDER = False  # raise StockLockOrderError instead of logging (the test suite sets it)
 log = logging.getLogger(__name__)
 
@@ -115,11 +117,13 @@ def lock_stock(
     h = held(session)
     wanted = set(ids)
     place_list = sorted(set(places))
+    if available is not None and not wanted and not place_list and not h.ids:
+        return _lock_available_first(session, h, available)  # nothing held yet: one statement
     if place_list:
         wanted |= _place_ids(session, h, place_list)
     candidates: set[int] = set()
     if available is not None:
-        candidates = set(session.scalars(_available_ids(available)))
+        candidates = set(session.scalars(_available(available, Stock.id)))
         if h.ids:  # stock freed since the use case locked its rows, below them: not offered, not locked
             candidates = {c for c in candidates if c in h.ids or c > h.top}
         wanted |= candidates
@@ -131,18 +135,7 @@ def lock_stock(
     rows = [
         Row(*r)
         for r in session.execute(
-            select(
-                Stock.id,
-                Stock.warehouse_id,
-                Stock.location_id,
-                Stock.item_id,
-                Stock.lot_id,
-                Stock.on_hand,
-                Stock.reserved,
-            )
-            .where(Stock.id.in_(sorted(wanted)))
-            .order_by(Stock.id)
-            .with_for_update(of=Stock)
+            select(*ROW).where(Stock.id.in_(sorted(wanted))).order_by(Stock.id).with_for_update(of=Stock)
         )
     ]
     h.ids |= wanted
@@ -152,6 +145,17 @@ def lock_stock(
     if available is not None:
         rows = [r for r in rows if r.id not in candidates or r.available > 0]
     return rows
+
+
+def _lock_available_first(session: Session, h: _Held, available: Available) -> list[Row]:
+    """``lock_stock(available=…)`` as a transaction's first stock lock: the rows chosen, locked and read in
+    one statement (PostgreSQL checks the choice again on each row it had to wait for)."""
+    rows = [Row(*r) for r in session.execute(_available(available, *ROW).order_by(Stock.id).with_for_update(of=Stock))]
+    for r in rows:
+        h.places[(r.location_id, r.lot_id)] = r.id
+    h.ids |= {r.id for r in rows}
+    h.top = max(h.ids, default=0)
+    return [r for r in rows if r.available > 0]
 
 
 def lock_unload(session: Session, warehouse_id: int, from_location_id: int, to_location_id: int) -> None:
@@ -247,12 +251,14 @@ def _lookup(session: Session, places: list[Place]) -> list[tuple[tuple[int, int]
     return [((loc, lot), sid) for loc, lot, sid in rows]
 
 
-def _available_ids(a: Available) -> Select[int]:
+def _available(a: Available, *columns: Any) -> Select[Any]:
+    """``columns`` of the rows ``a`` describes."""
     held_back = select(CycleCount.location_id).where(
         CycleCount.reason == "short_pick", CycleCount.status.in_(COUNT_ACTIVE)
     )
     stmt = (
-        select(Stock.id)
+        select(*columns)
+        .select_from(Stock)
         .join(Location, Location.id == Stock.location_id)
         .where(
             Stock.item_id.in_(a.item_ids),
