@@ -118,13 +118,11 @@ def take(
         return [Candidate(r.id, pile.expiry[r.lot_id], r.free) for r in by_wh_item[(w, i)]]
 
     ship_date = order.ship_date
-    usable = {
-        w: {
-            i: usable_quantity(candidates(w, i), today=today, ship_date=ship_date, min_shelf_life_days=pile.shelf[i])
-            for i in item_ids
-        }
-        for w in warehouses
-    }
+    usable: dict[int, dict[int, int]] = {w: {} for w in warehouses}  # an item left out has none there
+    for w, i in by_wh_item:
+        usable[w][i] = usable_quantity(
+            candidates(w, i), today=today, ship_date=ship_date, min_shelf_life_days=pile.shelf[i]
+        )
     plan = split_order(
         {i: sum(n for _, n in demand[i]) for i in item_ids}, usable, mergeable, time_limit_s=time_limit_s
     )
