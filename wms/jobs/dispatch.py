@@ -10,6 +10,7 @@ lease ran out, so a worker's death delays a wave but never loses it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Protocol
@@ -81,11 +82,18 @@ def make_dispatcher(settings: Settings, factory: sessionmaker[Session]) -> InPro
 
 
 class Sweeper(Periodic):
-    """Every ``interval_s``: dispatch waves in ``planning`` that no worker holds."""
+    """Every ``interval_s``: dispatch waves in ``planning`` that no worker holds (``when``: only while this
+    process leads, see ``wms.jobs.leader``; a wave handed out twice is still planned once, under its lease)."""
 
-    def __init__(self, factory: sessionmaker[Session], dispatcher: Dispatcher, interval_s: float) -> None:
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        dispatcher: Dispatcher,
+        interval_s: float,
+        when: Callable[[], bool] | None = None,
+    ) -> None:
         def sweep() -> None:
             for wave_id in waves_to_plan(UnitOfWork(factory), min_age=timedelta(seconds=interval_s)):
                 dispatcher.submit(wave_id)
 
-        super().__init__("wave-sweeper", interval_s, sweep)
+        super().__init__("wave-sweeper", interval_s, sweep, when)
