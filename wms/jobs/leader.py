@@ -177,7 +177,8 @@ class Leadership:
     def stop(self) -> None:
         """Stop trying, and let another process lead at once."""
         self._stop.set()
-        self._thread.join(10)
+        if self._thread.ident is not None:  # started
+            self._thread.join(10)
         with self._mutex:
             was, self._held = self._held, False
             try:
