@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import random
 import statistics
 import sys
@@ -130,6 +131,7 @@ def one_run(url: str, token: str, workers: int, clients: int, seconds: float, lo
         "p99_ms": pct(ms, 99),
         "errors": sum(not 200 <= s < 300 for _, s, _ in calls),
         "orders_per_s": round(sum(op.startswith("POST") and s == 201 for op, s, _ in calls) / elapsed, 1),
+        "load_1min": round(os.getloadavg()[0], 2),  # the machine's, other people's work included
     }
 
 
