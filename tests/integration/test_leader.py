@@ -22,7 +22,7 @@ from tests.api.test_waves_api import push_orders, stocked
 from tests.conftest import Api, Backend, make_token, open_backend
 from wms.api.app import create_app
 from wms.db import make_session_factory
-from wms.jobs.dispatch import InProcessDispatcher
+from wms.jobs.dispatch import InProcessDispatcher, RQDispatcher
 from wms.jobs.leader import LOCK_KEY, Leadership
 from wms.periodic import Periodic
 
@@ -182,3 +182,36 @@ def test_a_wave_handed_to_several_processes_is_planned_once(backend: Backend) ->
     assert [a for _, a in attempts] == [1, 1, 1]  # one lease taken per wave: planned once
     assert doubled == []  # nothing stored twice
     assert len(stops_per_order) == 12 and {n for _, n in stops_per_order} == {1}
+
+
+def test_a_wave_waits_in_the_queue_once(
+    backend: Backend, redis_queue: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With Redis: the request queues the wave; the sweeper of the leader (another process) handing it out
+    again while no worker has taken it adds no second job. Once a worker took it, it may be queued again."""
+    from redis import Redis
+    from rq import Queue, SimpleWorker
+
+    redis_url, queue = redis_queue
+    settings = backend.settings.model_copy(
+        update={"redis_url": redis_url, "wave_queue": queue, "wave_sync_max_orders": 0, "wave_sweep_interval_s": 0}
+    )
+    redis = Redis.from_url(redis_url)
+    waiting = Queue(queue, connection=redis)
+    with TestClient(create_app(settings, backend.engine)) as client:
+        api = Api(client, make_token(backend, "admin"))
+        stocked(api)
+        push_orders(api, 4)
+        wave_id = api.post("/v1/waves", {"warehouse": "WH1", "cart": {"max_units": 6}}, expect=202)["id"]
+        sweeper = RQDispatcher(redis_url, queue)
+        sweeper.submit(wave_id)
+        sweeper.submit(wave_id)
+        assert waiting.count == 1
+        monkeypatch.setenv("WMS_DATABASE_URL", backend.settings.database_url)
+        SimpleWorker([queue], connection=redis).work(burst=True)
+        assert api.get(f"/v1/waves/{wave_id}")["status"] == "planned"
+        assert waiting.count == 0
+        sweeper.submit(wave_id)  # taken and done: a new job may be queued (it finds the wave planned)
+        assert waiting.count == 1
+        sweeper.close()
+    redis.close()
