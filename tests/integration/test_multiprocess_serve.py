@@ -25,13 +25,15 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, text
 
 from tests.api.orders_helpers import order_body
 from tests.api.picking_helpers import stock_floor
 from tests.conftest import Api, Backend, make_token, open_backend
 from tests.invariants import assert_reservations_consistent, assert_stock_invariants
 from tests.webhook_receiver import Receiver
+from wms.auth.keys import create_key
+from wms.db import UnitOfWork, make_session_factory
 from wms.jobs.leader import LOCK_KEY
 
 WAIT_S = 60.0  # how long anything may take before the test fails (not a measure: a bound against hanging)
@@ -245,3 +247,43 @@ def test_two_servers_and_a_worker_share_one_database_and_one_queue(
         erp.post("/v1/orders", order_body(("TEA", 1), customer="after"))
         _until("the new event reached the receiver", lambda: len(endpoint.taken()) > last_seq - first_seq + 1)
         assert endpoint.taken() == sorted(set(endpoint.taken()))  # still each once, in order
+
+
+def flock_holders(path: Path) -> set[int]:
+    """The processes holding an flock on ``path`` (Linux: /proc/locks names the inode and the pid)."""
+    inode = path.stat().st_ino
+    holders = set()
+    for line in Path("/proc/locks").read_text().splitlines():
+        fields = line.split()
+        if fields[1] == "FLOCK" and fields[5].rsplit(":", 1)[-1] == str(inode):
+            holders.add(int(fields[4]))
+    return holders
+
+
+def test_workers_on_one_sqlite_file_elect_one_leader(tmp_path: Path) -> None:
+    """SQLite, `wms serve --workers 2`: one worker holds the flock beside the database; killed, the other
+    (or its replacement) takes it; orders pushed through the port meanwhile all land in the one file."""
+    database = tmp_path / "wms.db"
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("WMS_")},
+        "WMS_DATABASE_URL": f"sqlite:///{database}",
+        "WMS_LEADER_RETRY_S": "0.5",
+    }
+    log = tmp_path / "serve.log"
+    with server(env, log, workers=2) as (base, proc):
+        wait_up(base, proc, log)
+        lock = Path(f"{database}.leader")
+        first = _until("one worker leads", lambda: (held := flock_holders(lock)) and held)
+        assert len(first) == 1
+        engine = create_engine(f"sqlite:///{database}")
+        token = create_key(UnitOfWork(make_session_factory(engine)), "admin", None)[1]
+        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30) as api:
+            assert api.post("/v1/items", json={"sku": "X", "name": "x"}).status_code == 201
+            (dead,) = first
+            os.kill(dead, signal.SIGKILL)
+            _until("another worker leads", lambda: (held := flock_holders(lock)) and dead not in held)
+            assert len(flock_holders(lock)) == 1
+            for k in range(10):
+                assert api.post("/v1/items", json={"sku": f"Y{k}", "name": "y"}).status_code == 201
+            assert len(api.get("/v1/items", params={"limit": 100}).json()["items"]) == 11
+        engine.dispose()
