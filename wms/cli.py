@@ -119,18 +119,25 @@ def _listen(host: str, port: int) -> socket.socket:
 def serve(
     host: str = typer.Option(None, help="Interface to listen on (default: WMS_HOST, else 127.0.0.1)."),
     port: int = typer.Option(None, min=1, max=65535, help="TCP port (default: WMS_PORT, else 8000)."),
+    workers: int = typer.Option(
+        None, min=1, max=64, help="API processes sharing the port (default: WMS_WORKERS, else 1)."
+    ),
 ) -> None:
-    """Run the API (schema created or upgraded first; kernels compile in the background if not cached)."""
+    """Run the API (schema created or upgraded first; kernels compile in the background if not cached).
+
+    With --workers N, N processes serve the one socket (uvicorn's supervisor restarts any that dies); one
+    of them at a time, the leader, runs the wave sweeper and housekeeping (wms/jobs/leader.py)."""
     import uvicorn  # noqa: PLC0415
+    from uvicorn.supervisors import Multiprocess  # noqa: PLC0415
 
     from wms.api.app import create_app  # noqa: PLC0415
     from wms.auth.keys import key_count  # noqa: PLC0415
     from wms.db import make_session_factory  # noqa: PLC0415
 
     settings = _settings()
-    host, port = host or settings.host, port or settings.port
+    host, port, workers = host or settings.host, port or settings.port, workers or settings.workers
     sock = _listen(host, port)
-    settings, engine = _prepare(settings)
+    settings, engine = _prepare(settings)  # the migration runs here, once, before any worker starts
     with make_session_factory(engine)() as session:
         if key_count(session) == 0:
             typer.echo(
@@ -140,11 +147,21 @@ def serve(
             )
     typer.echo(f"database: {settings.safe_database_url}")
     shown = f"[{host}]" if ":" in host else host
-    typer.echo(f"serving on http://{shown}:{port} (API docs at /docs); Ctrl-C stops it")
+    processes = f" by {workers} processes" if workers > 1 else ""
+    typer.echo(f"serving on http://{shown}:{port}{processes} (API docs at /docs); Ctrl-C stops it")
     log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)  # the service's own messages beside uvicorn's
     log_config["loggers"]["wms"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
-    config = uvicorn.Config(create_app(settings, engine), host=host, port=port, log_config=log_config)
-    uvicorn.Server(config).run(sockets=[sock])
+    if workers == 1:
+        config = uvicorn.Config(create_app(settings, engine), host=host, port=port, log_config=log_config)
+        uvicorn.Server(config).run(sockets=[sock])
+        return
+    # each worker is a fresh (spawned) process that builds its own app, settings and engine from the same
+    # WMS_ environment (create_app() with no arguments); the socket is inherited, the schema is already up
+    engine.dispose()
+    config = uvicorn.Config(
+        "wms.api.app:create_app", factory=True, host=host, port=port, workers=workers, log_config=log_config
+    )
+    Multiprocess(config, sockets=[sock]).run()
 
 
 @keys_app.command("create")

@@ -34,6 +34,16 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", min_length=1, description="Interface `wms serve` listens on (0.0.0.0: all).")
     port: int = Field(8000, ge=1, le=65535, description="TCP port `wms serve` listens on.")
+    workers: int = Field(
+        1, ge=1, le=64, description="API processes `wms serve` runs on its one socket (uvicorn's multi-process mode)."
+    )
+    leader_retry_s: float = Field(
+        5.0,
+        gt=0,
+        le=3600,
+        description="Seconds between a process's tries to become the leader that runs the wave sweeper and "
+        "housekeeping (one process of all sharing the database), and between the leader's checks that it still is.",
+    )
     redis_url: str | None = Field(None, description="redis://… ; optional, unused when empty.")
     wave_queue: str = Field(
         "wms-waves",

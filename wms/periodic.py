@@ -33,24 +33,35 @@ class PassLog:
 
 
 class Periodic:
-    def __init__(self, name: str, interval_s: float, run_pass: Callable[[], object]) -> None:
-        self._interval, self._pass = interval_s, run_pass
+    """``when``: a pass runs only while it says yes (e.g. while this process is the leader, see
+    ``wms.jobs.leader``); ``wake()`` starts the next pass at once."""
+
+    def __init__(
+        self, name: str, interval_s: float, run_pass: Callable[[], object], when: Callable[[], bool] | None = None
+    ) -> None:
+        self._interval, self._pass, self._when = interval_s, run_pass, when
         self._log = PassLog(name)
-        self._stop = threading.Event()
+        self._stop, self._wake = threading.Event(), threading.Event()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
 
     def start(self) -> None:
         self._thread.start()
 
+    def wake(self) -> None:
+        self._wake.set()
+
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
         self._thread.join(10)
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            try:
-                self._pass()
-                self._log.succeeded()
-            except Exception as exc:
-                self._log.failed(exc)
-            self._stop.wait(self._interval)
+            self._wake.clear()
+            if self._when is None or self._when():
+                try:
+                    self._pass()
+                    self._log.succeeded()
+                except Exception as exc:
+                    self._log.failed(exc)
+            self._wake.wait(self._interval)

@@ -35,6 +35,7 @@ from wms.config import Settings
 from wms.db import make_engine, make_session_factory
 from wms.events.relay import WebhookRelay
 from wms.jobs.dispatch import Sweeper, make_dispatcher
+from wms.jobs.leader import Leadership
 from wms.migrate import head_revision
 from wms.periodic import Periodic
 from wms.picking import kernels
@@ -52,18 +53,28 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # several processes may serve one database (wms serve --workers N, several machines): the sweeper
+        # and housekeeping run in the one that leads (wms/jobs/leader.py); every process serves requests,
+        # relays webhooks (leased per webhook) and plans the waves it is handed (leased per wave)
+        leader = Leadership(engine, settings.leader_retry_s)
+        app.state.leader = leader
         housekeeping = Periodic(
             "idempotency-purge",
             PURGE_INTERVAL_S,
             lambda: purge_expired(session_factory, settings.idempotency_ttl_hours),
+            when=leader.held,
         )
-        housekeeping.start()
+        leader.on_elected(housekeeping.wake)
         app.state.kernels = kernels.in_background()  # compiled once per install, loaded once per process
         dispatcher = make_dispatcher(settings, session_factory)
         app.state.dispatcher = dispatcher
         sweeper = None
         if settings.wave_sweep_interval_s > 0:
-            sweeper = Sweeper(session_factory, dispatcher, settings.wave_sweep_interval_s)
+            sweeper = Sweeper(session_factory, dispatcher, settings.wave_sweep_interval_s, when=leader.held)
+            leader.on_elected(sweeper.wake)
+        leader.start()
+        housekeeping.start()
+        if sweeper is not None:
             sweeper.start()
         relay = None
         if settings.webhook_relay_interval_s > 0:
@@ -77,6 +88,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             if sweeper is not None:
                 sweeper.stop()
             housekeeping.stop()
+            leader.stop()
             dispatcher.close()
 
     # /docs and /redoc load Swagger UI and ReDoc from the installed fastapi-offline package, not a CDN:
