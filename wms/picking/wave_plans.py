@@ -117,36 +117,38 @@ def plan(inputs: WaveInputs) -> WaveResult:
 
 
 def store(s: Session, wave: Wave, inputs: WaveInputs, result: WaveResult) -> None:
-    for seq, pick_list in enumerate(result.pick_lists, start=1):
-        row = PickList(
-            wave_id=wave.id,
-            warehouse_id=wave.warehouse_id,
-            seq=seq,
-            distance_m=round(float(pick_list.length), 6),
-            status="open",
+    """The pick lists and their stops in two statements (one per table), whatever the wave's size."""
+    lists = [
+        {
+            "wave_id": wave.id,
+            "warehouse_id": wave.warehouse_id,
+            "seq": seq,
+            "distance_m": round(float(pick_list.length), 6),
+            "status": "open",
+        }
+        for seq, pick_list in enumerate(result.pick_lists, start=1)
+    ]
+    ids = s.scalars(insert(PickList).returning(PickList.id, sort_by_parameter_order=True), lists).all() if lists else []
+    stops = [
+        {
+            "pick_list_id": list_id,
+            "seq": k,
+            "allocation_id": line["allocation_id"],
+            "shipment_id": line["shipment_id"],
+            "order_id": line["order_id"],
+            "location_id": line["location_id"],
+            "item_id": line["item_id"],
+            "lot_id": line["lot_id"],
+            "quantity": int(units),
+            "status": "open",
+        }
+        for list_id, pick_list in zip(ids, result.pick_lists, strict=True)
+        for k, (line, units) in enumerate(
+            ((inputs.lines[int(i)], u) for i, u in zip(pick_list.lines, pick_list.units, strict=True)), start=1
         )
-        s.add(row)
-        s.flush()
-        s.execute(
-            insert(PickListStop),
-            [
-                {
-                    "pick_list_id": row.id,
-                    "seq": k,
-                    "allocation_id": line["allocation_id"],
-                    "shipment_id": line["shipment_id"],
-                    "order_id": line["order_id"],
-                    "location_id": line["location_id"],
-                    "item_id": line["item_id"],
-                    "lot_id": line["lot_id"],
-                    "quantity": int(units),
-                    "status": "open",
-                }
-                for k, (line, units) in enumerate(
-                    ((inputs.lines[int(i)], u) for i, u in zip(pick_list.lines, pick_list.units, strict=True)), start=1
-                )
-            ],
-        )
+    ]
+    if stops:
+        s.execute(insert(PickListStop), stops)
     wave.status, wave.planned_at, wave.lease_until = "planned", utcnow(), None
     wave.total_distance_m = round(float(result.total_distance), 6)
     wave.method = result.method
