@@ -68,15 +68,16 @@ def measure(profile: str, n: int, seed: int, limit: float | None) -> dict:
 
 
 def plot(rows: list[dict], path: Path) -> None:
-    import matplotlib  # noqa: PLC0415 (optional: the bench extra)
+    import matplotlib  # optional: the bench extra
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt  # noqa: PLC0415
+    import matplotlib.pyplot as plt
 
     n = [r["orders"] for r in rows]
     fig, ax = plt.subplots(figsize=(6, 4))
-    ax.loglog(n, [r["plan_s"] for r in rows], "o-", label=f"plan time (slope {slope(n, [r['plan_s'] for r in rows]):.2f})")
-    ax.loglog(n, [r["setup_s"] for r in rows], "s--", label=f"set-up (slope {slope(n, [r['setup_s'] for r in rows]):.2f})")
+    for key, style, name in (("plan_s", "o-", "plan time"), ("setup_s", "s--", "set-up")):
+        t = [r[key] for r in rows]
+        ax.loglog(n, t, style, label=f"{name} (slope {slope(n, t):.2f})")
     ax.set_xlabel("orders in the wave")
     ax.set_ylabel("seconds")
     ax.set_title(f"plan_wave, {rows[0]['profile']} seed {rows[0]['seed']}, limit {rows[0]['time_limit_s']:g} s")

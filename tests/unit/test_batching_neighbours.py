@@ -8,13 +8,13 @@ import pytest
 from benchmarks.wave_instances import ecommerce
 from tests.unit.batching_cases import layout, problem
 from wms.picking.batching.buckets import box_cells, cell_buffer, cell_index
-from wms.picking.batching.carts import fits, job_tuple
+from wms.picking.batching.carts import add_job, fits, job_tuple, length_with
 from wms.picking.batching.construct import seed_carts
 from wms.picking.batching.jobs import Jobs, make_jobs, select_orders
-from wms.picking.batching.lengths import layout_tuple
+from wms.picking.batching.lengths import layout_tuple, walk
 from wms.picking.batching.neighbours import nearest_jobs, proxy
 from wms.picking.batching.problem import BatchingProblem, CartCapacity
-from wms.picking.batching.search import make_search
+from wms.picking.batching.search import Search, make_search
 from wms.picking.batching.seed_pool import seed_pool
 from wms.picking.kernels import warm_up
 
@@ -120,36 +120,72 @@ def test_box_cells_hold_every_point_within_the_radius(seed: int) -> None:
             assert any(j in ix[1][ix[0][c] : ix[0][c + 1]] for c in box)
 
 
-@pytest.mark.parametrize("seed", range(12))
-@pytest.mark.parametrize("rule", [0, 1])
-def test_seed_carts_are_feasible_and_closed_only_when_nothing_fits(seed: int, rule: int) -> None:
-    """Every job in one cart; a cart is closed only when no job still unassigned then (i.e. in a later
-    cart) fits it — what the former scan over all unassigned jobs guaranteed."""
+def _seeded(seed: int, n_max: int) -> tuple[Search, Jobs, np.ndarray]:
     rng = np.random.default_rng(seed)
-    n = int(rng.integers(5, 120))
+    n = int(rng.integers(5, n_max))
     cap = CartCapacity(max_orders=int(rng.integers(2, 8)), max_units=int(rng.integers(4, 14)))
     p = problem(rng, layout(rng), n, capacity=cap, carrier=rng.integers(0, 3, n), group_by_carrier=seed % 2 == 0)
     jobs = make_jobs(p, select_orders(p))
     s = make_search(p, jobs, started=1e18)
+    return s, jobs, np.lexsort((jobs.rank, -s.solo)).astype(np.int64)
+
+
+def _seed_carts(s: Search, seeds: np.ndarray, rule: int, everyone: bool) -> tuple[tuple, int]:
     st = s.new_carts()
-    seeds = np.lexsort((jobs.rank, -s.solo)).astype(np.int64)
-    n_carts = seed_carts(
-        s.lay,
-        s.jb,
-        st,
-        s.cap,
-        s.buf,
-        seeds,
-        s.solo,
-        5,
-        rule,
-        s.work,
-        s.nbr_start,
-        s.nbr,
-        s.ix,
-        s.cells,
-        seed_pool(s.jb, s.ix),
-    )
+    pool = seed_pool(s.jb, s.ix)
+    args = (s.nbr_start, s.nbr, s.ix, s.cells, pool, everyone)
+    return st, seed_carts(s.lay, s.jb, st, s.cap, s.buf, seeds, s.solo, 5, rule, s.work, *args)
+
+
+def _seed_reference(s: Search, seeds: np.ndarray, rule: int) -> tuple:
+    """The seed algorithm as first written: every step ranks every unassigned job that fits."""
+    lay, jb, st, k_eval = s.lay, s.jb, s.new_carts(), 5
+    c = 0
+    for seed in seeds:
+        if st[0][seed] >= 0:
+            continue
+        add_job(jb, st, c, seed)
+        st[6][c] = s.solo[seed]
+        pmin = [walk(lay[0], lay[1], lay[2], jb[1][p], jb[2][p], -1, 0.0) for p in range(len(jb[1]))]
+        joined = int(seed)
+        while joined >= 0:
+            for q in range(jb[0][joined], jb[0][joined + 1]):
+                for p in range(len(pmin)):
+                    pmin[p] = min(pmin[p], walk(lay[0], lay[1], 0.0, jb[1][p], jb[2][p], jb[1][q], jb[2][q]))
+            near = np.full(len(s.solo), np.inf)
+            for j in range(len(s.solo)):
+                if st[0][j] < 0 and fits(jb, st, s.cap, c, -1, j):
+                    near[j] = sum(pmin[jb[0][j] : jb[0][j + 1]])
+            best, joined, best_len = np.inf, -1, 0.0
+            for j in np.argsort(near, kind="mergesort")[:k_eval]:
+                if near[j] < np.inf:
+                    length = length_with(lay, jb, st, s.buf, c, -1, j, s.work)
+                    score = length - st[6][c] - (s.solo[j] if rule == 1 else 0.0)
+                    if score < best:
+                        best, joined, best_len = score, int(j), length
+            if joined >= 0:
+                add_job(jb, st, c, joined)
+                st[6][c] = best_len
+        c += 1
+    return st
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("rule", [0, 1])
+def test_seed_carts_with_everyone_in_the_pool_are_the_first_written_ones(seed: int, rule: int) -> None:
+    s, _, seeds = _seeded(seed, 40)
+    st, _ = _seed_carts(s, seeds, rule, everyone=True)
+    assert np.array_equal(st[0], _seed_reference(s, seeds, rule)[0])
+
+
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("rule", [0, 1])
+@pytest.mark.parametrize("everyone", [False, True])
+def test_seed_carts_are_feasible_and_closed_only_when_nothing_fits(seed: int, rule: int, everyone: bool) -> None:
+    """Every job in one cart; a cart is closed only when no job still unassigned then (i.e. in a later
+    cart) fits it — what the former scan over all unassigned jobs guaranteed."""
+    s, jobs, seeds = _seeded(seed, 120)
+    st, n_carts = _seed_carts(s, seeds, rule, everyone)
     assert np.all(st[0] >= 0) and np.all(st[0] < n_carts)
     assert st[2][:n_carts].sum() == jobs.n
     for c in range(n_carts):

@@ -43,10 +43,10 @@ def fcfs_carts(
 
 
 @njit(cache=True)
-def seed_carts(lay, jb, st, cap, buf, seed_order, solo, k_eval, rule, work, nbr_start, nbr, ix, cells, sp):
+def seed_carts(lay, jb, st, cap, buf, seed_order, solo, k_eval, rule, work, nbr_start, nbr, ix, cells, sp, everyone):
     """Fill carts one by one (ids 0, 1, …) with the seed algorithm; returns the number of carts.
 
-    ``sp`` is a fresh ``seed_pool`` (consumed)."""
+    ``sp`` is a fresh ``seed_pool`` (consumed); ``everyone``: every unassigned job is a candidate (small waves)."""
     n_carts = 0
     for s in seed_order:
         if st[0][s] >= 0:
@@ -55,7 +55,7 @@ def seed_carts(lay, jb, st, cap, buf, seed_order, solo, k_eval, rule, work, nbr_
         n_carts += 1
         add_job(jb, st, c, s)
         st[6][c] = solo[s]
-        open_pool(sp)
+        open_pool(lay, jb, st, sp, c, everyone)
         join(lay, jb, st, sp, nbr_start, nbr, c, s)
         while True:
             candidates = pool_candidates(jb, st, cap, sp, c, k_eval)

@@ -49,7 +49,7 @@ def construct(s: Search, rank: np.ndarray) -> tuple:
         st = s.new_carts()
         sp = seed_pool(s.jb, s.ix)
         seed_carts(
-            s.lay, s.jb, st, s.cap, s.buf, seeds, s.solo, K_EVAL, rule, s.work, s.nbr_start, s.nbr, s.ix, s.cells, sp
+            s.lay, s.jb, st, s.cap, s.buf, seeds, s.solo, K_EVAL, rule, s.work, s.nbr_start, s.nbr, s.ix, s.cells, sp, s.exact_setup
         )
         if best is None or total_length(st) < total_length(best):
             best = st

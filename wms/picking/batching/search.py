@@ -34,6 +34,7 @@ N_CANDIDATES = 40  # candidate jobs per job
 MAX_VISITS = 10  # times N_CANDIDATES: the most jobs whose proxy is computed for one job's candidates
 PAIR_BUDGET = 20_000  # … and at most this many point pairs' walks per job (jobs of many points: fewer visits)
 MIN_VISITS = 4  # times N_CANDIDATES, whatever the points
+EXACT_SETUP_PAIRS = 5e6  # (jobs × points a job)² up to which the set-up compares all pairs (below)
 ANNEAL_SHARE = 0.6  # of the time limit, as work (cart lengths) for the annealing
 ANNEAL_SHARE_RECOMBINING = 0.5  # the same when the wave is recombined (the rest pays the recombination)
 RECOMBINE_MAX_JOBS = 200  # waves up to this many jobs end with a recombination (its LP stays small)
@@ -66,8 +67,19 @@ def length_cost_us(problem: BatchingProblem, jobs: Jobs, cap: np.ndarray) -> flo
     return 2.5 + 0.25 * problem.layout.n_aisles + 0.01 * points * points
 
 
+def exact_setup(jobs: Jobs) -> bool:
+    """Small waves keep the exact set-up: all-pairs candidate lists, every unassigned job a seed candidate.
+
+    A bounded amount of work (at most ``EXACT_SETUP_PAIRS`` point pairs, ≈ 1,200 e-commerce orders or 150
+    B2B orders), so not a quadratic step as waves grow; it keeps these waves' plans what they were.
+    """
+    return float(len(jobs.point_aisle)) ** 2 <= EXACT_SETUP_PAIRS
+
+
 def visits(jobs: Jobs, k: int) -> int:
     """Jobs whose proxy the candidate search may compute per job (:mod:`neighbours`)."""
+    if exact_setup(jobs):  # every point's share is every job: the lists equal the all-pairs ones
+        return max(jobs.n * int(np.diff(jobs.point_start).max(initial=1)), 1)
     pairs = (len(jobs.point_aisle) / max(jobs.n, 1)) ** 2
     return int(max(MIN_VISITS * k, min(MAX_VISITS * k, PAIR_BUDGET / max(pairs, 1.0))))
 
@@ -84,6 +96,7 @@ class Search:
     rev_start: np.ndarray
     rev: np.ndarray
     ix: tuple  # the jobs' spatial buckets (:mod:`buckets`)
+    exact_setup: bool  # a small wave: seed candidates from all jobs (:mod:`seed_pool`)
     cells: np.ndarray  # scratch for them
     cache: tuple
     members: int
@@ -128,6 +141,7 @@ def make_search(problem: BatchingProblem, jobs: Jobs, started: float) -> Search:
         rev_start=rev_start,
         rev=rev,
         ix=ix,
+        exact_setup=exact_setup(jobs),
         cells=cells,
         cache=new_cache(jobs.n),
         members=max_members(jobs, cap),

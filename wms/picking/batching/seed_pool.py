@@ -8,7 +8,10 @@ unassigned jobs in the buckets (:mod:`buckets`) around the cart's points join
 the pool (at most ``k_eval`` a time), in rounds of a doubling radius until one fits (or none can: every
 unassigned job of the group has more units than the cart has room for).
 The buckets drop assigned jobs as they are met, so no job is passed twice
-after it is placed. Nothing here scans all jobs per step.
+after it is placed. Nothing here scans all jobs per step, except on a small
+wave (``everyone``: the search's ``exact_setup``), where every unassigned job
+is in every pool, as the seed algorithm was first written (then the carts
+are the same, to the last tie).
 
 ``sp`` = (pmin (P,), near (J,), pool_of (J,), pool (J,), pool_n (1,), live (C,),
 cell_job (copied: reordered), by_units (J,), group_start (G + 1,), group_ptr (G,))
@@ -49,7 +52,6 @@ def _enter(lay, jb, st, sp, c, j):
     """Job j joins cart c's pool: its proxy against the cart's points and the depot."""
     aisle_x, cross_y, depot_x, pa, py = lay[0], lay[1], lay[2], jb[1], jb[2]
     pmin, near = sp[0], sp[1]
-    total = 0.0
     for p in range(jb[0][j], jb[0][j + 1]):
         best = walk(aisle_x, cross_y, depot_x, pa[p], py[p], -1, 0.0)
         for m in range(st[2][c]):
@@ -57,16 +59,20 @@ def _enter(lay, jb, st, sp, c, j):
             for q in range(jb[0][q_job], jb[0][q_job + 1]):
                 best = min(best, walk(aisle_x, cross_y, 0.0, pa[p], py[p], pa[q], py[q]))
         pmin[p] = best
-        total += best
-    near[j] = total
+    near[j] = pmin[jb[0][j] : jb[0][j + 1]].sum()
     sp[2][j] = c
     sp[3][sp[4][0]] = j
     sp[4][0] += 1
 
 
 @njit(cache=True)
-def open_pool(sp):
+def open_pool(lay, jb, st, sp, c, everyone):
+    """A new pool for cart c (just opened with its seed); ``everyone``: every unassigned job is in it."""
     sp[4][0] = 0
+    if everyone:
+        for j in range(st[0].shape[0]):
+            if st[0][j] < 0:
+                _enter(lay, jb, st, sp, c, j)
 
 
 @njit(cache=True)
@@ -79,12 +85,10 @@ def join(lay, jb, st, sp, nbr_start, nbr, c, q):
         j = pool[t]
         if st[0][j] >= 0:
             continue
-        total = 0.0
         for p in range(jb[0][j], jb[0][j + 1]):
             for r in range(jb[0][q], jb[0][q + 1]):
                 pmin[p] = min(pmin[p], walk(aisle_x, cross_y, 0.0, pa[p], py[p], pa[r], py[r]))
-            total += pmin[p]
-        near[j] = total
+        near[j] = pmin[jb[0][j] : jb[0][j + 1]].sum()
         pool[kept] = j
         kept += 1
     sp[4][0] = kept
