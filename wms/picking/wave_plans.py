@@ -43,7 +43,7 @@ def load(s: Session, wave_id: int) -> WaveInputs:
         )
     urgent_first = sorted((shipment_urgency(sid, orders[sid].values()) for sid in shipment_ids), key=priority_key)
     rank = {u.id: k for k, u in enumerate(urgent_first)}
-    carriers = sorted({r.carrier for r in rows})
+    carrier_id = {c: k for k, c in enumerate(sorted({r.carrier for r in rows}))}
     per_shipment: dict[int, list[Any]] = {sid: [] for sid in shipment_ids}
     for r in rows:
         per_shipment[r.shipment_id].append(r)
@@ -58,7 +58,7 @@ def load(s: Session, wave_id: int) -> WaveInputs:
         LayoutArrays.from_layout(layout),
         CartCapacity(cart.get("max_orders"), cart.get("max_units"), cart.get("max_volume_l")),
         priority=[rank[sid] for sid in shipment_ids],
-        carrier=[carriers.index(per_shipment[sid][0].carrier) for sid in shipment_ids],
+        carrier=[carrier_id[per_shipment[sid][0].carrier] for sid in shipment_ids],
         group_by_carrier=params.get("group_by_carrier", False),
         time_limit_s=params.get("time_limit_s", 2.0),
     )

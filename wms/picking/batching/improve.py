@@ -47,10 +47,8 @@ def construct(s: Search, rank: np.ndarray) -> tuple:
     best: tuple | None = None
     for rule in (0, 1):
         st = s.new_carts()
-        sp = seed_pool(s.jb, s.ix)
-        seed_carts(
-            s.lay, s.jb, st, s.cap, s.buf, seeds, s.solo, K_EVAL, rule, s.work, s.nbr_start, s.nbr, s.ix, s.cells, sp, s.exact_setup
-        )
+        pool = (s.nbr_start, s.nbr, s.ix, s.cells, seed_pool(s.jb, s.ix), s.exact_setup)
+        seed_carts(s.lay, s.jb, st, s.cap, s.buf, seeds, s.solo, K_EVAL, rule, s.work, *pool)
         if best is None or total_length(st) < total_length(best):
             best = st
     assert best is not None  # both rules ran
