@@ -123,7 +123,8 @@ def test_box_cells_hold_every_point_within_the_radius(seed: int) -> None:
 def _seeded(seed: int, n_max: int) -> tuple[Search, Jobs, np.ndarray]:
     rng = np.random.default_rng(seed)
     n = int(rng.integers(5, n_max))
-    cap = CartCapacity(max_orders=int(rng.integers(2, 8)), max_units=int(rng.integers(4, 14)))
+    volume = float(rng.uniform(2.0, 6.0)) if seed % 3 == 0 else None  # problem(): 0.5 a unit
+    cap = CartCapacity(max_orders=int(rng.integers(2, 8)), max_units=int(rng.integers(4, 14)), max_volume=volume)
     p = problem(rng, layout(rng), n, capacity=cap, carrier=rng.integers(0, 3, n), group_by_carrier=seed % 2 == 0)
     jobs = make_jobs(p, select_orders(p))
     s = make_search(p, jobs, started=1e18)
@@ -192,5 +193,6 @@ def test_seed_carts_are_feasible_and_closed_only_when_nothing_fits(seed: int, ru
         members = st[1][c, : st[2][c]]
         assert len(set(jobs.group[members])) == 1
         assert st[2][c] <= s.cap[0] and jobs.units[members].sum() <= s.cap[1] + 1e-9
+        assert jobs.volume[members].sum() <= s.cap[2] + 1e-9
         for j in np.nonzero(st[0] > c)[0]:
             assert not fits(s.jb, st, s.cap, c, -1, j)

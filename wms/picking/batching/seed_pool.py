@@ -5,8 +5,8 @@ walk to the nearest point of the cart or to the depot (``near[j]``). It is
 kept only for the cart's *pool*: the candidate jobs (:mod:`neighbours`) of the
 jobs in the cart, added as each job joins. When no job of the pool fits, the
 unassigned jobs in the buckets (:mod:`buckets`) around the cart's points join
-the pool (at most ``k_eval`` a time), in rounds of a doubling radius until one fits (or none can: every
-unassigned job of the group has more units than the cart has room for).
+the pool (at most ``k_eval`` a time), in rounds of a doubling radius until one fits (or none can: the
+unassigned job of the group with the fewest units, or the least volume, does not fit).
 The buckets drop assigned jobs as they are met, so no job is passed twice
 after it is placed. Nothing here scans all jobs per step, except on a small
 wave (``everyone``: the search's ``exact_setup``), where every unassigned job
@@ -14,7 +14,7 @@ is in every pool, as the seed algorithm was first written (then the carts
 are the same, to the last tie).
 
 ``sp`` = (pmin (P,), near (J,), pool_of (J,), pool (J,), pool_n (1,), live (C,),
-cell_job (copied: reordered), by_units (J,), group_start (G + 1,), group_ptr (G,))
+cell_job (copied: reordered), by_units (J,), group_start (G + 1,), units_ptr (G,), by_volume (J,), volume_ptr (G,))
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ def seed_pool(jb: tuple, ix: tuple) -> tuple:
     n_jobs = len(jb[0]) - 1
     gid = ix[2]
     by_units = np.lexsort((np.arange(n_jobs), jb[3], gid)).astype(np.int64)
+    by_volume = np.lexsort((np.arange(n_jobs), jb[4], gid)).astype(np.int64)
     n_groups = int(gid.max()) + 1 if n_jobs else 0
     group_start = np.searchsorted(gid[by_units], np.arange(n_groups + 1)).astype(np.int64)
     return (
@@ -43,6 +44,8 @@ def seed_pool(jb: tuple, ix: tuple) -> tuple:
         ix[1].copy(),
         by_units,
         group_start,
+        group_start[:-1].copy(),
+        by_volume,
         group_start[:-1].copy(),
     )
 
@@ -114,12 +117,25 @@ def pool_candidates(jb, st, cap, sp, c, k_eval):
 
 
 @njit(cache=True)
-def _room_for_some(jb, st, cap, sp, g, c):
-    """False when no unassigned job of group g can fit cart c by units (the smallest left is too big)."""
-    by_units, end, ptr = sp[7], sp[8][g + 1], sp[9]
-    while ptr[g] < end and st[0][by_units[ptr[g]]] >= 0:
+def _smallest(st, order, end, ptr, g):
+    """The unassigned job of group g first in ``order`` (by units or by volume), -1 if none: ptr only moves on."""
+    while ptr[g] < end and st[0][order[ptr[g]]] >= 0:
         ptr[g] += 1
-    return ptr[g] < end and st[3][c] + jb[3][by_units[ptr[g]]] <= cap[1] + EPS and st[2][c] + 1 <= cap[0]
+    return order[ptr[g]] if ptr[g] < end else -1
+
+
+@njit(cache=True)
+def _room_for_some(jb, st, cap, sp, g, c):
+    """False when no unassigned job of group g can fit cart c: none left, or the one with fewest units or
+    least volume is too big, or the cart is full by orders."""
+    least_units = _smallest(st, sp[7], sp[8][g + 1], sp[9], g)
+    least_volume = _smallest(st, sp[10], sp[8][g + 1], sp[11], g)
+    return (
+        least_units >= 0
+        and st[2][c] + 1 <= cap[0]
+        and st[3][c] + jb[3][least_units] <= cap[1] + EPS
+        and st[4][c] + jb[4][least_volume] <= cap[2] + EPS
+    )
 
 
 @njit(cache=True)
