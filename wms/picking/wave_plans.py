@@ -43,7 +43,7 @@ def load(s: Session, wave_id: int) -> WaveInputs:
         )
     urgent_first = sorted((shipment_urgency(sid, orders[sid].values()) for sid in shipment_ids), key=priority_key)
     rank = {u.id: k for k, u in enumerate(urgent_first)}
-    carriers = sorted({r.carrier for r in rows})
+    carrier_id = {c: k for k, c in enumerate(sorted({r.carrier for r in rows}))}
     per_shipment: dict[int, list[Any]] = {sid: [] for sid in shipment_ids}
     for r in rows:
         per_shipment[r.shipment_id].append(r)
@@ -58,7 +58,7 @@ def load(s: Session, wave_id: int) -> WaveInputs:
         LayoutArrays.from_layout(layout),
         CartCapacity(cart.get("max_orders"), cart.get("max_units"), cart.get("max_volume_l")),
         priority=[rank[sid] for sid in shipment_ids],
-        carrier=[carriers.index(per_shipment[sid][0].carrier) for sid in shipment_ids],
+        carrier=[carrier_id[per_shipment[sid][0].carrier] for sid in shipment_ids],
         group_by_carrier=params.get("group_by_carrier", False),
         time_limit_s=params.get("time_limit_s", 2.0),
     )
@@ -117,36 +117,38 @@ def plan(inputs: WaveInputs) -> WaveResult:
 
 
 def store(s: Session, wave: Wave, inputs: WaveInputs, result: WaveResult) -> None:
-    for seq, pick_list in enumerate(result.pick_lists, start=1):
-        row = PickList(
-            wave_id=wave.id,
-            warehouse_id=wave.warehouse_id,
-            seq=seq,
-            distance_m=round(float(pick_list.length), 6),
-            status="open",
+    """The pick lists and their stops in two statements (one per table), whatever the wave's size."""
+    lists = [
+        {
+            "wave_id": wave.id,
+            "warehouse_id": wave.warehouse_id,
+            "seq": seq,
+            "distance_m": round(float(pick_list.length), 6),
+            "status": "open",
+        }
+        for seq, pick_list in enumerate(result.pick_lists, start=1)
+    ]
+    ids = s.scalars(insert(PickList).returning(PickList.id, sort_by_parameter_order=True), lists).all() if lists else []
+    stops = [
+        {
+            "pick_list_id": list_id,
+            "seq": k,
+            "allocation_id": line["allocation_id"],
+            "shipment_id": line["shipment_id"],
+            "order_id": line["order_id"],
+            "location_id": line["location_id"],
+            "item_id": line["item_id"],
+            "lot_id": line["lot_id"],
+            "quantity": int(units),
+            "status": "open",
+        }
+        for list_id, pick_list in zip(ids, result.pick_lists, strict=True)
+        for k, (line, units) in enumerate(
+            ((inputs.lines[int(i)], u) for i, u in zip(pick_list.lines, pick_list.units, strict=True)), start=1
         )
-        s.add(row)
-        s.flush()
-        s.execute(
-            insert(PickListStop),
-            [
-                {
-                    "pick_list_id": row.id,
-                    "seq": k,
-                    "allocation_id": line["allocation_id"],
-                    "shipment_id": line["shipment_id"],
-                    "order_id": line["order_id"],
-                    "location_id": line["location_id"],
-                    "item_id": line["item_id"],
-                    "lot_id": line["lot_id"],
-                    "quantity": int(units),
-                    "status": "open",
-                }
-                for k, (line, units) in enumerate(
-                    ((inputs.lines[int(i)], u) for i, u in zip(pick_list.lines, pick_list.units, strict=True)), start=1
-                )
-            ],
-        )
+    ]
+    if stops:
+        s.execute(insert(PickListStop), stops)
     wave.status, wave.planned_at, wave.lease_until = "planned", utcnow(), None
     wave.total_distance_m = round(float(result.total_distance), 6)
     wave.method = result.method

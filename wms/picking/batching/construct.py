@@ -7,6 +7,9 @@
   fits, the ``k_eval`` jobs nearest to the cart by a cheap proxy (walk from each
   of the job's points to the nearest point of the cart or the depot, kept up to
   date per point) have their exact added length computed, and the best joins.
+  The jobs looked at are the cart's pool (:mod:`seed_pool`): the candidate
+  jobs of its jobs, and when none of them fits, the nearest unassigned jobs
+  found in the spatial buckets around the cart.
   ``rule`` 0 takes the smallest added length, 1 the largest saving (solo length
   minus added length: the job most cheaply picked on this cart rather than alone).
 """
@@ -16,8 +19,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from wms.picking.batching.carts import add_job, fits, length_with
-from wms.picking.batching.lengths import walk
+from wms.picking.batching.carts import add_job, length_with
+from wms.picking.batching.seed_pool import join, open_pool, pool_candidates, widen
 
 
 def fcfs_carts(
@@ -40,37 +43,10 @@ def fcfs_carts(
 
 
 @njit(cache=True)
-def _attach(lay, jb, pmin, j):
-    """Lower every pending point's walk-to-cart by the points of job j, which just joined the cart."""
-    aisle_x, cross_y, pa, py = lay[0], lay[1], jb[1], jb[2]
-    for q in range(jb[0][j], jb[0][j + 1]):
-        for p in range(pmin.shape[0]):
-            pmin[p] = min(pmin[p], walk(aisle_x, cross_y, 0.0, pa[p], py[p], pa[q], py[q]))
+def seed_carts(lay, jb, st, cap, buf, seed_order, solo, k_eval, rule, work, nbr_start, nbr, ix, cells, sp, everyone):
+    """Fill carts one by one (ids 0, 1, …) with the seed algorithm; returns the number of carts.
 
-
-@njit(cache=True)
-def _reset(lay, jb, pmin):
-    aisle_x, cross_y, depot_x = lay[0], lay[1], lay[2]
-    for p in range(pmin.shape[0]):
-        pmin[p] = walk(aisle_x, cross_y, depot_x, jb[1][p], jb[2][p], -1, 0.0)
-
-
-@njit(cache=True)
-def _candidates(jb, st, cap, pmin, c, k_eval):
-    """Up to k_eval unassigned jobs that fit cart c, nearest first by the proxy."""
-    n_jobs = st[0].shape[0]
-    near = np.full(n_jobs, np.inf)
-    for j in range(n_jobs):
-        if st[0][j] < 0 and fits(jb, st, cap, c, -1, j):
-            near[j] = pmin[jb[0][j] : jb[0][j + 1]].sum()
-    order = np.argsort(near, kind="mergesort")[:k_eval]
-    return order[near[order] < np.inf]
-
-
-@njit(cache=True)
-def seed_carts(lay, jb, st, cap, buf, seed_order, solo, k_eval, rule, work):
-    """Fill carts one by one (ids 0, 1, …) with the seed algorithm; returns the number of carts."""
-    pmin = np.empty(jb[1].shape[0])
+    ``sp`` is a fresh ``seed_pool`` (consumed); ``everyone``: every unassigned job is a candidate (small waves)."""
     n_carts = 0
     for s in seed_order:
         if st[0][s] >= 0:
@@ -79,11 +55,15 @@ def seed_carts(lay, jb, st, cap, buf, seed_order, solo, k_eval, rule, work):
         n_carts += 1
         add_job(jb, st, c, s)
         st[6][c] = solo[s]
-        _reset(lay, jb, pmin)
-        _attach(lay, jb, pmin, s)
+        open_pool(lay, jb, st, sp, c, everyone)
+        join(lay, jb, st, sp, nbr_start, nbr, c, s)
         while True:
+            candidates = pool_candidates(jb, st, cap, sp, c, k_eval)
+            if candidates.shape[0] == 0:
+                widen(lay, jb, st, cap, ix, cells, sp, c, k_eval)
+                candidates = pool_candidates(jb, st, cap, sp, c, k_eval)
             best, best_j, best_len = np.inf, -1, 0.0
-            for j in _candidates(jb, st, cap, pmin, c, k_eval):
+            for j in candidates:
                 length = length_with(lay, jb, st, buf, c, -1, j, work)
                 score = length - st[6][c] - (solo[j] if rule == 1 else 0.0)
                 if score < best:
@@ -92,5 +72,5 @@ def seed_carts(lay, jb, st, cap, buf, seed_order, solo, k_eval, rule, work):
                 break
             add_job(jb, st, c, best_j)
             st[6][c] = best_len
-            _attach(lay, jb, pmin, best_j)
+            join(lay, jb, st, sp, nbr_start, nbr, c, best_j)
     return n_carts

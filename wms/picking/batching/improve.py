@@ -26,6 +26,7 @@ from wms.picking.batching.local_search import local_search
 from wms.picking.batching.recombine import recombine
 from wms.picking.batching.repartition import repartition_pass
 from wms.picking.batching.search import Search
+from wms.picking.batching.seed_pool import seed_pool
 
 K_EVAL = 30  # jobs whose exact added length the seed algorithm computes per step
 T_START, T_END, T_SECOND = 0.04, 0.002, 0.01  # annealing temperatures, times the mean cart length
@@ -46,7 +47,8 @@ def construct(s: Search, rank: np.ndarray) -> tuple:
     best: tuple | None = None
     for rule in (0, 1):
         st = s.new_carts()
-        seed_carts(s.lay, s.jb, st, s.cap, s.buf, seeds, s.solo, K_EVAL, rule, s.work)
+        pool = (s.nbr_start, s.nbr, s.ix, s.cells, seed_pool(s.jb, s.ix), s.exact_setup)
+        seed_carts(s.lay, s.jb, st, s.cap, s.buf, seeds, s.solo, K_EVAL, rule, s.work, *pool)
         if best is None or total_length(st) < total_length(best):
             best = st
     assert best is not None  # both rules ran

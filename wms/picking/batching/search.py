@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from wms.picking.batching.buckets import cell_buffer, cell_index
 from wms.picking.batching.carts import buffers, empty_carts, job_tuple
 from wms.picking.batching.columns import POOL_SIZE, new_pool
 from wms.picking.batching.jobs import Jobs
@@ -30,6 +31,10 @@ from wms.picking.batching.neighbours import candidate_lists, nearest_jobs
 from wms.picking.batching.problem import BatchingProblem
 
 N_CANDIDATES = 40  # candidate jobs per job
+MAX_VISITS = 10  # times N_CANDIDATES: the most jobs whose proxy is computed for one job's candidates
+PAIR_BUDGET = 20_000  # … and at most this many point pairs' walks per job (jobs of many points: fewer visits)
+MIN_VISITS = 4  # times N_CANDIDATES, whatever the points
+EXACT_SETUP_PAIRS = 5e6  # (jobs × points a job)² up to which the set-up compares all pairs (below)
 ANNEAL_SHARE = 0.6  # of the time limit, as work (cart lengths) for the annealing
 ANNEAL_SHARE_RECOMBINING = 0.5  # the same when the wave is recombined (the rest pays the recombination)
 RECOMBINE_MAX_JOBS = 200  # waves up to this many jobs end with a recombination (its LP stays small)
@@ -62,6 +67,23 @@ def length_cost_us(problem: BatchingProblem, jobs: Jobs, cap: np.ndarray) -> flo
     return 2.5 + 0.25 * problem.layout.n_aisles + 0.01 * points * points
 
 
+def exact_setup(jobs: Jobs) -> bool:
+    """Small waves keep the exact set-up: all-pairs candidate lists, every unassigned job a seed candidate.
+
+    A bounded amount of work (at most ``EXACT_SETUP_PAIRS`` point pairs, ≈ 1,200 e-commerce orders or 150
+    B2B orders), so not a quadratic step as waves grow; it keeps these waves' plans what they were.
+    """
+    return float(len(jobs.point_aisle)) ** 2 <= EXACT_SETUP_PAIRS
+
+
+def visits(jobs: Jobs, k: int) -> int:
+    """Jobs whose proxy the candidate search may compute per job (:mod:`neighbours`)."""
+    if exact_setup(jobs):  # every point's share is every job: the lists equal the all-pairs ones
+        return max(jobs.n * int(np.diff(jobs.point_start).max(initial=1)), 1)
+    pairs = (len(jobs.point_aisle) / max(jobs.n, 1)) ** 2
+    return int(max(MIN_VISITS * k, min(MAX_VISITS * k, PAIR_BUDGET / max(pairs, 1.0))))
+
+
 @dataclass
 class Search:
     lay: tuple
@@ -73,6 +95,9 @@ class Search:
     nbr: np.ndarray
     rev_start: np.ndarray
     rev: np.ndarray
+    ix: tuple  # the jobs' spatial buckets (:mod:`buckets`)
+    exact_setup: bool  # a small wave: seed candidates from all jobs (:mod:`seed_pool`)
+    cells: np.ndarray  # scratch for them
     cache: tuple
     members: int
     lower_bound: int
@@ -98,7 +123,10 @@ def make_search(problem: BatchingProblem, jobs: Jobs, started: float) -> Search:
     lay = layout_tuple(problem.layout)
     jb = job_tuple(jobs)
     cap = np.array(problem.capacity.limits())
-    nbr_start, nbr, rev_start, rev = candidate_lists(nearest_jobs(lay, jb, min(N_CANDIDATES, max(jobs.n - 1, 1))))
+    ix, cells = cell_index(lay, jb), cell_buffer(lay)
+    k = min(N_CANDIDATES, max(jobs.n - 1, 1))
+    near, _ = nearest_jobs(lay, jb, ix, cells, k, visits(jobs, k))
+    nbr_start, nbr, rev_start, rev = candidate_lists(near)
     recombining = jobs.n <= RECOMBINE_MAX_JOBS
     share = ANNEAL_SHARE_RECOMBINING if recombining else ANNEAL_SHARE
     budget = min(share * problem.time_limit_s * 1e6 / length_cost_us(problem, jobs, cap), MAX_WORK_PER_JOB * jobs.n)
@@ -112,6 +140,9 @@ def make_search(problem: BatchingProblem, jobs: Jobs, started: float) -> Search:
         nbr=nbr,
         rev_start=rev_start,
         rev=rev,
+        ix=ix,
+        exact_setup=exact_setup(jobs),
+        cells=cells,
         cache=new_cache(jobs.n),
         members=max_members(jobs, cap),
         lower_bound=min_carts(jobs, cap),
