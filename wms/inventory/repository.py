@@ -158,7 +158,9 @@ def location_code_column(location_id: SQLColumnExpression[int | None]) -> Scalar
     return select(Location.code).where(Location.id == location_id).scalar_subquery()
 
 
-def location_id_column(warehouse_id: SQLColumnExpression[int], code: str) -> ScalarSelect[int]:
+def location_id_column(
+    warehouse_id: SQLColumnExpression[int], code: str | SQLColumnExpression[str]
+) -> ScalarSelect[int]:
     """The id of the warehouse's location ``code`` (``location_id_by_code``), as a subquery: NULL for none."""
     return select(Location.id).where(Location.warehouse_id == warehouse_id, Location.code == code).scalar_subquery()
 
@@ -168,7 +170,7 @@ def sku_column(item_id: SQLColumnExpression[int]) -> ScalarSelect[str]:
     return select(Item.sku).where(Item.id == item_id).scalar_subquery()
 
 
-def item_id_by_scan_column(scanned: str) -> ScalarSelect[int]:
+def item_id_by_scan_column(scanned: str | SQLColumnExpression[str]) -> ScalarSelect[int]:
     """``item_id_by_scan`` as a subquery: NULL for no such item."""
     return (
         select(Item.id).where(or_(Item.sku == scanned, Item.barcode == scanned)).order_by(Item.id).limit(1)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, Select, select, update
+from sqlalchemy import BigInteger, Integer, Row, Select, String, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from wms.allocation import allocations
@@ -53,9 +53,10 @@ class NotPlain(Exception):
 
 def pick_plain(s: Session, pick_list_id: int, cmd: Confirm, actor: str, *, supervisor: bool) -> dict[str, Any]:
     """Confirm a plain pick (see the module); the answer is the pick list as the handheld now sees it."""
-    if s.get_bind().dialect.name == "postgresql":
-        s.execute(select(PickList.id).where(PickList.id == pick_list_id).with_for_update())
-    rows = s.execute(_read(pick_list_id, cmd)).all()
+    db = s.connection()  # Core statements, built once: no ORM step
+    if db.dialect.name == "postgresql":
+        db.execute(_LOCK, {"pick_list_id": pick_list_id})
+    rows = db.execute(_READ, {"pick_list_id": pick_list_id, "location": cmd.location, "sku": cmd.sku}).all()
     if not rows:
         raise NotPlain(f"pick list {pick_list_id} not found")
     head, stops = rows[0], [r for r in rows if r.stop_id is not None]
@@ -82,20 +83,10 @@ def pick_plain(s: Session, pick_list_id: int, cmd: Confirm, actor: str, *, super
     allocations.repoint(s, stop.allocation_id, cart_row)
     if stop.pick_face:
         replenish_if_low(s, stop.location_id, stop.item_id)
-    s.execute(
-        update(PickListStop)
-        .where(PickListStop.id == stop.stop_id)
-        .values(
-            status="picked",
-            picked_quantity=stop.quantity,
-            short_reason=None,
-            confirmed_at=utcnow(),
-            confirmed_by=actor,
-        )
-    )
+    db.execute(_PICKED, {"stop_id": stop.stop_id, "picked": stop.quantity, "at": utcnow(), "actor": actor})
     status = head.status
     if not any(r.stop_status == "open" and r.stop_id != stop.stop_id for r in stops):
-        s.execute(update(PickList).where(PickList.id == head.id).values(status="picked"))
+        db.execute(_LIST_PICKED, {"pick_list_id": head.id})
         status = "picked"
     answer = view(
         {
@@ -168,10 +159,12 @@ def _stop_view(r: Row[Any], *, picked: bool) -> dict[str, Any]:
     }
 
 
-def _read(pick_list_id: int, cmd: Confirm) -> Select[*tuple[Any, ...]]:
-    """The pick list (a row per stop, in walking order; one row without stop columns for a list without
-    stops) with what matching the scan, moving the units and answering need."""
+def _read() -> Select[*tuple[Any, ...]]:
+    """The pick list ``:pick_list_id`` (a row per stop, in walking order; one row without stop columns for a
+    list without stops) with what matching the scan (``:location``, ``:sku``), moving the units and
+    answering need. Built once: only its parameters change."""
     st = PickListStop
+    pick_list_id = bindparam("pick_list_id", type_=BigInteger)
     return (
         select(
             PickList.id,
@@ -184,8 +177,8 @@ def _read(pick_list_id: int, cmd: Confirm) -> Select[*tuple[Any, ...]]:
             PickList.distance_m,
             warehouse_code_column(PickList.warehouse_id).label("warehouse"),
             location_code_column(PickList.cart_location_id).label("cart"),
-            location_id_column(PickList.warehouse_id, cmd.location).label("scanned_location_id"),
-            item_id_by_scan_column(cmd.sku).label("scanned_item_id"),
+            location_id_column(PickList.warehouse_id, bindparam("location", type_=String)).label("scanned_location_id"),
+            item_id_by_scan_column(bindparam("sku", type_=String)).label("scanned_item_id"),
             st.id.label("stop_id"),
             st.seq,
             st.status.label("stop_status"),
@@ -212,3 +205,22 @@ def _read(pick_list_id: int, cmd: Confirm) -> Select[*tuple[Any, ...]]:
         .where(PickList.id == pick_list_id)
         .order_by(st.seq)
     )
+
+
+# the statements of a plain pick, built once (SQLAlchemy then only binds their parameters)
+_LOCK = select(PickList.id).where(PickList.id == bindparam("pick_list_id", type_=BigInteger)).with_for_update()
+_READ = _read()
+_PICKED = (
+    update(PickListStop)
+    .where(PickListStop.id == bindparam("stop_id", type_=BigInteger))
+    .values(
+        status="picked",
+        picked_quantity=bindparam("picked", type_=Integer),
+        short_reason=None,
+        confirmed_at=bindparam("at", type_=PickListStop.__table__.c.confirmed_at.type),
+        confirmed_by=bindparam("actor", type_=String),
+    )
+)
+_LIST_PICKED = (
+    update(PickList).where(PickList.id == bindparam("pick_list_id", type_=BigInteger)).values(status="picked")
+)
