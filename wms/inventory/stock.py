@@ -153,24 +153,6 @@ def lock_stock(
     return rows
 
 
-def about_to_lock(session: Session, ids: Iterable[int]) -> None:
-    """The check ``lock_stock`` makes, for a statement that locks the existing rows ``ids`` in id order
-    itself (and after them only rows it creates, which take higher ids): ``ledger.move_reserved``."""
-    h = held(session)
-    new = set(ids) - h.ids
-    if new and h.ids and min(new) < h.top:
-        _out_of_order(sorted(new), h.top)
-
-
-def now_held(session: Session, rows: Iterable[tuple[int, int, int]]) -> None:
-    """Record the rows (id, location, lot) such a statement locked (``about_to_lock``)."""
-    h = held(session)
-    for row_id, location_id, lot_id in rows:
-        h.ids.add(row_id)
-        h.top = max(h.top, row_id)
-        h.places[(location_id, lot_id)] = row_id
-
-
 def lock_unload(session: Session, warehouse_id: int, from_location_id: int, to_location_id: int) -> None:
     """Lock every row with units at ``from_location_id`` and where they would land at ``to_location_id``
     (a cart unloaded at a packing station: the cart is its picker's, held by the pick list's lock)."""
@@ -298,6 +280,24 @@ def _out_of_order(new: list[int], top: int) -> None:
     if CHECK_ORDER:
         raise StockLockOrderError(message)
     log.warning(message)
+
+
+def about_to_lock(session: Session, ids: Iterable[int]) -> None:
+    """The check ``lock_stock`` makes, for a statement that locks the existing rows ``ids`` in id order
+    itself (and after them only rows it creates, which take higher ids): ``ledger.move_reserved``."""
+    h = held(session)
+    new = set(ids) - h.ids
+    if new and h.ids and min(new) < h.top:
+        _out_of_order(sorted(new), h.top)
+
+
+def now_held(session: Session, rows: Iterable[tuple[int, int, int]]) -> None:
+    """Record the rows (id, location, lot) such a statement locked (``about_to_lock``)."""
+    h = held(session)
+    for row_id, location_id, lot_id in rows:
+        h.ids.add(row_id)
+        h.top = max(h.top, row_id)
+        h.places[(location_id, lot_id)] = row_id
 
 
 @dataclass(frozen=True)
