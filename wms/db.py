@@ -159,7 +159,9 @@ class UnitOfWork:
 
     ``before_commit`` hooks run inside the transaction just before it commits
     (the API uses one to claim the request's Idempotency-Key atomically with
-    the work it did).
+    the work it did). ``answer_hooks`` run there too, first, and get what the
+    work returned (the API stores a request's answer with its work on routes
+    that ask for it: ``wms.api.idempotency.ATOMIC``).
     """
 
     def __init__(
@@ -173,6 +175,7 @@ class UnitOfWork:
         self._read_only = False
         self._retry_attempts = retry_attempts
         self.before_commit: list[Callable[[Session], None]] = []
+        self.answer_hooks: list[Callable[[Session, object], None]] = []
         self._session: Session | None = None
 
     @property
@@ -222,6 +225,8 @@ class UnitOfWork:
                     if read_only:
                         self.session.commit()  # ends the transaction without expiring what it loaded
                     else:
+                        for hook in self.answer_hooks:
+                            hook(self.session, result)
                         self.commit()
                     return result
             except IntegrityError as exc:  # rolled back by __exit__: the connection goes back clean

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ScalarSelect, Select, SQLColumnExpression, func, select, update
 from sqlalchemy.orm import Session
 
 from wms.allocation import shipments
@@ -48,6 +48,22 @@ def split(session: Session, allocation_id: int, quantity: int) -> Reservation:
     """An allocation of exactly ``quantity`` units: this one, or a part split from it (``split_off``)."""
     a = split_off(session, session.get_one(Allocation, allocation_id), quantity)
     return Reservation(a.id, a.shipment_line_id, a.stock_id, a.quantity)
+
+
+def quantity_column(allocation_id: SQLColumnExpression[int | None]) -> ScalarSelect[int]:
+    """The units of the allocation ``allocation_id`` (a column of another table) names, as a subquery."""
+    return select(Allocation.quantity).where(Allocation.id == allocation_id).scalar_subquery()
+
+
+def stock_id_column(allocation_id: SQLColumnExpression[int | None]) -> ScalarSelect[int]:
+    """The stock row the allocation ``allocation_id`` names is in (``stock_of``), as a subquery."""
+    return select(Allocation.stock_id).where(Allocation.id == allocation_id).scalar_subquery()
+
+
+def repoint(session: Session, allocation_id: int, stock_id: int) -> None:
+    """``point_at`` in one statement, without loading the allocation (the caller moved its units and
+    their reservation)."""
+    session.execute(update(Allocation).where(Allocation.id == allocation_id).values(stock_id=stock_id))
 
 
 def point_at(session: Session, allocation_id: int, stock_id: int) -> None:

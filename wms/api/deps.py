@@ -9,7 +9,7 @@ from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from wms.api.guard import principal_of
-from wms.api.idempotency import claim_hook
+from wms.api.idempotency import answer_hook, claim_hook
 from wms.api.scope import Access
 from wms.auth.keys import ROLES, Principal
 from wms.config import Settings
@@ -29,6 +29,9 @@ def get_uow(request: Request) -> UnitOfWork:
     hook = claim_hook()
     if hook is not None:
         uow.before_commit.append(hook)
+    answer = answer_hook()
+    if answer is not None:
+        uow.answer_hooks.append(answer)
     return uow
 
 

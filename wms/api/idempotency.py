@@ -16,6 +16,18 @@ commit) is stuck only until the lease runs out; a retry then takes it over:
 - on any other route the work is known to be done but its answer was lost:
   409 ``idempotency_response_lost`` says so, and nothing is done twice.
 A request that died before its first commit left no key at all.
+
+A route marked atomic (``ATOMIC``: one unit of work whose result is its
+answer, as confirming a pick is) keeps its key and its answer in that one
+transaction: no look-up before the work, no transaction of its own after it.
+The work's result is rendered as the route would answer it and written with
+the key just before the commit (``answer_hook``); a key already there makes
+the work roll back. Whenever such a route does not answer from its own
+commit (an error, or the key was taken), the key is looked up and decides as
+above: the first answer again, 409 ``idempotency_key_reused`` or
+``idempotency_in_progress``. Its answer can never be lost after its work
+committed, so a retry after a crash gets it at once, with no lease to wait
+out.
 """
 
 from __future__ import annotations
@@ -29,6 +41,9 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request, Response
+from fastapi.datastructures import DefaultPlaceholder
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -44,6 +59,8 @@ from wms.orm import utcnow
 log = logging.getLogger(__name__)
 RESUMABLE = "x-idempotency-resumable"  # openapi_extra flag of a route whose work may run again after a crash
 RESUMABLE_ROUTE = {RESUMABLE: True}  # @router.post(..., openapi_extra=RESUMABLE_ROUTE)
+ATOMIC = "x-idempotency-atomic"  # openapi_extra flag of a route whose key and answer commit with its work
+ATOMIC_ROUTE = {ATOMIC: True}  # @router.post(..., openapi_extra=ATOMIC_ROUTE)
 
 HEADER = "Idempotency-Key"
 IN_PROGRESS = "idempotency_in_progress"  # the code of a 409 for a key whose request is still running
@@ -61,6 +78,11 @@ class Claim:
     claimed: bool = False
     attempt: int = 1
     lease_until: datetime | None = None
+    # atomic routes: the work's result as the route answers it (status, body), the key's time to live, and
+    # the body stored with the work once it is
+    render: Callable[[object], tuple[int, bytes]] | None = None
+    ttl: timedelta | None = None
+    answer: bytes | None = None
 
     @property
     def ref(self) -> str:
@@ -79,7 +101,7 @@ def current_request_ref() -> str | None:
 
 def claim_hook() -> Callable[[Session], None] | None:
     claim = _current.get()
-    if claim is None:
+    if claim is None or claim.render is not None:  # an atomic route claims its key with its answer
         return None
 
     def hook(session: Session) -> None:
@@ -110,6 +132,45 @@ def claim_hook() -> Callable[[Session], None] | None:
     return hook
 
 
+def answer_hook() -> Callable[[Session, object], None] | None:
+    """On an atomic route (``ATOMIC``): the hook that writes the key with the answer rendered from the work's
+    result, in the work's transaction, just before it commits (``UnitOfWork.answer_hooks``). A key already
+    there, and not expired, is a 409 that rolls the work back; the handler then answers from the key."""
+    claim = _current.get()
+    if claim is None or claim.render is None:
+        return None
+    render, ttl = claim.render, claim.ttl or timedelta(0)
+
+    def hook(session: Session, result: object) -> None:
+        status, body = render(result)
+        if not 200 <= status < 300:
+            return
+        now = utcnow()
+        values = {
+            "method": claim.method,
+            "path": claim.path,
+            "request_hash": claim.request_hash,
+            "created_at": now,
+            "locked_until": None,
+            "attempt": 1,
+            "status_code": status,
+            "response_body": body.decode(),
+        }
+        stmt = dialect_insert(session, IdempotencyRecord).values(scope=claim.scope, key=claim.key, **values)
+        stored = session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["scope", "key"],
+                set_=values,
+                where=IdempotencyRecord.created_at < now - ttl,  # an expired key is used afresh
+            ).returning(IdempotencyRecord.id)
+        ).first()
+        if stored is None:
+            raise Conflict("a request with this Idempotency-Key is being processed", code=IN_PROGRESS)
+        claim.claimed, claim.answer = True, body
+
+    return hook
+
+
 def _renew(session: Session, claim: Claim, now: datetime) -> None:
     renewed = session.execute(
         update(IdempotencyRecord)
@@ -133,7 +194,9 @@ sent again. If the service stopped after doing the work but before answering, th
 first request's lease ran out (`WMS_IDEMPOTENCY_LEASE_S`, 30 s by default): a retry then runs again on the
 operations whose work is safe to repeat (marked `x-idempotency-resumable`: pushing orders, ERP messages, a wave,
 cancelling, changing a carrier) and answers as usual; on the others it gets 409 `idempotency_response_lost` (the
-work was done once; look it up). Keys are 1 to {MAX_KEY_LENGTH} characters (400 `invalid_idempotency_key`
+work was done once; look it up). Operations marked `x-idempotency-atomic` (confirming a pick, reporting a short
+pick) store the key and the answer with their work, in one transaction: a retry always gets the first answer,
+at once. Keys are 1 to {MAX_KEY_LENGTH} characters (400 `invalid_idempotency_key`
 otherwise), scoped to the token and kept `WMS_IDEMPOTENCY_TTL_HOURS` (48 h by default); use a new one, e.g. a
 UUID, for every new operation."""
 
@@ -182,6 +245,9 @@ class IdempotentRoute(APIRoute):
             factory = request.app.state.session_factory
             resumable = bool((self.openapi_extra or {}).get(RESUMABLE))
             ttl = timedelta(hours=settings.idempotency_ttl_hours)
+            if (self.openapi_extra or {}).get(ATOMIC):
+                claim.render, claim.ttl = self.render_answer, ttl
+                return await _atomic(handler, request, claim, factory)
             replay = await run_in_threadpool(_lookup, factory, claim, ttl, resumable)
             if isinstance(replay, StaleKey):  # the first attempt died after committing; may this caller go on?
                 replay = (
@@ -211,6 +277,70 @@ class IdempotentRoute(APIRoute):
         """Whether this caller may run a resumable request again whose first attempt died (a subclass checks
         what else the request needs, e.g. the warehouse scope, before the key is taken over)."""
         return True
+
+    def render_answer(self, result: object) -> tuple[int, bytes]:
+        """(status, body) of the answer to an endpoint's ``result``, as FastAPI renders it for this route
+        (an atomic route stores it with its work: ``answer_hook``)."""
+        if isinstance(result, Response):
+            return result.status_code, bytes(result.body)
+        status = self.status_code or 200
+        field = self.response_field
+        if field is None:
+            return status, bytes(JSONResponse(jsonable_encoder(result)).body)
+        value, errors = field.validate(result, {}, loc=("response",))
+        if errors:
+            return 500, b""  # FastAPI will refuse it too; nothing is stored
+        options: dict[str, Any] = {
+            "include": self.response_model_include,
+            "exclude": self.response_model_exclude,
+            "by_alias": self.response_model_by_alias,
+            "exclude_unset": self.response_model_exclude_unset,
+            "exclude_defaults": self.response_model_exclude_defaults,
+            "exclude_none": self.response_model_exclude_none,
+        }
+        if isinstance(self.response_class, DefaultPlaceholder):  # FastAPI's own fast path
+            return status, field.serialize_json(value, **options)
+        return status, bytes(self.response_class(field.serialize(value, **options), status_code=status).body)
+
+
+async def _atomic(
+    handler: Callable[[Request], Coroutine[Any, Any, Response]],
+    request: Request,
+    claim: Claim,
+    factory: sessionmaker[Session],
+) -> Response:
+    """An atomic route's request (``ATOMIC``): the work runs and stores its answer with the key; if it did
+    not (it failed, or the key was there already), the key is looked up and answers if it can."""
+    token = _current.set(claim)
+    try:
+        response = await handler(request)
+    except Exception:  # the error handlers answer it, unless the key does
+        try:
+            replay = await run_in_threadpool(_lookup_atomic, factory, claim)
+        except Exception:
+            log.warning(
+                "the Idempotency-Key of a failed %s %s was not looked up", claim.method, claim.path, exc_info=True
+            )
+            replay = None
+        if replay is None:
+            raise
+        return replay
+    finally:
+        _current.reset(token)
+    if claim.answer is not None:
+        if bytes(response.body) != claim.answer:  # the endpoint answered other than its work's result
+            log.warning("%s %s answered other than its work's result; storing its answer", claim.method, claim.path)
+            await run_in_threadpool(_store, factory, claim, response)
+        return response
+    replay = await run_in_threadpool(_lookup_atomic, factory, claim)
+    return replay if replay is not None else response
+
+
+def _lookup_atomic(factory: sessionmaker[Session], claim: Claim) -> Response | None:
+    """``_lookup`` for an atomic route: its work has run already, so a stale key (left by a request that
+    held it under a lease) is a lost answer, never a key to take over."""
+    found = _lookup(factory, claim, claim.ttl or timedelta(0), False)
+    return response_lost(found) if isinstance(found, StaleKey) else found
 
 
 @dataclass(frozen=True)

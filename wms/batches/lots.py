@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import ScalarSelect, SQLColumnExpression, select
 from sqlalchemy.orm import Session
 
 from wms.batches.orm import Lot
@@ -59,3 +59,13 @@ def expiry_dates(session: Session, lot_ids: Iterable[int]) -> dict[int, date | N
     if not ids:
         return {}
     return {r.id: r.expiry_date for r in session.execute(select(Lot.id, Lot.expiry_date).where(Lot.id.in_(ids)))}
+
+
+def lot_code_column(lot_id: SQLColumnExpression[int]) -> ScalarSelect[str]:
+    """The code of the lot ``lot_id`` (a column of another table) names, as a subquery."""
+    return select(Lot.code).where(Lot.id == lot_id).scalar_subquery()
+
+
+def expiry_date_column(lot_id: SQLColumnExpression[int]) -> ScalarSelect[date | None]:
+    """The expiry date of the lot ``lot_id`` names, as a subquery (NULL: it does not expire)."""
+    return select(Lot.expiry_date).where(Lot.id == lot_id).scalar_subquery()

@@ -11,17 +11,35 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    BindParameter,
+    Insert,
+    Integer,
+    String,
+    bindparam,
+    case,
+    insert,
+    select,
+    union_all,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningInsert
 
 from wms.db import dialect_insert
-from wms.errors import InsufficientStock
+from wms.errors import Conflict, InsufficientStock
 from wms.inventory.orm import Stock, StockMovement, StockOperation
-from wms.inventory.stock import Place, lock_stock
+from wms.inventory.stock import Place, about_to_lock, lock_stock, now_held
 from wms.orm import utcnow
 
 STOCK = Stock.__table__
+STOCK_MOVEMENTS = StockMovement.__table__
+STOCK_OPERATIONS = StockOperation.__table__
 
 
 @dataclass(frozen=True)
@@ -72,6 +90,150 @@ def post_operation(
             ],
         )
     return op
+
+
+def move_reserved(
+    session: Session,
+    *,
+    stock_id: int,
+    source: Place,
+    to_location_id: int,
+    target_id: int | None,
+    quantity: int,
+    kind: str,
+    reason: str,
+    reference: str,
+    actor: str,
+) -> int:
+    """Move ``quantity`` reserved units of the stock row ``stock_id`` (at ``source``) to the same lot at
+    ``to_location_id`` (the row ``target_id``, or a new one), still reserved, and post the move; returns the
+    target row's id. What ``unreserve``, ``post_operation`` and ``reserve`` do for such a move, in two
+    statements on PostgreSQL (three on SQLite): one upsert changes both rows, locking them in id order (the
+    existing ones in the order of its VALUES, a new row last, with an id above all), and one writes the
+    operation with its ledger rows. Conflict ``reservation_conflict`` (the caller rolls back) when the source
+    row does not hold ``quantity`` reserved units."""
+    known = [stock_id] if target_id is None else sorted({stock_id, target_id})
+    about_to_lock(session, known)
+    source_row = {"location_id": source.location_id, "on_hand": 0, "reserved": 0}
+    target_row = {"location_id": to_location_id, "on_hand": quantity, "reserved": quantity}  # when it is new
+    rows = [source_row, target_row] if target_id is None or stock_id < target_id else [target_row, source_row]
+    dialect = session.get_bind().dialect.name
+    db = session.connection()  # Core statements, built once: no ORM step
+    changed = db.execute(
+        _move_statement(dialect),
+        _p(
+            {
+                "warehouse_id": source.warehouse_id,
+                "item_id": source.item_id,
+                "lot_id": source.lot_id,
+                "source_location_id": source.location_id,
+                "quantity": quantity,
+                **{f"{name}_{n}": value for n, row in enumerate(rows) for name, value in row.items()},
+            }
+        ),
+    ).all()
+    ids = {r.location_id: r.id for r in changed}
+    if ids.get(source.location_id) != stock_id or to_location_id not in ids:
+        raise Conflict("reserved stock is missing", code="reservation_conflict")
+    now_held(session, [(r.id, r.location_id, r.lot_id) for r in changed])
+    at = utcnow()
+    out = {"location_id": source.location_id, "delta": -quantity}
+    into = {"location_id": to_location_id, "delta": quantity}
+    moves = [out, into] if source.location_id < to_location_id else [into, out]  # as post_operation orders them
+    params = _p(
+        {
+            "kind": kind,
+            "warehouse_id": source.warehouse_id,
+            "reference": reference,
+            "actor": actor,
+            "at": at,
+            "item_id": source.item_id,
+            "lot_id": source.lot_id,
+            "reason": reason,
+            **{f"{name}_{n}": value for n, move in enumerate(moves) for name, value in move.items()},
+        }
+    )
+    if dialect == "postgresql":
+        db.execute(_posting_statement(), params)
+    else:
+        params["p_operation_id"] = db.execute(_OPERATION.returning(STOCK_OPERATIONS.c.id), params).scalar_one()
+        db.execute(_MOVEMENTS, params)
+    return ids[to_location_id]
+
+
+def _p(params: dict[str, Any]) -> dict[str, Any]:
+    return {f"p_{k}": v for k, v in params.items()}
+
+
+def _bind(column: str, name: str | None = None) -> BindParameter[Any]:
+    return bindparam(f"p_{name or column}", type_=STOCK_MOVEMENTS.c[column].type)  # not a column's name
+
+
+@cache
+def _move_statement(dialect: str) -> ReturningInsert[tuple[int, int, int]]:
+    """``move_reserved``'s upsert of two rows (``_0`` first, ``_1`` second), built once per database."""
+    insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert_(STOCK).values(
+        [
+            {
+                "warehouse_id": _bind("warehouse_id"),
+                "item_id": _bind("item_id"),
+                "lot_id": _bind("lot_id"),
+                "location_id": _bind("location_id", f"location_id_{n}"),
+                "on_hand": bindparam(f"p_on_hand_{n}", type_=Integer),
+                "reserved": bindparam(f"p_reserved_{n}", type_=Integer),
+            }
+            for n in range(2)
+        ]
+    )
+    quantity = bindparam("p_quantity", type_=Integer)
+    delta = case((stmt.excluded.location_id == _bind("location_id", "source_location_id"), -quantity), else_=quantity)
+    return stmt.on_conflict_do_update(
+        index_elements=[STOCK.c.location_id, STOCK.c.lot_id],
+        set_={"on_hand": STOCK.c.on_hand + delta, "reserved": STOCK.c.reserved + delta},
+        where=STOCK.c.reserved + delta >= 0,
+    ).returning(STOCK.c.id, STOCK.c.location_id, STOCK.c.lot_id)
+
+
+_OPERATION = insert(STOCK_OPERATIONS).values(
+    kind=bindparam("p_kind", type_=String),
+    warehouse_id=_bind("warehouse_id"),
+    reference=_bind("reference"),
+    actor=_bind("actor"),
+    at=_bind("at"),
+)
+_MOVED = ("at", "warehouse_id", "item_id", "lot_id", "reason", "reference", "actor")
+_MOVEMENTS = insert(STOCK_MOVEMENTS).values(
+    [
+        {
+            "operation_id": bindparam("p_operation_id", type_=BigInteger),
+            **{c: _bind(c) for c in _MOVED},
+            "location_id": _bind("location_id", f"location_id_{n}"),
+            "delta": _bind("delta", f"delta_{n}"),
+        }
+        for n in range(2)
+    ]
+)
+
+
+@cache
+def _posting_statement() -> Insert:
+    """The operation and its two ledger rows in one statement (PostgreSQL: the operation's INSERT in a WITH)."""
+    op = _OPERATION.returning(STOCK_OPERATIONS.c.id).cte("op")
+    rows = [
+        select(
+            op.c.id,
+            *(_bind(c) for c in _MOVED),
+            _bind("location_id", f"location_id_{n}"),
+            _bind("delta", f"delta_{n}"),
+        )
+        for n in range(2)
+    ]
+    return (
+        insert(StockMovement)
+        .from_select(["operation_id", *_MOVED, "location_id", "delta"], union_all(*rows))
+        .add_cte(op)
+    )
 
 
 def places(warehouse_id: int, changes: Iterable[StockChange]) -> list[Place]:

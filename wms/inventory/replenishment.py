@@ -12,7 +12,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from pydantic import model_validator
-from sqlalchemy import func, select
+from sqlalchemy import Exists, SQLColumnExpression, exists, func, select
 from sqlalchemy.orm import Session
 
 from wms.batches.fefo import Candidate, fefo_order
@@ -78,6 +78,12 @@ def set_pick_face(cmd: SetPickFace, uow: UnitOfWork) -> int:
         return face.id
 
     return uow.run(work)
+
+
+def pick_face_column(location_id: SQLColumnExpression[int], item_id: SQLColumnExpression[int]) -> Exists:
+    """Whether the location is a pick face of the item (a subquery for another context's select): only
+    then may taking units from it call for ``replenish_if_low``."""
+    return exists().where(PickFace.location_id == location_id, PickFace.item_id == item_id)
 
 
 def replenish_if_low(s: Session, location_id: int, item_id: int) -> ReplenishmentTask | None:

@@ -159,6 +159,37 @@ def warehouse_code_column(warehouse_id: SQLColumnExpression[int | None]) -> Scal
     return select(Warehouse.code).where(Warehouse.id == warehouse_id).scalar_subquery()
 
 
+def location_code_column(location_id: SQLColumnExpression[int | None]) -> ScalarSelect[str]:
+    """The code of the location ``location_id`` (a column of another table) names, as a subquery."""
+    return select(Location.code).where(Location.id == location_id).scalar_subquery()
+
+
+def location_id_column(
+    warehouse_id: SQLColumnExpression[int], code: str | SQLColumnExpression[str]
+) -> ScalarSelect[int]:
+    """The id of the warehouse's location ``code`` (``location_id_by_code``), as a subquery: NULL for none."""
+    return select(Location.id).where(Location.warehouse_id == warehouse_id, Location.code == code).scalar_subquery()
+
+
+def sku_column(item_id: SQLColumnExpression[int]) -> ScalarSelect[str]:
+    """The SKU of the item ``item_id`` (a column of another table) names, as a subquery."""
+    return select(Item.sku).where(Item.id == item_id).scalar_subquery()
+
+
+def item_id_by_scan_column(scanned: str | SQLColumnExpression[str]) -> ScalarSelect[int]:
+    """``item_id_by_scan`` as a subquery: NULL for no such item."""
+    return (
+        select(Item.id).where(or_(Item.sku == scanned, Item.barcode == scanned)).order_by(Item.id).limit(1)
+    ).scalar_subquery()
+
+
+def stock_id_column(
+    location_id: SQLColumnExpression[int | None], lot_id: SQLColumnExpression[int]
+) -> ScalarSelect[int]:
+    """The id of the stock row of a lot at a location (``stock.stock_id``), as a subquery: NULL for none."""
+    return select(Stock.id).where(Stock.location_id == location_id, Stock.lot_id == lot_id).scalar_subquery()
+
+
 def stock_keys(session: Session, stock_ids: Iterable[int]) -> dict[int, StockKey]:
     """Stock row id → the item and lot it holds."""
     return {

@@ -281,6 +281,24 @@ def _out_of_order(new: list[int], top: int) -> None:
     log.warning(message)
 
 
+def about_to_lock(session: Session, ids: Iterable[int]) -> None:
+    """The check ``lock_stock`` makes, for a statement that locks the existing rows ``ids`` in id order
+    itself (and after them only rows it creates, which take higher ids): ``ledger.move_reserved``."""
+    h = held(session)
+    new = set(ids) - h.ids
+    if new and h.ids and min(new) < h.top:
+        _out_of_order(sorted(new), h.top)
+
+
+def now_held(session: Session, rows: Iterable[tuple[int, int, int]]) -> None:
+    """Record the rows (id, location, lot) such a statement locked (``about_to_lock``)."""
+    h = held(session)
+    for row_id, location_id, lot_id in rows:
+        h.ids.add(row_id)
+        h.top = max(h.top, row_id)
+        h.places[(location_id, lot_id)] = row_id
+
+
 @dataclass(frozen=True)
 class Position:
     """Where a stock row's units are on the floor, and how much room one takes."""

@@ -32,6 +32,7 @@ from wms.picking.commands import Confirm, ShortPick
 from wms.picking.handheld import check_holder, locked
 from wms.picking.orm import PickList, PickListStop
 from wms.picking.pick_list_views import pick_list_detail
+from wms.picking.plain_picks import NotPlain, pick_plain
 from wms.picking.rules import ScanView, StopView, check_quantity, match_stop
 from wms.picking.short_picks import elsewhere, handle_shortfall, shortfall_places
 
@@ -39,7 +40,13 @@ from wms.picking.short_picks import elsewhere, handle_shortfall, shortfall_place
 def confirm(
     pick_list_id: int, cmd: Confirm | ShortPick, uow: UnitOfWork, actor: str, *, supervisor: bool = False
 ) -> dict[str, Any]:
-    """Confirm one stop; the answer is the pick list as the handheld now sees it."""
+    """Confirm one stop; the answer is the pick list as the handheld now sees it. A plain pick (the stop's
+    lot, all its units) takes the short path of ``plain_picks``; anything else, the general one below."""
+    if isinstance(cmd, Confirm):
+        try:
+            return uow.run(lambda u: pick_plain(u.session, pick_list_id, cmd, actor, supervisor=supervisor))
+        except NotPlain:
+            pass  # rolled back: nothing was changed
 
     def work(uow: UnitOfWork) -> dict[str, Any]:
         s = uow.session

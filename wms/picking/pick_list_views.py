@@ -66,13 +66,8 @@ def pick_list_detail(s: Session, pick_list_id: int) -> dict[str, Any]:
     pl = s.get(PickList, pick_list_id)
     if pl is None:
         raise NotFound(f"pick list {pick_list_id} not found", code="pick_list_not_found")
-    stops = stops_of(s, pl.id)
-    open_stops = [st for st in stops if st["status"] == "open"]
-    next_stop = None
-    if open_stops:
-        next_stop = {**open_stops[0], "then": open_stops[1]["location"] if len(open_stops) > 1 else None}
     cart = location_codes(s, [pl.cart_location_id])[pl.cart_location_id] if pl.cart_location_id else None
-    return {
+    head = {
         "id": pl.id,
         "wave_id": pl.wave_id,
         "warehouse": pick_list_warehouse(s, pl.id),
@@ -81,6 +76,19 @@ def pick_list_detail(s: Session, pick_list_id: int) -> dict[str, Any]:
         "claimed_at": pl.claimed_at,
         "cart": cart,
         "distance_m": pl.distance_m,
+    }
+    return view(head, stops_of(s, pl.id))
+
+
+def view(head: dict[str, Any], stops: list[dict[str, Any]]) -> dict[str, Any]:
+    """The pick list as a handheld sees it, from its own fields (``head``) and its stops (``stops_of``)
+    in walking order: the orders, the stops still open, the next one and the location after it."""
+    open_stops = [st for st in stops if st["status"] == "open"]
+    next_stop = None
+    if open_stops:
+        next_stop = {**open_stops[0], "then": open_stops[1]["location"] if len(open_stops) > 1 else None}
+    return {
+        **head,
         "orders": sorted({st["order_id"] for st in stops}),
         "stops": stops,
         "open_stops": len(open_stops),

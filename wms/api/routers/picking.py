@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, Response
 
 from wms.api.deps import RowId, Uow, WarehouseFilter, require
+from wms.api.idempotency import ATOMIC_ROUTE
 from wms.api.pagination import PageParams, page_of
 from wms.api.routing import resource_router
 from wms.api.schemas.picking import ConfirmationResult, PickListSummaryPage, PickListView
@@ -78,6 +79,7 @@ def get_pick_list(pick_list_id: RowId, uow: Uow, _: FloorLead) -> dict[str, Any]
     status_code=201,
     response_model=ConfirmationResult,
     summary="Confirm a pick by scan",
+    openapi_extra=ATOMIC_ROUTE,
 )
 def post_confirmation(pick_list_id: RowId, body: Confirm, uow: Uow, principal: Picker) -> dict[str, Any]:
     """Confirms an open stop with what was scanned: `location`, `sku` (or the item's barcode), `lot` and
@@ -100,6 +102,7 @@ def post_confirmation(pick_list_id: RowId, body: Confirm, uow: Uow, principal: P
     status_code=201,
     response_model=ConfirmationResult,
     summary="Report a short pick",
+    openapi_extra=ATOMIC_ROUTE,
 )
 def post_short_pick(pick_list_id: RowId, body: ShortPick, uow: Uow, principal: Picker) -> dict[str, Any]:
     """Nothing of a stop could be picked: the same as a confirmation of zero units, with its `reason`
