@@ -67,7 +67,9 @@ def test_a_leader_whose_connection_is_cut_loses_the_lead(request: pytest.Fixture
                 cut = conn.execute(
                     text(
                         "SELECT pg_terminate_backend(l.pid) FROM pg_locks l WHERE l.locktype = 'advisory' "
-                        "AND l.granted AND ((l.classid::bigint << 32) | l.objid::bigint) = :key"
+                        "AND l.granted AND ((l.classid::bigint << 32) | l.objid::bigint) = :key "
+                        # this test's database only: other tests' (and programs') leaders hold the same key
+                        "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
                     ),
                     {"key": LOCK_KEY},
                 ).all()

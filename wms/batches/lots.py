@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import ScalarSelect, SQLColumnExpression, select
+from sqlalchemy import BigInteger, ScalarSelect, SQLColumnExpression, literal, select
 from sqlalchemy.orm import Session
 
 from wms.batches.orm import Lot
@@ -49,7 +49,9 @@ def lot_codes(session: Session, lot_ids: Iterable[int]) -> dict[int, str]:
 
 def lots_of_item(session: Session, item_id: int, *, after_id: int, limit: int) -> list[tuple[int, str, date | None]]:
     """(id, code, expiry date) of the item's lots after ``after_id``, oldest first, at most ``limit``."""
-    stmt = select(Lot.id, Lot.code, Lot.expiry_date).where(Lot.item_id == item_id, Lot.id > after_id)
+    stmt = select(Lot.id, Lot.code, Lot.expiry_date).where(
+        Lot.item_id == item_id, Lot.id > literal(after_id, BigInteger())
+    )
     return [(r.id, r.code, r.expiry_date) for r in session.execute(stmt.order_by(Lot.id).limit(limit))]
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import BigInteger, delete, func, literal, select
 from sqlalchemy.orm import Session
 
 from wms.db import UnitOfWork
@@ -57,7 +57,7 @@ def create_webhook(uow: UnitOfWork, url: str, secret: str | None, *, from_start:
 def list_webhooks(uow: UnitOfWork, *, after_id: int, limit: int) -> list[tuple[int, Row]]:
     def work(u: UnitOfWork) -> list[tuple[int, Row]]:
         hooks = u.session.scalars(
-            select(Webhook).where(Webhook.id > after_id).order_by(Webhook.id).limit(limit + 1)
+            select(Webhook).where(Webhook.id > literal(after_id, BigInteger())).order_by(Webhook.id).limit(limit + 1)
         ).all()
         return [(h.id, webhook_view(h)) for h in hooks]
 

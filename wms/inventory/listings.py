@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import BigInteger, func, literal, select
 
 from wms.batches.lots import lots_of_item
 from wms.db import UnitOfWork
@@ -22,7 +22,12 @@ def warehouses(uow: UnitOfWork, *, only: str | None, after_id: int, limit: int) 
     """Warehouses after ``after_id``, oldest first, each with its location count (``only``: that code alone)."""
 
     def work(u: UnitOfWork) -> list[tuple[int, dict[str, Any]]]:
-        stmt = select(Warehouse).where(Warehouse.id > after_id).order_by(Warehouse.id).limit(limit + 1)
+        stmt = (
+            select(Warehouse)
+            .where(Warehouse.id > literal(after_id, BigInteger()))
+            .order_by(Warehouse.id)
+            .limit(limit + 1)
+        )
         if only is not None:
             stmt = stmt.where(Warehouse.code == only)
         found = u.session.scalars(stmt).all()
@@ -56,7 +61,7 @@ def locations(
         wh = repo.warehouse_by_code(u.session, code)
         stmt = (
             select(Location)
-            .where(Location.warehouse_id == wh.id, Location.id > after_id)
+            .where(Location.warehouse_id == wh.id, Location.id > literal(after_id, BigInteger()))
             .order_by(Location.id)
             .limit(limit + 1)
         )
@@ -70,7 +75,7 @@ def locations(
 
 def items(uow: UnitOfWork, *, after_id: int, limit: int) -> list[tuple[int, Item]]:
     def work(u: UnitOfWork) -> list[tuple[int, Item]]:
-        stmt = select(Item).where(Item.id > after_id).order_by(Item.id).limit(limit + 1)
+        stmt = select(Item).where(Item.id > literal(after_id, BigInteger())).order_by(Item.id).limit(limit + 1)
         return [(i.id, i) for i in u.session.scalars(stmt).all()]
 
     return uow.run(work, read_only=True)

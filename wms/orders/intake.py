@@ -188,8 +188,12 @@ class _Story:
         problems: list[dict[str, Any]] = []
         for entries in self.told.values():
             for type_, row, payload in entries:
-                (moves if type_ == "order.status_changed" else problems).append(row)
-                record(s, type_, payload)
+                if type_ == "order.status_changed":
+                    moves.append(row)
+                    record(s, "order.status_changed", payload)
+                else:
+                    problems.append(row)
+                    record(s, "order.problem_flagged", payload)
         insert_rows(s, OrderTransition.__table__, moves)
         insert_rows(s, OrderProblem.__table__, problems)
         by_status: dict[str, list[int]] = defaultdict(list)

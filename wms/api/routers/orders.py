@@ -16,7 +16,7 @@ from wms.api.schemas.orders import BulkOut, MessageOut, OpenProblemPage, OrderOu
 from wms.auth.keys import Principal
 from wms.db import UnitOfWork
 from wms.errors import DomainError
-from wms.fields import MAX_ID
+from wms.fields import MAX_ID, TEXT
 from wms.orders import queries, services
 from wms.orders.commands import BulkPush, Cancel, ChangeCarrier, OrderMessage, PushOrder, ResolveProblem
 from wms.orders.lifecycle import STATUSES
@@ -33,7 +33,7 @@ Reader = Annotated[Principal, Depends(require("erp", "planner"))]
 Planner = Annotated[Principal, Depends(require("planner"))]
 OrderId = Annotated[int, Path(ge=1, le=MAX_ID)]
 # raised by the first commit of a request whose Idempotency-Key another request holds (wms.api.idempotency)
-Filter = Annotated[str | None, Query(max_length=100)]
+Filter = Annotated[str | None, Query(max_length=100, pattern=TEXT)]  # no control character: none is ever stored
 
 
 def _detail(uow: UnitOfWork, order_id: int, principal: Principal) -> dict[str, Any]:

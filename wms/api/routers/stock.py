@@ -11,6 +11,7 @@ from wms.api.pagination import PageParams, page_of
 from wms.api.routing import resource_router
 from wms.api.schemas.inventory import MovementPage, OperationOut, PutawayPage, StockPage
 from wms.auth.keys import Principal
+from wms.fields import TEXT
 from wms.inventory.commands import Adjust, Move, Receive
 from wms.inventory.movements import adjust, move, receive
 from wms.orders.backorders import retry_backorders
@@ -24,7 +25,7 @@ Mover = Annotated[Principal, Depends(require("planner", "picker"))]
 Supervisor = Annotated[Principal, Depends(require("planner"))]
 StockReader = Annotated[Principal, Depends(require("erp", "planner", "picker"))]
 LedgerReader = Annotated[Principal, Depends(require("erp", "planner"))]
-Filter = Annotated[str | None, Query(max_length=64)]
+Filter = Annotated[str | None, Query(max_length=64, pattern=TEXT)]  # no control character: none is ever stored
 
 
 @router.post("/receipts", status_code=201, response_model=OperationOut, summary="Receive stock")
