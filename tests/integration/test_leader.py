@@ -23,7 +23,7 @@ from tests.conftest import Api, Backend, make_token, open_backend
 from wms.api.app import create_app
 from wms.db import make_session_factory
 from wms.jobs.dispatch import InProcessDispatcher, RQDispatcher
-from wms.jobs.leader import LOCK_KEY, Leadership
+from wms.jobs.leader import HELD_HERE, LOCK_KEY, Leadership
 from wms.periodic import Periodic
 
 FOREVER = 3600.0  # the retry thread never wakes during a test: steps are taken by hand
@@ -66,10 +66,8 @@ def test_a_leader_whose_connection_is_cut_loses_the_lead(request: pytest.Fixture
             with backend.engine.begin() as conn:  # as a network failure or an admin would cut it
                 cut = conn.execute(
                     text(
-                        "SELECT pg_terminate_backend(l.pid) FROM pg_locks l WHERE l.locktype = 'advisory' "
-                        "AND l.granted AND ((l.classid::bigint << 32) | l.objid::bigint) = :key "
                         # this test's database only: other tests' (and programs') leaders hold the same key
-                        "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                        f"SELECT pg_terminate_backend(l.pid) FROM pg_locks l WHERE {HELD_HERE}"
                     ),
                     {"key": LOCK_KEY},
                 ).all()

@@ -34,7 +34,7 @@ from tests.invariants import assert_reservations_consistent, assert_stock_invari
 from tests.webhook_receiver import Receiver
 from wms.auth.keys import create_key
 from wms.db import UnitOfWork, make_session_factory
-from wms.jobs.leader import LOCK_KEY
+from wms.jobs.leader import HELD_HERE, LOCK_KEY
 
 WAIT_S = 60.0  # how long anything may take before the test fails (not a measure: a bound against hanging)
 
@@ -97,9 +97,7 @@ def leader_pid(engine: Engine) -> int | None:
         names = (
             conn.execute(
                 text(
-                    "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-                    "WHERE l.locktype = 'advisory' AND l.granted "
-                    "AND ((l.classid::bigint << 32) | l.objid::bigint) = :key"
+                    f"SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE {HELD_HERE}"
                 ),
                 {"key": LOCK_KEY},
             )

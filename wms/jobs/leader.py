@@ -37,6 +37,12 @@ from wms.periodic import PassLog
 
 log = logging.getLogger(__name__)
 LOCK_KEY = 0x776D735F6C656164  # "wms_lead": one bigint advisory lock key, per database
+# the rows of pg_locks (as ``l``) that are the leader's lock of this database: pg_locks shows every database's
+# locks, and every install on the server uses the same key (who leads here: join pg_stat_activity on pid)
+HELD_HERE = (
+    "l.locktype = 'advisory' AND l.granted AND ((l.classid::bigint << 32) | l.objid::bigint) = :key "
+    "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+)
 
 
 class _Lock(Protocol):
