@@ -105,10 +105,10 @@ def arrival_times(n: int, rng: np.random.Generator) -> np.ndarray:
     return np.sort(np.concatenate(out)[:n])
 
 
-def make_day(n_orders: int, seed: int, profile: str = "ecommerce", aisles: int = 30) -> dict[str, Any]:
-    """The world (one warehouse of ``aisles`` aisles and 2 blocks), the orders in arrival order, their arrival
-    times (simulated seconds), and which unpaid orders get paid when."""
-    n_skus = n_skus_for(n_orders)
+def make_day(n_orders: int, seed: int, profile: str = "ecommerce", aisles: int = 30, n_skus: int = 0) -> dict[str, Any]:
+    """The world (one warehouse of ``aisles`` aisles and 2 blocks; ``n_skus``, 0: ``n_skus_for``), the orders
+    in arrival order, their arrival times (simulated seconds), and which unpaid orders get paid when."""
+    n_skus = n_skus or n_skus_for(n_orders)
     world = make_world(
         seed, n_warehouses=1, n_skus=n_skus, expected_orders=n_orders, main_range=1.0, aisles=aisles, blocks=2
     )
@@ -246,6 +246,23 @@ class LiveServer:
 # ---------------------------------------------------------------------------------------------------- the roles
 
 
+class DayClient(Client):
+    """A ``Client`` that sends a call again (up to twice, on a new connection) when it got no answer: the
+    server closes a keep-alive connection idle longer than its keep-alive timeout (uvicorn: 5 s), and the
+    planner and the ERP in ``--realtime`` idle that long. Every POST sent again here carries an
+    Idempotency-Key or is refused the second time if it was done (a claim returns the same list); the
+    failed attempts stay recorded (``no_answer``)."""
+
+    def call(
+        self, op: str, method: str, path: str, body: Any = None, key: str | None = None, record: bool = True
+    ) -> tuple[int, dict[str, str], Any]:
+        for _ in range(2):
+            got = super().call(op, method, path, body, key, record)
+            if got[0] != 0:
+                return got
+        return super().call(op, method, path, body, key, record)
+
+
 class Floor:
     """What the role threads share."""
 
@@ -264,7 +281,7 @@ class Floor:
         self.world = {"warehouse": WAREHOUSE, "short_share": args.short_share, "tag": f"day{args.seed}"}
 
     def client(self, role: str) -> Client:
-        return Client(self.base, self.tokens[role] if isinstance(self.tokens[role], str) else None)
+        return DayClient(self.base, self.tokens[role])
 
     def run(self, name: str, stage: str, body: Any, client: Client) -> None:
         try:
@@ -547,7 +564,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--realtime", type=float, default=0.0, help="simulated seconds per wall second (0: flat out)")
     p.add_argument("--tick-s", type=float, default=300.0, help="simulated seconds between two ERP pushes")
     p.add_argument("--pickers", type=int, default=6)
-    p.add_argument("--packers", type=int, default=2)
+    p.add_argument("--packers", type=int, default=3)
     p.add_argument("--wave-every", type=int, default=0, help="orders pushed between waves (0: N/10, at least 50)")
     p.add_argument("--wave-max", type=int, default=0, help="max orders per wave (0: 2 × wave-every, ≤ 5,000)")
     p.add_argument("--wave-time-limit-s", type=float, default=2.0)
@@ -555,6 +572,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--cart-units", type=int, default=60)
     p.add_argument("--short-share", type=float, default=0.03, help="share of stops picked short")
     p.add_argument("--aisles", type=int, default=30)
+    p.add_argument("--skus", type=int, default=0, help="SKU range (0: 4 per order, 200 … 50,000)")
     p.add_argument("--sync-max", type=int, default=300, help="the server's WMS_WAVE_SYNC_MAX_ORDERS (default)")
     p.add_argument("--keep-db", action="store_true", help="do not drop the database at the end")
     return p
@@ -570,7 +588,7 @@ def run_day(args: argparse.Namespace, log_dir: Path | None = None) -> dict[str, 
     args.wave_max = args.wave_max or min(5000, 2 * args.wave_every)
     t_all = time.perf_counter()
     load_before = load()
-    day = make_day(args.orders, args.seed, args.profile, args.aisles)
+    day = make_day(args.orders, args.seed, args.profile, args.aisles, args.skus)
     t_gen = time.perf_counter() - t_all
     name = f"wms_day_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     admin = create_engine(PG_SERVER_URL, isolation_level="AUTOCOMMIT")
