@@ -360,8 +360,10 @@ class Floor:
             t0 = time.perf_counter()
             status, _, got = client.call("POST /v1/waves", "POST", "/v1/waves", body, key=f"day-wave-{n}")
             if status == 409 and got["error"]["code"] == "nothing_to_plan":
-                if ending:
+                if ending and self.lists_done():
                     break
+                if ending:  # a short pick may still give orders back: wait for the pickers
+                    time.sleep(0.5)
                 continue
             if status not in (201, 202):
                 if status == 409:  # wave_conflict: start again
@@ -393,6 +395,12 @@ class Floor:
                     }
                 )
         self.planner_done.set()
+
+    def lists_done(self) -> bool:
+        """Every pick list of every wave planned so far walked (delivered or left)."""
+        with self.lock:
+            planned = sum(w["pick_lists"] for w in self.waves)
+            return self.counts["delivered"] + self.counts["not_delivered"] >= planned
 
     # picker k: claim, walk, deliver until the planner is done and nothing is left
     def picker(self, client: Client, k: int) -> None:
