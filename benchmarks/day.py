@@ -109,8 +109,9 @@ def make_day(n_orders: int, seed: int, profile: str = "ecommerce", aisles: int =
     """The world (one warehouse of ``aisles`` aisles and 2 blocks; ``n_skus``, 0: ``n_skus_for``), the orders
     in arrival order, their arrival times (simulated seconds), and which unpaid orders get paid when."""
     n_skus = n_skus or n_skus_for(n_orders)
+    units = 12 if profile == "b2b" else 1  # a B2B order: four e-commerce orders' lines, three times the units
     world = make_world(
-        seed, n_warehouses=1, n_skus=n_skus, expected_orders=n_orders, main_range=1.0, aisles=aisles, blocks=2
+        seed, n_warehouses=1, n_skus=n_skus, expected_orders=units * n_orders, main_range=1.0, aisles=aisles, blocks=2
     )
     rng = np.random.default_rng(seed + 1)
     if profile == "b2b":  # fewer, larger orders: four e-commerce orders' lines in one, to stores
