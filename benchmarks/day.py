@@ -64,7 +64,7 @@ from sqlalchemy.engine import make_url
 from benchmarks.conftest import PG_SERVER_URL, load_world
 from benchmarks.generate import make_orders, make_world
 from benchmarks.soak import Call, Client, free_port, load, pct, summarize, table
-from benchmarks.soak_roles import deliver_if_done, pack_and_ship, walk
+from benchmarks.soak_roles import _count_one, deliver_if_done, pack_and_ship, walk
 from tests.invariants import assert_reservations_consistent, assert_stock_invariants
 from wms.auth.keys import create_key
 from wms.config import Settings
@@ -74,7 +74,7 @@ from wms.orders.lifecycle import STATUSES
 
 DAY_S = 86_400.0
 WAREHOUSE = "WH1"
-STAGES = ("intake", "waves", "picking", "packing")
+STAGES = ("intake", "waves", "picking", "packing", "counting")
 PLOT = Path(__file__).parent / "plots" / "day_waves.png"
 
 
@@ -278,6 +278,7 @@ class Floor:
         self.erp_done = threading.Event()
         self.planner_done = threading.Event()
         self.pickers_left = args.pickers
+        self.clerk_idle = threading.Event()
         self.errors: list[str] = []
         self.world = {"warehouse": WAREHOUSE, "short_share": args.short_share, "tag": f"day{args.seed}"}
 
@@ -341,7 +342,7 @@ class Floor:
 
     # planner: a wave every so many orders pushed, then until nothing is left to plan
     def planner(self, client: Client) -> None:
-        every, n = self.args.wave_every, 0
+        every, n, quiet = self.args.wave_every, 0, False
         while True:
             ending = self.erp_done.is_set()
             with self.lock:
@@ -361,11 +362,15 @@ class Floor:
             t0 = time.perf_counter()
             status, _, got = client.call("POST /v1/waves", "POST", "/v1/waves", body, key=f"day-wave-{n}")
             if status == 409 and got["error"]["code"] == "nothing_to_plan":
-                if ending and self.lists_done():
-                    break
+                if ending and self.lists_done() and self.clerk_idle.is_set():
+                    if quiet:  # twice in a row with everyone idle: what a last retry allocated is planned
+                        break
+                    quiet = True
+                    continue
                 if ending:  # a short pick may still give orders back: wait for the pickers
                     time.sleep(0.5)
                 continue
+            quiet = False
             if status not in (201, 202):
                 if status == 409:  # wave_conflict: start again
                     continue
@@ -425,6 +430,51 @@ class Floor:
                 self.counts["short_stops"] += shorts
                 self.counts["delivered"] += delivered
                 self.counts["not_delivered"] += not delivered
+
+    # clerk: counts the locations short picks asked to count (stock there cannot be allocated until then),
+    # then retries the allocation of orders short of stock (once per order and count)
+    def clerk(self, client: Client) -> None:
+        retried: set[int] = set()
+        while True:
+            done = self.pickers_left == 0
+            status, _, page = client.call(
+                "GET /v1/cycle-counts?status=open",
+                "GET",
+                f"/v1/cycle-counts?warehouse={WAREHOUSE}&status=open&limit=5",
+            )
+            counts = (page or {}).get("items", []) if status == 200 else []
+            if counts:
+                self.clerk_idle.clear()
+                _count_one(client, self.world)
+                with self.lock:
+                    self.counts["counts_posted"] += 1
+                retried.clear()  # what a count freed may fill any short order again
+                continue
+            todo = []
+            for code in ("out_of_stock", "short_pick"):
+                status, _, page = client.call(
+                    "GET /v1/order-problems", "GET", f"/v1/order-problems?code={code}&open=true&limit=100"
+                )
+                items = (page or {}).get("items", []) if status == 200 else []
+                todo += [p for p in items if p["order_id"] not in retried]
+            if todo:
+                self.clerk_idle.clear()
+            for p in todo:
+                retried.add(p["order_id"])
+                status, _, _ = client.call(
+                    "POST /v1/orders/{id}/problems/{pid}/resolve",
+                    "POST",
+                    f"/v1/orders/{p['order_id']}/problems/{p['id']}/resolve",
+                    {"resolution": "retry allocation"},
+                )
+                with self.lock:
+                    self.counts["allocation_retries"] += 1
+            if todo:
+                continue
+            self.clerk_idle.set()
+            if done:
+                return
+            time.sleep(0.5)
 
     # packer k of P: the picked shipments whose id is k mod P
     def packer(self, client: Client, k: int) -> None:
@@ -616,6 +666,7 @@ def run_day(args: argparse.Namespace, log_dir: Path | None = None) -> dict[str, 
         tokens: dict[str, Any] = {
             "erp": create_key(uow, "erp")[1],
             "planner": create_key(uow, "planner", WAREHOUSE)[1],
+            "clerk": create_key(uow, "admin")[1],
             **{f"picker{k}": create_key(uow, "picker", WAREHOUSE)[1] for k in range(args.pickers)},
             **{f"packer{k}": create_key(uow, "picker", WAREHOUSE)[1] for k in range(args.packers)},
         }
@@ -634,6 +685,9 @@ def run_day(args: argparse.Namespace, log_dir: Path | None = None) -> dict[str, 
             threads.append(
                 threading.Thread(target=floor.run, args=(f"picker{k}", "picking", fn, floor.client(f"picker{k}")))
             )
+        threads.append(
+            threading.Thread(target=floor.run, args=("clerk", "counting", floor.clerk, floor.client("clerk")))
+        )
         for k in range(args.packers):
             fn = lambda c, k=k: floor.packer(c, k)  # noqa: E731
             threads.append(
@@ -685,6 +739,7 @@ def run_day(args: argparse.Namespace, log_dir: Path | None = None) -> dict[str, 
                 "waves": stage_figures(floor.calls["waves"], sum(w["orders"] for w in waves), "orders"),
                 "picking": stage_figures(floor.calls["picking"], floor.counts["confirmed"], "confirmations"),
                 "packing": stage_figures(floor.calls["packing"], floor.counts["shipped"], "shipments"),
+                "counting": stage_figures(floor.calls["counting"], floor.counts["counts_posted"], "counts"),
             },
             "waves": {
                 "count": len(waves),
