@@ -27,6 +27,8 @@ What happens (seeded: the same seed gives the same world, orders and arrival tim
    3 % short, half not found, half damaged), deliver.
 5. **packing/shipping** (``--packers`` threads): the shipments waiting at packing, packed as picked and shipped
    (``soak_roles.pack_and_ship``).
+6. **counting** (a clerk thread): counts the locations short picks asked to count (their stock is not allocated
+   until then) and retries the allocation of orders short of stock (``out_of_stock``, ``short_pick``).
 
 All stages run at once, as on a floor; each stage's wall time is from its first call to its last answer.
 At the end the database is checked: on hand = ledger per stock row, never negative, reserved within

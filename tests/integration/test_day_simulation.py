@@ -28,6 +28,6 @@ def test_tiny_day_keeps_every_order_and_the_invariants(tmp_path: Path) -> None:
     assert figures["counts"]["shipped"] > 0 and statuses.get("shipped", 0) > 0
     # what was released into a wave and not left short is shipped by the end of the day
     assert figures["counts"].get("pack_or_ship_refused", 0) == 0
-    for stage in ("intake", "waves", "picking", "packing"):
+    for stage in ("intake", "waves", "picking", "packing", "counting"):
         endpoints = figures["stages"][stage]["endpoints"]
         assert endpoints["ALL"]["5xx"] == 0 and endpoints["ALL"]["no_answer"] == 0, (stage, endpoints["ALL"])
