@@ -70,9 +70,14 @@ def mean_units_per_order() -> float:
     return float((LINE_COUNTS * LINE_COUNT_P).sum() * (QUANTITIES * QUANTITY_P).sum())
 
 
-def _layout(rng: np.random.Generator, needed_locations: int) -> dict[str, Any]:
-    aisles = int(rng.integers(10, 31))
-    blocks = int(rng.integers(1, 4))
+def _layout(
+    rng: np.random.Generator, needed_locations: int, aisles: int | None = None, blocks: int | None = None
+) -> dict[str, Any]:
+    """A random layout holding ``needed_locations`` with room to spare; ``aisles`` / ``blocks`` fix those two
+    (the random draws are made all the same, so the rest of a seed's world does not change)."""
+    drawn_aisles = int(rng.integers(10, 31))
+    drawn_blocks = int(rng.integers(1, 4))
+    aisles, blocks = aisles or drawn_aisles, blocks or drawn_blocks
     levels = int(rng.integers(2, 6))
     per_bay = aisles * blocks * levels * 2
     bays_per_block = max(10, int(np.ceil(needed_locations * 1.5 / per_bay)))
@@ -116,6 +121,8 @@ def make_world(
     regional_range: float = 0.35,
     fast_movers: float = 0.02,
     perishable_share: float = 0.4,
+    aisles: int | None = None,
+    blocks: int | None = None,
 ) -> dict[str, Any]:
     """Warehouses, items, stock (as receipts) sized for about ``expected_orders`` orders.
 
@@ -124,6 +131,7 @@ def make_world(
     0.2-0.7 of their expected demand.
     ``main_range`` / ``regional_range``: share of the SKU range the main /
     each regional warehouse carries (the top ``fast_movers`` share everywhere).
+    ``aisles`` / ``blocks``: every warehouse's aisle and block count (default: drawn, 10-30 and 1-3).
     """
     rng = np.random.default_rng(seed)
     today = today or datetime.now(UTC).date()
@@ -190,7 +198,7 @@ def make_world(
     warehouses, receipts = [], []
     for w in range(n_warehouses):
         mine = [r for r in rows if r[0] == w]
-        layout = _layout(rng, len(mine))
+        layout = _layout(rng, len(mine), aisles, blocks)
         n_loc = layout["aisles"] * layout["blocks"] * layout["bays_per_block"] * layout["levels"] * 2
         spots = rng.choice(n_loc, len(mine), replace=False)
         code = f"WH{w + 1}"

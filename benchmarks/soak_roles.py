@@ -99,6 +99,66 @@ def _scan(stop: dict[str, Any], quantity: int, reason: str | None = None) -> dic
     return {**body, "reason": reason} if reason else body
 
 
+def walk(
+    client: Client, rng: random.Random, world: dict[str, Any], pl: dict[str, Any], deadline: float
+) -> tuple[dict[str, Any] | None, int, int]:
+    """Walks a claimed pick list's stops (some short: nothing found, or fewer units, damaged) until none is left
+    or ``deadline``; returns the pick list as last seen (None if it could not be read), confirmed, short stops."""
+    confirmed = shorts = 0
+    current: dict[str, Any] | None = pl
+    for _ in range(MAX_STEPS):
+        stop = current.get("next_stop") if current else None
+        if stop is None or current is None or time.time() >= deadline:
+            break
+        u, path = rng.random(), f"/v1/pick-lists/{current['id']}"
+        if u < world["short_share"] / 2:
+            status, _, got = client.call(
+                "POST /v1/pick-lists/{id}/short-picks",
+                "POST",
+                f"{path}/short-picks",
+                {
+                    "location": stop["location"],
+                    "sku": stop["sku"],
+                    "lot": stop["lot"],
+                    "reason": "not_found",
+                    "stop_id": stop["id"],
+                },
+            )
+            shorts += status == 201
+        elif u < world["short_share"] and stop["quantity"] > 1:
+            status, _, got = client.call(
+                "POST /v1/pick-lists/{id}/confirmations",
+                "POST",
+                f"{path}/confirmations",
+                _scan(stop, stop["quantity"] - 1, "damaged"),
+            )
+            shorts += status == 201
+        else:
+            status, _, got = client.call(
+                "POST /v1/pick-lists/{id}/confirmations",
+                "POST",
+                f"{path}/confirmations",
+                _scan(stop, stop["quantity"]),
+                key=f"{world['tag']}-S{stop['id']}",
+            )
+            confirmed += status == 201
+        if status == 201:
+            current = got
+            continue
+        status, _, current = client.call("GET /v1/pick-lists/{id}", "GET", path)  # a stop changed under us
+        if status != 200 or current["status"] not in ("claimed", "picked"):
+            break
+    return current, confirmed, shorts
+
+
+def deliver_if_done(client: Client, pl: dict[str, Any] | None) -> bool:
+    """Delivers a walked pick list to packing once no stop is left; True if it was delivered."""
+    if pl and pl.get("next_stop") is None and pl.get("status") in ("claimed", "picked"):
+        status, _, _ = client.call("POST /v1/pick-lists/{id}/deliver", "POST", f"/v1/pick-lists/{pl['id']}/deliver", {})
+        return status == 200
+    return False
+
+
 def picker(client: Client, rng: random.Random, world: dict[str, Any], deadline: float, k: int) -> dict[str, Any]:
     """Claims a pick list, walks its stops (some short: nothing found, or fewer units, damaged), delivers."""
     confirmed = shorts = delivered = 0
@@ -109,54 +169,28 @@ def picker(client: Client, rng: random.Random, world: dict[str, Any], deadline: 
         if status != 200:
             time.sleep(0.5)
             continue
-        for _ in range(MAX_STEPS):
-            stop = pl.get("next_stop")
-            if stop is None or time.time() >= deadline:
-                break
-            u, path = rng.random(), f"/v1/pick-lists/{pl['id']}"
-            if u < world["short_share"] / 2:
-                status, _, got = client.call(
-                    "POST /v1/pick-lists/{id}/short-picks",
-                    "POST",
-                    f"{path}/short-picks",
-                    {
-                        "location": stop["location"],
-                        "sku": stop["sku"],
-                        "lot": stop["lot"],
-                        "reason": "not_found",
-                        "stop_id": stop["id"],
-                    },
-                )
-                shorts += status == 201
-            elif u < world["short_share"] and stop["quantity"] > 1:
-                status, _, got = client.call(
-                    "POST /v1/pick-lists/{id}/confirmations",
-                    "POST",
-                    f"{path}/confirmations",
-                    _scan(stop, stop["quantity"] - 1, "damaged"),
-                )
-                shorts += status == 201
-            else:
-                status, _, got = client.call(
-                    "POST /v1/pick-lists/{id}/confirmations",
-                    "POST",
-                    f"{path}/confirmations",
-                    _scan(stop, stop["quantity"]),
-                    key=f"{world['tag']}-S{stop['id']}",
-                )
-                confirmed += status == 201
-            if status == 201:
-                pl = got
-                continue
-            status, _, pl = client.call("GET /v1/pick-lists/{id}", "GET", path)  # a stop changed under us
-            if status != 200 or pl["status"] not in ("claimed", "picked"):
-                break
-        if pl and pl.get("next_stop") is None and pl.get("status") in ("claimed", "picked"):
-            status, _, _ = client.call(
-                "POST /v1/pick-lists/{id}/deliver", "POST", f"/v1/pick-lists/{pl['id']}/deliver", {}
-            )
-            delivered += status == 200
+        pl, c, s = walk(client, rng, world, pl, deadline)
+        confirmed, shorts = confirmed + c, shorts + s
+        delivered += deliver_if_done(client, pl)
     return {"confirmed": confirmed, "shorts": shorts, "delivered": delivered}
+
+
+def pack_and_ship(client: Client, shipment_id: int) -> bool:
+    """Packs a picked shipment as it was picked (one parcel) and ships it; True if it was shipped."""
+    status, _, detail = client.call("GET /v1/shipments/{id}", "GET", f"/v1/shipments/{shipment_id}")
+    if status != 200:
+        return False
+    scan = [{"sku": i["sku"], "lot": i["lot"], "quantity": i["quantity"]} for i in detail["items"]]
+    status, _, _ = client.call(
+        "POST /v1/shipments/{id}/pack",
+        "POST",
+        f"/v1/shipments/{shipment_id}/pack",
+        {"items": scan, "parcels": [{"weight_kg": 1.0}]},
+    )
+    if status != 201:
+        return False
+    status, _, _ = client.call("POST /v1/shipments/{id}/ship", "POST", f"/v1/shipments/{shipment_id}/ship")
+    return status == 200
 
 
 def packer(client: Client, rng: random.Random, world: dict[str, Any], deadline: float, k: int) -> dict[str, Any]:
@@ -175,19 +209,7 @@ def packer(client: Client, rng: random.Random, world: dict[str, Any], deadline: 
         for sh in items:
             if time.time() >= deadline:
                 break
-            status, _, detail = client.call("GET /v1/shipments/{id}", "GET", f"/v1/shipments/{sh['id']}")
-            if status != 200:
-                continue
-            scan = [{"sku": i["sku"], "lot": i["lot"], "quantity": i["quantity"]} for i in detail["items"]]
-            status, _, _ = client.call(
-                "POST /v1/shipments/{id}/pack",
-                "POST",
-                f"/v1/shipments/{sh['id']}/pack",
-                {"items": scan, "parcels": [{"weight_kg": 1.0}]},
-            )
-            if status == 201:
-                status, _, _ = client.call("POST /v1/shipments/{id}/ship", "POST", f"/v1/shipments/{sh['id']}/ship")
-                shipped += status == 200
+            shipped += pack_and_ship(client, sh["id"])
     return {"shipped": shipped}
 
 
