@@ -88,7 +88,8 @@ def planner(client: Client, rng: random.Random, world: dict[str, Any], deadline:
     return {"waves": waves}
 
 
-def _scan(stop: dict[str, Any], quantity: int, reason: str | None = None) -> dict[str, Any]:
+def scan(stop: dict[str, Any], quantity: int, reason: str | None = None) -> dict[str, Any]:
+    """The body of a confirmation of ``stop`` (a pick list's ``next_stop``): ``quantity`` units, short with ``reason``."""
     body = {
         "location": stop["location"],
         "sku": stop["sku"],
@@ -130,7 +131,7 @@ def walk(
                 "POST /v1/pick-lists/{id}/confirmations",
                 "POST",
                 f"{path}/confirmations",
-                _scan(stop, stop["quantity"] - 1, "damaged"),
+                scan(stop, stop["quantity"] - 1, "damaged"),
             )
             shorts += status == 201
         else:
@@ -138,7 +139,7 @@ def walk(
                 "POST /v1/pick-lists/{id}/confirmations",
                 "POST",
                 f"{path}/confirmations",
-                _scan(stop, stop["quantity"]),
+                scan(stop, stop["quantity"]),
                 key=f"{world['tag']}-S{stop['id']}",
             )
             confirmed += status == 201

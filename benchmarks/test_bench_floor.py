@@ -23,6 +23,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from benchmarks.conftest import Database, Templates
+from benchmarks.soak_roles import scan
 from tests.invariants import assert_reservations_consistent, assert_stock_invariants
 from tests.live_server import live_server
 from wms.allocation.orm import Shipment
@@ -66,13 +67,7 @@ def _picker(base: str, token: str, code: str) -> list[float]:
                 r = c.post(
                     f"/v1/pick-lists/{pl['id']}/confirmations",
                     headers={"Idempotency-Key": f"s{stop['id']}"},
-                    json={
-                        "location": stop["location"],
-                        "sku": stop["sku"],
-                        "lot": stop["lot"],
-                        "quantity": stop["quantity"],
-                        "stop_id": stop["id"],
-                    },
+                    json=scan(stop, stop["quantity"]),
                 )
                 latencies.append(time.perf_counter() - t0)
                 assert r.status_code == 201, r.text

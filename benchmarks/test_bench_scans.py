@@ -43,6 +43,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 import wms
+from benchmarks.soak_roles import scan
 from benchmarks.soak_server import Server
 from tests.api.orders_helpers import promised
 from tests.conftest import PG_SERVER_URL
@@ -169,13 +170,7 @@ def _ours(base: str, token: str, pick_list: dict[str, Any], start: threading.Bar
             r = c.post(
                 f"/v1/pick-lists/{pl['id']}/confirmations",
                 headers={"Idempotency-Key": f"s{stop['id']}-{uuid.uuid4().hex[:8]}"},
-                json={
-                    "location": stop["location"],
-                    "sku": stop["sku"],
-                    "lot": stop["lot"],
-                    "quantity": stop["quantity"],
-                    "stop_id": stop["id"],
-                },
+                json=scan(stop, stop["quantity"]),
             )
             latencies.append(time.perf_counter() - t0)
             assert r.status_code == 201, r.text
