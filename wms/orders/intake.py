@@ -31,7 +31,7 @@ from wms.orders import workflow as wf
 from wms.orders.commands import PushOrder
 from wms.orders.lifecycle import confirmed_status
 from wms.orders.orm import Order, OrderLine, OrderProblem, OrderTransition, PendingOrderMessage
-from wms.orders.review import PAYMENT_REMINDER_AFTER, Finding, review, same_day_deadline, ship_by
+from wms.orders.review import PAYMENT_REMINDER_AFTER, Finding, passes_review, review, same_day_deadline, ship_by
 from wms.orm import utcnow
 
 Key = tuple[str, str]  # (channel, external_id)
@@ -114,7 +114,7 @@ def _create(
         for finding in findings:
             story.flag(order, finding)
         lines = tuple(DemandLine(next(line_ids), items[ln.sku], ln.quantity) for ln in c.lines)
-        if findings:
+        if not passes_review(f.code for f in findings):  # as workflow.advance decides it
             continue
         status = confirmed_status(c.paid)
         story.move(order, "unconfirmed", status, "review passed")
