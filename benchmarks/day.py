@@ -51,6 +51,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -139,23 +140,14 @@ def run_day(args: argparse.Namespace, log_dir: Path | None = None) -> dict[str, 
         t_up = server.wait_up()
 
         floor = Floor(day, server.base, tokens, args)
-        threads = [threading.Thread(target=floor.run, args=("erp", "intake", floor.erp, floor.client("erp")))]
-        threads.append(
-            threading.Thread(target=floor.run, args=("planner", "waves", floor.planner, floor.client("planner")))
-        )
-        for k in range(args.pickers):
-            fn = lambda c, k=k: floor.picker(c, k)  # noqa: E731
-            threads.append(
-                threading.Thread(target=floor.run, args=(f"picker{k}", "picking", fn, floor.client(f"picker{k}")))
-            )
-        threads.append(
-            threading.Thread(target=floor.run, args=("clerk", "counting", floor.clerk, floor.client("clerk")))
-        )
-        for k in range(args.packers):
-            fn = lambda c, k=k: floor.packer(c, k)  # noqa: E731
-            threads.append(
-                threading.Thread(target=floor.run, args=(f"packer{k}", "packing", fn, floor.client(f"packer{k}")))
-            )
+
+        def role(name: str, stage: str, work: Any) -> threading.Thread:
+            return threading.Thread(target=floor.run, args=(name, stage, work, floor.client(name)))
+
+        threads = [role("erp", "intake", floor.erp), role("planner", "waves", floor.planner)]
+        threads += [role(f"picker{k}", "picking", partial(floor.picker, k=k)) for k in range(args.pickers)]
+        threads.append(role("clerk", "counting", floor.clerk))
+        threads += [role(f"packer{k}", "packing", partial(floor.packer, k=k)) for k in range(args.packers)]
         t_day0 = time.perf_counter()
         for th in threads:
             th.start()

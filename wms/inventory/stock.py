@@ -138,10 +138,7 @@ def lock_stock(
             select(*ROW).where(Stock.id.in_(sorted(wanted))).order_by(Stock.id).with_for_update(of=Stock)
         )
     ]
-    h.ids |= wanted
-    h.top = max(h.top, max(wanted))
-    for r in rows:
-        h.places[(r.location_id, r.lot_id)] = r.id
+    _hold(h, wanted, rows)
     if available is not None:
         rows = [r for r in rows if r.id not in candidates or r.available > 0]
     return rows
@@ -151,11 +148,16 @@ def _lock_available_first(session: Session, h: _Held, available: Available) -> l
     """``lock_stock(available=…)`` as a transaction's first stock lock: the rows chosen, locked and read in
     one statement (PostgreSQL checks the choice again on each row it had to wait for)."""
     rows = [Row(*r) for r in session.execute(_available(available, *ROW).order_by(Stock.id).with_for_update(of=Stock))]
+    _hold(h, {r.id for r in rows}, rows)
+    return [r for r in rows if r.available > 0]
+
+
+def _hold(h: _Held, ids: set[int], rows: list[Row]) -> None:
+    """Record ``ids`` as locked by this transaction, and where the ``rows`` read under the lock are."""
+    h.ids |= ids
+    h.top = max(h.top, max(ids, default=0))
     for r in rows:
         h.places[(r.location_id, r.lot_id)] = r.id
-    h.ids |= {r.id for r in rows}
-    h.top = max(h.ids, default=0)
-    return [r for r in rows if r.available > 0]
 
 
 def lock_unload(session: Session, warehouse_id: int, from_location_id: int, to_location_id: int) -> None:
