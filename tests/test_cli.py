@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -101,6 +102,35 @@ def test_a_busy_port_fails_at_once_and_says_how_to_choose_another(workdir: Path)
                 "choose another with --port or WMS_PORT"
             )
     assert not (workdir / "wms.db").exists()  # refused before touching the database
+
+
+def test_served_connections_send_at_once() -> None:
+    """Every accepted connection has Nagle's algorithm off: with it on, an answer written in two parts
+    (uvicorn writes head and body apart) waits ~40 ms for the client's delayed ACK on every kept-alive
+    request. asyncio sets TCP_NODELAY only on sockets whose protocol is IPPROTO_TCP, which they inherit
+    from the listening socket ``wms serve`` makes (and passes to every worker)."""
+    from wms.cli import _listen
+
+    async def accepted_nodelay(listener: socket.socket) -> int:
+        seen: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        class Probe(asyncio.Protocol):
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                sock = transport.get_extra_info("socket")
+                seen.set_result(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+                transport.close()
+
+        server = await asyncio.get_running_loop().create_server(Probe, sock=listener)
+        async with server:
+            _, writer = await asyncio.open_connection(*listener.getsockname()[:2])
+            try:
+                return await asyncio.wait_for(seen, 10)
+            finally:
+                writer.close()
+
+    listener = _listen("127.0.0.1", 0)
+    assert listener.proto == socket.IPPROTO_TCP
+    assert asyncio.run(accepted_nodelay(listener)) != 0
 
 
 @pytest.mark.parametrize(
