@@ -20,6 +20,10 @@ level over the time from the common start to the last picker's end) and p50/p95/
 pooled over the rounds, for both, and ours as a fraction of the floor. Afterwards the ledger must agree with
 stock and the reservations with the allocations (``tests/invariants.py``).
 
+``WMS_BENCH_SCANS_WORKERS`` (1) runs ``wms serve --workers N``. ``WMS_BENCH_SCANS_PACE_S`` (0: back to back)
+makes each picker (and the floor's) start a scan every so many seconds from a random phase, as pickers who
+walk between stops do: then conf/s is set by the pace and the latencies are what a picker waits.
+
     python -m pytest benchmarks/test_bench_scans.py -q -s      # ≈ 2-3 min on 2 vCPUs
 """
 
@@ -60,6 +64,8 @@ ORDERS = int(os.environ.get("WMS_BENCH_SCANS_ORDERS", "720"))
 ROUNDS = int(os.environ.get("WMS_BENCH_SCANS_ROUNDS", "2"))
 STOPS = int(os.environ.get("WMS_BENCH_SCANS_STOPS", "30"))
 LEVELS = [int(n) for n in os.environ.get("WMS_BENCH_SCANS_LEVELS", "1,4,8,16").split(",")]
+WORKERS = int(os.environ.get("WMS_BENCH_SCANS_WORKERS", "1"))  # wms serve --workers
+PACE_S = float(os.environ.get("WMS_BENCH_SCANS_PACE_S", "0"))  # 0: back to back; else one scan per picker every PACE_S
 LAYOUT = {
     "aisles": 6,
     "aisle_pitch_m": 3,
@@ -151,6 +157,19 @@ def _stock_and_orders(url: str, engine: Engine) -> None:
     assert run_planning(uow, wave_id) == "planned" and n_orders == ORDERS
 
 
+class _Pace:
+    """With ``PACE_S``: a picker's scans start every ``PACE_S`` seconds from a random phase (pickers who walk
+    between stops, not all in step); a scan answered late starts the next at once. Without: back to back."""
+
+    def __init__(self) -> None:
+        self.next = time.perf_counter() + random.uniform(0, PACE_S)
+
+    def wait(self) -> None:
+        if PACE_S > 0:
+            time.sleep(max(0.0, self.next - time.perf_counter()))
+            self.next = max(self.next + PACE_S, time.perf_counter())
+
+
 def _claim(base: str, token: str) -> dict[str, Any]:
     with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60) as c:
         r = c.post("/v1/pick-lists/claim", json={"warehouse": "WH1"})
@@ -163,8 +182,10 @@ def _ours(base: str, token: str, pick_list: dict[str, Any], start: threading.Bar
     with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=120) as c:
         c.get("/healthz")  # the connection is open before the clock starts
         start.wait()
+        clock = _Pace()
         pl = pick_list
         for _ in range(STOPS):
+            clock.wait()
             stop = pl["next_stop"]
             t0 = time.perf_counter()
             r = c.post(
@@ -209,7 +230,9 @@ def _floor(engine: Engine, pick_list: dict[str, Any], start: threading.Barrier) 
         conn.execute(text("SELECT 1"))
         conn.commit()
         start.wait()
+        clock = _Pace()
         for st in stops:
+            clock.wait()
             t0 = time.perf_counter()
             with conn.begin():
                 row = conn.execute(sql[0], {"stop": st["id"]}).one()
@@ -262,7 +285,7 @@ def test_scans(database: tuple[str, Engine], tmp_path: Path) -> None:
     _stock_and_orders(url, engine)
     floor_engine = create_engine(url, pool_size=max(LEVELS) + 2)
     uow = UnitOfWork(make_session_factory(engine))
-    server = Server(url, tmp_path / "server.log", WMS_WAVE_SWEEP_INTERVAL_S="0")
+    server = Server(url, tmp_path / "server.log", WMS_WAVE_SWEEP_INTERVAL_S="0", WMS_WORKERS=str(WORKERS))
     server.start()
     results: dict[int, dict[str, list]] = {
         n: {"ours_s": [], "ours": [], "floor_s": [], "floor": [], "n": []} for n in LEVELS
@@ -306,6 +329,10 @@ def test_scans(database: tuple[str, Engine], tmp_path: Path) -> None:
             f"{floor_cps:>12.1f} | {_pct(r['floor'], 50):>6} {_pct(r['floor'], 95):>6} {_pct(r['floor'], 99):>7} | "
             f"{ours_cps / floor_cps:.2f}"
         )
-    print(f"load average (1 min) at the end: {load:.2f}; {ROUNDS} rounds of {STOPS} confirmations per picker")
+    print(
+        f"load average (1 min) at the end: {load:.2f}; {ROUNDS} rounds of {STOPS} confirmations per picker; "
+        f"wms serve --workers {WORKERS}; "
+        + (f"each picker scans every {PACE_S} s (conf/s is set by the pace)" if PACE_S else "scans back to back")
+    )
     assert_stock_invariants(engine)
     assert_reservations_consistent(engine)

@@ -36,6 +36,7 @@ from wms.errors import Conflict, InsufficientStock
 from wms.inventory.orm import Stock, StockMovement, StockOperation
 from wms.inventory.stock import Place, about_to_lock, lock_stock, now_held
 from wms.orm import utcnow
+from wms.precompiled import Precompiled
 
 STOCK = Stock.__table__
 STOCK_MOVEMENTS = StockMovement.__table__
@@ -119,8 +120,8 @@ def move_reserved(
     rows = [source_row, target_row] if target_id is None or stock_id < target_id else [target_row, source_row]
     dialect = session.get_bind().dialect.name
     db = session.connection()  # Core statements, built once: no ORM step
-    changed = db.execute(
-        _move_statement(dialect),
+    changed = _MOVE.execute(
+        db,
         _p(
             {
                 "warehouse_id": source.warehouse_id,
@@ -169,9 +170,9 @@ def _bind(column: str, name: str | None = None) -> BindParameter[Any]:
     return bindparam(f"p_{name or column}", type_=STOCK_MOVEMENTS.c[column].type)  # not a column's name
 
 
-@cache
 def _move_statement(dialect: str) -> ReturningInsert[tuple[int, int, int]]:
-    """``move_reserved``'s upsert of two rows (``_0`` first, ``_1`` second), built once per database."""
+    """``move_reserved``'s upsert of two rows (``_0`` first, ``_1`` second), compiled once per database
+    (``_MOVE``: SQLAlchemy does not cache a multi-row VALUES)."""
     insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert_(STOCK).values(
         [
@@ -194,6 +195,8 @@ def _move_statement(dialect: str) -> ReturningInsert[tuple[int, int, int]]:
         where=STOCK.c.reserved + delta >= 0,
     ).returning(STOCK.c.id, STOCK.c.location_id, STOCK.c.lot_id)
 
+
+_MOVE = Precompiled(_move_statement)
 
 _OPERATION = insert(STOCK_OPERATIONS).values(
     kind=bindparam("p_kind", type_=String),
