@@ -5,10 +5,12 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wms.allocation.rules import split_order, spread
+from wms.allocation.solver.split import SplitProblem, solve_split
 
 # --- which warehouse ships what --------------------------------------------------------------------------
 
@@ -74,6 +76,39 @@ def test_the_split_ships_every_usable_unit_in_the_fewest_shipments(instance: tup
     split_items = sum(max(sum(1 for items in plan.shipments.values() if i in items) - 1, 0) for i in demand)
     got = (len(plan.shipments), split_items, sum(rank[w] for w in plan.shipments))
     assert got == brute_force(demand, usable, mergeable)
+
+
+def _through_the_solver(demand: dict[int, int], usable: dict[int, dict[int, int]], mergeable: set[int]) -> tuple:
+    """What ``solve_split`` answers over the arrays (the reference of ``split_order``'s plain-Python cases)."""
+    items, warehouses = sorted(demand), sorted(usable)
+    result = solve_split(
+        SplitProblem(
+            np.array([demand[i] for i in items], dtype=np.int64),
+            np.array([[usable[w].get(i, 0) for i in items] for w in warehouses], dtype=np.int64).reshape(
+                len(warehouses), len(items)
+            ),
+            np.array([0 if w in mergeable else 1 + k for k, w in enumerate(warehouses)], dtype=np.int64),
+            time_limit_s=10,
+        )
+    )
+    shipments = {
+        w: {i: int(q) for i, q in zip(items, result.quantities[k], strict=True) if q}
+        for k, w in enumerate(warehouses)
+        if result.quantities[k].sum() > 0
+    }
+    return result.status, shipments, {i: int(b) for i, b in zip(items, result.backorder, strict=True)}
+
+
+@settings(max_examples=200, deadline=None)
+@given(instances, st.data())
+def test_the_plain_cases_answer_exactly_what_the_solver_would(instance: tuple, data: st.DataObject) -> None:
+    """Nothing available, or one warehouse ships all it can: answered without arrays, the same plan to the
+    warehouse (ties, mergeable ones, items a warehouse does not list, negative counts included)."""
+    demand, warehouses, draw = instance
+    usable = {w: {i: draw.draw(st.integers(-1, 8)) for i in demand if draw.draw(st.booleans())} for w in warehouses}
+    mergeable = set(data.draw(st.lists(st.sampled_from(warehouses), max_size=2)))
+    plan = split_order(demand, usable, mergeable, time_limit_s=10)
+    assert (plan.status, plan.shipments, plan.backordered) == _through_the_solver(demand, usable, mergeable)
 
 
 def test_a_mergeable_warehouse_that_has_everything_ships_it() -> None:

@@ -43,6 +43,9 @@ def split_order(
     warehouses holding a mergeable shipment first, then by id (``solver.split``)."""
     item_ids = sorted(demand)
     warehouses = sorted(usable)
+    plain = _one_warehouse(demand, usable, mergeable, item_ids, warehouses)
+    if plain is not None:
+        return plain
     want = np.array([demand[i] for i in item_ids], dtype=np.int64)
     avail = np.array([[usable[w].get(i, 0) for i in item_ids] for w in warehouses], dtype=np.int64).reshape(
         len(warehouses), len(item_ids)
@@ -57,6 +60,31 @@ def split_order(
     }
     backordered = {item: int(b) for item, b in zip(item_ids, result.backorder, strict=True)}
     return SplitPlan(result.status, shipments, backordered)
+
+
+def _one_warehouse(
+    demand: Mapping[int, int],
+    usable: Mapping[int, Mapping[int, int]],
+    mergeable: Collection[int],
+    item_ids: list[int],
+    warehouses: list[int],
+) -> SplitPlan | None:
+    """The answer of ``solve_split``'s first two cases in plain Python (most orders: nothing available, or
+    one warehouse ships all that can be shipped), without building its arrays; None for the others."""
+    have = {w: {i: max(usable[w].get(i, 0), 0) for i in item_ids} for w in warehouses}
+    fill = {i: min(demand[i], sum(have[w][i] for w in warehouses)) for i in item_ids}
+    backordered = {i: demand[i] - fill[i] for i in item_ids}
+    if not any(fill.values()):
+        return SplitPlan("nothing_available", {}, backordered)
+    whole = [
+        (0 if w in mergeable else 1 + k, k)
+        for k, w in enumerate(warehouses)
+        if all(have[w][i] >= fill[i] for i in item_ids)
+    ]
+    if not whole:
+        return None
+    best = warehouses[min(whole)[1]]  # as solve_split ranks them: mergeable first, then by id
+    return SplitPlan("fast_path", {best: {i: fill[i] for i in item_ids if fill[i]}}, backordered)
 
 
 def spread(
