@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 
 from tests.api.orders_helpers import order_body, world
 from tests.conftest import Api, Backend, make_token
@@ -147,3 +148,40 @@ def test_an_admin_of_one_warehouse_administers_that_warehouse_only(
         assert admin.get(path, expect=403)["error"]["code"] == "warehouse_forbidden"
     r = client.get("/v1/stock", params=[("warehouse", "WH1"), ("warehouse", "WH2")], headers=admin.headers)
     assert r.status_code == 403  # every value of a repeated filter is checked
+
+
+def test_where_a_settled_resource_is_is_read_once_and_still_keeps_other_warehouses_out(
+    shop: Api, backend: Backend, client: TestClient
+) -> None:
+    """A receipt (pick list, shipment, …) never changes warehouse: a limited token's request about it reads
+    where it is the first time only (``wms.api.scope.Settled``). What is remembered still refuses the other
+    warehouse's tokens, and an unknown id is looked up (and is a 404) every time."""
+    line = {"sku": "TEA", "lot": "T-S", "expiry_date": None, "quantity": 1, "location": "A01-B001-L1-L"}
+    receipt = {
+        code: shop.post("/v1/receipts", {"warehouse": code, "reference": "PO-S", "lines": [line]})["id"]
+        for code in ("WH1", "WH2")
+    }
+    wh1, wh2 = scoped(backend, client, "planner", "WH1"), scoped(backend, client, "planner", "WH2")
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        if not str(args[2]).lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")):
+            statements.append(str(args[2]))  # the statements, not the transaction control SQLite shows
+
+    def statements_of(api: Api, path: str, status: int) -> int:
+        statements.clear()
+        r = client.get(path, headers=api.headers)
+        assert r.status_code == status, r.text
+        return len(statements)
+
+    event.listen(backend.engine, "before_cursor_execute", count)
+    try:
+        first = statements_of(wh1, f"/v1/receipts/{receipt['WH1']}", 200)
+        assert statements_of(wh1, f"/v1/receipts/{receipt['WH1']}", 200) == first - 1  # where it is: known
+        refused = statements_of(wh2, f"/v1/receipts/{receipt['WH1']}", 403)  # known, and not in WH2
+        assert refused == 1  # the token only: the scope needed no read
+        assert statements_of(wh2, f"/v1/receipts/{receipt['WH2']}", 200) == first
+        unknown = statements_of(wh1, "/v1/receipts/999999", 404)
+        assert statements_of(wh1, "/v1/receipts/999999", 404) == unknown  # not remembered
+    finally:
+        event.remove(backend.engine, "before_cursor_execute", count)

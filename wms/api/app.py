@@ -30,6 +30,7 @@ from wms.api.routers import (
     warehouses,
     waves,
 )
+from wms.api.scope import Settled
 from wms.api.webhook_docs import document_events
 from wms.config import Settings
 from wms.db import make_engine, make_session_factory
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine
     app.state.session_factory = session_factory
     app.state.read_session_factory = read_session_factory
+    app.state.settled = Settled()  # where pick lists, shipments, … are: read once per process (wms.api.scope)
     app.state.head_revision = head_revision()
     install_error_handlers(app)
     install_failure_handlers(app)

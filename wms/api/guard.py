@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from wms.api.scope import BODY_FIELDS, QUERY_FIELDS, RESOURCES, Access, Reference, check_scope
+from wms.api.scope import BODY_FIELDS, QUERY_FIELDS, RESOURCES, Access, Reference, Settled, check_scope
 from wms.auth.keys import Principal, authenticate
 from wms.errors import Forbidden, Unauthorized
 
@@ -69,8 +69,14 @@ class Guard:
         principal = principal_of(request)
         if principal.warehouse_code is None:
             return
+        settled: Settled | None = getattr(request.app.state, "settled", None)
+        if not self.body_fields and settled is not None:  # path and query only: cheap to read here
+            references = list(self._references(request, b""))
+            if all(settled.covers(r) for r in references):
+                check_scope(None, principal, self.access, references, settled)  # no database, no thread
+                return
         body = await request.body() if self.body_fields else b""
-        await run_in_threadpool(self._check, request.app.state.read_session_factory, principal, request, body)
+        await run_in_threadpool(self._check, request.app.state.read_session_factory, principal, request, body, settled)
 
     def _authenticate(self, factory: sessionmaker[Session], token: str | None) -> Principal:
         if token is None:
@@ -83,9 +89,16 @@ class Guard:
             raise Forbidden(f"role {principal.role} may not do this", code="role_forbidden")
         return principal
 
-    def _check(self, factory: sessionmaker[Session], principal: Principal, request: Request, body: bytes) -> None:
+    def _check(
+        self,
+        factory: sessionmaker[Session],
+        principal: Principal,
+        request: Request,
+        body: bytes,
+        settled: Settled | None,
+    ) -> None:
         with factory() as session:
-            check_scope(session, principal, self.access, self._references(request, body))
+            check_scope(session, principal, self.access, self._references(request, body), settled)
 
     def _references(self, request: Request, body: bytes) -> Iterator[Reference]:
         changed = request.method not in READING

@@ -111,8 +111,65 @@ def unscoped_path_parameters(names: Iterable[str]) -> list[str]:
     return [n for n in names if n not in RESOURCES and n not in UNSCOPED_PATH]
 
 
-def check_scope(session: Session, principal: Principal, access: Access, references: Iterable[Reference]) -> None:
-    """Refuse (403 ``warehouse_forbidden``) a warehouse-limited token what lies outside its warehouse."""
+# Resources that stay in the warehouse they were made in (no operation moves a receipt, count, wave, pick list,
+# shipment, parcel, return or task to another warehouse, and a warehouse's code never changes): where one was
+# found once is where it is for good, so ``Settled`` remembers it. An order is not among them: it is where
+# its live shipments are, which changes.
+SETTLED = frozenset(
+    {"receipt_id", "count_id", "wave_id", "pick_list_id", "shipment_id", "parcel_id", "return_id", "task_id"}
+)
+_NO_DATABASE = frozenset({"code", "warehouse"})
+
+
+class Settled:
+    """Where settled resources (``SETTLED``) were found, per process, so that a warehouse-limited token's
+    request about one needs no database read to be checked (a handheld's scans name the same pick list
+    again and again). Only found resources are remembered: an unknown id is looked up, and answered 404,
+    every time. At most ``size`` entries; when full it starts again."""
+
+    def __init__(self, size: int = 100_000) -> None:
+        self._size = size
+        self._known: dict[tuple[str, int], frozenset[str]] = {}
+
+    def covers(self, ref: Reference) -> bool:
+        """Whether ``ref``'s warehouses are known without the database."""
+        return ref.name in _NO_DATABASE or self._key(ref) in self._known
+
+    def reach(self, session: Session | None, ref: Reference) -> frozenset[str] | None:
+        key = self._key(ref)
+        if key is not None and key in self._known:
+            return self._known[key]
+        if session is None and ref.name not in _NO_DATABASE:
+            raise RuntimeError(f"{ref.name} needs the database: check covers() first")
+        found = RESOURCES[ref.name](session, ref.value)  # type: ignore[arg-type]
+        if key is not None and found is not None and self._size:
+            if len(self._known) >= self._size:
+                self._known.clear()
+            self._known[key] = found
+        return found
+
+    @staticmethod
+    def _key(ref: Reference) -> tuple[str, int] | None:
+        if ref.name not in SETTLED:
+            return None
+        try:
+            return ref.name, _ID.validate_python(ref.value)
+        except ValidationError:
+            return None
+
+
+_REMEMBERS_NOTHING = Settled(0)
+
+
+def check_scope(
+    session: Session | None,
+    principal: Principal,
+    access: Access,
+    references: Iterable[Reference],
+    settled: Settled | None = None,
+) -> None:
+    """Refuse (403 ``warehouse_forbidden``) a warehouse-limited token what lies outside its warehouse.
+    ``session`` may be None when ``settled`` covers every reference."""
     home = principal.warehouse_code
     if home is None:
         return
@@ -123,7 +180,7 @@ def check_scope(session: Session, principal: Principal, access: Access, referenc
             code="warehouse_forbidden",
         )
     for ref in references:
-        reach = RESOURCES[ref.name](session, ref.value)
+        reach = (settled or _REMEMBERS_NOTHING).reach(session, ref)
         if reach is None:
             continue
         if (reach != {home}) if ref.changed else (home not in reach):
