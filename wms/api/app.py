@@ -55,7 +55,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # several processes may serve one database (wms serve --workers N, several machines): the sweeper
         # and housekeeping run in the one that leads (wms/jobs/leader.py); every process serves requests,
-        # relays webhooks (leased per webhook) and plans the waves it is handed (leased per wave)
+        # relays webhooks (leased per webhook) and runs the background jobs it is handed (leased per job)
         leader = Leadership(engine, settings.leader_retry_s)
         app.state.leader = leader
         housekeeping = Periodic(
