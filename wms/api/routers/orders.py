@@ -91,6 +91,9 @@ def post_order(
             "model": BulkJobOut,
             "description": "more orders than `WMS_BULK_SYNC_MAX_ORDERS`: taken by a job in the background; "
             "poll the `Location` (`GET /v1/orders/bulk/jobs/{job_id}`)",
+            "headers": {
+                "Location": {"description": "the job: `/v1/orders/bulk/jobs/{job_id}`", "schema": {"type": "string"}}
+            },
         }
     },
 )
@@ -104,10 +107,10 @@ def post_orders_bulk(
     request (`["body", "orders", 3, "lines", 0, "sku"]`).
 
     Up to `WMS_BULK_SYNC_MAX_ORDERS` orders (1,000 by default) the answer is 200 with the results. A larger
-    push answers 202 at once with a job (`status: queued`) and its `Location`, `/v1/orders/bulk/jobs/{id}`:
-    orders that fail validation have their `error` result already, the others are taken in the background,
-    a few hundred per transaction, each chunk's results recorded with its orders. Poll the job until its
-    `status` is `done`: its `results` are then the ones a 200 would have had.
+    push answers 202 at once with the job (`status: queued`, no `results`) and its `Location`,
+    `/v1/orders/bulk/jobs/{id}`: orders that fail validation have their `error` result already, the others
+    are taken in the background, a few hundred per transaction, each chunk's results recorded with its
+    orders. Poll the job until its `status` is `done`: its `results` are then the ones a 200 would have had.
 
     Pushing the same batch again is safe: its orders come back `existing`. With an `Idempotency-Key`, a repeat
     gets the first answer again (a 202 the same job, with its `Location`), and one sent while the first is
@@ -134,7 +137,7 @@ def post_orders_bulk(
             request_ref=current_request_ref(),
         )
         _dispatch(request, job_id)
-        job = BulkJobOut.model_validate(_job(uow, job_id)).model_dump(mode="json")
+        job = BulkJobOut.model_validate(_job(uow, job_id, results=False)).model_dump(mode="json")
         return JSONResponse(job, status_code=202, headers={"Location": f"/v1/orders/bulk/jobs/{job_id}"})
     outcomes = services.push_orders([cmd for _, _, cmd in valid], uow, policy, principal.actor)
     pushed = [bulk_results.pushed(index, raw, r) for (index, raw, _), r in zip(valid, outcomes, strict=True)]
@@ -149,8 +152,8 @@ def _dispatch(request: Request, job_id: int) -> None:
         log.warning("bulk push job %s was not handed to a worker; the sweeper will", job_id, exc_info=True)
 
 
-def _job(uow: UnitOfWork, job_id: int) -> dict[str, Any]:
-    job = uow.run(lambda u: job_views.job_detail(u.session, job_id), read_only=True)
+def _job(uow: UnitOfWork, job_id: int, *, results: bool = True) -> dict[str, Any]:
+    job = uow.run(lambda u: job_views.job_detail(u.session, job_id, results=results), read_only=True)
     if "results" in job:
         job["results"] = [_rendered(e) for e in job["results"]]
     return job
