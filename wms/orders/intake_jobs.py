@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session
 
 from wms.bulk import insert_rows
 from wms.db import UnitOfWork
-from wms.errors import DomainError
 from wms.orders import bulk_results, services
 from wms.orders.commands import PushOrder
 from wms.orders.orm import IntakeJob, IntakeJobResult
@@ -116,7 +115,7 @@ class _Todo:
     policy: Policy
     actor: str
 
-    def record(self, s: Session, start: int, results: list[tuple[int, bool] | DomainError]) -> None:
+    def record(self, s: Session, start: int, results: list[bulk_results.Pushed]) -> None:
         """The chunk hook (``services.push_orders``): results, progress and lease, in the chunk's transaction;
         ``LeaseLost`` (rolling the chunk back) if the job is no longer this attempt's."""
         entries = [

@@ -128,28 +128,23 @@ def post_orders_bulk(
             error = validation_error(exc.errors(), prefix=("body", "orders", index))
             refused.append(bulk_results.refused(index, raw, error))
     if len(body.orders) > settings.bulk_sync_max_orders:
-        job_id = intake_jobs.start_job(
-            [(index, raw) for index, raw, _ in valid],
-            refused,
-            uow,
-            policy,
-            principal.actor,
-            request_ref=current_request_ref(),
-        )
-        _dispatch(request, job_id)
-        job = BulkJobOut.model_validate(_job(uow, job_id, results=False)).model_dump(mode="json")
-        return JSONResponse(job, status_code=202, headers={"Location": f"/v1/orders/bulk/jobs/{job_id}"})
+        orders = [(index, raw) for index, raw, _ in valid]
+        job_id = intake_jobs.start_job(orders, refused, uow, policy, principal.actor, current_request_ref())
+        return _started(request, uow, job_id)
     outcomes = services.push_orders([cmd for _, _, cmd in valid], uow, policy, principal.actor)
     pushed = [bulk_results.pushed(index, raw, r) for (index, raw, _), r in zip(valid, outcomes, strict=True)]
     entries = sorted([*refused, *pushed], key=lambda e: e["index"])
     return {"results": [_rendered(e) for e in entries], **bulk_results.tally(entries)}
 
 
-def _dispatch(request: Request, job_id: int) -> None:
+def _started(request: Request, uow: UnitOfWork, job_id: int) -> Response:
+    """The 202 of a bulk push job: handed to a worker, answered with its state (no results yet) and Location."""
     try:
         request.app.state.dispatcher.submit(job_id, INTAKE)
     except Exception:  # the job is stored: the leader's sweeper hands it out
         log.warning("bulk push job %s was not handed to a worker; the sweeper will", job_id, exc_info=True)
+    job = BulkJobOut.model_validate(_job(uow, job_id, results=False)).model_dump(mode="json")
+    return JSONResponse(job, status_code=202, headers={"Location": f"/v1/orders/bulk/jobs/{job_id}"})
 
 
 def _job(uow: UnitOfWork, job_id: int, *, results: bool = True) -> dict[str, Any]:
