@@ -52,7 +52,9 @@ class Settings(BaseSettings):
         pattern=r"^[A-Za-z0-9._:-]+$",
         description="RQ queue of background jobs (waves, bulk pushes); give each install sharing a Redis its own.",
     )
-    idempotency_ttl_hours: int = Field(48, ge=24, description="How long Idempotency-Keys are kept.")
+    idempotency_ttl_hours: int = Field(
+        48, ge=24, description="How long Idempotency-Keys are kept, and bulk push jobs after they finished."
+    )
     idempotency_lease_s: float = Field(
         30.0,
         ge=1,

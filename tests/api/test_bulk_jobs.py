@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +139,23 @@ def test_a_job_of_invalid_orders_only_is_done_at_once_and_the_limit_counts_every
             (n, f"X-{n}", 422) for n in range(LIMIT + 1)
         ]
         assert results[1]["error"]["details"][0]["loc"][:3] == ["body", "orders", 1]
+
+
+def test_finished_jobs_are_purged_with_their_results_once_old(backend: Backend) -> None:
+    with served(backend) as (client, api):
+        client.app.state.dispatcher = type("NotStarted", (), NOT_STARTED)()
+        done = post_bulk(api, [{"external_id": f"X-{n}"} for n in range(LIMIT + 1)]).headers["Location"]
+        queued = post_bulk(api, batch()).headers["Location"]
+        keep = timedelta(hours=48)
+        assert intake_jobs.purge_finished(backend.uow(), keep) == 0  # not old yet
+        with backend.engine.begin() as conn:  # three days later
+            conn.execute(text("UPDATE intake_jobs SET created_at = '2000-01-01', finished_at = '2000-01-01'"))
+            conn.execute(text("UPDATE intake_jobs SET finished_at = NULL WHERE status <> 'done'"))
+        assert intake_jobs.purge_finished(backend.uow(), keep) == 1
+        assert api.get(done, expect=404)["error"]["code"] == "bulk_job_not_found"
+        assert api.get(queued)["status"] == "queued"  # not finished: kept, whatever its age
+    with backend.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM intake_job_results")).scalar() == 1  # the queued job's
 
 
 def test_who_may_read_a_job(backend: Backend) -> None:

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from wms.bulk import insert_rows
@@ -209,3 +209,15 @@ def jobs_to_run(uow: UnitOfWork, min_age: timedelta = timedelta(0)) -> list[int]
             read_only=True,
         )
     )
+
+
+def purge_finished(uow: UnitOfWork, older_than: timedelta) -> int:
+    """Delete the jobs done or failed more than ``older_than`` ago, with their results; returns how many."""
+    cutoff = utcnow() - older_than
+
+    def work(u: UnitOfWork) -> int:
+        old = select(IntakeJob.id).where(IntakeJob.status.in_(("done", "failed")), IntakeJob.finished_at < cutoff)
+        u.session.execute(delete(IntakeJobResult).where(IntakeJobResult.job_id.in_(old)))
+        return u.session.execute(delete(IntakeJob).where(IntakeJob.id.in_(old))).rowcount  # type: ignore[attr-defined]
+
+    return uow.run(work)

@@ -172,7 +172,8 @@ def get_bulk_job(job_id: RowId, uow: Uow, _: Intake) -> dict[str, Any]:
     (`created`, `existing` and `errors` count them), then `done` with `results`, one per order in request
     order, as a 200 would have answered them. `failed` (with `error`) only if something unexpected stopped
     it: `results` then has the orders it got to. A worker that stops mid-way leaves the job to another,
-    which goes on from the first order without a result. 404 `bulk_job_not_found`.
+    which goes on from the first order without a result. A finished job is kept `WMS_IDEMPOTENCY_TTL_HOURS`
+    (48 h), as long as an `Idempotency-Key` replay of its 202 may point at it. 404 `bulk_job_not_found`.
     """
     return _job(uow, job_id)
 
