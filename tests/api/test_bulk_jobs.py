@@ -201,8 +201,7 @@ def test_a_worker_that_dies_after_a_chunk_is_replaced_and_every_order_is_created
         half_way = api.get(started.headers["Location"])  # the first chunk committed before the second began
         assert half_way["status"] == "running" and half_way["processed"] == 2 and half_way["results"] is None
         assert intake_jobs.jobs_to_run(backend.uow()) == []  # its lease still holds: nobody takes it over
-        with backend.engine.begin() as conn:  # the lease runs out
-            conn.execute(text("UPDATE intake_jobs SET lease_until = created_at WHERE id = :id"), {"id": job_id})
+        expire(backend, job_id)
         job = poll(api, started.headers["Location"])  # the sweeper hands it out again
         assert job["status"] == "done"
         assert [(r["external_id"], r["result"], r["status_code"]) for r in job["results"]] == [
@@ -214,6 +213,40 @@ def test_a_worker_that_dies_after_a_chunk_is_replaced_and_every_order_is_created
         assert conn.execute(text("SELECT attempts FROM intake_jobs WHERE id = :id"), {"id": job_id}).scalar() == 2
     assert_stock_invariants(backend.engine)
     assert_reservations_consistent(backend.engine)
+
+
+def test_a_worker_that_lost_its_lease_records_nothing(backend: Backend, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker stalled past its lease while another took the job over: its chunk rolls back, orders and all."""
+    orders = [order_body(("SOAP", 1), external_id=f"L-{n}", customer=f"C{n}") for n in range(LIMIT + 1)]
+    with served(backend) as (client, api):
+        client.app.state.dispatcher = type("NotStarted", (), NOT_STARTED)()
+        job_id = post_bulk(api, orders).json()["id"]
+        real_todo = intake_jobs._todo
+
+        def stalled(s: Any, job: int, attempt: int) -> Any:
+            todo = real_todo(s, job, attempt)
+            s.commit()
+            expire(backend, job)
+            assert backend.uow().run(lambda u: intake_jobs._take_lease(u.session, job)) == attempt + 1
+            return todo
+
+        monkeypatch.setattr(intake_jobs, "_todo", stalled)
+        assert intake_jobs.run_job(backend.uow(), job_id) == "running"  # gave up: no longer its job
+        assert api.all("/v1/orders") == []
+        assert api.get(f"/v1/orders/bulk/jobs/{job_id}")["processed"] == 0
+        monkeypatch.setattr(intake_jobs, "_todo", real_todo)
+        assert intake_jobs.run_job(backend.uow(), job_id) == "running"  # the other worker holds it
+        expire(backend, job_id)  # ... and died
+        assert intake_jobs.run_job(backend.uow(), job_id) == "done"
+        job = api.get(f"/v1/orders/bulk/jobs/{job_id}")
+        assert [r["result"] for r in job["results"]] == ["created"] * len(orders)
+        assert len(api.all("/v1/orders")) == len(orders)
+
+
+def expire(backend: Backend, job_id: int) -> None:
+    """The job's lease runs out."""
+    with backend.engine.begin() as conn:
+        conn.execute(text("UPDATE intake_jobs SET lease_until = created_at WHERE id = :id"), {"id": job_id})
 
 
 def test_a_failing_job_is_retried_then_given_up_with_its_error(
