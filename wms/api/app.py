@@ -19,6 +19,7 @@ from wms.api.failures import install_failure_handlers
 from wms.api.guide import DESCRIPTION, TAGS
 from wms.api.idempotency import purge_expired
 from wms.api.routers import (
+    bulk_orders,
     counts,
     events,
     items,
@@ -112,7 +113,20 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     install_error_handlers(app)
     install_failure_handlers(app)
     app.include_router(health.router)
-    for module in (warehouses, items, stock, counts, orders, events, routes, waves, picking, shipments, replenishment):
+    for module in (
+        warehouses,
+        items,
+        stock,
+        counts,
+        orders,
+        bulk_orders,
+        events,
+        routes,
+        waves,
+        picking,
+        shipments,
+        replenishment,
+    ):
         app.include_router(module.router)
     document_events(app)
     build_openapi = app.openapi  # FastAPI's, cached
