@@ -25,6 +25,9 @@ from tests.conftest import SMALL_LAYOUT, Api, Backend, make_token, open_backend
 from tests.invariants import assert_reservations_consistent, assert_stock_invariants
 from wms.api import idempotency
 from wms.api.app import create_app
+from wms.db import make_session_factory
+from wms.jobs.dispatch import InProcessDispatcher
+from wms.jobs.kinds import INTAKE
 from wms.orders import intake, intake_jobs, services
 
 LIMIT = 3
@@ -223,8 +226,8 @@ def test_a_worker_that_lost_its_lease_records_nothing(backend: Backend, monkeypa
         job_id = post_bulk(api, orders).json()["id"]
         real_todo = intake_jobs._todo
 
-        def stalled(s: Any, job: int, attempt: int) -> Any:
-            todo = real_todo(s, job, attempt)
+        def stalled(s: Any, job: int, attempt: int, stopping: Any) -> Any:
+            todo = real_todo(s, job, attempt, stopping)
             s.commit()
             expire(backend, job)
             assert backend.uow().run(lambda u: intake_jobs._take_lease(u.session, job)) == attempt + 1
@@ -241,6 +244,49 @@ def test_a_worker_that_lost_its_lease_records_nothing(backend: Backend, monkeypa
         job = api.get(f"/v1/orders/bulk/jobs/{job_id}")
         assert [r["result"] for r in job["results"]] == ["created"] * len(orders)
         assert len(api.all("/v1/orders")) == len(orders)
+
+
+def test_a_stopping_worker_leaves_the_job_to_the_next_at_once(backend: Backend) -> None:
+    """Its process shuts down (the in-process dispatcher closes): the chunk being pushed rolls back and the
+    lease is given up, so the job is due again without waiting for the lease to run out."""
+    orders = [order_body(("SOAP", 1), external_id=f"S-{n}", customer=f"C{n}") for n in range(LIMIT + 1)]
+    with served(backend) as (client, api):
+        client.app.state.dispatcher = type("NotStarted", (), NOT_STARTED)()
+        job_id = post_bulk(api, orders).json()["id"]
+        assert intake_jobs.run_job(backend.uow(), job_id, stopping=lambda: True) == "running"
+        assert api.all("/v1/orders") == [] and api.get(f"/v1/orders/bulk/jobs/{job_id}")["processed"] == 0
+        assert intake_jobs.jobs_to_run(backend.uow()) == [job_id]
+        assert intake_jobs.run_job(backend.uow(), job_id) == "done"
+        assert api.get(f"/v1/orders/bulk/jobs/{job_id}")["created"] == len(orders)
+
+
+def test_closing_the_in_process_dispatcher_stops_a_job_at_its_next_chunk(
+    backend: Backend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    orders = [order_body(("SOAP", 1), external_id=f"D-{n}", customer=f"C{n}") for n in range(LIMIT + 1)]
+    with served(backend) as (client, api):
+        client.app.state.dispatcher = type("NotStarted", (), NOT_STARTED)()
+        job_id = post_bulk(api, orders).json()["id"]
+        real, pushing, go_on = intake.create_orders, threading.Event(), threading.Event()
+
+        def held(*args: Any, **kwargs: Any) -> Any:
+            pushing.set()
+            assert go_on.wait(60)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(intake, "create_orders", held)
+        dispatcher = InProcessDispatcher(make_session_factory(backend.engine))
+        dispatcher.submit(job_id, INTAKE)
+        assert pushing.wait(60)  # in its first chunk
+        closing = threading.Thread(target=dispatcher.close)
+        closing.start()
+        while not dispatcher._stopping.is_set():
+            time.sleep(0.01)
+        go_on.set()
+        closing.join(60)
+        assert not closing.is_alive()
+        assert api.all("/v1/orders") == [] and api.get(f"/v1/orders/bulk/jobs/{job_id}")["status"] == "running"
+        assert intake_jobs.jobs_to_run(backend.uow()) == [job_id]  # due again at once
 
 
 def expire(backend: Backend, job_id: int) -> None:

@@ -11,6 +11,7 @@ lease ran out, so a worker's death delays a job but never loses it.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -31,24 +32,29 @@ class Dispatcher(Protocol):
     def submit(self, job_id: int, kind: str = WAVE) -> None: ...
 
 
-def _run_logged(factory: sessionmaker[Session], kind: str, job_id: int) -> None:
+def _run_logged(factory: sessionmaker[Session], kind: str, job_id: int, stopping: threading.Event) -> None:
     try:
-        KINDS[kind].run(UnitOfWork(factory), job_id)
+        KINDS[kind].run(UnitOfWork(factory), job_id, stopping.is_set)
     except Exception:
         log.exception("%s job %s failed", kind, job_id)
 
 
 class InProcessDispatcher:
+    """Thread pools of this process, one per kind. Closing it stops what can stop half-way (a bulk push, at
+    its next chunk: the job is left to another worker) and waits for the rest (a wave's planning)."""
+
     def __init__(self, factory: sessionmaker[Session], workers: int = 1) -> None:
         self._factory = factory
+        self._stopping = threading.Event()
         self._pools = {
             kind: ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"{kind}-worker") for kind in KINDS
         }
 
     def submit(self, job_id: int, kind: str = WAVE) -> None:
-        self._pools[kind].submit(_run_logged, self._factory, kind, job_id)
+        self._pools[kind].submit(_run_logged, self._factory, kind, job_id, self._stopping)
 
     def close(self) -> None:
+        self._stopping.set()
         for pool in self._pools.values():
             pool.shutdown(wait=True, cancel_futures=True)
 
@@ -102,7 +108,8 @@ def run_job_task(kind: str, job_id: int) -> str:
     settings = Settings()
     engine = make_engine(settings)
     try:
-        return KINDS[kind].run(UnitOfWork(make_session_factory(engine), settings.db_retry_attempts), job_id)
+        uow = UnitOfWork(make_session_factory(engine), settings.db_retry_attempts)
+        return KINDS[kind].run(uow, job_id, lambda: False)  # RQ's warm shutdown lets the job finish
     finally:
         engine.dispose()
 

@@ -13,7 +13,7 @@ at its next chunk, whose transaction then rolls back.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any
@@ -80,19 +80,25 @@ def start_job(
     return uow.run(work)
 
 
-def run_job(uow: UnitOfWork, job_id: int) -> str:
+def run_job(uow: UnitOfWork, job_id: int, stopping: Callable[[], bool] = lambda: False) -> str:
     """Push a job's orders that have no result yet, under its lease (what a worker runs); returns the job's
-    status afterwards. A failure is recorded on the job (given up after ``MAX_ATTEMPTS``) and raised."""
+    status afterwards. A failure is recorded on the job (given up after ``MAX_ATTEMPTS``) and raised. Once
+    ``stopping()`` (the worker's process is shutting down), the chunk being pushed is rolled back and the
+    lease given up: another worker goes on from there at once."""
     attempt = uow.run(lambda u: _take_lease(u.session, job_id))
     if attempt is None:  # done, failed, or another worker holds it
-        return uow.run(lambda u: u.session.get_one(IntakeJob, job_id).status, read_only=True)
+        return uow.run(lambda u: _status(u.session, job_id), read_only=True)
     try:
-        todo = uow.run(lambda u: _todo(u.session, job_id, attempt), read_only=True)
+        todo = uow.run(lambda u: _todo(u.session, job_id, attempt, stopping), read_only=True)
         cmds = [PushOrder.model_validate(o["order"]) for o in todo.orders]  # valid when the job started
         services.push_orders(cmds, uow, todo.policy, todo.actor, on_chunk=todo.record)
         return uow.run(lambda u: _finish(u.session, job_id, attempt))
     except LeaseLost:
         log.warning("bulk push job %s: another worker took it over (attempt %s stops)", job_id, attempt)
+        return "running"
+    except Stopped:
+        uow.run(lambda u: _release(u.session, job_id, attempt))
+        log.info("bulk push job %s: its worker stops; the job is left to another", job_id)
         return "running"
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"
@@ -102,6 +108,10 @@ def run_job(uow: UnitOfWork, job_id: int) -> str:
 
 class LeaseLost(Exception):
     """The job is no longer this worker's (its lease ran out and another worker took it)."""
+
+
+class Stopped(Exception):
+    """The worker stops before the job is done (its process is shutting down)."""
 
 
 @dataclass(frozen=True)
@@ -114,10 +124,14 @@ class _Todo:
     orders: list[dict[str, Any]]
     policy: Policy
     actor: str
+    stopping: Callable[[], bool]
 
     def record(self, s: Session, start: int, results: list[bulk_results.Pushed]) -> None:
         """The chunk hook (``services.push_orders``): results, progress and lease, in the chunk's transaction;
-        ``LeaseLost`` (rolling the chunk back) if the job is no longer this attempt's."""
+        ``LeaseLost`` (rolling the chunk back) if the job is no longer this attempt's, ``Stopped`` if the
+        worker stops."""
+        if self.stopping():
+            raise Stopped(f"bulk push job {self.job_id}: the worker stops")
         entries = [
             bulk_results.pushed(o["index"], o["order"], r)
             for o, r in zip(self.orders[start : start + len(results)], results, strict=True)
@@ -145,9 +159,13 @@ class _Todo:
         _write_results(s, self.job_id, entries)
 
 
-def _todo(s: Session, job_id: int, attempt: int) -> _Todo:
+def _todo(s: Session, job_id: int, attempt: int, stopping: Callable[[], bool]) -> _Todo:
     job = s.get_one(IntakeJob, job_id)
-    return _Todo(job_id, attempt, job.pushed, job.orders[job.pushed :], Policy(**job.policy), job.actor)
+    return _Todo(job_id, attempt, job.pushed, job.orders[job.pushed :], Policy(**job.policy), job.actor, stopping)
+
+
+def _status(s: Session, job_id: int) -> str:
+    return s.scalars(select(IntakeJob.status).where(IntakeJob.id == job_id)).one()
 
 
 def _write_results(s: Session, job_id: int, entries: Sequence[dict[str, Any]]) -> None:
@@ -180,6 +198,14 @@ def _finish(s: Session, job_id: int, attempt: int) -> str:
     if finished != 1:
         raise LeaseLost(f"bulk push job {job_id} is no longer attempt {attempt}'s")
     return "done"
+
+
+def _release(s: Session, job_id: int, attempt: int) -> None:
+    s.execute(
+        update(IntakeJob)
+        .where(IntakeJob.id == job_id, IntakeJob.status == "running", IntakeJob.attempts == attempt)
+        .values(lease_until=None)
+    )
 
 
 def _after_failure(s: Session, job_id: int, attempt: int, error: str) -> None:
