@@ -139,7 +139,7 @@ def serve(
     """Run the API (schema created or upgraded first; kernels compile in the background if not cached).
 
     With --workers N, N processes serve the one socket (uvicorn's supervisor restarts any that dies); one
-    of them at a time, the leader, runs the wave sweeper and housekeeping (wms/jobs/leader.py)."""
+    of them at a time, the leader, runs the job sweeper and housekeeping (wms/jobs/leader.py)."""
     import uvicorn  # noqa: PLC0415
     from uvicorn.supervisors import Multiprocess  # noqa: PLC0415
 
@@ -235,13 +235,13 @@ def keys_revoke(key_id: int = typer.Argument(..., metavar="ID", help="The key's 
 
 @app.command()
 def worker() -> None:
-    """Run an RQ worker planning waves in the background (needs WMS_REDIS_URL)."""
+    """Run an RQ worker for background jobs: large waves to plan, large bulk pushes (needs WMS_REDIS_URL)."""
     from redis import Redis  # noqa: PLC0415
     from rq import Worker  # noqa: PLC0415
 
     settings, _ = _prepare()
     if not settings.redis_url:
-        _fail("set WMS_REDIS_URL; without Redis, 'wms serve' plans waves in-process", 2)
+        _fail("set WMS_REDIS_URL; without Redis, 'wms serve' runs background jobs in-process", 2)
     _warm_up_kernels()  # before the jobs fork: each inherits the compiled kernels
     Worker([settings.wave_queue], connection=Redis.from_url(settings.redis_url)).work(with_scheduler=True)
 

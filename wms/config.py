@@ -50,9 +50,11 @@ class Settings(BaseSettings):
         min_length=1,
         max_length=100,
         pattern=r"^[A-Za-z0-9._:-]+$",
-        description="RQ queue of background waves; give each install sharing a Redis its own.",
+        description="RQ queue of background jobs (waves, bulk pushes); give each install sharing a Redis its own.",
     )
-    idempotency_ttl_hours: int = Field(48, ge=24, description="How long Idempotency-Keys are kept.")
+    idempotency_ttl_hours: int = Field(
+        48, ge=24, description="How long Idempotency-Keys are kept, and bulk push jobs after they finished."
+    )
     idempotency_lease_s: float = Field(
         30.0,
         ge=1,
@@ -66,7 +68,14 @@ class Settings(BaseSettings):
     review_messages: bool = Field(True, description="Buyer messages and seller remarks need a person.")
     split_time_limit_s: float = Field(2.0, gt=0, description="CP-SAT time limit of one order split.")
     wave_sync_max_orders: int = Field(300, ge=0, description="Larger waves are planned in the background (202).")
-    wave_sweep_interval_s: float = Field(5.0, ge=0, description="Seconds between sweeps for waves to plan; 0 disables.")
+    bulk_sync_max_orders: int = Field(
+        1000, ge=1, description="Larger bulk pushes (POST /v1/orders/bulk) are taken in the background (202)."
+    )
+    wave_sweep_interval_s: float = Field(
+        5.0,
+        ge=0,
+        description="Seconds between sweeps for background jobs (waves, bulk pushes) that no worker holds; 0 disables.",
+    )
     webhook_relay_interval_s: float = Field(
         1.0, ge=0, description="Longest wait between the relay's looks for new events; 0 disables the relay."
     )

@@ -44,3 +44,12 @@ class Duplicate(Conflict):
     """What a create would make exists already (a unique constraint said so)."""
 
     code = "already_exists"
+
+
+KINDS = (NotFound, Conflict, InvalidInput, Unauthorized, Forbidden)
+
+
+def kind_of(exc: DomainError) -> str:
+    """The kind of refusal ``exc`` is, as a word (``not_found``, ``conflict``, ``invalid_input``, …, else
+    ``error``): what a stored result keeps of its class, and what ``wms.api.errors`` maps to a status."""
+    return next((kind.code for kind in KINDS if isinstance(exc, kind)), DomainError.code)

@@ -22,6 +22,7 @@ class IdempotencyRecord(Base):
     request_hash: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int | None]
     response_body: Mapped[str | None] = mapped_column(Text)
+    location: Mapped[str | None] = mapped_column(String(500))  # the response's Location header, if it had one
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the request's lease on the key
     attempt: Mapped[int] = mapped_column(default=1, server_default="1")  # +1 each time a retry takes it over
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -16,7 +16,15 @@ from wms.inventory.orm import (
     Warehouse,
 )
 from wms.inventory.replenishment_orm import PickFace, ReplenishmentTask
-from wms.orders.orm import Order, OrderLine, OrderProblem, OrderTransition, PendingOrderMessage
+from wms.orders.orm import (
+    IntakeJob,
+    IntakeJobResult,
+    Order,
+    OrderLine,
+    OrderProblem,
+    OrderTransition,
+    PendingOrderMessage,
+)
 from wms.orm import Base
 from wms.picking.orm import PickList, PickListStop, Wave
 from wms.shipping.orm import Parcel
@@ -29,6 +37,8 @@ __all__ = [
     "CycleCount",
     "CycleCountLine",
     "IdempotencyRecord",
+    "IntakeJob",
+    "IntakeJobResult",
     "Item",
     "Location",
     "Lot",

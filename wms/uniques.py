@@ -12,11 +12,13 @@ Unique constraints of the schema (``alembic/versions``) and who can meet them:
 - ``orders (channel, external_id)``, ``lots (item_id, code)``, ``stock (location_id, lot_id)``,
   ``pick_faces (location_id, item_id)``, ``idempotency_keys (scope, key)``: inserted with ON CONFLICT
   (a repeat finds the row), so a race never violates them.
-- ``waves.request_ref`` (the Idempotency-Key of the request that started it): two requests with one key
-  at the same moment; the second is a 409 ``idempotency_in_progress``, as it is for any other route.
+- ``waves.request_ref``, ``intake_jobs.request_ref`` (the Idempotency-Key of the request that started the
+  wave or the bulk push job): two requests with one key at the same moment; the second is a 409
+  ``idempotency_in_progress``, as it is for any other route.
 - ``locations (warehouse_id, code)``, ``cycle_count_lines``, ``order_lines``, ``pick_lists``,
-  ``pick_list_stops``, ``parcels``, ``outbox_events``, ``api_keys.token_hash``: written by the service
-  itself under a lock of their parent (or from random values); a violation would be a bug, still a 409.
+  ``pick_list_stops``, ``parcels``, ``outbox_events``, ``intake_job_results``, ``api_keys.token_hash``:
+  written by the service itself under a lock of their parent (or from random values); a violation would
+  be a bug, still a 409.
 """
 
 from __future__ import annotations
@@ -46,9 +48,19 @@ RESOURCES: dict[tuple[str, tuple[str, ...]], tuple[str, str, str]] = {
         "wave",
         "a request with this Idempotency-Key is being processed",
     ),
+    ("intake_jobs", ("request_ref",)): (
+        "idempotency_in_progress",
+        "bulk push job",
+        "a request with this Idempotency-Key is being processed",
+    ),
 }
 # unique values derived from tokens and keys: a conflict does not repeat them
-PRIVATE = {("api_keys", ("token_hash",)), ("idempotency_keys", ("scope", "key")), ("waves", ("request_ref",))}
+PRIVATE = {
+    ("api_keys", ("token_hash",)),
+    ("idempotency_keys", ("scope", "key")),
+    ("waves", ("request_ref",)),
+    ("intake_jobs", ("request_ref",)),
+}
 
 
 @dataclass(frozen=True)

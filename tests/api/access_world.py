@@ -22,6 +22,8 @@ from tests.api.orders_helpers import order_body
 from tests.api.picking_helpers import pick_all
 from tests.conftest import SMALL_LAYOUT, Api, Backend, make_token
 from wms.auth.keys import ROLES, create_key, revoke_key
+from wms.orders import bulk_results, intake_jobs
+from wms.orders.workflow import Policy
 
 HOME, OTHER = "BER1", "HAM2"
 # What only BER1's data, only HAM2's data, or only data of no warehouse, contains
@@ -131,6 +133,14 @@ def build(backend: Backend, client: TestClient) -> World:
     story("/v1/pick-faces")
     task = picker.post("/v1/replenishments/claim", {"warehouse": HOME}, expect=200)
     webhook = story("/v1/webhooks")
+    # a bulk push job (one larger than WMS_BULK_SYNC_MAX_ORDERS), here of one refused order: done at once
+    job_id = intake_jobs.start_job(
+        [],
+        [bulk_results.refused(0, {}, {"code": "validation_error", "message": "invalid"})],
+        backend.uow(),
+        Policy(),
+        "erp",
+    )
 
     params = {
         "code": HOME,
@@ -146,6 +156,7 @@ def build(backend: Backend, client: TestClient) -> World:
         "return_id": returned["id"],
         "task_id": task["id"],
         "webhook_id": webhook["id"],
+        "job_id": job_id,
     }
     return World(doc, params, tokens, overrides={"warehouse": HOME, "order_id": shipped["id"]})
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI
@@ -18,6 +19,7 @@ from wms.api.failures import install_failure_handlers
 from wms.api.guide import DESCRIPTION, TAGS
 from wms.api.idempotency import purge_expired
 from wms.api.routers import (
+    bulk_orders,
     counts,
     events,
     items,
@@ -33,16 +35,17 @@ from wms.api.routers import (
 from wms.api.scope import Settled
 from wms.api.webhook_docs import document_events
 from wms.config import Settings
-from wms.db import make_engine, make_session_factory
+from wms.db import UnitOfWork, make_engine, make_session_factory
 from wms.events.relay import WebhookRelay
 from wms.jobs.dispatch import Sweeper, make_dispatcher
 from wms.jobs.leader import Leadership
 from wms.migrate import head_revision
+from wms.orders.intake_jobs import purge_finished
 from wms.periodic import Periodic
 from wms.picking import kernels
 from wms.wiring import install as install_domain_events
 
-PURGE_INTERVAL_S = 3600.0  # expired Idempotency-Keys go hourly (and at start)
+PURGE_INTERVAL_S = 3600.0  # expired Idempotency-Keys and old bulk push jobs go hourly (and at start)
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
@@ -56,15 +59,16 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # several processes may serve one database (wms serve --workers N, several machines): the sweeper
         # and housekeeping run in the one that leads (wms/jobs/leader.py); every process serves requests,
-        # relays webhooks (leased per webhook) and plans the waves it is handed (leased per wave)
+        # relays webhooks (leased per webhook) and runs the background jobs it is handed (leased per job)
         leader = Leadership(engine, settings.leader_retry_s)
         app.state.leader = leader
-        housekeeping = Periodic(
-            "idempotency-purge",
-            PURGE_INTERVAL_S,
-            lambda: purge_expired(session_factory, settings.idempotency_ttl_hours),
-            when=leader.held,
-        )
+
+        def housekeep() -> None:
+            purge_expired(session_factory, settings.idempotency_ttl_hours)
+            # a bulk push job is kept as long as the Idempotency-Key whose replayed 202 points at it
+            purge_finished(UnitOfWork(session_factory), timedelta(hours=settings.idempotency_ttl_hours))
+
+        housekeeping = Periodic("housekeeping", PURGE_INTERVAL_S, housekeep, when=leader.held)
         leader.on_elected(housekeeping.wake)
         app.state.kernels = kernels.in_background()  # compiled once per install, loaded once per process
         dispatcher = make_dispatcher(settings, session_factory)
@@ -111,7 +115,20 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     install_error_handlers(app)
     install_failure_handlers(app)
     app.include_router(health.router)
-    for module in (warehouses, items, stock, counts, orders, events, routes, waves, picking, shipments, replenishment):
+    for module in (
+        warehouses,
+        items,
+        stock,
+        counts,
+        orders,
+        bulk_orders,
+        events,
+        routes,
+        waves,
+        picking,
+        shipments,
+        replenishment,
+    ):
         app.include_router(module.router)
     document_events(app)
     build_openapi = app.openapi  # FastAPI's, cached

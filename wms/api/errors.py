@@ -13,10 +13,11 @@ from pydantic import BaseModel
 from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from wms.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unauthorized
+from wms.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unauthorized, kind_of
 from wms.uniques import duplicate_of
 
 STATUS = {NotFound: 404, Conflict: 409, InvalidInput: 422, Unauthorized: 401, Forbidden: 403}
+STATUS_OF_KIND = {cls.code: status for cls, status in STATUS.items()}
 HTTP_CODES = {
     400: "bad_request",
     401: "unauthorized",
@@ -79,10 +80,12 @@ def malformed_json(error: Mapping[str, Any], document: Any) -> dict[str, Any]:
 
 
 def status_of(exc: DomainError) -> int:
-    for cls in type(exc).__mro__:
-        if cls in STATUS:
-            return STATUS[cls]
-    return 400
+    return status_of_kind(kind_of(exc))
+
+
+def status_of_kind(kind: str) -> int:
+    """The status of a refusal of this kind (``wms.errors.kind_of``), e.g. one stored in a bulk push job."""
+    return STATUS_OF_KIND.get(kind, 400)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -4,7 +4,7 @@ The key is claimed inside the same transaction as the work it guards (a
 ``before_commit`` hook of the request's unit of work), so a request either
 did its work and holds the key, or did neither. After the response is
 produced it is stored with the key; the same key with the same body then
-gets that response again, with another body a 409. Keys are scoped to the
+gets that response again (with its ``Location`` header, if it had one), with another body a 409. Keys are scoped to the
 caller's token and kept ``idempotency_ttl_hours``.
 
 A request holds its key under a lease (``idempotency_lease_s``), renewed by
@@ -380,11 +380,11 @@ def _lookup(
         if rec.request_hash != claim.request_hash:
             return error_response(409, "idempotency_key_reused", f"{HEADER} was already used with another request")
         if rec.status_code is not None and rec.response_body is not None:
+            headers = {"Idempotent-Replayed": "true"}
+            if rec.location is not None:  # a 202's job, a 201's new resource
+                headers["Location"] = rec.location
             return Response(
-                rec.response_body,
-                status_code=rec.status_code,
-                media_type="application/json",
-                headers={"Idempotent-Replayed": "true"},
+                rec.response_body, status_code=rec.status_code, media_type="application/json", headers=headers
             )
         if rec.locked_until is not None and rec.locked_until > now:
             wait = max(1, int((rec.locked_until - now).total_seconds()) + 1)
@@ -431,7 +431,12 @@ def _store(factory: sessionmaker[Session], claim: Claim, response: Response) -> 
                 IdempotencyRecord.key == claim.key,
                 IdempotencyRecord.attempt == claim.attempt,
             )
-            .values(status_code=response.status_code, response_body=bytes(response.body).decode(), locked_until=None)
+            .values(
+                status_code=response.status_code,
+                response_body=bytes(response.body).decode(),
+                location=response.headers.get("location"),
+                locked_until=None,
+            )
         )
         session.commit()
 

@@ -101,6 +101,7 @@ UNSCOPED_PATH = {
     "sku": "items are master data shared by every warehouse",
     "webhook_id": "webhooks receive every warehouse's events: their operations declare every_warehouse",
     "problem_id": "a problem is part of its order (order_id), and its service checks that it is",
+    "job_id": "a bulk push job is order intake, which spans every warehouse: its operations declare every_warehouse",
 }
 BODY_FIELDS = ("warehouse", "order_id")
 QUERY_FIELDS = ("warehouse",)

@@ -1,1 +1,1 @@
-"""Background jobs: wave planning in an in-process worker, or on RQ workers when Redis is configured."""
+"""Background jobs (wave planning, bulk pushes): in-process workers, or RQ workers when Redis is configured."""

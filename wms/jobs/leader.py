@@ -1,7 +1,7 @@
 """One leader among the processes sharing a database: the one that runs what should run once.
 
 ``wms serve --workers N``, several ``wms serve`` on several machines: every process serves requests and
-relays webhooks (per-webhook leases, ``wms.events.claims``), but the wave sweeper and the hourly
+relays webhooks (per-webhook leases, ``wms.events.claims``), but the job sweeper and the hourly
 housekeeping run in one of them only, the leader. Who leads is decided by the database they share:
 
 * PostgreSQL: a session-level advisory lock, ``pg_try_advisory_lock(LOCK_KEY)``, taken on a connection of
@@ -211,7 +211,7 @@ class Leadership:
                 return
             if not self._held:
                 return
-            log.info("leader: process %d now runs the wave sweeper and housekeeping", os.getpid())
+            log.info("leader: process %d now runs the job sweeper and housekeeping", os.getpid())
         for callback in self._elected:
             callback()
 

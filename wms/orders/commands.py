@@ -56,8 +56,11 @@ class PushOrder(Command):
     lines: Annotated[list[OrderLineIn], Field(min_length=1, max_length=500)]
 
 
+MAX_BULK_ORDERS = 10_000  # orders of one bulk push (above WMS_BULK_SYNC_MAX_ORDERS, taken as a job)
+
+
 class BulkPush(Command):
-    orders: Annotated[list[dict[str, object]], Field(min_length=1, max_length=1000)]
+    orders: Annotated[list[dict[str, object]], Field(min_length=1, max_length=MAX_BULK_ORDERS)]
 
 
 class OrderMessage(Command):

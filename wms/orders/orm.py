@@ -1,4 +1,4 @@
-"""Tables of the orders context: orders, lines, history, problems, ERP messages."""
+"""Tables of the orders context: orders, lines, history, problems, ERP messages, bulk pushes run as jobs."""
 
 from __future__ import annotations
 
@@ -96,3 +96,41 @@ class PendingOrderMessage(Base):
     external_id: Mapped[str] = mapped_column(String(100))
     message: Mapped[dict[str, Any]] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class IntakeJob(Base):
+    """A bulk push taken in the background (``wms.orders.intake_jobs``): the orders still to push, how far
+    it got, and the lease of the worker pushing it."""
+
+    __tablename__ = "intake_jobs"
+    __table_args__ = (Index("ix_intake_jobs_status_lease", "status", "lease_until"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    status: Mapped[str] = mapped_column(String(20))  # queued, running, done, failed
+    actor: Mapped[str] = mapped_column(String(100))
+    policy: Mapped[dict[str, Any]] = mapped_column(JSON)  # workflow.Policy of the request
+    # the orders that passed validation, in request order: [{"index": n, "order": {...}}, ...]
+    orders: Mapped[list[Any]] = mapped_column(JSON)
+    pushed: Mapped[int] = mapped_column(default=0)  # how many of ``orders`` have their result (committed with them)
+    total: Mapped[int]  # orders in the request, refused ones included
+    processed: Mapped[int] = mapped_column(default=0)  # orders with a result
+    created: Mapped[int] = mapped_column(default=0)
+    existing: Mapped[int] = mapped_column(default=0)
+    errors: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(Text)  # why a failed job failed
+    attempts: Mapped[int] = mapped_column(default=0)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a worker pushes it until then
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the client's id of the request that created the job (its Idempotency-Key), so a retry finds it
+    request_ref: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
+
+
+class IntakeJobResult(Base):
+    """The result of one order of a bulk push job, as the synchronous bulk push answers it."""
+
+    __tablename__ = "intake_job_results"
+
+    job_id: Mapped[int] = mapped_column(ForeignKey("intake_jobs.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True)  # the order's index in the request
+    entry: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -11,7 +11,7 @@ not yet known waits for it.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -48,23 +48,50 @@ def push_order(cmd: PushOrder, uow: UnitOfWork, policy: wf.Policy, actor: str) -
     return result
 
 
+ChunkHook = Callable[[Session, int, list[tuple[int, bool] | DomainError]], None]
+
+
 def push_orders(
-    cmds: Sequence[PushOrder], uow: UnitOfWork, policy: wf.Policy, actor: str, *, chunk: int | None = None
+    cmds: Sequence[PushOrder],
+    uow: UnitOfWork,
+    policy: wf.Policy,
+    actor: str,
+    *,
+    chunk: int | None = None,
+    on_chunk: ChunkHook | None = None,
 ) -> list[tuple[int, bool] | DomainError]:
     """Push orders in their order, each with the outcome it would have had pushed alone after the ones before
     it; per order (order id, created), or the error that refused it (nothing of that order is done).
 
     New orders go ``chunk`` (``CHUNK``) at a time, set-based, one transaction per chunk (``intake``); an order pushed
-    before, pushed twice here, or with ERP messages waiting for it goes alone through the one-order path."""
+    before, pushed twice here, or with ERP messages waiting for it goes alone through the one-order path.
+
+    ``on_chunk(session, start, results)``, when given, runs in each of those transactions after its orders are
+    pushed, with their results (those of ``cmds[start:start + len(results)]``): what it writes commits with
+    them, or neither does (a bulk push job records its progress so). An order refused on the one-order path
+    rolled its transaction back; its refusal goes to ``on_chunk`` in a transaction of its own."""
     results: list[tuple[int, bool] | DomainError] = []
     size = chunk or CHUNK
     while len(results) < len(cmds):
-        part = cmds[len(results) : len(results) + size]
+        start = len(results)
+        part = cmds[start : start + size]
         try:
-            results += uow.run(lambda u: _push_chunk(u.session, part, policy, actor))  # noqa: B023 (called at once)
+            results += uow.run(lambda u: _push_chunk_and_tell(u.session, part, start, policy, actor, on_chunk))  # noqa: B023 (called at once)
         except _Refused as refused:  # the one-order path refused its order: nothing of it was written
-            results.append(refused.error)
+            error = refused.error
+            if on_chunk is not None:
+                uow.run(lambda u: on_chunk(u.session, start, [error]))  # noqa: B023 (called at once)
+            results.append(error)
     return results
+
+
+def _push_chunk_and_tell(
+    s: Session, cmds: Sequence[PushOrder], start: int, policy: wf.Policy, actor: str, on_chunk: ChunkHook | None
+) -> list[tuple[int, bool] | DomainError]:
+    done = _push_chunk(s, cmds, policy, actor)
+    if on_chunk is not None:
+        on_chunk(s, start, done)
+    return done
 
 
 class _Refused(Exception):

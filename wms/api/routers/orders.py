@@ -1,24 +1,27 @@
-"""Orders pushed by ERPs: intake (single and bulk), ERP messages, cancel, problems."""
+"""Orders pushed by ERPs: intake (one order; in bulk: ``bulk_orders``), ERP messages, cancel, problems."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Path, Query, Response
-from pydantic import ValidationError
 
 from wms.api.deps import AppSettings, Uow, WarehouseFilter, require
-from wms.api.errors import status_of, validation_error
 from wms.api.idempotency import RESUMABLE_ROUTE
 from wms.api.pagination import PageParams, page_of
 from wms.api.routing import resource_router
-from wms.api.schemas.orders import BulkOut, MessageOut, OpenProblemPage, OrderOut, OrderSummaryPage, PendingMessagePage
+from wms.api.schemas.orders import (
+    MessageOut,
+    OpenProblemPage,
+    OrderOut,
+    OrderSummaryPage,
+    PendingMessagePage,
+)
 from wms.auth.keys import Principal
 from wms.db import UnitOfWork
-from wms.errors import DomainError
 from wms.fields import MAX_ID, TEXT
 from wms.orders import queries, services
-from wms.orders.commands import BulkPush, Cancel, ChangeCarrier, OrderMessage, PushOrder, ResolveProblem
+from wms.orders.commands import Cancel, ChangeCarrier, OrderMessage, PushOrder, ResolveProblem
 from wms.orders.lifecycle import STATUSES
 from wms.orders.workflow import Policy
 from wms.views import orders as order_views
@@ -66,61 +69,6 @@ def post_order(
     if not created:
         response.status_code = 200
     return _detail(uow, order_id, principal)
-
-
-@router.post(
-    "/orders/bulk",
-    openapi_extra=RESUMABLE_ROUTE,
-    status_code=200,
-    response_model=BulkOut,
-    summary="Push orders in bulk",
-)
-def post_orders_bulk(body: BulkPush, uow: Uow, settings: AppSettings, principal: Intake) -> dict[str, Any]:
-    """Up to 1,000 orders, each the body of `POST /v1/orders` and each taken on its own: one bad order does
-    not reject the others. `results` has one entry per order, in order, with its `external_id` and `channel`
-    when it has them: `created` (201), `existing` (200, same `channel` and `external_id`) or `error` with
-    its status and error body; an error's `loc` is the same as in a single push, from the top of this
-    request (`["body", "orders", 3, "lines", 0, "sku"]`).
-
-    Pushing the same batch again is safe: its orders come back `existing`. With an `Idempotency-Key`, a repeat
-    gets the first answer again, and one sent while the first is still running a 409 `idempotency_in_progress`
-    (nothing of it is done: retry it later). New orders are taken a few hundred per transaction, each
-    with the outcome it would have had pushed alone after the ones before it in the batch; an order pushed
-    before, or twice in the batch, is taken on its own.
-    """
-    policy = Policy.from_settings(settings)
-    results: list[dict[str, Any] | None] = []
-    valid: list[PushOrder] = []
-    for index, raw in enumerate(body.orders):
-        try:
-            valid.append(PushOrder.model_validate(raw))
-            results.append(None)
-        except ValidationError as exc:
-            error = validation_error(exc.errors(), prefix=("body", "orders", index))
-            results.append(_bulk_entry(index, raw, {"result": "error", "status_code": 422, "error": error}))
-    pushed = iter(services.push_orders(valid, uow, policy, principal.actor))
-    for index, raw in enumerate(body.orders):
-        if results[index] is None:
-            results[index] = _bulk_entry(index, raw, _pushed(next(pushed)))
-    done = [r for r in results if r is not None]
-    count = {k: sum(r["result"] == k for r in done) for k in ("created", "existing", "error")}
-    return {"results": done, "created": count["created"], "existing": count["existing"], "errors": count["error"]}
-
-
-def _bulk_entry(index: int, raw: dict[str, object], outcome: dict[str, Any]) -> dict[str, Any]:
-    return {"index": index, **{k: raw[k] for k in ("external_id", "channel") if isinstance(raw.get(k), str)}, **outcome}
-
-
-def _pushed(result: tuple[int, bool] | DomainError) -> dict[str, Any]:
-    if isinstance(result, DomainError):
-        error = {"code": result.code, "message": result.message, "details": result.details}
-        return {"result": "error", "status_code": status_of(result), "error": error}
-    order_id, created = result
-    return {
-        "result": "created" if created else "existing",
-        "order_id": order_id,
-        "status_code": 201 if created else 200,
-    }
 
 
 @router.post(

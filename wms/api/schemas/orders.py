@@ -86,6 +86,20 @@ class BulkOut(BaseModel):
     errors: int
 
 
+class BulkJobOut(BaseModel):
+    id: int
+    status: Literal["queued", "running", "done", "failed"]
+    total: int
+    processed: int
+    created: int
+    existing: int
+    errors: int
+    error: str | None = None
+    created_at: datetime
+    finished_at: datetime | None = None
+    results: list[BulkResultOut] | None = None
+
+
 class MessageOut(BaseModel):
     result: Literal["applied", "pending"]
     order: OrderOut | None
