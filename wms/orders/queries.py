@@ -5,6 +5,7 @@ warehouses, and the lists filtered by warehouse, join other contexts' tables: ``
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -58,6 +59,37 @@ def carriers_in_shipment(s: Session, shipment_id: int) -> dict[int, str]:
             select(Order.id, Order.carrier).where(Order.id.in_(order_ids_in_shipment(shipment_id))).order_by(Order.id)
         ).all()
     )
+
+
+@dataclass(frozen=True)
+class PackedOrder:
+    """An order of a shipment as packing asks about it: the carrier it asks for, its address, and the detail
+    of an open ``unclear_address`` problem (``held``: whether there is one)."""
+
+    id: int
+    carrier: str
+    ship_to: dict[str, Any]
+    held: bool
+    held_detail: str | None
+
+
+def orders_to_pack(s: Session, shipment_id: int) -> list[PackedOrder]:
+    """The orders with lines in the shipment, by id, as packing asks about them: one statement."""
+    unclear = select(OrderProblem.detail).where(
+        OrderProblem.order_id == Order.id, OrderProblem.code == "unclear_address", OrderProblem.resolved_at.is_(None)
+    )
+    rows = s.execute(
+        select(
+            Order.id,
+            Order.carrier,
+            Order.ship_to,
+            unclear.exists().label("held"),
+            unclear.limit(1).scalar_subquery().label("held_detail"),
+        )
+        .where(Order.id.in_(order_ids_in_shipment(shipment_id)))
+        .order_by(Order.id)
+    )
+    return [PackedOrder(*r) for r in rows]
 
 
 def open_problem_in_shipment(s: Session, shipment_id: int, code: str) -> tuple[int, str] | None:
