@@ -5,11 +5,15 @@ whatever its size. Counted as in ``test_confirm_statements`` (``before_cursor_ex
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.shipping_helpers import pack_body, picked_shipments
-from tests.api.test_confirm_statements import Seen, backend, counting  # noqa: F401 (the fixture)
-from tests.conftest import Api, Backend
+from tests.api.statement_counting import Seen, counting
+from tests.conftest import Api, Backend, open_backend
 from tests.invariants import assert_reservations_consistent, assert_stock_invariants
 
 # A pack: lock, orders, units, the dock, its stock rows (looked up, the new ones created and looked up
@@ -20,6 +24,13 @@ PACK_BUDGET = 20
 # the operations and their ledger rows, the shipments and their history rows, which orders left, those
 # orders and their history rows, the parcels, the history read, the key, the outbox (counter, rows).
 SHIP_BUDGET = 17
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    """The conftest's backends, without the wave sweeper: only the requests' statements are counted."""
+    with open_backend(request, request.param, tmp_path, wave_sweep_interval_s=0) as opened:
+        yield opened
 
 
 def _work(seen: Seen) -> list[str]:
