@@ -107,7 +107,7 @@ def shipment_units(s: Session, shipment_ids: Sequence[int]) -> list[Unit]:
     return [Unit(**r._mapping) for r in s.execute(_UNITS, {"ids": sorted(set(shipment_ids))})]
 
 
-def _units() -> Select[Any]:
+def _units() -> Select[*tuple[Any, ...]]:
     stmt = with_stock_place(
         select(
             ShipmentLine.shipment_id,

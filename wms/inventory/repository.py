@@ -198,7 +198,7 @@ def stock_id_column(
     return select(Stock.id).where(Stock.location_id == location_id, Stock.lot_id == lot_id).scalar_subquery()
 
 
-def with_stock_place(stmt: Select[Any], stock_id: SQLColumnExpression[int]) -> Select[Any]:
+def with_stock_place(stmt: Select[*tuple[Any, ...]], stock_id: SQLColumnExpression[int]) -> Select[*tuple[Any, ...]]:
     """``stmt`` joined to the stock row ``stock_id`` (a column of another table) names, with where its units
     are: ``warehouse_id``, ``location_id`` and ``location`` (its code), ``item_id`` and ``sku``, ``lot_id``."""
     return (

@@ -12,7 +12,10 @@ the stock rows are locked, changed and posted in four; the shipments, their
 orders and their history rows are written set-based; one read gives the
 parcels' tracking numbers. A shipment that may not leave (unknown, of
 another warehouse, not packed) is refused on its own before anything is
-written, and the others leave: each shipment all or nothing.
+written, and the others leave: each shipment all or nothing. Should the
+truck fail while its shipments leave (a refusal found only then, e.g. a
+reservation missing at the dock), it is rolled back to a savepoint and each
+shipment leaves alone, in a savepoint of its own.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from wms.allocation.transfer import take_out_units
 from wms.commands import Command
 from wms.db import UnitOfWork
 from wms.errors import Conflict, DomainError, Forbidden, NotFound
-from wms.events.outbox import record
+from wms.events.outbox import record, savepoint
 from wms.fields import Carrier, Id, WarehouseCode
 from wms.inventory.repository import warehouse_by_code
 from wms.orders.dispatch import DockOrder, all_left, announce, lock_orders_of, ship_orders
@@ -101,9 +104,28 @@ def ship_many(cmd: ShipMany, uow: UnitOfWork, actor: str, answer: Callable[[list
         if ids is None:
             assert cmd.carrier is not None
             ids = shipments.waiting_at_dock(s, warehouse_by_code(s, cmd.warehouse).id, cmd.carrier, MAX_SHIPMENTS)
-        return answer(depart(s, ids, actor, cmd.warehouse))
+        return answer(_depart_or_each_alone(s, ids, actor, cmd.warehouse))
 
     return uow.run(work)
+
+
+def _depart_or_each_alone(s: Session, ids: Sequence[int], actor: str, warehouse: str) -> list[Departure]:
+    """``depart`` all together; if that fails while they leave (a refusal found only then, e.g. a
+    reservation missing at the dock), each leaves alone (a savepoint each), so that only the one that
+    cannot leave is refused."""
+    try:
+        with savepoint(s):
+            return depart(s, ids, actor, warehouse)
+    except DomainError:
+        pass
+    departures: dict[int, Departure] = {}
+    for sid in dict.fromkeys(ids):
+        try:
+            with savepoint(s):
+                [departures[sid]] = depart(s, [sid], actor, warehouse)
+        except DomainError as refused:
+            departures[sid] = Departure(sid, error=refused)
+    return [departures[sid] for sid in ids]
 
 
 def depart(s: Session, shipment_ids: Sequence[int], actor: str, warehouse: str | None = None) -> list[Departure]:
