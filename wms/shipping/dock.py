@@ -37,7 +37,7 @@ from wms.commands import Command
 from wms.db import UnitOfWork
 from wms.errors import Conflict, DomainError, Forbidden, NotFound
 from wms.events.outbox import record, savepoint
-from wms.fields import Carrier, Id, WarehouseCode
+from wms.fields import Carrier, Id, WarehouseCode, cross_field_error
 from wms.inventory.repository import warehouse_by_code
 from wms.orders.dispatch import DockOrder, all_left, announce, lock_orders_of, ship_orders
 from wms.shipping.answers import item_view, parcel_view, shipment_answer
@@ -58,7 +58,7 @@ class ShipMany(Command):
     @model_validator(mode="after")
     def _one_way(self) -> ShipMany:
         if (self.shipment_ids is None) == (self.carrier is None):
-            raise ValueError("give either shipment_ids or carrier")
+            raise cross_field_error("ship_ids_or_carrier", "give either shipment_ids or carrier, not both")
         return self
 
 
