@@ -3,7 +3,6 @@ the stock its units sit in, what was shipped to an order, the shipments of a wav
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -14,33 +13,12 @@ from sqlalchemy.orm import Session
 
 from wms.allocation.orm import Allocation, Shipment, ShipmentLine
 from wms.batches.lots import expiry_date_column, lot_code_column
-from wms.errors import NotFound
 from wms.inventory.repository import with_stock_place
-
-
-def locked_shipment(s: Session, shipment_id: int) -> Shipment:
-    """The shipment, locked (FOR UPDATE) for the caller's change; 404 when there is none."""
-    shipment = s.scalars(select(Shipment).where(Shipment.id == shipment_id).with_for_update()).first()
-    if shipment is None:
-        raise NotFound(f"shipment {shipment_id} not found", code="shipment_not_found")
-    return shipment
 
 
 def order_ids_in_shipment(shipment_id: int) -> Select:
     """Subquery: the ids of the orders with lines in the shipment (for ``Order.id.in_(...)``)."""
     return select(ShipmentLine.order_id).where(ShipmentLine.shipment_id == shipment_id)
-
-
-def shipment_stock(s: Session, shipment_id: int) -> dict[int, int]:
-    """Stock row id → units of the shipment allocated in it (wherever they are now)."""
-    units: dict[int, int] = defaultdict(int)
-    for stock_id, qty in s.execute(
-        select(Allocation.stock_id, Allocation.quantity)
-        .join(ShipmentLine, ShipmentLine.id == Allocation.shipment_line_id)
-        .where(ShipmentLine.shipment_id == shipment_id)
-    ):
-        units[stock_id] += qty
-    return dict(units)
 
 
 def shipped_stock(s: Session, order_id: int, warehouse_id: int | None = None) -> dict[int, int]:
@@ -56,17 +34,6 @@ def shipped_stock(s: Session, order_id: int, warehouse_id: int | None = None) ->
             .group_by(Allocation.stock_id)
         )
     }
-
-
-def has_unshipped_shipment(s: Session, order_id: int) -> bool:
-    """Whether a shipment of the order has yet to leave (neither shipped nor cancelled)."""
-    open_shipment = s.scalar(
-        select(Shipment.id)
-        .join(ShipmentLine, ShipmentLine.shipment_id == Shipment.id)
-        .where(ShipmentLine.order_id == order_id, Shipment.status.not_in(("shipped", "cancelled")))
-        .limit(1)
-    )
-    return open_shipment is not None
 
 
 def wave_shipments(s: Session, wave_id: int, status: str) -> list[int]:
@@ -142,7 +109,7 @@ def order_shipment_pairs(shipment_ids: Sequence[int]) -> Subquery:
 
 def unshipped_shipment_exists(order_id: SQLColumnExpression[int]) -> Exists:
     """Whether a shipment of the order ``order_id`` (a column of another table) has yet to leave
-    (``has_unshipped_shipment``), as a condition."""
+    (neither shipped nor cancelled), as a condition."""
     return (
         select(Shipment.id)
         .join(ShipmentLine, ShipmentLine.shipment_id == Shipment.id)

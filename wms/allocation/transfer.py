@@ -11,10 +11,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Protocol
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from wms.allocation.orm import Allocation, ShipmentLine
+from wms.allocation.orm import Allocation
 from wms.allocation.queries import Unit
 from wms.inventory.ledger import StockChange
 from wms.inventory.reserved_moves import Operation, ReservedChange, post_reserved
@@ -34,17 +33,6 @@ def split_off(session: Session, allocation: Allocation, quantity: int) -> Alloca
     return part
 
 
-def shipment_allocations(session: Session, shipment_id: int) -> list[Allocation]:
-    return list(
-        session.scalars(
-            select(Allocation)
-            .join(ShipmentLine, ShipmentLine.id == Allocation.shipment_line_id)
-            .where(ShipmentLine.shipment_id == shipment_id)
-            .order_by(Allocation.id)
-        )
-    )
-
-
 class Held(Protocol):
     """Reserved units in a stock row: an allocation, or a ``queries.Unit``."""
 
@@ -60,22 +48,6 @@ def _per_stock(allocations: Sequence[Held]) -> dict[int, int]:
     for a in allocations:
         per_stock[a.stock_id] += a.quantity
     return per_stock
-
-
-def take_out(
-    session: Session,
-    allocations: Sequence[Allocation],
-    *,
-    warehouse_id: int,
-    kind: str,
-    reason: str,
-    reference: str,
-    actor: str,
-) -> None:
-    """The units of ``allocations`` leave the warehouse: unreserved and taken off on hand, in the ledger.
-    The allocations stay, as the record of which lots went where."""
-    rows = placements(session, (a.stock_id for a in allocations))
-    post_reserved(session, [leaving(allocations, rows, warehouse_id, kind, reason, reference, actor)])
 
 
 def take_out_units(

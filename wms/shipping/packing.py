@@ -6,6 +6,13 @@ moves the shipment's stock from the packing station to the SHIPPING dock in
 the ledger (still reserved for it), picks the carrier (the order's, or for
 ``auto`` the carrier rules' or the default carrier) and gives every parcel a
 tracking number.
+
+A pack is one transaction of a handful of statements: the shipment locked
+(and read), its orders, its units with their stock rows, the dock; the stock
+rows locked and changed in one statement and posted in two
+(``transfer.move_reserved_units``); the allocations repointed, the parcels
+closed, the shipment and its history written; the answer is built from
+that, not read again.
 """
 
 from __future__ import annotations
@@ -105,7 +112,8 @@ def pack(
             s, [head], "packed", [f"packed in {len(cmd.parcels)} parcel(s)"], actor, carrier=carrier
         )
         record(s, "shipment.packed", {"shipment_id": head.id, "carrier": carrier, "parcels": len(cmd.parcels)})
-        items = [item_view(replace(u, location=dock_code) if u in moving else u) for u in units]
+        moved = {u.allocation_id for u in moving}
+        items = [item_view(replace(u, location=dock_code) if u.allocation_id in moved else u) for u in units]
         history = shipments.histories(s, [head.id])[head.id]
         packed = replace(head, status="packed", packed_at=at, carrier=carrier)
         return shipment_answer(packed, [o.id for o in orders], items, parcels, history)
