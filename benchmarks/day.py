@@ -25,8 +25,9 @@ What happens (seeded: the same seed gives the same world, orders and arrival tim
    ``planned_at - created_at``).
 4. **picking** (``--pickers`` threads, one picker key each): claim, walk every stop (``soak_roles.walk``: about
    3 % short, half not found, half damaged), deliver.
-5. **packing/shipping** (``--packers`` threads): the shipments waiting at packing, packed as picked and shipped
-   (``soak_roles.pack_and_ship``).
+5. **packing/shipping** (``--packers`` threads): the shipments waiting at packing, packed as picked; packed ones
+   wait at the dock and leave ``--truck`` (25) at a time in one ``POST /v1/shipments/ship``, as a truck leaves a dock
+   (``soak_roles.pack``, ``soak_roles.ship_truck``; ``--truck 0``: each shipped alone, ``soak_roles.pack_and_ship``).
 6. **counting** (a clerk thread): counts the locations short picks asked to count (their stock is not allocated
    until then) and retries the allocation of orders short of stock (``out_of_stock``, ``short_pick``).
 
@@ -88,6 +89,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--tick-s", type=float, default=300.0, help="simulated seconds between two ERP pushes")
     p.add_argument("--pickers", type=int, default=6)
     p.add_argument("--packers", type=int, default=3)
+    p.add_argument(
+        "--truck",
+        type=int,
+        default=25,
+        help="packed shipments a packer ships in one POST /v1/shipments/ship (0: one by one)",
+    )
     p.add_argument("--wave-every", type=int, default=0, help="orders pushed between waves (0: N/10, at least 50)")
     p.add_argument("--wave-max", type=int, default=0, help="max orders per wave (0: 2 × wave-every, ≤ 5,000)")
     p.add_argument("--wave-time-limit-s", type=float, default=2.0)
@@ -173,6 +180,7 @@ def run_day(args: argparse.Namespace, log_dir: Path | None = None) -> dict[str, 
             "workers": args.workers,
             "pickers": args.pickers,
             "packers": args.packers,
+            "truck": args.truck,
             "skus": len(day["world"]["items"]),
             "stock_rows": len(day["world"]["stock_rows"]),
             "layout": day["world"]["warehouses"][0]["layout"],

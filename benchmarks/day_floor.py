@@ -14,7 +14,7 @@ import numpy as np
 
 from benchmarks.day_world import STAGES, WAREHOUSE
 from benchmarks.soak import Call, Client
-from benchmarks.soak_roles import _count_one, deliver_if_done, pack_and_ship, walk
+from benchmarks.soak_roles import _count_one, deliver_if_done, pack, pack_and_ship, ship_truck, walk
 
 
 class DayClient(Client):
@@ -248,7 +248,11 @@ class Floor:
 
     # packer k of P: the picked shipments whose id is k mod P
     def packer(self, client: Client, k: int) -> None:
-        P = self.args.packers
+        """Packs the picked shipments it is given (id modulo the packers) as they come; packed ones wait at
+        the dock and leave ``--truck`` at a time in one ``POST /v1/shipments/ship`` (and whatever waits when
+        nothing is left to pack); ``--truck 0`` ships each one as soon as it is packed."""
+        P, truck = self.args.packers, self.args.truck
+        dock: list[int] = []
         while True:
             done = self.pickers_left == 0
             status, _, page = client.call(
@@ -258,15 +262,31 @@ class Floor:
             )
             mine = [s["id"] for s in (page or {}).get("items", []) if s["id"] % P == k] if status == 200 else []
             if not mine:
+                self._leave(client, dock)
                 if done:
                     return
                 time.sleep(0.2)
                 continue
             for sid in mine:
-                shipped = pack_and_ship(client, sid)
-                with self.lock:
-                    self.counts["shipped"] += shipped
-                    self.counts["pack_or_ship_refused"] += not shipped
+                if truck == 0:
+                    self._count(pack_and_ship(client, sid), 1)
+                elif pack(client, sid):
+                    dock.append(sid)
+                    if len(dock) >= truck:
+                        self._leave(client, dock)
+                else:
+                    self._count(0, 1)
+
+    def _leave(self, client: Client, dock: list[int]) -> None:
+        """The shipments waiting at the dock leave on one truck."""
+        if dock:
+            self._count(ship_truck(client, WAREHOUSE, dock), len(dock))
+            dock.clear()
+
+    def _count(self, shipped: int, asked: int) -> None:
+        with self.lock:
+            self.counts["shipped"] += shipped
+            self.counts["pack_or_ship_refused"] += asked - shipped
 
 
 def _now() -> str:

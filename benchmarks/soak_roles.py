@@ -178,6 +178,14 @@ def picker(client: Client, rng: random.Random, world: dict[str, Any], deadline: 
 
 def pack_and_ship(client: Client, shipment_id: int) -> bool:
     """Packs a picked shipment as it was picked (one parcel) and ships it; True if it was shipped."""
+    if not pack(client, shipment_id):
+        return False
+    status, _, _ = client.call("POST /v1/shipments/{id}/ship", "POST", f"/v1/shipments/{shipment_id}/ship")
+    return status == 200
+
+
+def pack(client: Client, shipment_id: int) -> bool:
+    """Packs a picked shipment as it was picked (one parcel): it then waits at the dock; True if packed."""
     status, _, detail = client.call("GET /v1/shipments/{id}", "GET", f"/v1/shipments/{shipment_id}")
     if status != 200:
         return False
@@ -188,10 +196,15 @@ def pack_and_ship(client: Client, shipment_id: int) -> bool:
         f"/v1/shipments/{shipment_id}/pack",
         {"items": scan, "parcels": [{"weight_kg": 1.0}]},
     )
-    if status != 201:
-        return False
-    status, _, _ = client.call("POST /v1/shipments/{id}/ship", "POST", f"/v1/shipments/{shipment_id}/ship")
-    return status == 200
+    return status == 201
+
+
+def ship_truck(client: Client, warehouse: str, shipment_ids: list[int]) -> int:
+    """The packed shipments leave the dock together (``POST /v1/shipments/ship``); how many were shipped."""
+    status, _, answer = client.call(
+        "POST /v1/shipments/ship", "POST", "/v1/shipments/ship", {"warehouse": warehouse, "shipment_ids": shipment_ids}
+    )
+    return int(answer["shipped"]) if status == 200 and answer else 0
 
 
 def packer(client: Client, rng: random.Random, world: dict[str, Any], deadline: float, k: int) -> dict[str, Any]:

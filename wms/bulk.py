@@ -47,16 +47,23 @@ def insert_rows(
 
 
 def add_to(
-    session: Session, table: Table, column: str, amounts: Sequence[tuple[int, int]], *, guard: str | None = None
+    session: Session,
+    table: Table,
+    column: str | tuple[str, ...],
+    amounts: Sequence[tuple[int, int]],
+    *,
+    guard: str | None = None,
 ) -> int:
-    """``column += amount`` for each (id, amount); ``guard`` (SQL over the table's columns, ``{amount}``
-    standing for the amount) must hold for a row to change. Returns how many rows changed."""
+    """``column += amount`` for each (id, amount) (each of several columns, given a tuple); ``guard`` (SQL
+    over the table's columns, ``{amount}`` standing for the amount) must hold for a row to change. Returns
+    how many rows changed."""
     if not amounts:
         return 0
+    columns = (column,) if isinstance(column, str) else column
     dialect = session.get_bind().dialect
     if dialect.name != "postgresql":
         amount: BindParameter[int] = bindparam("amount")
-        stmt = update(table).where(table.c.id == bindparam("row_id")).values({column: table.c[column] + amount})
+        stmt = update(table).where(table.c.id == bindparam("row_id")).values({c: table.c[c] + amount for c in columns})
         if guard is not None:
             stmt = stmt.where(text(guard.format(amount=":amount")))
         rows = [{"row_id": i, "amount": a} for i, a in amounts]
@@ -64,8 +71,9 @@ def add_to(
             return cast(CursorResult[Any], session.execute(stmt, rows)).rowcount
         return sum(cast(CursorResult[Any], session.execute(stmt, row)).rowcount for row in rows)
     where = f" AND ({guard.format(amount='v.amount')})" if guard else ""
+    changes = ", ".join(f'"{c}" = "{table.name}"."{c}" + v.amount' for c in columns)
     sql = (
-        f'UPDATE "{table.name}" SET "{column}" = "{table.name}"."{column}" + v.amount '
+        f'UPDATE "{table.name}" SET {changes} '
         f"FROM unnest(CAST(%(ids)b AS BIGINT[]), CAST(%(amounts)b AS BIGINT[])) AS v(row_id, amount) "
         f'WHERE "{table.name}".id = v.row_id{where}'
     )

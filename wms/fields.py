@@ -258,6 +258,7 @@ RULES_BEYOND_SCHEMA = {
     "not_a_storage_location": "putaway, restocking and routes go to storage locations",
     "not_a_packing_station": "a cart is delivered to a packing station",
     "not_a_reserve_location": "replenishment takes stock from a reserve location",
+    "ship_ids_or_carrier": "a truck is given either shipment_ids or a carrier, not both",
 }
 
 

@@ -6,16 +6,15 @@ warehouse scope are read. Counted with SQLAlchemy's ``before_cursor_execute`` on
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from tests.api.picking_helpers import floor, scan
+from tests.api.statement_counting import Seen, counting
 from tests.conftest import Api, Backend, open_backend
 from tests.invariants import assert_reservations_consistent, assert_stock_invariants, snapshot
 from wms.api import idempotency
@@ -30,54 +29,6 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
     """The conftest's backends, without the wave sweeper: only the requests' statements are counted."""
     with open_backend(request, request.param, tmp_path, wave_sweep_interval_s=0) as opened:
         yield opened
-
-
-@dataclass
-class Transaction:
-    statements: list[str] = field(default_factory=list)
-    committed: bool = False
-
-
-@dataclass
-class Seen:
-    transactions: list[Transaction] = field(default_factory=list)
-    commits: int = 0
-
-    @property
-    def written(self) -> list[Transaction]:
-        return [t for t in self.transactions if t.committed]
-
-    @property
-    def reads(self) -> list[Transaction]:
-        return [t for t in self.transactions if not t.committed and t.statements]
-
-
-@contextmanager
-def counting(backend: Backend) -> Iterator[Seen]:
-    seen = Seen()
-    current: dict[int, Transaction] = {}
-
-    def begin(conn: Any) -> None:
-        current[id(conn)] = t = Transaction()
-        seen.transactions.append(t)
-
-    def execute(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
-        if statement.split()[0].upper() in ("BEGIN", "COMMIT", "ROLLBACK"):
-            return
-        current[id(conn)].statements.append(" ".join(statement.split())[:120])
-
-    def commit(conn: Any) -> None:
-        seen.commits += 1
-        current[id(conn)].committed = True
-
-    listeners = (("begin", begin), ("before_cursor_execute", execute), ("commit", commit))
-    for name, fn in listeners:
-        event.listen(backend.engine, name, fn)
-    try:
-        yield seen
-    finally:
-        for name, fn in listeners:
-            event.remove(backend.engine, name, fn)
 
 
 def _confirm(picker: Api, pick_list: dict, body: dict, key: str, backend: Backend) -> tuple[dict, Seen]:

@@ -127,7 +127,8 @@ def test_the_examples_posted_in_order_tell_a_story_that_works(backend: Backend, 
         for body in examples("/v1/shipments/{shipment_id}/pack")
     ]
     assert packed["status"] == "packed" and len(packed["parcels"]) == 1
-    picker.post(f"/v1/shipments/{shipment['id']}/ship", expect=200)
+    [truck] = [picker.post("/v1/shipments/ship", body, expect=200) for body in examples("/v1/shipments/ship")]
+    assert [(r["shipment_id"], r["result"]) for r in truck["results"]] == [(shipment["id"], "shipped")]
     [returned] = post_each("/v1/returns")
     assert returned["order_id"] == 1 and admin.get("/v1/orders/1")["status"] == "refunding"
     post_each("/v1/stock/moves")

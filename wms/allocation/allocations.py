@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ScalarSelect, Select, SQLColumnExpression, func, select, update
+from sqlalchemy import ScalarSelect, Select, SQLColumnExpression, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from wms.allocation import shipments
@@ -64,6 +64,16 @@ def repoint(session: Session, allocation_id: int, stock_id: int) -> None:
     """``point_at`` in one statement, without loading the allocation (the caller moved its units and
     their reservation)."""
     session.execute(update(Allocation).where(Allocation.id == allocation_id).values(stock_id=stock_id))
+
+
+def repoint_many(session: Session, moved: Sequence[tuple[int, int]]) -> None:
+    """``repoint`` for each (allocation id, stock id), in one statement (an executemany)."""
+    if moved:
+        table = Allocation.__table__
+        session.execute(
+            update(table).where(table.c.id == bindparam("allocation")).values(stock_id=bindparam("row")),
+            [{"allocation": a, "row": row} for a, row in moved],
+        )
 
 
 def point_at(session: Session, allocation_id: int, stock_id: int) -> None:

@@ -12,6 +12,7 @@ their history rows.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 from wms.allocation.orm import Shipment, ShipmentLine, ShipmentTransition
 from wms.allocation.shipment_states import FIRST, check_transition
 from wms.bulk import insert_rows
+from wms.inventory.repository import warehouse_code_column
 from wms.orm import utcnow
 
 SYSTEM = "system"  # the actor of changes that no person or client asked for
@@ -85,6 +87,63 @@ def transition(session: Session, shipment: Shipment, to: str, cause: str, actor:
     session.add(ShipmentTransition(**_row(shipment.id, old, to, cause, actor, now)))
 
 
+@dataclass(frozen=True)
+class Head:
+    """A shipment's own columns, as a locked read gives them."""
+
+    id: int
+    warehouse_id: int
+    warehouse: str  # its code
+    status: str
+    carrier: str
+    wave_id: int | None
+    packed_at: datetime | None
+    shipped_at: datetime | None
+
+
+def lock_heads(session: Session, shipment_ids: Iterable[int]) -> dict[int, Head]:
+    """``lock`` that reads the shipments too (under the lock: what the transactions before it committed)."""
+    ids = sorted(set(shipment_ids))
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(
+            *(
+                warehouse_code_column(Shipment.warehouse_id) if f.name == "warehouse" else getattr(Shipment, f.name)
+                for f in fields(Head)
+            )
+        )
+        .where(Shipment.id.in_(ids))
+        .order_by(Shipment.id)
+        .with_for_update()
+    )
+    return {r.id: Head(*r) for r in rows}
+
+
+def transition_many(
+    session: Session, heads: Sequence[Head], to: str, causes: Sequence[str], actor: str, **values: Any
+) -> datetime:
+    """``transition`` of several shipments (locked, ``lock_heads``), set-based: one UPDATE (with ``values``,
+    e.g. the carrier packing chose) and one insert of their history rows, each with its cause; returns
+    the time of the change."""
+    for h in heads:
+        check_transition(h.status, to)
+    now = utcnow()
+    if not heads:
+        return now
+    stamp = {"packed": {"packed_at": now}, "shipped": {"shipped_at": now}}.get(to, {})
+    session.execute(
+        update(Shipment).where(Shipment.id.in_([h.id for h in heads])).values(status=to, **stamp, **values),
+        execution_options={"synchronize_session": False},
+    )
+    insert_rows(
+        session,
+        ShipmentTransition.__table__,
+        [_row(h.id, h.status, to, cause, actor, now) for h, cause in zip(heads, causes, strict=True)],
+    )
+    return now
+
+
 def claim_for_wave(session: Session, shipment_ids: Sequence[int], wave_id: int, actor: str) -> list[int]:
     """Release the ``allocated`` ones of these shipments into the wave; returns those claimed. One that
     another wave claimed meanwhile is left out (the update is conditional): the caller decides."""
@@ -145,6 +204,36 @@ def history(session: Session, shipment_id: int) -> list[dict[str, Any]]:
         {"from_status": t.from_status, "to_status": t.to_status, "cause": t.cause, "actor": t.actor, "at": t.at}
         for t in rows
     ]
+
+
+def histories(session: Session, shipment_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    """``history`` of several shipments in one statement."""
+    found: dict[int, list[dict[str, Any]]] = {sid: [] for sid in shipment_ids}
+    rows = session.execute(
+        select(*(ShipmentTransition.__table__.c[c] for c in _HISTORY))
+        .where(ShipmentTransition.shipment_id.in_(sorted(found)))
+        .order_by(ShipmentTransition.id)
+    )
+    for r in rows:
+        found[r.shipment_id].append(
+            {"from_status": r.from_status, "to_status": r.to_status, "cause": r.cause, "actor": r.actor, "at": r.at}
+        )
+    return found
+
+
+_HISTORY = ("shipment_id", "from_status", "to_status", "cause", "actor", "at")
+
+
+def waiting_at_dock(session: Session, warehouse_id: int, carrier: str, limit: int) -> list[int]:
+    """Ids of the warehouse's packed shipments of ``carrier``, oldest first (at most ``limit``)."""
+    return list(
+        session.scalars(
+            select(Shipment.id)
+            .where(Shipment.warehouse_id == warehouse_id, Shipment.status == "packed", Shipment.carrier == carrier)
+            .order_by(Shipment.id)
+            .limit(limit)
+        )
+    )
 
 
 def orders_by_wave(wave_ids: Sequence[int]) -> Select:

@@ -265,6 +265,12 @@ PACK = one(
     },
 )
 
+TRUCK = one(
+    "carrier_truck",
+    "The DHL truck takes every packed DHL shipment waiting at BER1's dock",
+    {"warehouse": "BER1", "carrier": "DHL"},
+)
+
 RETURN = one(
     "return",
     "One mug back on the shelf, one broken",
@@ -317,6 +323,7 @@ REQUEST_EXAMPLES: dict[str, dict[str, Example]] = {
     "/v1/pick-lists/claim": CLAIM,
     "/v1/pick-lists/{pick_list_id}/confirmations": CONFIRMATION,
     "/v1/shipments/{shipment_id}/pack": PACK,
+    "/v1/shipments/ship": TRUCK,
     "/v1/returns": RETURN,
     "/v1/pick-faces": PICK_FACE,
     "/v1/webhooks": WEBHOOK,

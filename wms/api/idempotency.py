@@ -195,8 +195,8 @@ first request's lease ran out (`WMS_IDEMPOTENCY_LEASE_S`, 30 s by default): a re
 operations whose work is safe to repeat (marked `x-idempotency-resumable`: pushing orders, ERP messages, a wave,
 cancelling, changing a carrier) and answers as usual; on the others it gets 409 `idempotency_response_lost` (the
 work was done once; look it up). Operations marked `x-idempotency-atomic` (confirming a pick, reporting a short
-pick) store the key and the answer with their work, in one transaction: a retry always gets the first answer,
-at once. Keys are 1 to {MAX_KEY_LENGTH} characters (400 `invalid_idempotency_key`
+pick, packing, shipping) store the key and the answer with their work, in one transaction: a retry always gets
+the first answer, at once. Keys are 1 to {MAX_KEY_LENGTH} characters (400 `invalid_idempotency_key`
 otherwise), scoped to the token and kept `WMS_IDEMPOTENCY_TTL_HOURS` (48 h by default); use a new one, e.g. a
 UUID, for every new operation."""
 

@@ -9,7 +9,8 @@ with a smaller number.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import event, update
@@ -32,6 +33,19 @@ def record(session: Session, type_: str, payload: dict[str, Any]) -> None:
     if type_ not in EVENT_TYPES:
         raise ValueError(f"event type {type_!r} is not in wms.events.catalog; add it with its payload there")
     session.info.setdefault(_KEY, []).append((type_, payload))
+
+
+@contextmanager
+def savepoint(session: Session) -> Iterator[None]:
+    """A SAVEPOINT: on an exception the block's changes are rolled back and the events it recorded are
+    forgotten with them; the transaction goes on."""
+    queued = len(session.info.get(_KEY, ()))
+    try:
+        with session.begin_nested():
+            yield
+    except BaseException:
+        del session.info.get(_KEY, [])[queued:]
+        raise
 
 
 def _flush(session: Session) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ScalarSelect, SQLColumnExpression, func, or_, select
+from sqlalchemy import ScalarSelect, Select, SQLColumnExpression, func, or_, select
 from sqlalchemy.orm import Session
 
 from wms.errors import NotFound
@@ -101,9 +101,17 @@ def locations_by_code(session: Session, warehouse: Warehouse, codes: Sequence[st
 
 def special_location_id(session: Session, warehouse_id: int, kind: str) -> int:
     """The warehouse's RECEIVING, PACKING, SHIPPING or QUARANTINE location (by kind), made with the warehouse."""
-    return session.scalars(
-        select(Location.id).where(Location.warehouse_id == warehouse_id, Location.kind == kind).order_by(Location.id)
+    return special_location(session, warehouse_id, kind)[0]
+
+
+def special_location(session: Session, warehouse_id: int, kind: str) -> tuple[int, str]:
+    """``special_location_id`` with the location's code."""
+    found = session.execute(
+        select(Location.id, Location.code)
+        .where(Location.warehouse_id == warehouse_id, Location.kind == kind)
+        .order_by(Location.id)
     ).one()
+    return found.id, found.code
 
 
 def location_code(session: Session, location_id: int) -> str:
@@ -188,6 +196,24 @@ def stock_id_column(
 ) -> ScalarSelect[int]:
     """The id of the stock row of a lot at a location (``stock.stock_id``), as a subquery: NULL for none."""
     return select(Stock.id).where(Stock.location_id == location_id, Stock.lot_id == lot_id).scalar_subquery()
+
+
+def with_stock_place(stmt: Select[*tuple[Any, ...]], stock_id: SQLColumnExpression[int]) -> Select[*tuple[Any, ...]]:
+    """``stmt`` joined to the stock row ``stock_id`` (a column of another table) names, with where its units
+    are: ``warehouse_id``, ``location_id`` and ``location`` (its code), ``item_id`` and ``sku``, ``lot_id``."""
+    return (
+        stmt.join(Stock, Stock.id == stock_id)
+        .join(Item, Item.id == Stock.item_id)
+        .join(Location, Location.id == Stock.location_id)
+        .add_columns(
+            Stock.warehouse_id,
+            Stock.location_id,
+            Location.code.label("location"),
+            Stock.item_id,
+            Item.sku,
+            Stock.lot_id,
+        )
+    )
 
 
 def stock_keys(session: Session, stock_ids: Iterable[int]) -> dict[int, StockKey]:

@@ -5,6 +5,7 @@ warehouses, and the lists filtered by warehouse, join other contexts' tables: ``
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from wms.allocation.queries import order_ids_in_shipment
 from wms.db import IN_CHUNK
-from wms.orders.orm import Order, OrderLine, OrderProblem, PendingOrderMessage
+from wms.orders.orm import Order, OrderProblem, PendingOrderMessage
 from wms.orders.review import Urgency
 
 Row = dict[str, Any]
@@ -60,29 +61,35 @@ def carriers_in_shipment(s: Session, shipment_id: int) -> dict[int, str]:
     )
 
 
-def open_problem_in_shipment(s: Session, shipment_id: int, code: str) -> tuple[int, str] | None:
-    """(order id, detail) of an open problem ``code`` of an order in the shipment, if there is one."""
-    found = s.execute(
-        select(OrderProblem.order_id, OrderProblem.detail).where(
-            OrderProblem.code == code,
-            OrderProblem.resolved_at.is_(None),
-            OrderProblem.order_id.in_(order_ids_in_shipment(shipment_id)),
+@dataclass(frozen=True)
+class PackedOrder:
+    """An order of a shipment as packing asks about it: the carrier it asks for, its address, and the detail
+    of an open ``unclear_address`` problem (``held``: whether there is one)."""
+
+    id: int
+    carrier: str
+    ship_to: dict[str, Any]
+    held: bool
+    held_detail: str | None
+
+
+def orders_to_pack(s: Session, shipment_id: int) -> list[PackedOrder]:
+    """The orders with lines in the shipment, by id, as packing asks about them: one statement."""
+    unclear = select(OrderProblem.detail).where(
+        OrderProblem.order_id == Order.id, OrderProblem.code == "unclear_address", OrderProblem.resolved_at.is_(None)
+    )
+    rows = s.execute(
+        select(
+            Order.id,
+            Order.carrier,
+            Order.ship_to,
+            unclear.exists().label("held"),
+            unclear.limit(1).scalar_subquery().label("held_detail"),
         )
-    ).first()
-    return None if found is None else (found.order_id, found.detail)
-
-
-def shipment_ship_to(s: Session, shipment_id: int) -> dict[str, Any]:
-    """The address the shipment goes to: its first order's."""
-    return s.scalars(
-        select(Order.ship_to).where(Order.id.in_(order_ids_in_shipment(shipment_id))).order_by(Order.id).limit(1)
-    ).one()
-
-
-def has_backorder(s: Session, order_id: int) -> bool:
-    """Whether a line of the order waits for stock (backordered units)."""
-    line = s.scalar(select(OrderLine.id).where(OrderLine.order_id == order_id, OrderLine.backordered > 0).limit(1))
-    return line is not None
+        .where(Order.id.in_(order_ids_in_shipment(shipment_id)))
+        .order_by(Order.id)
+    )
+    return [PackedOrder(*r) for r in rows]
 
 
 def pending_messages(

@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 
 from wms.allocation.allocate import Demand, DemandLine, allocate_order, lock_for_reallocation
 from wms.allocation.floor import floor_shipments
-from wms.allocation.queries import order_ids_in_shipment
 from wms.allocation.release import release_order
 from wms.config import Settings
 from wms.events.domain import publish
@@ -223,12 +222,3 @@ def stop(session: Session, order: Order, to: str, cause: str, actor: str) -> Non
 def backorder(session: Session, order_line_id: int, units: int) -> None:
     """``units`` more of the order line wait for stock (a short pick found none of them)."""
     session.get_one(OrderLine, order_line_id).backordered += units
-
-
-def lock_shipment_orders(session: Session, shipment_id: int) -> list[Order]:
-    """The orders with lines in the shipment, locked (FOR UPDATE) in id order, to move them on."""
-    return list(
-        session.scalars(
-            select(Order).where(Order.id.in_(order_ids_in_shipment(shipment_id))).order_by(Order.id).with_for_update()
-        )
-    )

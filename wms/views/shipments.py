@@ -10,10 +10,12 @@ from sqlalchemy.orm import Session
 
 from wms.allocation import shipments
 from wms.allocation.orm import Allocation, Shipment, ShipmentLine
+from wms.allocation.shipments import Head
 from wms.batches.orm import Lot
 from wms.errors import NotFound
 from wms.inventory.orm import Item, Location, Stock, Warehouse
 from wms.inventory.repository import warehouse_code_of
+from wms.shipping.answers import parcel_view, shipment_answer
 from wms.shipping.orm import Parcel
 
 
@@ -28,21 +30,6 @@ def parcel_warehouse(s: Session, parcel_id: int) -> str:
     if shipment_id is None:
         raise NotFound(f"parcel {parcel_id} not found", code="parcel_not_found")
     return shipment_warehouse(s, shipment_id)
-
-
-def parcel_view(p: Parcel) -> dict[str, Any]:
-    return {
-        "id": p.id,
-        "seq": p.seq,
-        "carrier": p.carrier,
-        "tracking_number": p.tracking_number,
-        "weight_kg": p.weight_kg,
-        "length_cm": p.length_cm,
-        "width_cm": p.width_cm,
-        "height_cm": p.height_cm,
-        "label_pdf_url": f"/v1/parcels/{p.id}/label.pdf",
-        "label_zpl_url": f"/v1/parcels/{p.id}/label.zpl",
-    }
 
 
 def shipment_detail(s: Session, shipment_id: int) -> dict[str, Any]:
@@ -65,21 +52,16 @@ def shipment_detail(s: Session, shipment_id: int) -> dict[str, Any]:
         .where(ShipmentLine.shipment_id == sh.id)
         .order_by(ShipmentLine.id, Allocation.id)
     ).all()
-    orders = sorted(set(s.scalars(select(ShipmentLine.order_id).where(ShipmentLine.shipment_id == sh.id))))
+    orders = s.scalars(select(ShipmentLine.order_id).where(ShipmentLine.shipment_id == sh.id))
     parcels = s.scalars(select(Parcel).where(Parcel.shipment_id == sh.id).order_by(Parcel.seq))
-    return {
-        "id": sh.id,
-        "warehouse": code,
-        "status": sh.status,
-        "carrier": sh.carrier,
-        "wave_id": sh.wave_id,
-        "orders": orders,
-        "items": [dict(r._mapping) for r in items],
-        "parcels": [parcel_view(p) for p in parcels],
-        "packed_at": sh.packed_at,
-        "shipped_at": sh.shipped_at,
-        "history": shipments.history(s, sh.id),
-    }
+    head = Head(sh.id, sh.warehouse_id, code, sh.status, sh.carrier, sh.wave_id, sh.packed_at, sh.shipped_at)
+    return shipment_answer(
+        head,
+        list(orders),
+        [dict(r._mapping) for r in items],
+        [parcel_view(p) for p in parcels],
+        shipments.history(s, sh.id),
+    )
 
 
 def shipment_summaries(

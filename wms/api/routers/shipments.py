@@ -7,16 +7,18 @@ from typing import Annotated, Any, Literal
 from fastapi import BackgroundTasks, Depends, Query, Response
 
 from wms.api.deps import AppSettings, RowId, Uow, WarehouseFilter, require
+from wms.api.errors import status_of
+from wms.api.idempotency import ATOMIC_ROUTE
 from wms.api.pagination import PageParams, page_of
 from wms.api.routing import resource_router
-from wms.api.schemas.shipping import ReturnOut, ShipmentOut, ShipmentSummaryPage
+from wms.api.schemas.shipping import ReturnOut, ShipManyOut, ShipmentOut, ShipmentSummaryPage
 from wms.auth.keys import Principal
 from wms.db import UnitOfWork
 from wms.fields import MAX_ID
 from wms.orders.backorders import retry_backorders
 from wms.orders.workflow import Policy
 from wms.shipping import labels
-from wms.shipping.dock import ship
+from wms.shipping.dock import Departure, ShipMany, ship, ship_many
 from wms.shipping.packing import Pack, pack
 from wms.shipping.returns import ReceiveReturn, receive_return
 from wms.views.labels import label_data
@@ -60,7 +62,11 @@ def get_shipment(shipment_id: RowId, uow: Uow, _: Reader) -> dict[str, Any]:
 
 
 @router.post(
-    "/shipments/{shipment_id}/pack", status_code=201, response_model=ShipmentOut, summary="Pack a shipment into parcels"
+    "/shipments/{shipment_id}/pack",
+    status_code=201,
+    response_model=ShipmentOut,
+    summary="Pack a shipment into parcels",
+    openapi_extra=ATOMIC_ROUTE,
 )
 def post_pack(shipment_id: RowId, body: Pack, uow: Uow, settings: AppSettings, principal: Floor) -> dict[str, Any]:
     """Checks the scanned `items` (SKU, lot, quantity, in any order) against what was picked for the
@@ -73,20 +79,74 @@ def post_pack(shipment_id: RowId, body: Pack, uow: Uow, settings: AppSettings, p
     shipment (`details.missing`, `details.unexpected`), `shipment_not_picked` before its cart is delivered,
     `address_unclear` while an order's corrected address awaits review, `no_carrier` when no rule fits.
     """
-    pack(shipment_id, body, uow, principal.actor, settings.carrier_rules, settings.default_carrier)
-    return _detail(uow, shipment_id)
+    return pack(shipment_id, body, uow, principal.actor, settings.carrier_rules, settings.default_carrier)
 
 
-@router.post("/shipments/{shipment_id}/ship", response_model=ShipmentOut, summary="Ship a packed shipment")
+@router.post(
+    "/shipments/ship",
+    response_model=ShipManyOut,
+    summary="Ship packed shipments together (a truck leaves the dock)",
+    openapi_extra=ATOMIC_ROUTE,
+)
+def post_ship_many(body: ShipMany, uow: Uow, principal: Floor) -> dict[str, Any]:
+    """The packed shipments of `warehouse` that a truck takes leave the dock together: the `shipment_ids`
+    given (1 to 500), or every packed shipment of `carrier` waiting there (oldest first, at most 500).
+    Each shipment leaves as `POST /v1/shipments/{id}/ship` would make it leave (its stock out of the
+    ledger, its orders with nothing else open `shipped`, a `shipment.shipped` event each), all in one
+    transaction, and each shipment all or nothing: one that may not leave is refused on its own and
+    changes nothing, the others leave.
+
+    Answers 200 with one result per id asked, in the order asked (`results`): `shipped` with its
+    `shipped_at`, `orders` and `tracking_numbers`, or `refused` with the `status_code` and `error` that
+    the single-shipment call would answer: 404 `shipment_not_found`, 409 `shipment_not_packed` or
+    `shipment_already_shipped`, 403 `warehouse_forbidden` for a shipment of another warehouse than
+    `warehouse`. A token limited to a warehouse may name only its own (403 `warehouse_forbidden` for the
+    whole call); 404 `warehouse_not_found` for an unknown warehouse with `carrier`. A retry with the same
+    `Idempotency-Key` gets the first answer; without it, shipped shipments are refused as
+    `shipment_already_shipped`.
+    """
+    return ship_many(body, uow, principal.actor, _departures)
+
+
+def _departures(departures: list[Departure]) -> dict[str, Any]:
+    results = [
+        {
+            "shipment_id": d.shipment_id,
+            "result": "shipped",
+            "status_code": 200,
+            "shipped_at": d.head.shipped_at,
+            "orders": [o.id for o in d.orders],
+            "tracking_numbers": d.tracking_numbers,
+        }
+        if d.head is not None
+        else {
+            "shipment_id": d.shipment_id,
+            "result": "refused",
+            "status_code": status_of(d.error) if d.error is not None else 409,
+            "error": None
+            if d.error is None
+            else {"code": d.error.code, "message": d.error.message, "details": d.error.details},
+        }
+        for d in departures
+    ]
+    shipped = sum(1 for r in results if r["result"] == "shipped")
+    return {"results": results, "shipped": shipped, "refused": len(results) - shipped}
+
+
+@router.post(
+    "/shipments/{shipment_id}/ship",
+    response_model=ShipmentOut,
+    summary="Ship a packed shipment",
+    openapi_extra=ATOMIC_ROUTE,
+)
 def post_ship(shipment_id: RowId, uow: Uow, principal: Floor) -> dict[str, Any]:
     """The packed shipment leaves the dock: its stock leaves the warehouse (`shipped` in the ledger), its
     orders with nothing else open become `shipped`, and a `shipment.shipped` event carries the tracking
-    numbers to the ERP.
+    numbers to the ERP. A truckload leaves in one call with `POST /v1/shipments/ship`.
 
     Shipping again is a 409 `shipment_already_shipped`; before packing a 409 `shipment_not_packed`.
     """
-    ship(shipment_id, uow, principal.actor)
-    return _detail(uow, shipment_id)
+    return ship(shipment_id, uow, principal.actor)
 
 
 def _label(uow: UnitOfWork, parcel_id: int, suffix: str) -> Response:

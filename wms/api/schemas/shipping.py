@@ -4,9 +4,11 @@ the commands of ``wms.shipping``)."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel
 
+from wms.api.errors import ErrorDetail
 from wms.api.pagination import Page
 from wms.api.schemas.orders import TransitionOut
 
@@ -45,6 +47,22 @@ class ShipmentOut(BaseModel):
     packed_at: datetime | None
     shipped_at: datetime | None
     history: list[TransitionOut]
+
+
+class DepartureOut(BaseModel):
+    shipment_id: int
+    result: Literal["shipped", "refused"]
+    status_code: int
+    shipped_at: datetime | None = None
+    orders: list[int] = []
+    tracking_numbers: list[str] = []
+    error: ErrorDetail | None = None
+
+
+class ShipManyOut(BaseModel):
+    results: list[DepartureOut]
+    shipped: int
+    refused: int
 
 
 class ShipmentSummary(BaseModel):
