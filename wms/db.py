@@ -21,11 +21,11 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -42,6 +42,8 @@ READ_ONLY = "wms_read_only"
 IN_CHUNK = 10_000  # ids per IN list (PostgreSQL takes at most 65535 parameters in a statement)
 COMMIT_SENT = "wms_commit_sent"  # in a connection's info: the COMMIT of its current transaction went out
 _commits: ContextVar[list[bool] | None] = ContextVar("wms_commits", default=None)
+PING_AFTER_IDLE_S = 1.0  # a pooled connection that rested longer is pinged before use (_ping_when_idle)
+_RESTED_SINCE = "wms_rested_since"
 
 
 @contextmanager
@@ -81,12 +83,41 @@ def make_engine(settings: Settings) -> Engine:
             settings.database_url,
             pool_size=10,
             max_overflow=20,
-            pool_pre_ping=True,
             pool_timeout=10,
             connect_args={"connect_timeout": CONNECT_TIMEOUT_S},
         )
+        _ping_when_idle(engine)
     _mark_commits(engine)
     return engine
+
+
+def _ping_when_idle(engine: Engine, idle_s: float = PING_AFTER_IDLE_S) -> None:
+    """``pool_pre_ping``, but only for a connection that rested in the pool more than ``idle_s``.
+
+    A ping is one round trip at every checkout, and a request checks out up to three connections (its token,
+    its scope, its work): under load that was a tenth of a scan's server time. A connection that served
+    another request a moment ago is as good as a ping's answer; one that rested longer (the server may have
+    restarted, a proxy may have cut it) is pinged, and replaced when it does not answer (SQLAlchemy's
+    ``DisconnectionError`` recipe). Should the database go away within ``idle_s`` of a connection's last
+    use, its next statement fails as any statement in flight would (a 503 the client retries) and
+    SQLAlchemy drops the pool's older connections."""
+
+    @event.listens_for(engine, "connect")
+    def _connected(_: object, record: Any) -> None:
+        record.info[_RESTED_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def _rested(_: object, record: Any) -> None:
+        record.info[_RESTED_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _: object) -> None:
+        if time.monotonic() - record.info.get(_RESTED_SINCE, 0.0) <= idle_s:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # whatever the driver raises for a dead connection: get another one
+            raise DisconnectionError("the pooled connection did not answer a ping") from exc
 
 
 def _mark_commits(engine: Engine) -> None:
