@@ -21,15 +21,17 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, Table, create_engine, event
+from sqlalchemy import ColumnElement, Engine, Table, create_engine, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from wms.config import Settings
+from wms.orm import utcnow
 from wms.uniques import duplicate_of
 
 T = TypeVar("T")
@@ -271,3 +273,13 @@ class UnitOfWork:
             finally:
                 self._read_only = False
             time.sleep(random.uniform(0, 0.01 * 2**attempt))
+
+
+def unheld(uow: UnitOfWork, model: Any, active: ColumnElement[bool], min_age: timedelta) -> list[int]:
+    """Ids of ``model``'s rows (with ``id``, ``created_at`` and ``lease_until``) that are ``active`` and that
+    no worker holds: never taken (older than ``min_age``, so a row just handed to a worker is left to it),
+    or whose worker's lease ran out. What the leader's sweeper hands out again (waves, bulk push jobs)."""
+    now = utcnow()
+    free = (model.lease_until.is_(None) & (model.created_at <= now - min_age)) | (model.lease_until < now)
+    stmt = select(model.id).where(active, free).order_by(model.id)
+    return list(uow.run(lambda u: u.session.scalars(stmt).all(), read_only=True))

@@ -22,7 +22,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from wms.bulk import insert_rows
-from wms.db import UnitOfWork
+from wms.db import UnitOfWork, unheld
 from wms.orders import bulk_results, services
 from wms.orders.commands import PushOrder
 from wms.orders.orm import IntakeJob, IntakeJobResult
@@ -218,23 +218,8 @@ def _after_failure(s: Session, job_id: int, attempt: int, error: str) -> None:
 
 
 def jobs_to_run(uow: UnitOfWork, min_age: timedelta = timedelta(0)) -> list[int]:
-    """Jobs to push that no worker holds: never taken (older than ``min_age``, so a job just handed to a
-    worker is left to it), or whose worker's lease ran out."""
-    now = utcnow()
-    return list(
-        uow.run(
-            lambda u: u.session.scalars(
-                select(IntakeJob.id)
-                .where(
-                    IntakeJob.status.in_(ACTIVE),
-                    (IntakeJob.lease_until.is_(None) & (IntakeJob.created_at <= now - min_age))
-                    | (IntakeJob.lease_until < now),
-                )
-                .order_by(IntakeJob.id)
-            ).all(),
-            read_only=True,
-        )
-    )
+    """Jobs to push that no worker holds (``wms.db.unheld``)."""
+    return unheld(uow, IntakeJob, IntakeJob.status.in_(ACTIVE), min_age)
 
 
 def purge_finished(uow: UnitOfWork, older_than: timedelta) -> int:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from wms.allocation import shipments
 from wms.allocation.shipments import orders_by_wave
 from wms.commands import Command, PositiveNumber
-from wms.db import UnitOfWork
+from wms.db import UnitOfWork, unheld
 from wms.errors import Conflict
 from wms.fields import Number, WarehouseCode, integer
 from wms.inventory import repository as repo
@@ -194,19 +194,5 @@ def fail(s: Session, wave: Wave, error: str) -> None:
 
 
 def waves_to_plan(uow: UnitOfWork, min_age: timedelta = timedelta(0)) -> list[int]:
-    """Waves in ``planning`` that no worker holds: never picked up (older than ``min_age``, so a wave
-    just handed to a worker is left to it), or whose worker's lease ran out."""
-    now = utcnow()
-    return list(
-        uow.run(
-            lambda u: u.session.scalars(
-                select(Wave.id)
-                .where(
-                    Wave.status == "planning",
-                    ((Wave.lease_until.is_(None) & (Wave.created_at <= now - min_age)) | (Wave.lease_until < now)),
-                )
-                .order_by(Wave.id)
-            ).all(),
-            read_only=True,
-        )
-    )
+    """Waves in ``planning`` that no worker holds (``wms.db.unheld``)."""
+    return unheld(uow, Wave, Wave.status == "planning", min_age)
