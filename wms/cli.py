@@ -108,17 +108,22 @@ def _listen(host: str, port: int) -> socket.socket:
     client's delayed ACK (uvicorn issue 3149): one picker's scan took 56 ms instead of 15.
     """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET  # as uvicorn decides it
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock: socket.socket | None = None
     try:
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if family == socket.AF_INET6:  # "::" is IPv6 only, as socket.create_server made it
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
         sock.bind((host, port))
         sock.listen(2048)
     except socket.gaierror as exc:
-        sock.close()
+        if sock is not None:
+            sock.close()
         _fail(f"cannot listen on {host}: {exc.strerror}", 2)
     except OSError as exc:
-        sock.close()
+        if sock is not None:
+            sock.close()
         if exc.errno == errno.EADDRINUSE:
             _fail(
                 f"port {port} on {host} is already in use (another wms serve?); choose another with --port or WMS_PORT",

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from wms.api.scope import BODY_FIELDS, QUERY_FIELDS, RESOURCES, Access, Reference, Settled, check_scope
+from wms.api.scope import BODY_FIELDS, QUERY_FIELDS, RESOURCES, Access, Reference, Settled, check_known, check_scope
 from wms.auth.keys import Principal, authenticate
 from wms.errors import Forbidden, Unauthorized
 
@@ -72,8 +72,9 @@ class Guard:
         settled: Settled | None = getattr(request.app.state, "settled", None)
         if not self.body_fields and settled is not None:  # path and query only: cheap to read here
             references = list(self._references(request, b""))
-            if all(settled.covers(r) for r in references):
-                check_scope(None, principal, self.access, references, settled)  # no database, no thread
+            reach = settled.known(references)
+            if reach is not None:
+                check_known(principal, self.access, references, reach)  # no database, no thread
                 return
         body = await request.body() if self.body_fields else b""
         await run_in_threadpool(self._check, request.app.state.read_session_factory, principal, request, body, settled)

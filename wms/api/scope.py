@@ -113,12 +113,11 @@ def unscoped_path_parameters(names: Iterable[str]) -> list[str]:
 
 
 # Resources that stay in the warehouse they were made in (no operation moves a receipt, count, wave, pick list,
-# shipment, parcel, return or task to another warehouse, and a warehouse's code never changes): where one was
-# found once is where it is for good, so ``Settled`` remembers it. An order is not among them: it is where
-# its live shipments are, which changes.
-SETTLED = frozenset(
-    {"receipt_id", "count_id", "wave_id", "pick_list_id", "shipment_id", "parcel_id", "return_id", "task_id"}
-)
+# shipment, return or task to another warehouse, none is ever deleted, and a warehouse's code never changes):
+# where one was found once is where it is for good, so ``Settled`` remembers it. Not parcels: voiding a label
+# deletes its parcel, and SQLite hands a deleted highest id out again, maybe to another warehouse's parcel.
+# Not orders: an order is where its live shipments are, which changes.
+SETTLED = frozenset({"receipt_id", "count_id", "wave_id", "pick_list_id", "shipment_id", "return_id", "task_id"})
 _NO_DATABASE = frozenset({"code", "warehouse"})
 
 
@@ -132,17 +131,27 @@ class Settled:
         self._size = size
         self._known: dict[tuple[str, int], frozenset[str]] = {}
 
-    def covers(self, ref: Reference) -> bool:
-        """Whether ``ref``'s warehouses are known without the database."""
-        return ref.name in _NO_DATABASE or self._key(ref) in self._known
+    def known(self, references: list[Reference]) -> list[frozenset[str] | None] | None:
+        """Where each of ``references`` is, when that is known without the database (a warehouse named by its
+        code, a settled resource seen before); None when one of them needs a read."""
+        reach: list[frozenset[str] | None] = []
+        for ref in references:
+            if ref.name in _NO_DATABASE:
+                reach.append(RESOURCES[ref.name](None, ref.value))  # type: ignore[arg-type]
+                continue
+            key = self._key(ref)
+            found = self._known.get(key) if key is not None else None  # one look-up: another thread may clear
+            if found is None:
+                return None
+            reach.append(found)
+        return reach
 
-    def reach(self, session: Session | None, ref: Reference) -> frozenset[str] | None:
+    def reach(self, session: Session, ref: Reference) -> frozenset[str] | None:
         key = self._key(ref)
-        if key is not None and key in self._known:
-            return self._known[key]
-        if session is None and ref.name not in _NO_DATABASE:
-            raise RuntimeError(f"{ref.name} needs the database: check covers() first")
-        found = RESOURCES[ref.name](session, ref.value)  # type: ignore[arg-type]
+        known = self._known.get(key) if key is not None else None
+        if known is not None:
+            return known
+        found = RESOURCES[ref.name](session, ref.value)
         if key is not None and found is not None and self._size:
             if len(self._known) >= self._size:
                 self._known.clear()
@@ -163,14 +172,26 @@ _REMEMBERS_NOTHING = Settled(0)
 
 
 def check_scope(
-    session: Session | None,
+    session: Session,
     principal: Principal,
     access: Access,
     references: Iterable[Reference],
     settled: Settled | None = None,
 ) -> None:
-    """Refuse (403 ``warehouse_forbidden``) a warehouse-limited token what lies outside its warehouse.
-    ``session`` may be None when ``settled`` covers every reference."""
+    """Refuse (403 ``warehouse_forbidden``) a warehouse-limited token what lies outside its warehouse. The
+    references are looked up one after another, the first refusal ending it (an unknown one is a 404)."""
+    resolver = settled or _REMEMBERS_NOTHING
+    _decide(principal, access, ((ref, resolver.reach(session, ref)) for ref in references))
+
+
+def check_known(
+    principal: Principal, access: Access, references: list[Reference], reach: list[frozenset[str] | None]
+) -> None:
+    """``check_scope`` for references whose warehouses are known already (``Settled.known``)."""
+    _decide(principal, access, zip(references, reach, strict=True))
+
+
+def _decide(principal: Principal, access: Access, resolved: Iterable[tuple[Reference, frozenset[str] | None]]) -> None:
     home = principal.warehouse_code
     if home is None:
         return
@@ -180,8 +201,7 @@ def check_scope(
             "needs a token that is not",
             code="warehouse_forbidden",
         )
-    for ref in references:
-        reach = (settled or _REMEMBERS_NOTHING).reach(session, ref)
+    for ref, reach in resolved:
         if reach is None:
             continue
         if (reach != {home}) if ref.changed else (home not in reach):

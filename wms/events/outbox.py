@@ -49,6 +49,8 @@ def savepoint(session: Session) -> Iterator[None]:
 
 
 def _flush(session: Session) -> None:
+    if session.in_nested_transaction():  # a SAVEPOINT released (SQLAlchemy says "commit"): not yet
+        return
     pending = session.info.pop(_KEY, None)
     if not pending:
         return
@@ -72,6 +74,8 @@ def _flush(session: Session) -> None:
 
 
 def _discard(session: Session, *_: object) -> None:
+    if session.in_nested_transaction():  # a SAVEPOINT rolled back: ``savepoint`` forgets its own events
+        return
     session.info.pop(_KEY, None)
     session.info.pop(_WROTE, None)
 
@@ -81,7 +85,7 @@ def on_events_committed(factory: sessionmaker[Session], callback: Callable[[], N
     process's relay; other processes find the events by polling). Returns the function that stops it."""
 
     def after_commit(session: Session) -> None:
-        if session.info.pop(_WROTE, False):
+        if not session.in_nested_transaction() and session.info.pop(_WROTE, False):
             callback()
 
     event.listen(factory, "after_commit", after_commit)
