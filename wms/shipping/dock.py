@@ -152,10 +152,12 @@ def depart(s: Session, shipment_ids: Sequence[int], actor: str, warehouse: str |
     payloads = ship_orders(s, [(o, f"shipment {sid} left the dock") for sid, o in completed], actor)
     parcels = _parcels(s, [h.id for h in left])
     done = {h.id: Departure(h.id, h, orders[h.id], units[h.id], parcels[h.id]) for h in left}
+    completed_by: dict[int, list[DockOrder]] = defaultdict(list)
+    for sid, o in completed:
+        completed_by[sid].append(o)
     for h in left:
-        for sid, o in completed:
-            if sid == h.id:
-                announce(s, payloads[o.id])
+        for o in completed_by[h.id]:
+            announce(s, payloads[o.id])
         record(s, "shipment.shipped", _shipped_event(done[h.id]))
     return [done[sid] if sid in done else Departure(sid, error=refused[sid]) for sid in shipment_ids]
 
