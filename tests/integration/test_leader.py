@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -21,8 +22,9 @@ from sqlalchemy import text
 from tests.api.test_waves_api import push_orders, stocked
 from tests.conftest import Api, Backend, make_token, open_backend
 from wms.api.app import create_app
-from wms.db import make_session_factory
-from wms.jobs.dispatch import InProcessDispatcher, RQDispatcher
+from wms.db import UnitOfWork, make_session_factory
+from wms.jobs.dispatch import RQDispatcher
+from wms.jobs.kinds import KINDS, WAVE
 from wms.jobs.leader import HELD_HERE, LOCK_KEY, Leadership
 from wms.periodic import Periodic
 
@@ -159,13 +161,18 @@ def test_a_wave_handed_to_several_processes_is_planned_once(backend: Backend) ->
         for _ in range(3):
             push_orders(api, 4)
             waves.append(api.post("/v1/waves", {"warehouse": "WH1", "cart": {"max_units": 6}}, expect=202)["id"])
-        planners = [InProcessDispatcher(make_session_factory(backend.engine), workers=2) for _ in range(4)]
-        for wave_id in waves:
-            for planner in planners:
-                planner.submit(wave_id)
-                planner.submit(wave_id)
-        for planner in planners:
-            planner.close()  # waits for every planning
+        # each "process" its own sessions, two workers each; every job runs (a closing dispatcher would cancel
+        # those still queued, which the sweeper hands out again) and a failed one fails the test with its error
+        factories = [make_session_factory(backend.engine) for _ in range(4)]
+        with ThreadPoolExecutor(max_workers=2 * len(factories)) as pool:
+            runs = [
+                pool.submit(KINDS[WAVE].run, UnitOfWork(factory), wave_id, lambda: False)
+                for wave_id in waves
+                for factory in factories
+                for _ in range(2)
+            ]
+            statuses = [run.result() for run in runs]
+        assert set(statuses) <= {"planning", "planned"}  # "planning": another held the lease
         for wave_id in waves:
             assert api.get(f"/v1/waves/{wave_id}")["status"] == "planned"
     with backend.engine.connect() as conn:
