@@ -68,7 +68,7 @@ from benchmarks.day_report import (
     stage_figures,
     summary_lines,
 )
-from benchmarks.day_server import LiveServer
+from benchmarks.day_server import CpuMeter, LiveServer
 from benchmarks.day_world import WAREHOUSE, make_day
 from benchmarks.soak import load, pct, table
 from wms.auth.keys import create_key
@@ -155,12 +155,21 @@ def run_day(args: argparse.Namespace, log_dir: Path | None = None) -> dict[str, 
         threads += [role(f"picker{k}", "picking", partial(floor.picker, k=k)) for k in range(args.pickers)]
         threads.append(role("clerk", "counting", floor.clerk))
         threads += [role(f"packer{k}", "packing", partial(floor.packer, k=k)) for k in range(args.packers)]
+
+        def backends() -> list[int]:
+            with engine.connect() as conn:
+                return list(conn.scalars(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")))
+
+        meter = CpuMeter({"server": server.pids, "postgres": backends})
+        meter.start()
+        cpu0 = time.process_time()
         t_day0 = time.perf_counter()
         for th in threads:
             th.start()
         for th in threads:
             th.join()
         t_day = time.perf_counter() - t_day0
+        cpu = {**meter.stop(), "simulator": round(time.process_time() - cpu0, 1)}
         memory = server.memory()
         load_after = load()
         server.stop()
@@ -216,6 +225,7 @@ def run_day(args: argparse.Namespace, log_dir: Path | None = None) -> dict[str, 
                 "each": waves,
             },
             "server_memory": memory,
+            "cpu_s": cpu,
             "invariants": invariants,
         }
         if args.plot and waves:

@@ -124,6 +124,9 @@ def summary_lines(f: dict[str, Any]) -> str:
         f"  waves: {w['count']} ({w['background']} in the background), plan p50 {w['plan_s_p50']} s, "
         f"max {w['plan_s_max']} s, {w['ms_per_order']} ms/order"
     )
+    cpu = f.get("cpu_s", {})
+    per_order = {k: round(1000 * v / f["orders"], 1) for k, v in cpu.items()}
+    out.append(f"  CPU s over the day: {cpu} (ms per order pushed: {per_order})")
     out.append(f"  server memory: {f['server_memory']}; load {f['load_before']} → {f['load_after']}")
     out.append(f"  orders: {f['invariants']['order_status']}; counts: {f['counts']}")
     out.append(

@@ -28,6 +28,54 @@ def _proc_tree(pid: int) -> list[int]:
     return pids
 
 
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) ``pid`` has used so far; 0 once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """CPU seconds of groups of processes over a span: each group's processes (listed again at every sample,
+    so ones that start later count) are read every ``every_s``; a process that ends between two samples
+    loses its last slice, so a group's figure is at least what it used."""
+
+    def __init__(self, groups: dict[str, Any], every_s: float = 0.5) -> None:
+        self._groups = groups  # name → callable returning the group's pids now
+        self._every = every_s
+        self._first: dict[tuple[str, int], float] = {}
+        self._last: dict[tuple[str, int], float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        self.sample()
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._every):
+            self.sample()
+
+    def sample(self) -> None:
+        for name, pids in self._groups.items():
+            for pid in pids():
+                used = cpu_s(pid)
+                if used:
+                    self._first.setdefault((name, pid), used if not self._thread.is_alive() else 0.0)
+                    self._last[(name, pid)] = used
+
+    def stop(self) -> dict[str, float]:
+        self.sample()
+        self._stop.set()
+        totals = dict.fromkeys(self._groups, 0.0)
+        for (name, pid), used in self._last.items():
+            totals[name] += used - self._first[(name, pid)]
+        return {name: round(v, 1) for name, v in totals.items()}
+
+
 def _status_kb(pid: int, field: str) -> int:
     try:
         with open(f"/proc/{pid}/status") as f:
@@ -88,6 +136,9 @@ class LiveServer:
             self.hwm_kb[pid] = max(self.hwm_kb.get(pid, 0), _status_kb(pid, "VmHWM"))
             rss += _status_kb(pid, "VmRSS")
         self.rss_peak_kb = max(self.rss_peak_kb, rss)
+
+    def pids(self) -> list[int]:
+        return _proc_tree(self.proc.pid)
 
     def memory(self) -> dict[str, Any]:
         return {
