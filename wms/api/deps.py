@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
@@ -19,11 +19,11 @@ from wms.fields import MAX_ID
 bearer = HTTPBearer(auto_error=False, description="API token from `wms keys create`")
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_uow(request: Request) -> UnitOfWork:
+async def get_uow(request: Request) -> UnitOfWork:
     state = request.app.state
     uow = UnitOfWork(state.session_factory, state.settings.db_retry_attempts, state.read_session_factory)
     hook = claim_hook()
@@ -35,12 +35,14 @@ def get_uow(request: Request) -> UnitOfWork:
     return uow
 
 
-def require(*roles: str, every_warehouse: bool = False) -> Callable[..., Principal]:
+def require(*roles: str, every_warehouse: bool = False) -> Callable[..., Awaitable[Principal]]:
     """The caller, admitted to an operation of the given roles (admin always). ``every_warehouse``: the
     operation spans all warehouses, a token limited to one may not call it. The check itself is the route's
     guard (``wms.api.guard``), made from ``.access``, which the route's documentation lists too."""
 
-    def dependency(request: Request, _: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Principal:
+    async def dependency(
+        request: Request, _: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+    ) -> Principal:
         return principal_of(request)
 
     allowed = {"admin", *roles}
@@ -48,7 +50,9 @@ def require(*roles: str, every_warehouse: bool = False) -> Callable[..., Princip
     return dependency
 
 
-def warehouse_filter(request: Request, warehouse: Annotated[str | None, Query(max_length=64)] = None) -> str | None:
+async def warehouse_filter(
+    request: Request, warehouse: Annotated[str | None, Query(max_length=64)] = None
+) -> str | None:
     """The warehouse a list shows: the one asked for (the guard let a limited token ask only for its own),
     else the token's own (None: every warehouse)."""
     return warehouse if warehouse is not None else principal_of(request).warehouse_code

@@ -201,7 +201,7 @@ otherwise), scoped to the token and kept `WMS_IDEMPOTENCY_TTL_HOURS` (48 h by de
 UUID, for every new operation."""
 
 
-def idempotency_key(
+async def idempotency_key(
     key: Annotated[
         str | None, Header(alias=HEADER, description=KEY_DESCRIPTION, min_length=1, max_length=MAX_KEY_LENGTH)
     ] = None,

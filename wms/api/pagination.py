@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Generic, TypeVar
 
-from fastapi import Query
+from fastapi import Depends, Query
 from pydantic import BaseModel, Field
 
 from wms.errors import InvalidInput
@@ -29,13 +29,7 @@ class Page(BaseModel, Generic[T]):
 
 
 class PageParams:
-    def __init__(
-        self,
-        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
-        cursor: Annotated[
-            str | None, Query(pattern=CURSOR_PATTERN, description="`next_cursor` of the page before.")
-        ] = None,
-    ) -> None:
+    def __init__(self, limit: int = 100, cursor: str | None = None) -> None:
         self.limit = limit
         self.last_id = decode_cursor(cursor) if cursor else None
 
@@ -48,6 +42,19 @@ class PageParams:
     def before_id(self) -> int | None:
         """Descending lists (newest first): the next page has ids below this (None on the first page)."""
         return self.last_id
+
+
+async def page_params(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
+    cursor: Annotated[
+        str | None, Query(pattern=CURSOR_PATTERN, description="`next_cursor` of the page before.")
+    ] = None,
+) -> PageParams:
+    """The page a list request asks for (a coroutine: FastAPI runs it in the event loop, not in a thread)."""
+    return PageParams(limit, cursor)
+
+
+PageQuery = Annotated[PageParams, Depends(page_params)]
 
 
 def encode_cursor(last_id: int) -> str:

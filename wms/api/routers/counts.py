@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends
 
 from wms.api.deps import RowId, Uow, WarehouseFilter, require
-from wms.api.pagination import PageParams, page_of
+from wms.api.pagination import PageQuery, page_of
 from wms.api.routing import resource_router
 from wms.api.schemas.inventory import CycleCountOut, CycleCountPage
 from wms.auth.keys import Principal
@@ -64,7 +64,7 @@ def post_count_cancel(count_id: RowId, uow: Uow, _: Supervisor) -> dict[str, Any
 def list_counts(
     uow: Uow,
     _: Counter,
-    page: Annotated[PageParams, Depends()],
+    page: PageQuery,
     warehouse: WarehouseFilter,
     status: Literal["open", "counted", "posted", "cancelled"] | None = None,
 ) -> dict[str, Any]:

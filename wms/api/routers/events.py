@@ -8,7 +8,7 @@ from fastapi import Depends, Query, Response
 
 from wms.api.deps import SmallRowId, Uow, require
 from wms.api.guide import EVENTS_TAG
-from wms.api.pagination import CURSOR_PATTERN, PageParams, page_of
+from wms.api.pagination import CURSOR_PATTERN, PageParams, PageQuery, page_of
 from wms.api.routing import resource_router
 from wms.api.schemas.events import CreateWebhook, EventPage, WebhookCreated, WebhookOut, WebhookPage
 from wms.auth.keys import Principal
@@ -62,7 +62,7 @@ def post_webhook(
 
 
 @router.get("/webhooks", response_model=WebhookPage, summary="List webhooks")
-def list_webhooks(uow: Uow, _: Admin, page: Annotated[PageParams, Depends()]) -> dict[str, Any]:
+def list_webhooks(uow: Uow, _: Admin, page: PageQuery) -> dict[str, Any]:
     """Every webhook with its delivery state: `delivered_seq` (every event up to it was acknowledged); the
     failure streak of the next event: failed `attempts` in a row, `failing_since` (the first of them),
     `next_attempt_at`, `last_error`; and `active: false` while paused (by `POST /v1/webhooks/{id}/pause`,

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import Depends
 
 from wms.api.deps import AnyRole, Uow, require
-from wms.api.pagination import PageParams, page_of
+from wms.api.pagination import PageQuery, page_of
 from wms.api.routing import resource_router
 from wms.api.schemas.batches import LotPage
 from wms.api.schemas.inventory import ItemOut, ItemPage
@@ -33,7 +33,7 @@ def post_item(
 
 
 @router.get("/items", response_model=ItemPage, summary="List items")
-def list_items(uow: Uow, _: AnyRole, page: Annotated[PageParams, Depends()]) -> dict[str, Any]:
+def list_items(uow: Uow, _: AnyRole, page: PageQuery) -> dict[str, Any]:
     """Every item, oldest first."""
 
     return page_of(listings.items(uow, after_id=page.after_id, limit=page.limit), page.limit)
@@ -46,7 +46,7 @@ def get_item(sku: str, uow: Uow, _: AnyRole) -> Any:
 
 
 @router.get("/items/{sku}/lots", response_model=LotPage, summary="List an item's lots")
-def list_lots(sku: str, uow: Uow, _: AnyRole, page: Annotated[PageParams, Depends()]) -> dict[str, Any]:
+def list_lots(sku: str, uow: Uow, _: AnyRole, page: PageQuery) -> dict[str, Any]:
     """Every lot of the item ever received, with its expiry date (null: does not expire), oldest first.
     404 `item_not_found`."""
 

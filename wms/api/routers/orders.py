@@ -8,7 +8,7 @@ from fastapi import Depends, Path, Query, Response
 
 from wms.api.deps import AppSettings, Uow, WarehouseFilter, require
 from wms.api.idempotency import RESUMABLE_ROUTE
-from wms.api.pagination import PageParams, page_of
+from wms.api.pagination import PageQuery, page_of
 from wms.api.routing import resource_router
 from wms.api.schemas.orders import (
     MessageOut,
@@ -100,7 +100,7 @@ def post_order_message(body: OrderMessage, uow: Uow, settings: AppSettings, prin
 def list_orders(
     uow: Uow,
     _: Reader,
-    page: Annotated[PageParams, Depends()],
+    page: PageQuery,
     warehouse: WarehouseFilter,
     status: Literal[STATUSES] | None = None,  # type: ignore[valid-type]
     channel: Filter = None,
@@ -134,7 +134,7 @@ def list_orders(
 def list_order_messages(
     uow: Uow,
     _: MessageReader,
-    page: Annotated[PageParams, Depends()],
+    page: PageQuery,
     status: Literal["pending"] = "pending",
     channel: Filter = None,
     external_id: Filter = None,
@@ -226,7 +226,7 @@ def post_resolve(
 def list_problems(
     uow: Uow,
     _: Reader,
-    page: Annotated[PageParams, Depends()],
+    page: PageQuery,
     warehouse: WarehouseFilter,
     code: Filter = None,
     open_only: Annotated[bool, Query(alias="open")] = True,

@@ -8,7 +8,7 @@ from fastapi import Depends, Response
 
 from wms.api.deps import RowId, Uow, WarehouseFilter, require
 from wms.api.idempotency import ATOMIC_ROUTE
-from wms.api.pagination import PageParams, page_of
+from wms.api.pagination import PageQuery, page_of
 from wms.api.routing import resource_router
 from wms.api.schemas.picking import ConfirmationResult, PickListSummaryPage, PickListView
 from wms.auth.keys import Principal
@@ -52,7 +52,7 @@ def post_claim(body: Claim, uow: Uow, principal: Picker) -> Any:
 def list_pick_lists(
     uow: Uow,
     _: FloorLead,
-    page: Annotated[PageParams, Depends()],
+    page: PageQuery,
     warehouse: WarehouseFilter,
     status: Literal["open", "claimed", "picked", "delivered", "cancelled"] | None = None,
 ) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from fastapi import BackgroundTasks, Depends, Query, Response
 from wms.api.deps import AppSettings, RowId, Uow, WarehouseFilter, require
 from wms.api.errors import status_of
 from wms.api.idempotency import ATOMIC_ROUTE
-from wms.api.pagination import PageParams, page_of
+from wms.api.pagination import PageQuery, page_of
 from wms.api.routing import resource_router
 from wms.api.schemas.shipping import ReturnOut, ShipManyOut, ShipmentOut, ShipmentSummaryPage
 from wms.auth.keys import Principal
@@ -38,7 +38,7 @@ def _detail(uow: UnitOfWork, shipment_id: int) -> dict[str, Any]:
 def list_shipments(
     uow: Uow,
     _: Reader,
-    page: Annotated[PageParams, Depends()],
+    page: PageQuery,
     warehouse: WarehouseFilter,
     status: Literal["allocated", "released", "picked", "packed", "shipped", "cancelled"] | None = None,
     wave_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import BackgroundTasks, Depends, Query
 
 from wms.api.deps import AppSettings, RowId, Uow, WarehouseFilter, require
-from wms.api.pagination import PageParams, page_of
+from wms.api.pagination import PageQuery, page_of
 from wms.api.routing import resource_router
 from wms.api.schemas.inventory import MovementPage, OperationOut, PutawayPage, StockPage
 from wms.auth.keys import Principal
@@ -89,7 +89,7 @@ def post_adjustment(body: Adjust, uow: Uow, principal: Supervisor) -> dict[str, 
 def list_stock(
     uow: Uow,
     _: StockReader,
-    page: Annotated[PageParams, Depends()],
+    page: PageQuery,
     warehouse: WarehouseFilter,
     sku: Filter = None,
     location: Filter = None,
@@ -107,9 +107,7 @@ def list_stock(
 
 
 @router.get("/stock/putaway", response_model=PutawayPage, summary="List stock to put away")
-def list_putaway(
-    uow: Uow, _: StockReader, page: Annotated[PageParams, Depends()], warehouse: WarehouseFilter
-) -> dict[str, Any]:
+def list_putaway(uow: Uow, _: StockReader, page: PageQuery, warehouse: WarehouseFilter) -> dict[str, Any]:
     """Free units waiting outside storage (receiving, carts, packing, the dock: e.g. what a cancelled order
     had picked), each with a suggested storage location (the item's pick face, else where most of it is).
     Put them away with `POST /v1/stock/moves`."""
@@ -124,7 +122,7 @@ def list_putaway(
 def list_movements(
     uow: Uow,
     _: LedgerReader,
-    page: Annotated[PageParams, Depends()],
+    page: PageQuery,
     warehouse: WarehouseFilter,
     sku: Filter = None,
     location: Filter = None,

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Query
 
 from wms.api.deps import AnyRole, AppSettings, Uow, require
-from wms.api.pagination import PageParams, page_of
+from wms.api.pagination import PageQuery, page_of
 from wms.api.routing import resource_router
 from wms.api.schemas.inventory import LocationPage, WarehouseOut, WarehousePage
 from wms.auth.keys import Principal
@@ -34,7 +34,7 @@ def post_warehouse(body: CreateWarehouse, uow: Uow, settings: AppSettings, _: Ad
 
 
 @router.get("/warehouses", response_model=WarehousePage, summary="List warehouses")
-def list_warehouses(uow: Uow, principal: AnyRole, page: Annotated[PageParams, Depends()]) -> dict[str, Any]:
+def list_warehouses(uow: Uow, principal: AnyRole, page: PageQuery) -> dict[str, Any]:
     """Every warehouse with its layout and location count, oldest first. A token limited to one warehouse
     sees only that one."""
 
@@ -55,7 +55,7 @@ def list_locations(
     code: str,
     uow: Uow,
     _: AnyRole,
-    page: Annotated[PageParams, Depends()],
+    page: PageQuery,
     kind: Annotated[str | None, Query(max_length=20)] = None,
     aisle: Annotated[int | None, Query(ge=1, le=999)] = None,  # a layout has at most 999 aisles,
 ) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from fastapi import Depends, Query, Request, Response
 
 from wms.api.deps import AppSettings, RowId, Uow, WarehouseFilter, require
 from wms.api.idempotency import RESUMABLE_ROUTE, current_request_ref
-from wms.api.pagination import PageParams, page_of
+from wms.api.pagination import PageQuery, page_of
 from wms.api.routing import resource_router
 from wms.api.schemas.picking import WaveOut, WaveSummaryPage
 from wms.auth.keys import Principal
@@ -72,7 +72,7 @@ def get_wave(wave_id: RowId, uow: Uow, _: Planner) -> dict[str, Any]:
 def list_waves(
     uow: Uow,
     _: Planner,
-    page: Annotated[PageParams, Depends()],
+    page: PageQuery,
     warehouse: WarehouseFilter,
     status: Literal[STATUSES] | None = None,  # type: ignore[valid-type]
     created_from: Since = None,
