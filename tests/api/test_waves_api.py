@@ -236,3 +236,42 @@ def test_a_wave_whose_planning_fails_in_the_request_is_retried_in_the_background
         while (wave := api.get(f"/v1/waves/{started['id']}"))["status"] == "planning" and time.time() < deadline:
             time.sleep(0.1)
         check_wave(api, wave, where, 6)
+
+
+def test_an_order_waiting_for_stock_does_not_hold_back_the_orders_merged_with_it(admin: Api, backend: Backend) -> None:
+    """A customer's orders share a shipment; one of them is short of stock (``ready``, part of it reserved). The
+    wave takes the others: the waiting order leaves for a shipment of its own, its reservations with it."""
+    stocked(admin)
+    short = admin.post("/v1/orders", order_body(("S1", 2), ("S2", 900), customer="C9"))
+    assert short["status"] == "ready"
+    whole = admin.post("/v1/orders", order_body(("S3", 2), customer="C9"))
+    assert whole["status"] == "allocated"
+    with backend.engine.connect() as conn:
+        shared = conn.execute(
+            text("SELECT DISTINCT shipment_id FROM shipment_lines WHERE order_id IN (:a, :b)"),
+            {"a": short["id"], "b": whole["id"]},
+        ).all()
+    assert len(shared) == 1  # merged: one shipment
+    before = admin.get(f"/v1/orders/{short['id']}")
+
+    wave = admin.post("/v1/waves", {"warehouse": "WH1", "cart": {"max_orders": 5}})
+    assert wave["orders"] == [whole["id"]]
+    after = admin.get(f"/v1/orders/{short['id']}")
+    assert after["status"] == "ready"
+    assert [ln["allocated"] for ln in after["lines"]] == [ln["allocated"] for ln in before["lines"]]
+    with backend.engine.connect() as conn:
+        own = conn.execute(
+            text(
+                "SELECT s.id, s.status, s.wave_id, count(DISTINCT l.order_id) FROM shipments s "
+                "JOIN shipment_lines l ON l.shipment_id = s.id WHERE s.id IN "
+                "(SELECT shipment_id FROM shipment_lines WHERE order_id = :a) GROUP BY s.id, s.status, s.wave_id"
+            ),
+            {"a": short["id"]},
+        ).all()
+    assert len(own) == 1 and own[0][0] != shared[0][0]
+    assert own[0][1:] == ("allocated", None, 1)  # alone, not in the wave, still waiting
+    later = admin.post("/v1/orders", order_body(("S4", 1), customer="C9"))  # the customer's next order joins it
+    with backend.engine.connect() as conn:
+        assert conn.execute(
+            text("SELECT DISTINCT shipment_id FROM shipment_lines WHERE order_id = :c"), {"c": later["id"]}
+        ).all() == [(own[0][0],)]

@@ -60,6 +60,22 @@ def create_many(session: Session, specs: Sequence[tuple[int, str, str, str]], *,
     return ids
 
 
+def part(session: Session, shipment_id: int, order_ids: Sequence[int], cause: str, actor: str) -> int:
+    """Move these orders' lines, and with them what is reserved for them, from an ``allocated`` shipment to a
+    new one like it (same warehouse, carrier and ``merge_key``, so the customer's next orders join it); the new
+    shipment's id. The caller holds the orders and the shipment locked."""
+    old = session.get_one(Shipment, shipment_id)
+    new = create(
+        session, warehouse_id=old.warehouse_id, merge_key=old.merge_key, carrier=old.carrier, cause=cause, actor=actor
+    )
+    session.execute(
+        update(ShipmentLine)
+        .where(ShipmentLine.shipment_id == shipment_id, ShipmentLine.order_id.in_(sorted(order_ids)))
+        .values(shipment_id=new.id)
+    )
+    return new.id
+
+
 def lock(session: Session, shipment_ids: Iterable[int]) -> None:
     """Lock these shipments in id order: a use case that will change a shipment and stock locks the
     shipment first (orders → pick lists → shipments → stock, ``wms.inventory.stock``)."""

@@ -11,7 +11,7 @@ not yet known waits for it.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -357,6 +357,13 @@ def get_order(s: Session, order_id: int, *, lock: bool = False) -> Order:
     if order is None:
         raise NotFound(f"order {order_id} not found", code="order_not_found")
     return order
+
+
+def lock_orders(s: Session, order_ids: Iterable[int]) -> None:
+    """Lock these orders in id order (``get_order(lock=True)`` for several: the first locks of a use case)."""
+    ids = sorted(set(order_ids))
+    if ids:
+        s.execute(select(Order.id).where(Order.id.in_(ids)).order_by(Order.id).with_for_update())
 
 
 def _serialize_external_ids(s: Session, keys: Sequence[tuple[str, str]]) -> None:

@@ -29,6 +29,7 @@ from wms.fields import Number, WarehouseCode, integer
 from wms.inventory import repository as repo
 from wms.orders.queries import urgencies
 from wms.orders.review import Urgency, priority_key, shipment_urgency
+from wms.orders.services import lock_orders
 from wms.orm import utcnow
 from wms.picking import wave_plans
 from wms.picking.batching.problem import WaveResult
@@ -65,6 +66,7 @@ def start_wave(cmd: StartWave, uow: UnitOfWork, actor: str, request_ref: str | N
         if request_ref is not None and (started := s.scalar(select(Wave.id).where(Wave.request_ref == request_ref))):
             return started, len(s.execute(orders_by_wave([started])).all())
         wh = repo.warehouse_by_code(s, cmd.warehouse)
+        part_waiting_orders(s, wh.id, actor)
         chosen, n_orders = [], 0
         for shipment_id, orders in releasable(s, wh.id):
             if cmd.max_orders is not None and n_orders + orders > cmd.max_orders:
@@ -90,6 +92,39 @@ def start_wave(cmd: StartWave, uow: UnitOfWork, actor: str, request_ref: str | N
         return wave.id, n_orders
 
     return uow.run(work)
+
+
+def part_waiting_orders(s: Session, warehouse_id: int, actor: str) -> None:
+    """A customer's orders merged into one shipment go together while each of them is allocated. One that waits
+    (short of stock, unconfirmed, unpaid) does not hold the others back: paid orders ship within three days. It
+    leaves for a shipment of its own with what is reserved for it (``shipments.part``), and the others can go
+    into the wave. Orders, then shipments, are locked (the lock order) and the split decided again under the
+    locks, so an allocation of the waiting order at the same time either went first or waits for this one."""
+    mixed = _mixed(s, warehouse_id)
+    if not mixed:
+        return
+    lock_orders(s, (o for waiting in mixed.values() for o in waiting))
+    shipments.lock(s, mixed)
+    for shipment_id, waiting in _mixed(s, warehouse_id).items():
+        held = sorted(set(waiting) & set(mixed.get(shipment_id, ())))
+        if held:
+            cause = f"order(s) {', '.join(map(str, held))} left shipment {shipment_id}: waiting, the others go on"
+            shipments.part(s, shipment_id, held, cause, actor)
+
+
+def _mixed(s: Session, warehouse_id: int) -> dict[int, list[int]]:
+    """Allocated shipments with both allocated orders and waiting ones: shipment id → the waiting orders."""
+    pairs = shipments.allocated_orders(s, warehouse_id)
+    ready = urgencies(s, shipments.allocated_order_ids(warehouse_id), status="allocated")
+    orders: dict[int, list[int]] = defaultdict(list)
+    for shipment_id, order_id in pairs:
+        orders[shipment_id].append(order_id)
+    mixed = {}
+    for shipment_id, of_shipment in orders.items():
+        waiting = sorted(o for o in of_shipment if o not in ready)
+        if waiting and len(waiting) < len(of_shipment):
+            mixed[shipment_id] = waiting
+    return mixed
 
 
 def releasable(s: Session, warehouse_id: int) -> list[tuple[int, int]]:
