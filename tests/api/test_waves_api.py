@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from tests.api.orders_helpers import order_body, receive
 from tests.conftest import SMALL_LAYOUT, Api, Backend, make_token
+from tests.invariants import assert_reservations_consistent, assert_shipment_history_consistent, assert_stock_invariants
 from tests.live_server import live_server
 from tests.unit.routing_reference import route_length
 from wms.api.app import create_app
@@ -275,3 +276,51 @@ def test_an_order_waiting_for_stock_does_not_hold_back_the_orders_merged_with_it
         assert conn.execute(
             text("SELECT DISTINCT shipment_id FROM shipment_lines WHERE order_id = :c"), {"c": later["id"]}
         ).all() == [(own[0][0],)]
+
+
+def test_a_waiting_order_allocated_while_a_wave_starts_loses_and_doubles_nothing(backend: Backend) -> None:
+    """Stock arriving for waiting orders (a receipt allocates them) and a wave start at once, five times, over
+    HTTP: whichever goes first, every unit ordered is reserved once, in one shipment, and stock, reservations
+    and shipment history agree."""
+    token = make_token(backend, "admin")
+    shorts = []
+    with TestClient(create_app(backend.settings, backend.engine)) as client:
+        api = Api(client, token)
+        where = sorted(stocked(api))
+        for k in range(5):
+            short = api.post("/v1/orders", order_body(("S5", 1), ("S6", 600 + k), customer=f"R{k}"))  # 500 stocked
+            assert short["status"] == "ready"
+            assert api.post("/v1/orders", order_body(("S7", 1), customer=f"R{k}"))["status"] == "allocated"
+            shorts.append(short)
+    with live_server(backend.settings, backend.engine) as base:
+        headers = {"Authorization": f"Bearer {token}"}
+
+        def receipt(k: int) -> int:
+            line = {"sku": "S6", "lot": f"S6-M{k}", "expiry_date": None, "quantity": 700, "location": where[k]}
+            with httpx.Client(base_url=base, headers=headers, timeout=120) as c:
+                return c.post(
+                    "/v1/receipts", json={"warehouse": "WH1", "reference": f"PO{k}", "lines": [line]}
+                ).status_code
+
+        def wave(_: int) -> int:
+            with httpx.Client(base_url=base, headers=headers, timeout=120) as c:
+                return c.post("/v1/waves", json={"warehouse": "WH1", "cart": {"max_orders": 4}}).status_code
+
+        with ThreadPoolExecutor(2) as pool:
+            for k in range(5):
+                got = [f.result() for f in [pool.submit(receipt, k), pool.submit(wave, k)]]
+                assert got[0] == 201 and got[1] in (201, 409), got
+    assert_stock_invariants(backend.engine)
+    assert_reservations_consistent(backend.engine)
+    assert_shipment_history_consistent(backend.engine)
+    with backend.engine.connect() as conn:
+        for short in shorts:
+            per_line = conn.execute(
+                text(
+                    "SELECT ol.quantity, coalesce(sum(a.quantity), 0), count(DISTINCT sl.shipment_id) "
+                    "FROM order_lines ol LEFT JOIN shipment_lines sl ON sl.order_line_id = ol.id "
+                    "LEFT JOIN allocations a ON a.shipment_line_id = sl.id WHERE ol.order_id = :o GROUP BY ol.id"
+                ),
+                {"o": short["id"]},
+            ).all()
+            assert [(q, int(got), n) for q, got, n in per_line] == [(q, q, 1) for q, _, _ in per_line]
