@@ -22,22 +22,13 @@ from pathlib import Path
 
 import numpy as np
 
-from wms.inventory.layout import Layout
+from benchmarks.wave_instances import B2B_LAYOUT
 from wms.picking.batching import plan_fcfs, plan_wave
 from wms.picking.batching.problem import BatchingProblem, CartCapacity
 from wms.picking.routing.problem import LayoutArrays
 
 DATA = Path(__file__).resolve().parent / "data" / "order_batching"
-LAYOUT = Layout(
-    aisles=10,
-    aisle_pitch_m=5.0,
-    blocks=1,
-    bays_per_block=45,
-    bay_width_m=1.0,
-    cross_aisle_width_m=2.0,
-    levels=1,
-    depot_x_m=0.0,
-)
+LAYOUT = B2B_LAYOUT  # the warehouse of these publications is our B2B profile's
 _ORDER = re.compile(r"Order\s+(\d+)\s+number of articles\s+(\d+)")
 _ARTICLE = re.compile(r"(\d+)\s+Aisle\s+(\d+)\s+Location\s+(\d+)")
 
