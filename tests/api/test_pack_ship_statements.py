@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.api.orders_helpers import order_body
+from tests.api.picking_helpers import floor, pick_all
 from tests.api.shipping_helpers import pack_body, picked_shipments
 from tests.api.statement_counting import Seen, counting
 from tests.conftest import Api, Backend, open_backend
@@ -81,3 +83,27 @@ def test_a_truckload_takes_the_statements_of_one_shipment(admin: Api, backend: B
     print(f"\n{backend.name}: 5 shipments shipped in {len(statements)} statements")
     assert_stock_invariants(backend.engine)
     assert_reservations_consistent(backend.engine)
+
+
+def test_a_carts_delivery_takes_the_same_statements_whatever_the_number_of_orders_on_it(
+    admin: Api, backend: Backend, client: TestClient
+) -> None:
+    """Delivering a cart marks each of its shipments picked, set-based: a cart of six orders takes the
+    statements of a cart of one, or fewer (their units all of one lot, so the cart holds one stock row either way)."""
+    f = floor(admin, backend, client, [[("TEA", 1)]], cart={"max_orders": 1})
+    counts = []
+    for n in (1, 6):
+        if n > 1:
+            for k in range(n):
+                admin.post("/v1/orders", order_body(("TEA", 1), customer=f"D{k}"))
+            admin.post("/v1/waves", {"warehouse": "WH1", "cart": {"max_orders": 20}})
+        pick_list = pick_all(f.picker, f.picker.post("/v1/pick-lists/claim", {"warehouse": "WH1"}, expect=200))
+        assert len(pick_list["orders"]) == n
+        with counting(backend) as seen:
+            f.picker.post(f"/v1/pick-lists/{pick_list['id']}/deliver", expect=200)
+        writes = ("INSERT", "UPDATE", "DELETE")
+        [work] = [t for t in seen.written if any(st.split()[0].upper() in writes for st in t.statements)]
+        counts.append(len(work.statements))
+        shipments = {s["shipment_id"] for s in pick_list["stops"]}
+        assert {f.picker.get(f"/v1/shipments/{sid}")["status"] for sid in shipments} == {"picked"}
+    assert counts[1] <= counts[0], counts

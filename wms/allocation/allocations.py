@@ -164,12 +164,12 @@ def take_off(session: Session, shipment_line_id: int, units: int, *, cause: str,
             shipments.transition(session, session.get_one(Shipment, line.shipment_id), "cancelled", cause, actor)
 
 
-def stock_of_shipment(shipment_id: int) -> Select[int]:
-    """The ids of the stock rows the shipment's allocations are in (a query, for use in another)."""
+def stock_of_shipments(shipment_ids: Sequence[int]) -> Select[int, int]:
+    """(shipment id, stock id) of the stock rows these shipments' allocations are in (a query, for another)."""
     return (
-        select(Allocation.stock_id)
+        select(ShipmentLine.shipment_id, Allocation.stock_id)
         .join(ShipmentLine, ShipmentLine.id == Allocation.shipment_line_id)
-        .where(ShipmentLine.shipment_id == shipment_id)
+        .where(ShipmentLine.shipment_id.in_(sorted(shipment_ids)))
     )
 
 

@@ -119,10 +119,19 @@ class Head:
 
 def lock_heads(session: Session, shipment_ids: Iterable[int]) -> dict[int, Head]:
     """``lock`` that reads the shipments too (under the lock: what the transactions before it committed)."""
+    return _heads(session, shipment_ids, lock=True)
+
+
+def heads(session: Session, shipment_ids: Iterable[int]) -> dict[int, Head]:
+    """The shipments' own columns, read without a lock."""
+    return _heads(session, shipment_ids, lock=False)
+
+
+def _heads(session: Session, shipment_ids: Iterable[int], *, lock: bool) -> dict[int, Head]:
     ids = sorted(set(shipment_ids))
     if not ids:
         return {}
-    rows = session.execute(
+    stmt = (
         select(
             *(
                 warehouse_code_column(Shipment.warehouse_id) if f.name == "warehouse" else getattr(Shipment, f.name)
@@ -131,9 +140,8 @@ def lock_heads(session: Session, shipment_ids: Iterable[int]) -> dict[int, Head]
         )
         .where(Shipment.id.in_(ids))
         .order_by(Shipment.id)
-        .with_for_update()
     )
-    return {r.id: Head(*r) for r in rows}
+    return {r.id: Head(*r) for r in session.execute(stmt.with_for_update() if lock else stmt)}
 
 
 def transition_many(
@@ -150,7 +158,7 @@ def transition_many(
     stamp = {"packed": {"packed_at": now}, "shipped": {"shipped_at": now}}.get(to, {})
     session.execute(
         update(Shipment).where(Shipment.id.in_([h.id for h in heads])).values(status=to, **stamp, **values),
-        execution_options={"synchronize_session": False},
+        execution_options={"synchronize_session": "evaluate"},  # a shipment the session holds sees it too
     )
     insert_rows(
         session,

@@ -356,10 +356,14 @@ def on_hand_at(session: Session, location_id: int | None) -> list[tuple[int, int
     return [(r.item_id, r.lot_id, r.on_hand) for r in rows]
 
 
-def location_kinds(session: Session, stock_ids: Select[int]) -> set[str]:
-    """The kinds of location (storage, cart, packing…) the rows ``stock_ids`` (a query of ids) are at."""
-    return set(
-        session.scalars(
-            select(Location.kind).join(Stock, Stock.location_id == Location.id).where(Stock.id.in_(stock_ids))
-        )
-    )
+def location_kinds_by(session: Session, keyed: Select[Any, int]) -> dict[Any, set[str]]:
+    """The kinds of location (storage, cart, packing…) stock rows are at, by group: ``keyed`` is a query of
+    (key, stock id); a key without rows is absent."""
+    rows = keyed.subquery()
+    key, stock_id = rows.c[0], rows.c[1]
+    kinds: dict[Any, set[str]] = {}
+    for k, kind in session.execute(
+        select(key, Location.kind).join(Stock, Stock.id == stock_id).join(Location, Location.id == Stock.location_id)
+    ):
+        kinds.setdefault(k, set()).add(kind)
+    return kinds

@@ -10,6 +10,8 @@ resumes where it was.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
@@ -18,7 +20,7 @@ from wms.db import UnitOfWork
 from wms.errors import Conflict, Forbidden, InvalidInput, NotFound
 from wms.inventory import repository as repo
 from wms.inventory.ledger import StockChange, post_operation
-from wms.inventory.stock import ids_at, location_kinds, lock_unload, on_hand_at
+from wms.inventory.stock import ids_at, location_kinds_by, lock_unload, on_hand_at
 from wms.inventory.warehouses import new_cart
 from wms.orm import utcnow
 from wms.picking.commands import Claim, Deliver
@@ -116,8 +118,7 @@ def deliver(pick_list_id: int, cmd: Deliver, uow: UnitOfWork, actor: str, *, sup
         _unload_rest(s, pl, station.id, actor)
         pl.status, pl.delivered_at = "delivered", utcnow()
         s.flush()
-        for shipment_id in shipment_ids:
-            mark_picked_if_complete(s, shipment_id, actor=actor)
+        mark_picked_where_complete(s, shipment_ids, actor=actor)
 
     uow.run(work)
 
@@ -161,18 +162,18 @@ def check_holder(pl: PickList, actor: str, *, supervisor: bool = False) -> None:
         raise Forbidden(f"pick list {pl.id} belongs to another picker", code="pick_list_of_another_picker")
 
 
-def mark_picked_if_complete(s: Session, shipment_id: int, *, actor: str = shipments.SYSTEM) -> None:
-    """A released shipment is picked once no stop of it is open and all its units are at packing."""
-    if shipments.status_of(s, shipment_id) != "released":
+def mark_picked_where_complete(s: Session, shipment_ids: Iterable[int], *, actor: str = shipments.SYSTEM) -> None:
+    """Each released shipment among these is picked once no stop of it is open and all its units are at
+    packing; set-based (a cart's delivery touches one shipment per order on it)."""
+    released = [h for h in shipments.heads(s, shipment_ids).values() if h.status == "released"]
+    if not released:
         return
-    if (
-        s.scalar(
-            select(PickListStop.id)
-            .where(PickListStop.shipment_id == shipment_id, PickListStop.status == "open")
-            .limit(1)
+    ids = [h.id for h in released]
+    still_open = set(
+        s.scalars(
+            select(PickListStop.shipment_id).where(PickListStop.shipment_id.in_(ids), PickListStop.status == "open")
         )
-        is not None
-    ):
-        return
-    if location_kinds(s, allocations.stock_of_shipment(shipment_id)) <= {"packing"}:
-        shipments.transition_by_id(s, shipment_id, "picked", "every unit at packing", actor)
+    )
+    kinds = location_kinds_by(s, allocations.stock_of_shipments(ids))
+    done = [h for h in released if h.id not in still_open and kinds.get(h.id, set()) <= {"packing"}]
+    shipments.transition_many(s, done, "picked", ["every unit at packing"] * len(done), actor)

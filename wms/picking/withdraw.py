@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from wms.orders.events import OrderLeavingFloor, OrderLeftFloor
-from wms.picking.handheld import mark_picked_if_complete
+from wms.picking.handheld import mark_picked_where_complete
 from wms.picking.orm import PickList, PickListStop
 
 
@@ -61,5 +61,4 @@ def withdraw_from_floor(s: Session, event: OrderLeavingFloor) -> None:
 
 def settle(s: Session, event: OrderLeftFloor) -> None:
     """After the order's lines are gone: a released shipment whose other stops are all done is picked."""
-    for shipment_id in event.shipment_ids:
-        mark_picked_if_complete(s, shipment_id)
+    mark_picked_where_complete(s, event.shipment_ids)
