@@ -324,3 +324,32 @@ def test_a_waiting_order_allocated_while_a_wave_starts_loses_and_doubles_nothing
                 {"o": short["id"]},
             ).all()
             assert [(q, int(got), n) for q, got, n in per_line] == [(q, q, 1) for q, _, _ in per_line]
+
+
+def test_only_shipments_the_wave_takes_are_parted(admin: Api, backend: Backend) -> None:
+    """A wave of one order takes another customer's: the shipment with a waiting order stays whole, so the
+    waiting order's later units join the shipment it is in (a parted but unreleased shipment would take them
+    instead, splitting the line between two shipments). The next wave parts it and takes the complete order."""
+    where = sorted(stocked(admin))
+
+    def shipments_of(order_id: int) -> set[int]:
+        with backend.engine.connect() as conn:
+            return set(
+                conn.scalars(text("SELECT shipment_id FROM shipment_lines WHERE order_id = :o"), {"o": order_id})
+            )
+
+    urgent = admin.post("/v1/orders", order_body(("S1", 1), customer="Y"))  # first come: the most urgent
+    short = admin.post("/v1/orders", order_body(("S6", 600), customer="X"))  # 500 reserved, 100 short
+    whole = admin.post("/v1/orders", order_body(("S7", 1), customer="X"))
+    assert (short["status"], whole["status"]) == ("ready", "allocated") and shipments_of(short["id"]) == shipments_of(
+        whole["id"]
+    )
+    merged = shipments_of(short["id"])
+    wave = admin.post("/v1/waves", {"warehouse": "WH1", "max_orders": 1, "cart": {"max_orders": 5}})
+    assert wave["orders"] == [urgent["id"]] and shipments_of(short["id"]) == merged  # not taken: not parted
+    receive(admin, "WH1", ("S6", "S6-N", None, 50, where[3]))  # 50 more reserved for the short order
+    assert shipments_of(short["id"]) == merged
+    assert admin.get(f"/v1/orders/{short['id']}")["lines"][0]["allocated"] == 550
+    wave = admin.post("/v1/waves", {"warehouse": "WH1", "cart": {"max_orders": 5}})
+    assert wave["orders"] == [whole["id"]]
+    assert len(shipments_of(short["id"])) == 1 and shipments_of(short["id"]) != merged

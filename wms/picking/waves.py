@@ -66,14 +66,15 @@ def start_wave(cmd: StartWave, uow: UnitOfWork, actor: str, request_ref: str | N
         if request_ref is not None and (started := s.scalar(select(Wave.id).where(Wave.request_ref == request_ref))):
             return started, len(s.execute(orders_by_wave([started])).all())
         wh = repo.warehouse_by_code(s, cmd.warehouse)
-        part_waiting_orders(s, wh.id, actor)
-        chosen, n_orders = [], 0
-        for shipment_id, orders in releasable(s, wh.id):
-            if cmd.max_orders is not None and n_orders + orders > cmd.max_orders:
-                break
-            chosen.append(shipment_id)
-            n_orders += orders
-        if not chosen:
+        ranked, mixed = _releasable(s, wh.id)
+        chosen = _most_urgent(ranked, cmd.max_orders)
+        if any(sid in mixed for sid, _ in chosen):  # their waiting orders leave them first
+            part_waiting_orders(s, wh.id, {sid: mixed[sid] for sid, _ in chosen if sid in mixed}, actor)
+            still = dict(releasable(s, wh.id))  # read again after the parting, under its locks
+            chosen = [(sid, still[sid]) for sid, _ in chosen if sid in still]
+        n_orders = sum(n for _, n in chosen)
+        chosen_ids = [sid for sid, _ in chosen]
+        if not chosen_ids:
             raise Conflict(f"no allocated orders to plan in {cmd.warehouse}", code="nothing_to_plan")
         wave = Wave(
             warehouse_id=wh.id,
@@ -84,8 +85,8 @@ def start_wave(cmd: StartWave, uow: UnitOfWork, actor: str, request_ref: str | N
         )
         s.add(wave)
         s.flush()
-        claimed = shipments.claim_for_wave(s, chosen, wave.id, actor)
-        if len(claimed) != len(chosen):  # another wave took some of them meanwhile: try again
+        claimed = shipments.claim_for_wave(s, chosen_ids, wave.id, actor)
+        if len(claimed) != len(chosen_ids):  # another wave took some of them meanwhile: try again
             raise Conflict(
                 "orders were released into another wave meanwhile; start the wave again", code="wave_conflict"
             )
@@ -94,51 +95,59 @@ def start_wave(cmd: StartWave, uow: UnitOfWork, actor: str, request_ref: str | N
     return uow.run(work)
 
 
-def part_waiting_orders(s: Session, warehouse_id: int, actor: str) -> None:
+def part_waiting_orders(s: Session, warehouse_id: int, parting: dict[int, list[int]], actor: str) -> None:
     """A customer's orders merged into one shipment go together while each of them is allocated. One that waits
-    (short of stock, unconfirmed, unpaid) does not hold the others back: paid orders ship within three days. It
-    leaves for a shipment of its own with what is reserved for it (``shipments.part``), and the others can go
-    into the wave. Orders, then shipments, are locked (the lock order) and the split decided again under the
-    locks, so an allocation of the waiting order at the same time either went first or waits for this one."""
-    mixed = _mixed(s, warehouse_id)
-    if not mixed:
-        return
-    lock_orders(s, (o for waiting in mixed.values() for o in waiting))
-    shipments.lock(s, mixed)
-    for shipment_id, waiting in _mixed(s, warehouse_id).items():
-        held = sorted(set(waiting) & set(mixed.get(shipment_id, ())))
-        if held:
-            cause = f"order(s) {', '.join(map(str, held))} left shipment {shipment_id}: waiting, the others go on"
-            shipments.part(s, shipment_id, held, cause, actor)
+    (short of stock) does not hold the others back when the wave takes them: paid orders ship within three days.
+    ``parting``: shipment → its waiting orders, for shipments a wave is taking. Each such order leaves for a
+    shipment of its own with what is reserved for it (``shipments.part``). Orders, then shipments, are locked
+    (the lock order) and the split decided again under the locks, so an allocation of a waiting order at the
+    same time either went first or waits for this one; a shipment is split only if every order still waiting in
+    it is one locked here."""
+    lock_orders(s, (o for waiting in parting.values() for o in waiting))
+    shipments.lock(s, parting)
+    mixed = _releasable(s, warehouse_id)[1]
+    for shipment_id, locked in parting.items():
+        waiting = mixed.get(shipment_id, [])
+        if waiting and set(waiting) <= set(locked):
+            cause = f"order(s) {', '.join(map(str, waiting))} left shipment {shipment_id}: waiting, the others go on"
+            shipments.part(s, shipment_id, waiting, cause, actor)
 
 
-def _mixed(s: Session, warehouse_id: int) -> dict[int, list[int]]:
-    """Allocated shipments with both allocated orders and waiting ones: shipment id → the waiting orders."""
-    pairs = shipments.allocated_orders(s, warehouse_id)
-    ready = urgencies(s, shipments.allocated_order_ids(warehouse_id), status="allocated")
-    orders: dict[int, list[int]] = defaultdict(list)
-    for shipment_id, order_id in pairs:
-        orders[shipment_id].append(order_id)
-    mixed = {}
-    for shipment_id, of_shipment in orders.items():
-        waiting = sorted(o for o in of_shipment if o not in ready)
-        if waiting and len(waiting) < len(of_shipment):
-            mixed[shipment_id] = waiting
-    return mixed
+def _most_urgent(ranked: list[tuple[int, int]], max_orders: int | None) -> list[tuple[int, int]]:
+    chosen, n_orders = [], 0
+    for shipment_id, orders in ranked:
+        if max_orders is not None and n_orders + orders > max_orders:
+            break
+        chosen.append((shipment_id, orders))
+        n_orders += orders
+    return chosen
 
 
 def releasable(s: Session, warehouse_id: int) -> list[tuple[int, int]]:
     """(shipment id, number of orders) of allocated shipments whose orders are all allocated,
     most urgent first: earliest ship-by, then first come, then fewer lines."""
+    ranked, mixed = _releasable(s, warehouse_id)
+    return [(sid, n) for sid, n in ranked if sid not in mixed]
+
+
+def _releasable(s: Session, warehouse_id: int) -> tuple[list[tuple[int, int]], dict[int, list[int]]]:
+    """``releasable``, and also the shipments whose allocated orders could go once their waiting ones leave
+    (ranked by those orders, counted without the waiting ones), with those waiting orders: shipment → ids."""
     pairs = shipments.allocated_orders(s, warehouse_id)
     ready = urgencies(s, shipments.allocated_order_ids(warehouse_id), status="allocated")
-    blocked = {shipment_id for shipment_id, order_id in pairs if order_id not in ready}
     orders: dict[int, list[Urgency]] = defaultdict(list)
+    waiting: dict[int, list[int]] = defaultdict(list)
     for shipment_id, order_id in pairs:
-        if shipment_id not in blocked:
+        if order_id in ready:
             orders[shipment_id].append(ready[order_id])
-    ranked = sorted((shipment_urgency(sid, of_shipment) for sid, of_shipment in orders.items()), key=priority_key)
-    return [(u.id, len(orders[u.id])) for u in ranked]
+        else:
+            waiting[shipment_id].append(order_id)
+    mixed = {sid: sorted(w) for sid, w in waiting.items() if sid in orders}
+    ranked = sorted(
+        (shipment_urgency(sid, of) for sid, of in orders.items() if sid not in waiting or sid in mixed),
+        key=priority_key,
+    )
+    return [(u.id, len(orders[u.id])) for u in ranked], mixed
 
 
 class WaveQueue(Protocol):
