@@ -143,10 +143,7 @@ def _releasable(s: Session, warehouse_id: int) -> tuple[list[tuple[int, int]], d
         else:
             waiting[shipment_id].append(order_id)
     mixed = {sid: sorted(w) for sid, w in waiting.items() if sid in orders}
-    ranked = sorted(
-        (shipment_urgency(sid, of) for sid, of in orders.items() if sid not in waiting or sid in mixed),
-        key=priority_key,
-    )
+    ranked = sorted((shipment_urgency(sid, of) for sid, of in orders.items()), key=priority_key)
     return [(u.id, len(orders[u.id])) for u in ranked], mixed
 
 
