@@ -270,16 +270,6 @@ def orders_by_wave(wave_ids: Sequence[int]) -> Select:
     )
 
 
-def status_of(session: Session, shipment_id: int) -> str:
-    """The shipment's status."""
-    return session.get_one(Shipment, shipment_id).status
-
-
-def transition_by_id(session: Session, shipment_id: int, to: str, cause: str, actor: str) -> None:
-    """``transition`` of the shipment with this id."""
-    transition(session, session.get_one(Shipment, shipment_id), to, cause, actor)
-
-
 def allocated_orders(session: Session, warehouse_id: int) -> list[tuple[int, int]]:
     """(shipment id, order id) once per order with lines in an allocated shipment of the warehouse."""
     return [(r[0], r[1]) for r in session.execute(_allocated_orders(warehouse_id).distinct())]
