@@ -251,19 +251,14 @@ class Floor:
         """Packs the picked shipments it is given (id modulo the packers) as they come; packed ones wait at
         the dock and leave ``--truck`` at a time in one ``POST /v1/shipments/ship`` (and whatever waits when
         nothing is left to pack); ``--truck 0`` ships each one as soon as it is packed."""
-        P, truck = self.args.packers, self.args.truck
+        truck = self.args.truck
         dock: list[int] = []
         while True:
             done = self.pickers_left == 0
-            status, _, page = client.call(
-                "GET /v1/shipments?status=picked",
-                "GET",
-                f"/v1/shipments?warehouse={WAREHOUSE}&status=picked&limit=100",
-            )
-            mine = [s["id"] for s in (page or {}).get("items", []) if s["id"] % P == k] if status == 200 else []
+            mine, waiting = self._waiting_at_packing(client, k)
             if not mine:
                 self._leave(client, dock)
-                if done:
+                if done and (not waiting or self.errors):  # a packer that died leaves its share: don't wait for it
                     return
                 time.sleep(0.2)
                 continue
@@ -276,6 +271,24 @@ class Floor:
                         self._leave(client, dock)
                 else:
                     self._count(0, 1)
+
+    def _waiting_at_packing(self, client: Client, k: int) -> tuple[list[int], bool]:
+        """The picked shipments of packer ``k`` (id modulo the packers) on the first page of the picked ones
+        that has any, and whether any shipment waits at packing at all: a page may hold only the others'."""
+        cursor, waiting = "", False
+        while True:
+            status, _, page = client.call(
+                "GET /v1/shipments?status=picked",
+                "GET",
+                f"/v1/shipments?warehouse={WAREHOUSE}&status=picked&limit=100{cursor}",
+            )
+            if status != 200:
+                raise RuntimeError(f"GET /v1/shipments?status=picked answered {status}")
+            waiting = waiting or bool(page["items"])
+            mine = [s["id"] for s in page["items"] if s["id"] % self.args.packers == k]
+            if mine or not page["next_cursor"]:
+                return mine, waiting
+            cursor = f"&cursor={page['next_cursor']}"
 
     def _leave(self, client: Client, dock: list[int]) -> None:
         """The shipments waiting at the dock leave on one truck."""
