@@ -60,6 +60,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from benchmarks.conftest import PG_SERVER_URL, load_world
+from benchmarks.day_autovacuum import Autovacuum, server_autovacuum
 from benchmarks.day_floor import Floor
 from benchmarks.day_report import (
     PLOT,
@@ -98,6 +99,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--wave-every", type=int, default=0, help="orders pushed between waves (0: N/10, at least 50)")
     p.add_argument("--wave-max", type=int, default=0, help="max orders per wave (0: 2 × wave-every, ≤ 5,000)")
     p.add_argument("--wave-time-limit-s", type=float, default=2.0)
+    p.add_argument(
+        "--autovacuum",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="vacuum and analyze the day's tables by autovacuum's rules from the benchmark (auto: only when the "
+        "server's autovacuum is off; benchmarks/day_autovacuum.py)",
+    )
     p.add_argument("--cart-orders", type=int, default=12)
     p.add_argument("--cart-units", type=int, default=60)
     p.add_argument("--short-share", type=float, default=0.03, help="share of stops picked short")
@@ -160,8 +168,14 @@ def run_day(args: argparse.Namespace, log_dir: Path | None = None) -> dict[str, 
             with engine.connect() as conn:
                 return list(conn.scalars(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")))
 
+        server_vacuums = server_autovacuum(engine)
+        vacuum = None
+        if args.autovacuum == "on" or (args.autovacuum == "auto" and not server_vacuums):
+            vacuum = Autovacuum(engine)
         meter = CpuMeter({"server": server.pids, "postgres": backends})
         meter.start()
+        if vacuum is not None:
+            vacuum.start()
         cpu0 = time.process_time()
         t_day0 = time.perf_counter()
         for th in threads:
@@ -169,6 +183,7 @@ def run_day(args: argparse.Namespace, log_dir: Path | None = None) -> dict[str, 
         for th in threads:
             th.join()
         t_day = time.perf_counter() - t_day0
+        vacuumed = vacuum.stop() if vacuum is not None else None
         cpu = {**meter.stop(), "simulator": round(time.process_time() - cpu0, 1)}
         memory = server.memory()
         load_after = load()
@@ -226,6 +241,7 @@ def run_day(args: argparse.Namespace, log_dir: Path | None = None) -> dict[str, 
             },
             "server_memory": memory,
             "cpu_s": cpu,
+            "autovacuum": {"server": server_vacuums, "by_the_benchmark": vacuumed},
             "invariants": invariants,
         }
         if args.plot and waves:

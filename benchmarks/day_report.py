@@ -127,6 +127,11 @@ def summary_lines(f: dict[str, Any]) -> str:
     cpu = f.get("cpu_s", {})
     per_order = {k: round(1000 * v / f["orders"], 1) for k, v in cpu.items()}
     out.append(f"  CPU s over the day: {cpu} (ms per order pushed: {per_order})")
+    if "autovacuum" in f:
+        av = f["autovacuum"]
+        out.append(
+            f"  autovacuum: the server's {'on' if av['server'] else 'off'}; by the benchmark: {av['by_the_benchmark']}"
+        )
     out.append(f"  server memory: {f['server_memory']}; load {f['load_before']} → {f['load_after']}")
     out.append(f"  orders: {f['invariants']['order_status']}; counts: {f['counts']}")
     out.append(
