@@ -26,6 +26,7 @@ class Location(Base):
     __table_args__ = (
         UniqueConstraint("warehouse_id", "code"),
         Index("ix_locations_warehouse_aisle_bay", "warehouse_id", "aisle", "bay"),
+        Index("ix_locations_warehouse_kind", "warehouse_id", "kind"),  # the special locations (by kind)
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
