@@ -60,20 +60,20 @@ def stock_id_column(allocation_id: SQLColumnExpression[int | None]) -> ScalarSel
     return select(Allocation.stock_id).where(Allocation.id == allocation_id).scalar_subquery()
 
 
+_ALLOCATIONS = Allocation.__table__
+_REPOINT = update(_ALLOCATIONS).where(_ALLOCATIONS.c.id == bindparam("allocation")).values(stock_id=bindparam("row"))
+
+
 def repoint(session: Session, allocation_id: int, stock_id: int) -> None:
     """``point_at`` in one statement, without loading the allocation (the caller moved its units and
-    their reservation)."""
-    session.execute(update(Allocation).where(Allocation.id == allocation_id).values(stock_id=stock_id))
+    their reservation; an Allocation the session holds is not refreshed)."""
+    session.connection().execute(_REPOINT, {"allocation": allocation_id, "row": stock_id})
 
 
 def repoint_many(session: Session, moved: Sequence[tuple[int, int]]) -> None:
     """``repoint`` for each (allocation id, stock id), in one statement (an executemany)."""
     if moved:
-        table = Allocation.__table__
-        session.execute(
-            update(table).where(table.c.id == bindparam("allocation")).values(stock_id=bindparam("row")),
-            [{"allocation": a, "row": row} for a, row in moved],
-        )
+        session.connection().execute(_REPOINT, [{"allocation": a, "row": row} for a, row in moved])
 
 
 def point_at(session: Session, allocation_id: int, stock_id: int) -> None:

@@ -45,7 +45,7 @@ from fastapi.datastructures import DefaultPlaceholder
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import Executable, bindparam, delete, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
@@ -99,6 +99,39 @@ def current_request_ref() -> str | None:
     return claim.ref if claim is not None else None
 
 
+@dataclass(frozen=True)
+class _Statements:
+    """The key's two upserts, built once per dialect (only their parameters change): a claim (the key with
+    its lease, or nothing if it is there) and an atomic route's answer (the key with the answer, or over an
+    expired one)."""
+
+    claim: Executable
+    answer: Executable
+
+
+_BUILT: dict[str, _Statements] = {}
+_CLAIMED = ("scope", "key", "method", "path", "request_hash", "created_at", "locked_until", "attempt")
+_ANSWERED = (*_CLAIMED, "status_code", "response_body")
+
+
+def _statements(session: Session) -> _Statements:
+    name = session.get_bind().dialect.name
+    built = _BUILT.get(name)
+    if built is None:
+        table = IdempotencyRecord.__table__
+        claim = dialect_insert(session, table).values({c: bindparam(c) for c in _CLAIMED})
+        answer = dialect_insert(session, table).values({c: bindparam(c) for c in _ANSWERED})
+        built = _BUILT[name] = _Statements(
+            claim.on_conflict_do_nothing(index_elements=["scope", "key"]).returning(table.c.id),
+            answer.on_conflict_do_update(
+                index_elements=["scope", "key"],
+                set_={c: answer.excluded[c] for c in _ANSWERED[2:]},
+                where=table.c.created_at < bindparam("expired_before"),
+            ).returning(table.c.id),
+        )
+    return built
+
+
 def claim_hook() -> Callable[[Session], None] | None:
     claim = _current.get()
     if claim is None or claim.render is not None:  # an atomic route claims its key with its answer
@@ -110,20 +143,18 @@ def claim_hook() -> Callable[[Session], None] | None:
             if claim.lease_until is None or claim.lease_until - now < claim.lease / 2:
                 _renew(session, claim, now)
             return
-        inserted = session.execute(
-            dialect_insert(session, IdempotencyRecord)
-            .values(
-                scope=claim.scope,
-                key=claim.key,
-                method=claim.method,
-                path=claim.path,
-                request_hash=claim.request_hash,
-                created_at=now,
-                locked_until=now + claim.lease,
-                attempt=1,
-            )
-            .on_conflict_do_nothing(index_elements=["scope", "key"])
-            .returning(IdempotencyRecord.id)
+        inserted = session.connection().execute(
+            _statements(session).claim,
+            {
+                "scope": claim.scope,
+                "key": claim.key,
+                "method": claim.method,
+                "path": claim.path,
+                "request_hash": claim.request_hash,
+                "created_at": now,
+                "locked_until": now + claim.lease,
+                "attempt": 1,
+            },
         ).first()
         if inserted is None:
             raise Conflict("a request with this Idempotency-Key is being processed", code=IN_PROGRESS)
@@ -146,23 +177,21 @@ def answer_hook() -> Callable[[Session, object], None] | None:
         if not 200 <= status < 300:
             return
         now = utcnow()
-        values = {
-            "method": claim.method,
-            "path": claim.path,
-            "request_hash": claim.request_hash,
-            "created_at": now,
-            "locked_until": None,
-            "attempt": 1,
-            "status_code": status,
-            "response_body": body.decode(),
-        }
-        stmt = dialect_insert(session, IdempotencyRecord).values(scope=claim.scope, key=claim.key, **values)
-        stored = session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["scope", "key"],
-                set_=values,
-                where=IdempotencyRecord.created_at < now - ttl,  # an expired key is used afresh
-            ).returning(IdempotencyRecord.id)
+        stored = session.connection().execute(
+            _statements(session).answer,
+            {
+                "scope": claim.scope,
+                "key": claim.key,
+                "method": claim.method,
+                "path": claim.path,
+                "request_hash": claim.request_hash,
+                "created_at": now,
+                "locked_until": None,
+                "attempt": 1,
+                "status_code": status,
+                "response_body": body.decode(),
+                "expired_before": now - ttl,  # an expired key is used afresh
+            },
         ).first()
         if stored is None:
             raise Conflict("a request with this Idempotency-Key is being processed", code=IN_PROGRESS)
