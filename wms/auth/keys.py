@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from wms.auth.orm import ApiKey
@@ -51,12 +51,15 @@ def create_key(uow: UnitOfWork, role: str, warehouse: str | None = None) -> tupl
     return uow.run(work), token
 
 
+_KEYS = ApiKey.__table__
+# every request reads its token: built once (only the hash changes), run as Core, no ORM step
+_BY_HASH = select(_KEYS.c.id, _KEYS.c.role, repo.warehouse_code_column(_KEYS.c.warehouse_id)).where(
+    _KEYS.c.token_hash == bindparam("token_hash"), _KEYS.c.revoked_at.is_(None)
+)
+
+
 def authenticate(session: Session, token: str) -> Principal | None:
-    row = session.execute(
-        select(ApiKey.id, ApiKey.role, repo.warehouse_code_column(ApiKey.warehouse_id)).where(
-            ApiKey.token_hash == hash_token(token), ApiKey.revoked_at.is_(None)
-        )
-    ).first()
+    row = session.connection().execute(_BY_HASH, {"token_hash": hash_token(token)}).first()
     return Principal(row[0], row[1], row[2]) if row else None
 
 
