@@ -13,10 +13,11 @@ executemany.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import JSON, BindParameter, CursorResult, Table, bindparam, insert, text, update
+from sqlalchemy import JSON, BindParameter, CursorResult, Dialect, Table, bindparam, insert, text, update
 from sqlalchemy.orm import Session
 
 
@@ -33,13 +34,8 @@ def insert_rows(
             return list(session.scalars(stmt.returning(table.c.id, sort_by_parameter_order=True), rows))
         session.execute(stmt, list(rows))
         return []
-    names = list(rows[0])
-    params, arrays = _arrays(session, table, names, rows)
-    quoted = ", ".join(f'"{n}"' for n in names)
-    sql = (
-        f'INSERT INTO "{table.name}" ({quoted}) SELECT {quoted} FROM unnest({", ".join(arrays)}) '
-        f"WITH ORDINALITY AS u({quoted}, ordinal) ORDER BY ordinal"
-    )
+    sql, columns = _insert_plan(table, tuple(rows[0]), dialect)
+    params = _arrays(columns, rows)
     if not returning_ids:
         session.connection().exec_driver_sql(sql, params)
         return []
@@ -81,23 +77,40 @@ def add_to(
     return session.connection().exec_driver_sql(sql, params).rowcount
 
 
-def _arrays(
-    session: Session, table: Table, names: list[str], rows: Sequence[Mapping[str, Any]]
-) -> tuple[dict[str, list[Any]], list[str]]:
-    """One parameter per column, the values as the column's type binds them, and its cast to an array."""
-    dialect = session.get_bind().dialect
-    params: dict[str, list[Any]] = {}
+_Column = tuple[str, bool, Callable[[Any], Any] | None]  # name, JSON?, the type's bind processor
+
+
+@lru_cache(maxsize=512)
+def _insert_plan(table: Table, names: tuple[str, ...], dialect: Dialect) -> tuple[str, tuple[_Column, ...]]:
+    """The INSERT of ``names`` into ``table`` from one array per column, and how each column's values bind:
+    made once per table, columns and dialect (type compilation and bind processors cost per call)."""
+    columns: list[_Column] = []
     arrays: list[str] = []
     for n, name in enumerate(names):
         col = table.c[name]
-        values = [r[name] for r in rows]
         if isinstance(col.type, JSON):
-            values, sql_type = [None if v is None else json.dumps(v) for v in values], "JSON"
+            columns.append((name, True, None))
+            sql_type = "JSON"
         else:
-            process = col.type.bind_processor(dialect)
-            if process is not None:
-                values = [process(v) for v in values]
+            columns.append((name, False, col.type.bind_processor(dialect)))
             sql_type = col.type.compile(dialect=dialect)
-        params[f"p{n}"] = values
         arrays.append(f"CAST(%(p{n})b AS {sql_type}[])")
-    return params, arrays
+    quoted = ", ".join(f'"{n}"' for n in names)
+    sql = (
+        f'INSERT INTO "{table.name}" ({quoted}) SELECT {quoted} FROM unnest({", ".join(arrays)}) '
+        f"WITH ORDINALITY AS u({quoted}, ordinal) ORDER BY ordinal"
+    )
+    return sql, tuple(columns)
+
+
+def _arrays(columns: Sequence[_Column], rows: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
+    """One parameter per column: its values as the column's type binds them."""
+    params: dict[str, list[Any]] = {}
+    for n, (name, is_json, process) in enumerate(columns):
+        values = [r[name] for r in rows]
+        if is_json:
+            values = [None if v is None else json.dumps(v) for v in values]
+        elif process is not None:
+            values = [process(v) for v in values]
+        params[f"p{n}"] = values
+    return params

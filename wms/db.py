@@ -24,7 +24,7 @@ from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Engine, Table, create_engine, event, select
+from sqlalchemy import ColumnElement, Connection, Engine, Table, create_engine, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -159,6 +159,14 @@ def make_session_factory(engine: Engine, *, read_only: bool = False) -> sessionm
     factory = sessionmaker(bind=bind, expire_on_commit=False, autoflush=True)
     install(factory)
     return factory
+
+
+def core(session: Session) -> Connection:
+    """The session's connection, for a Core statement built once (no ORM step), after the session's pending
+    changes are flushed as an ORM query would (unless autoflush is off, as in ``no_autoflush``)."""
+    if session.autoflush:
+        session.flush()
+    return session.connection()
 
 
 def dialect_insert(session: Session, table: type | Table) -> postgresql.Insert | sqlite.Insert:

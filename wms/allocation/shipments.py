@@ -16,12 +16,13 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, insert, select, update
+from sqlalchemy import Select, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from wms.allocation.orm import Shipment, ShipmentLine, ShipmentTransition
 from wms.allocation.shipment_states import FIRST, check_transition
 from wms.bulk import insert_rows
+from wms.db import core
 from wms.inventory.repository import warehouse_code_column
 from wms.orm import utcnow
 
@@ -127,21 +128,26 @@ def heads(session: Session, shipment_ids: Iterable[int]) -> dict[int, Head]:
     return _heads(session, shipment_ids, lock=False)
 
 
+_SHIPMENTS = Shipment.__table__
+_HEADS = (  # built once (every pack, delivery and ship reads heads): only the ids change
+    select(
+        *(
+            warehouse_code_column(_SHIPMENTS.c.warehouse_id) if f.name == "warehouse" else _SHIPMENTS.c[f.name]
+            for f in fields(Head)
+        )
+    )
+    .where(_SHIPMENTS.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(_SHIPMENTS.c.id)
+)
+_LOCKED_HEADS = _HEADS.with_for_update()
+
+
 def _heads(session: Session, shipment_ids: Iterable[int], *, lock: bool) -> dict[int, Head]:
     ids = sorted(set(shipment_ids))
     if not ids:
         return {}
-    stmt = (
-        select(
-            *(
-                warehouse_code_column(Shipment.warehouse_id) if f.name == "warehouse" else getattr(Shipment, f.name)
-                for f in fields(Head)
-            )
-        )
-        .where(Shipment.id.in_(ids))
-        .order_by(Shipment.id)
-    )
-    return {r.id: Head(*r) for r in session.execute(stmt.with_for_update() if lock else stmt)}
+    rows = core(session).execute(_LOCKED_HEADS if lock else _HEADS, {"ids": ids})
+    return {r.id: Head(*r) for r in rows}
 
 
 def transition_many(
@@ -221,31 +227,25 @@ def _row(shipment_id: int, old: str | None, new: str, cause: str, actor: str, at
 
 def history(session: Session, shipment_id: int) -> list[dict[str, Any]]:
     """The shipment's status changes, oldest first."""
-    rows = session.scalars(
-        select(ShipmentTransition).where(ShipmentTransition.shipment_id == shipment_id).order_by(ShipmentTransition.id)
-    )
-    return [
-        {"from_status": t.from_status, "to_status": t.to_status, "cause": t.cause, "actor": t.actor, "at": t.at}
-        for t in rows
-    ]
+    return histories(session, [shipment_id])[shipment_id]
+
+
+_TRANSITIONS = ShipmentTransition.__table__
+_HISTORIES = (  # built once: only the ids change
+    select(*(_TRANSITIONS.c[c] for c in ("shipment_id", "from_status", "to_status", "cause", "actor", "at")))
+    .where(_TRANSITIONS.c.shipment_id.in_(bindparam("ids", expanding=True)))
+    .order_by(_TRANSITIONS.c.id)
+)
 
 
 def histories(session: Session, shipment_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
     """``history`` of several shipments in one statement."""
     found: dict[int, list[dict[str, Any]]] = {sid: [] for sid in shipment_ids}
-    rows = session.execute(
-        select(*(ShipmentTransition.__table__.c[c] for c in _HISTORY))
-        .where(ShipmentTransition.shipment_id.in_(sorted(found)))
-        .order_by(ShipmentTransition.id)
-    )
-    for r in rows:
+    for r in core(session).execute(_HISTORIES, {"ids": sorted(found)}):
         found[r.shipment_id].append(
             {"from_status": r.from_status, "to_status": r.to_status, "cause": r.cause, "actor": r.actor, "at": r.at}
         )
     return found
-
-
-_HISTORY = ("shipment_id", "from_status", "to_status", "cause", "actor", "at")
 
 
 def waiting_at_dock(session: Session, warehouse_id: int, carrier: str, limit: int) -> list[int]:

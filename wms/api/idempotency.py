@@ -143,19 +143,23 @@ def claim_hook() -> Callable[[Session], None] | None:
             if claim.lease_until is None or claim.lease_until - now < claim.lease / 2:
                 _renew(session, claim, now)
             return
-        inserted = session.connection().execute(
-            _statements(session).claim,
-            {
-                "scope": claim.scope,
-                "key": claim.key,
-                "method": claim.method,
-                "path": claim.path,
-                "request_hash": claim.request_hash,
-                "created_at": now,
-                "locked_until": now + claim.lease,
-                "attempt": 1,
-            },
-        ).first()
+        inserted = (
+            session.connection()
+            .execute(
+                _statements(session).claim,
+                {
+                    "scope": claim.scope,
+                    "key": claim.key,
+                    "method": claim.method,
+                    "path": claim.path,
+                    "request_hash": claim.request_hash,
+                    "created_at": now,
+                    "locked_until": now + claim.lease,
+                    "attempt": 1,
+                },
+            )
+            .first()
+        )
         if inserted is None:
             raise Conflict("a request with this Idempotency-Key is being processed", code=IN_PROGRESS)
         claim.claimed, claim.lease_until = True, now + claim.lease
@@ -177,22 +181,26 @@ def answer_hook() -> Callable[[Session, object], None] | None:
         if not 200 <= status < 300:
             return
         now = utcnow()
-        stored = session.connection().execute(
-            _statements(session).answer,
-            {
-                "scope": claim.scope,
-                "key": claim.key,
-                "method": claim.method,
-                "path": claim.path,
-                "request_hash": claim.request_hash,
-                "created_at": now,
-                "locked_until": None,
-                "attempt": 1,
-                "status_code": status,
-                "response_body": body.decode(),
-                "expired_before": now - ttl,  # an expired key is used afresh
-            },
-        ).first()
+        stored = (
+            session.connection()
+            .execute(
+                _statements(session).answer,
+                {
+                    "scope": claim.scope,
+                    "key": claim.key,
+                    "method": claim.method,
+                    "path": claim.path,
+                    "request_hash": claim.request_hash,
+                    "created_at": now,
+                    "locked_until": None,
+                    "attempt": 1,
+                    "status_code": status,
+                    "response_body": body.decode(),
+                    "expired_before": now - ttl,  # an expired key is used afresh
+                },
+            )
+            .first()
+        )
         if stored is None:
             raise Conflict("a request with this Idempotency-Key is being processed", code=IN_PROGRESS)
         claim.claimed, claim.answer = True, body

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event, update
+from sqlalchemy import Integer, bindparam, event, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from wms.bulk import insert_rows
@@ -48,6 +48,15 @@ def savepoint(session: Session) -> Iterator[None]:
         raise
 
 
+_COUNTER = OutboxCounter.__table__
+_TAKE_SEQS = (  # built once (every transaction with events runs it): only the count changes
+    update(_COUNTER)
+    .where(_COUNTER.c.id == 1)
+    .values(last_seq=_COUNTER.c.last_seq + bindparam("n", type_=Integer))
+    .returning(_COUNTER.c.last_seq)
+)
+
+
 def _flush(session: Session) -> None:
     if session.in_nested_transaction():  # a SAVEPOINT released (SQLAlchemy says "commit"): not yet
         return
@@ -55,12 +64,8 @@ def _flush(session: Session) -> None:
     if not pending:
         return
     session.info[_WROTE] = True
-    last = session.execute(
-        update(OutboxCounter)
-        .where(OutboxCounter.id == 1)
-        .values(last_seq=OutboxCounter.last_seq + len(pending))
-        .returning(OutboxCounter.last_seq)
-    ).scalar_one()
+    session.flush()  # the rest of the transaction's writes first: the counter is locked for its last moment only
+    last = session.connection().execute(_TAKE_SEQS, {"n": len(pending)}).scalar_one()
     now = utcnow()
     first = last - len(pending) + 1
     insert_rows(

@@ -35,11 +35,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, select, tuple_
+from sqlalchemy import Select, bindparam, select, tuple_
 from sqlalchemy.orm import Session
 
 from wms.bulk import add_to
-from wms.db import IN_CHUNK, dialect_insert
+from wms.db import IN_CHUNK, core, dialect_insert
 from wms.errors import Conflict
 from wms.inventory.orm import COUNT_ACTIVE, CycleCount, Item, Location, Stock
 
@@ -245,11 +245,14 @@ def _place_ids(session: Session, h: _Held, places: list[Place]) -> set[int]:
     return {h.places.get((p.location_id, p.lot_id)) or found[(p.location_id, p.lot_id)] for p in places}
 
 
+_BY_PLACE = select(STOCK.c.location_id, STOCK.c.lot_id, STOCK.c.id).where(
+    tuple_(STOCK.c.location_id, STOCK.c.lot_id).in_(bindparam("places", expanding=True))
+)  # built once: only the places change
+
+
 def _lookup(session: Session, places: list[Place]) -> list[tuple[tuple[int, int], int]]:
     keys = [(p.location_id, p.lot_id) for p in places]
-    rows = session.execute(
-        select(Stock.location_id, Stock.lot_id, Stock.id).where(tuple_(Stock.location_id, Stock.lot_id).in_(keys))
-    )
+    rows = core(session).execute(_BY_PLACE, {"places": keys})
     return [((loc, lot), sid) for loc, lot, sid in rows]
 
 
