@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from wms.allocation import shipments
 from wms.allocation.orm import Allocation, Shipment, ShipmentLine
-from wms.allocation.shipments import Head
 from wms.batches.orm import Lot
+from wms.db import core
 from wms.errors import NotFound
 from wms.inventory.orm import Item, Location, Stock, Warehouse
 from wms.inventory.repository import warehouse_code_of
@@ -32,35 +32,39 @@ def parcel_warehouse(s: Session, parcel_id: int) -> str:
     return shipment_warehouse(s, shipment_id)
 
 
+_LINES, _PARCELS = ShipmentLine.__table__, Parcel.__table__
+_ITEMS = (  # the queries of a shipment's detail, built once (packers read one per shipment): only the id changes
+    select(
+        _LINES.c.order_id,
+        Item.sku,
+        Lot.code.label("lot"),
+        Lot.expiry_date,
+        Location.code.label("location"),
+        Allocation.quantity,
+    )
+    .join(Allocation, Allocation.shipment_line_id == _LINES.c.id)
+    .join(Stock, Stock.id == Allocation.stock_id)
+    .join(Lot, Lot.id == Stock.lot_id)
+    .join(Item, Item.id == Stock.item_id)
+    .join(Location, Location.id == Stock.location_id)
+    .where(_LINES.c.shipment_id == bindparam("shipment_id"))
+    .order_by(_LINES.c.id, Allocation.id)
+)
+_ORDERS = select(_LINES.c.order_id).where(_LINES.c.shipment_id == bindparam("shipment_id"))
+_PARCELS_OF = select(_PARCELS).where(_PARCELS.c.shipment_id == bindparam("shipment_id")).order_by(_PARCELS.c.seq)
+
+
 def shipment_detail(s: Session, shipment_id: int) -> dict[str, Any]:
-    code = shipment_warehouse(s, shipment_id)
-    sh = s.get_one(Shipment, shipment_id)
-    items = s.execute(
-        select(
-            ShipmentLine.order_id,
-            Item.sku,
-            Lot.code.label("lot"),
-            Lot.expiry_date,
-            Location.code.label("location"),
-            Allocation.quantity,
-        )
-        .join(Allocation, Allocation.shipment_line_id == ShipmentLine.id)
-        .join(Stock, Stock.id == Allocation.stock_id)
-        .join(Lot, Lot.id == Stock.lot_id)
-        .join(Item, Item.id == Stock.item_id)
-        .join(Location, Location.id == Stock.location_id)
-        .where(ShipmentLine.shipment_id == sh.id)
-        .order_by(ShipmentLine.id, Allocation.id)
-    ).all()
-    orders = s.scalars(select(ShipmentLine.order_id).where(ShipmentLine.shipment_id == sh.id))
-    parcels = s.scalars(select(Parcel).where(Parcel.shipment_id == sh.id).order_by(Parcel.seq))
-    head = Head(sh.id, sh.warehouse_id, code, sh.status, sh.carrier, sh.wave_id, sh.packed_at, sh.shipped_at)
+    head = shipments.heads(s, [shipment_id]).get(shipment_id)
+    if head is None:
+        raise NotFound(f"shipment {shipment_id} not found", code="shipment_not_found")
+    db, key = core(s), {"shipment_id": shipment_id}
     return shipment_answer(
         head,
-        list(orders),
-        [dict(r._mapping) for r in items],
-        [parcel_view(p) for p in parcels],
-        shipments.history(s, sh.id),
+        list(db.execute(_ORDERS, key).scalars()),
+        [dict(r._mapping) for r in db.execute(_ITEMS, key)],
+        [parcel_view(p) for p in db.execute(_PARCELS_OF, key)],
+        shipments.history(s, shipment_id),
     )
 
 
