@@ -132,6 +132,19 @@ def _statements(session: Session) -> _Statements:
     return built
 
 
+def _key_row(claim: Claim, now: datetime) -> dict[str, Any]:
+    """The key's columns as a first attempt writes them (the claim and the answer add theirs)."""
+    return {
+        "scope": claim.scope,
+        "key": claim.key,
+        "method": claim.method,
+        "path": claim.path,
+        "request_hash": claim.request_hash,
+        "created_at": now,
+        "attempt": 1,
+    }
+
+
 def claim_hook() -> Callable[[Session], None] | None:
     claim = _current.get()
     if claim is None or claim.render is not None:  # an atomic route claims its key with its answer
@@ -143,23 +156,8 @@ def claim_hook() -> Callable[[Session], None] | None:
             if claim.lease_until is None or claim.lease_until - now < claim.lease / 2:
                 _renew(session, claim, now)
             return
-        inserted = (
-            session.connection()
-            .execute(
-                _statements(session).claim,
-                {
-                    "scope": claim.scope,
-                    "key": claim.key,
-                    "method": claim.method,
-                    "path": claim.path,
-                    "request_hash": claim.request_hash,
-                    "created_at": now,
-                    "locked_until": now + claim.lease,
-                    "attempt": 1,
-                },
-            )
-            .first()
-        )
+        row = {**_key_row(claim, now), "locked_until": now + claim.lease}
+        inserted = session.connection().execute(_statements(session).claim, row).first()
         if inserted is None:
             raise Conflict("a request with this Idempotency-Key is being processed", code=IN_PROGRESS)
         claim.claimed, claim.lease_until = True, now + claim.lease
@@ -181,26 +179,9 @@ def answer_hook() -> Callable[[Session, object], None] | None:
         if not 200 <= status < 300:
             return
         now = utcnow()
-        stored = (
-            session.connection()
-            .execute(
-                _statements(session).answer,
-                {
-                    "scope": claim.scope,
-                    "key": claim.key,
-                    "method": claim.method,
-                    "path": claim.path,
-                    "request_hash": claim.request_hash,
-                    "created_at": now,
-                    "locked_until": None,
-                    "attempt": 1,
-                    "status_code": status,
-                    "response_body": body.decode(),
-                    "expired_before": now - ttl,  # an expired key is used afresh
-                },
-            )
-            .first()
-        )
+        row = {**_key_row(claim, now), "locked_until": None, "status_code": status, "response_body": body.decode()}
+        row["expired_before"] = now - ttl  # an expired key is used afresh
+        stored = session.connection().execute(_statements(session).answer, row).first()
         if stored is None:
             raise Conflict("a request with this Idempotency-Key is being processed", code=IN_PROGRESS)
         claim.claimed, claim.answer = True, body
