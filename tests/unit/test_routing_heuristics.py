@@ -41,9 +41,13 @@ def compiled() -> None:
     router.warm_up()
 
 
-def check(layout: Layout, problem: RoutingProblem, route: Route, optimum: float) -> None:
+def check(layout: Layout, problem: RoutingProblem, route: Route, optimum: float, walked: bool = False) -> None:
+    """``walked``: the length is the classic S-shape walk's (traversal), never below its order's layout length."""
     assert_visits_all_once(problem, route)
-    assert math.isclose(route.length, recomputed(layout, problem, route), rel_tol=1e-12, abs_tol=1e-12)
+    if walked:
+        assert route.length >= recomputed(layout, problem, route) - 1e-9
+    else:
+        assert math.isclose(route.length, recomputed(layout, problem, route), rel_tol=1e-12, abs_tol=1e-12)
     assert route.length >= optimum - 1e-9
 
 
@@ -55,7 +59,7 @@ def test_never_shorter_than_the_optimum(blocks: int) -> None:
         problem = random_problem(rng, layout, max_points=9)
         optimum = held_karp(problem).length
         for method in METHODS:
-            check(layout, problem, router.route(problem, method), optimum)
+            check(layout, problem, router.route(problem, method), optimum, walked=method == "traversal")
 
 
 def test_large_pick_lists_on_many_blocks() -> None:
@@ -67,8 +71,9 @@ def test_large_pick_lists_on_many_blocks() -> None:
         for name, heuristic in HEURISTICS.items():
             route = heuristic(problem)
             assert route.status == "heuristic"
-            check(layout, problem, route, 0.0)
-            assert route.length >= best.length, name
+            walked = name == "traversal"  # summed along its walk: equal lengths may differ in the last bit
+            check(layout, problem, route, 0.0, walked=walked)
+            assert route.length >= best.length - (1e-9 if walked else 0.0), name
         improved = router.improved_heuristic(problem)
         check(layout, problem, improved, 0.0)
         assert improved.length <= best.length

@@ -1,9 +1,9 @@
-"""The classic routing heuristics: S-shape, return, midpoint, largest gap, combined.
+"""The classic routing heuristics: S-shape, return, midpoint, largest gap, combined, traversal.
 
 Each takes a ``RoutingProblem`` and returns a ``Route`` (status ``heuristic``)
 whose length is recomputed from the layout for the order the heuristic walks
 the points in; pairwise shortest walks can only make a heuristic's own walk
-shorter, never longer.
+shorter, never longer. ``traversal`` alone is measured differently (below).
 
 Multi-block layouts follow Roodbergen & de Koster (2001), "Routing methods for
 warehouses with multiple cross aisles": go up the leftmost pick aisle to the
@@ -12,6 +12,12 @@ depot, entering each from its back cross aisle and leaving by its front one.
 
 - ``s_shape``: every sub-aisle with picks is traversed entirely, in an S; the
   last one of a block is left by its front (a return trip if the picker is there).
+- ``traversal``: the classic S-shape of the literature (Henn & Wäscher 2012's
+  "traversal"), the same order as ``s_shape`` but the length of the S-shape walk
+  itself (:mod:`wms.picking.routing.traversal`): each such sub-aisle is walked
+  from cross aisle to cross aisle even where turning back would be shorter, so
+  its length is never below ``s_shape``'s and is *not* the layout length of its
+  order (``traversal_walk`` gives the walk to recompute it).
 - ``largest_gap``: per block, along the back cross aisle each sub-aisle is
   entered up to its largest gap, the farthest sub-aisle is traversed, then the
   rest is picked from the front. ``midpoint`` is the same walk split at the
@@ -35,8 +41,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from wms.picking.routing.points import finish, unique_problem
+from wms.picking.routing.distance import problem_arrays
+from wms.picking.routing.points import expand_order, finish, unique_problem
 from wms.picking.routing.problem import Route, RoutingProblem
+from wms.picking.routing.traversal import traversal_length
 
 Groups = dict[int, dict[int, list[int]]]  # block -> aisle key -> point indices, ascending y
 Split = Callable[[list[int], np.ndarray, float, float], tuple[list[int], list[int]]]
@@ -212,6 +220,15 @@ def s_shape(problem: RoutingProblem) -> Route:
     return _run(problem, _s_shape_order)
 
 
+def traversal(problem: RoutingProblem) -> Route:
+    """The S-shape order, with the length of the classic S-shape walk (never shorter than ``s_shape``'s)."""
+    unique, inverse = unique_problem(problem)
+    if len(unique.aisle) == 0:
+        return Route(order=np.zeros(0, dtype=np.int64), length=0.0, status="heuristic")
+    order = expand_order(np.array(_s_shape_order(unique), dtype=np.int64), inverse)
+    return Route(order=order, length=float(traversal_length(*problem_arrays(unique))), status="heuristic")
+
+
 def return_route(problem: RoutingProblem) -> Route:
     return _run(problem, _return_order)
 
@@ -234,4 +251,5 @@ HEURISTICS: dict[str, Callable[[RoutingProblem], Route]] = {
     "midpoint": midpoint,
     "largest_gap": largest_gap,
     "combined": combined,
+    "traversal": traversal,
 }

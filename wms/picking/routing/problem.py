@@ -2,7 +2,9 @@
 
 Pure: numpy only. Every routing algorithm takes a ``RoutingProblem`` and returns a
 ``Route`` whose ``order`` visits the problem's points; ``length`` is the walk
-of ``spec/layout.md`` depot → points in that order → depot.
+of ``spec/layout.md`` depot → points in that order → depot (the ``traversal``
+heuristic alone gives the longer length of the classic S-shape walk through
+them in that order, see :mod:`wms.picking.routing.traversal`).
 """
 
 from __future__ import annotations

@@ -9,7 +9,9 @@
   the iterated local search of :mod:`multi_block` (seed 0, its default kick
   budget and time limit), which is never longer than the best classic heuristic.
 
-Every method returns a ``Route`` whose length is the layout.md length of its order.
+Every method returns a ``Route`` whose length is the layout.md length of its order, except ``traversal``:
+the length of the classic S-shape walk (:mod:`traversal`), which visits the points in that order but may be
+longer than the shortest walks between them.
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ def route(problem: RoutingProblem, method: str = "auto") -> Route:
 def _warm_up_blocks(blocks: int) -> None:
     layout = LayoutArrays(np.array([0.0, 3.0, 6.0]), np.arange(blocks + 1) * 12.0, 1.5)
     problem = RoutingProblem(np.array([0, 2, 2, 1], dtype=np.int64), np.array([1.5, 5.5, 5.5, 7.5]), layout)
-    for method in ("auto", "held_karp", "improved_heuristic"):
+    for method in ("auto", "held_karp", "improved_heuristic", "traversal"):
         route(problem, method)
     if blocks >= 3:
         warm_up_multi_block()
