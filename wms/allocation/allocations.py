@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from wms.allocation import shipments
 from wms.allocation.orm import Allocation, Shipment, ShipmentLine
 from wms.allocation.transfer import relocate, split_off
+from wms.db import core
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ _REPOINT = update(_ALLOCATIONS).where(_ALLOCATIONS.c.id == bindparam("allocation
 def repoint(session: Session, allocation_id: int, stock_id: int) -> None:
     """``point_at`` in one statement, without loading the allocation (the caller moved its units and
     their reservation; an Allocation the session holds is not refreshed)."""
-    session.connection().execute(_REPOINT, {"allocation": allocation_id, "row": stock_id})
+    core(session).execute(_REPOINT, {"allocation": allocation_id, "row": stock_id})
 
 
 def repoint_many(session: Session, moved: Sequence[tuple[int, int]]) -> None:

@@ -19,10 +19,12 @@ from wms.shipping.answers import parcel_view, shipment_answer
 from wms.shipping.orm import Parcel
 
 
+def _no_shipment(shipment_id: int) -> NotFound:
+    return NotFound(f"shipment {shipment_id} not found", code="shipment_not_found")
+
+
 def shipment_warehouse(s: Session, shipment_id: int) -> str:
-    return warehouse_code_of(
-        s, Shipment, shipment_id, NotFound(f"shipment {shipment_id} not found", code="shipment_not_found")
-    )
+    return warehouse_code_of(s, Shipment, shipment_id, _no_shipment(shipment_id))
 
 
 def parcel_warehouse(s: Session, parcel_id: int) -> str:
@@ -57,7 +59,7 @@ _PARCELS_OF = select(_PARCELS).where(_PARCELS.c.shipment_id == bindparam("shipme
 def shipment_detail(s: Session, shipment_id: int) -> dict[str, Any]:
     head = shipments.heads(s, [shipment_id]).get(shipment_id)
     if head is None:
-        raise NotFound(f"shipment {shipment_id} not found", code="shipment_not_found")
+        raise _no_shipment(shipment_id)
     db, key = core(s), {"shipment_id": shipment_id}
     return shipment_answer(
         head,
