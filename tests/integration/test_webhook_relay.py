@@ -104,7 +104,8 @@ def test_the_streak_is_counted_in_the_database_and_a_success_clears_it(backend: 
     seqs = add_events(backend, 3)
     webhook_id = add_webhook(backend, "http://127.0.0.1:9/never-called")
     factory = make_session_factory(backend.engine)
-    policy = RetryPolicy(1, 1, pause_after_failures=100, pause_after_s=0)
+    # full jitter: the backoff is uniform in [0, 1 h], so it cannot run out before the last claim below
+    policy = RetryPolicy(3600, 3600, pause_after_failures=100, pause_after_s=0)
     [claim] = claims.claim_due(factory, 5, lease_s=60)
     assert claims.claim_due(factory, 5, lease_s=60) == []  # leased: nobody else gets it
     for _ in range(2):
