@@ -8,6 +8,9 @@ blocks ``Order k<TAB>number of articles n`` followed by n lines ``i<TAB>Aisle a<
 cross aisle, the depot at the front-left corner) a distance is the publications' in their unit. Every article
 is one unit; a cart holds ``capacity`` articles; orders arrive in file order (FCFS takes them so).
 
+Our LP bound is ``lp_pricing.lp_bound_priced``: the LP over every cart (at least ⌈units / 45⌉ carts) by
+column generation with an exact pricer, reported only when converged.
+
 ``--traversal-check`` checks the geometry against the published traversal (classic S-shape) results instead:
 the optimal batching when every cart is routed by the S-shape walk (``wms.picking.routing.traversal``), over
 every feasible cart (``set_partition.optimal_batching``: 1-7 million carts, LP by column generation with
@@ -29,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.lp_pricing import lp_bound_priced
 from benchmarks.set_partition import optimal_batching
 from benchmarks.wave_instances import B2B_LAYOUT
 from wms.picking.batching import plan_fcfs, plan_wave
@@ -127,11 +131,21 @@ def traversal_check(instances: list[int], ref: dict[int, dict[str, str]]) -> int
     return 1 if differ else 0
 
 
+def _bound(problem: BatchingProblem, skip: bool) -> tuple[float, float]:
+    """(our LP bound, CPU s): nan when skipped or not converged (an unconverged LP is no bound)."""
+    if skip:
+        return float("nan"), 0.0
+    t0 = time.process_time()
+    found = lp_bound_priced(problem)
+    return found.lp_bound, time.process_time() - t0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--instances", default="0,1,2,3,4,5,6,7,8,9", help="instance numbers of 70s-100-45")
     p.add_argument("--time-limit-s", type=float, default=2.0)
     p.add_argument("--traversal-check", action="store_true", help="optimal batching under traversal routing")
+    p.add_argument("--no-lp-bound", action="store_true", help="skip our LP bound (column generation, 5-30 s each)")
     args = p.parse_args(argv)
     ref = references()
     instances = [int(x) for x in args.instances.split(",")]
@@ -139,9 +153,9 @@ def main(argv: list[str] | None = None) -> int:
         return traversal_check(instances, ref)
     print(
         "| instance | FCFS + traversal | FCFS + S-shape | FCFS + exact | ours | published optimum (proven) "
-        "| ours ÷ optimum - 1 | plan s |"
+        "| ours ÷ optimum - 1 | plan CPU s | our LP bound | bound ÷ optimum - 1 | bound CPU s |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     gaps = []
     for k in instances:
         problem = to_problem(read_instance((DATA / f"70s-100-45-{k}.txt").read_text()), time_limit_s=args.time_limit_s)
@@ -153,9 +167,13 @@ def main(argv: list[str] | None = None) -> int:
         cpu = time.process_time() - t0
         best = float(ref[k]["optimal_best"])
         gaps.append(ours / best - 1)
+        bound, bound_cpu = _bound(problem, args.no_lp_bound)
+        if bound > best + 1e-6:
+            raise RuntimeError(f"instance {k}: LP bound {bound} above the published optimum {best}")
         print(
             f"| {k} | {traversal:,.0f} | {s_shape:,.0f} | {exact:,.0f} | {ours:,.0f} | {best:,.0f} "
-            f"({ref[k]['optimal_proven']}) | {100 * gaps[-1]:+.2f} % | {cpu:.1f} |"
+            f"({ref[k]['optimal_proven']}) | {100 * gaps[-1]:+.2f} % | {cpu:.1f} | {bound:,.1f} | "
+            f"{100 * (bound / best - 1):+.2f} % | {bound_cpu:.0f} |"
         )
     print(f"\nmean gap {100 * float(np.mean(gaps)):+.2f} %, worst {100 * max(gaps):+.2f} % ({len(gaps)} instances)")
     return 0

@@ -3,7 +3,9 @@
     python -m pytest benchmarks/test_bench_waves.py -q --benchmark-only -p no:cacheprovider
 
 For each profile and seed (``WMS_BENCH_WAVE_SEEDS``, default ``1,2,3``) one line:
-FCFS + S-shape, FCFS + exact, constructive (seed algorithm) + exact, ours
+FCFS + S-shape (the classic walk of the literature, ``traversal``; in brackets
+the former baseline ``s_shape``: S order, stops joined by shortest walks),
+FCFS + exact, constructive (seed algorithm) + exact, ours
 (``plan_wave``) + exact, the ratios to both baselines against the profile's
 targets, the number of carts and our runtime (pytest-benchmark times the
 ``plan_wave`` call, one round, after a warm-up). Every pick list of every
@@ -14,7 +16,8 @@ the brute-force optimum over all partitions against the planner's exact mode
 and its heuristic (``exact_jobs=0``).
 
 ``WMS_BENCH_WAVE_BOUND=1`` adds ``test_b2b_lp_bound``: the LP bound over every
-feasible cart of each B2B instance (``wave_bounds``, ≈ 40 s per instance) —
+feasible cart of each B2B instance, at least ⌈units / cart⌉ carts (``lp_pricing``:
+column generation with an exact pricer, ≈ 20 s per instance) —
 whether a target is attainable at all. ``WMS_BENCH_WAVE_DEPOT_X=22.5`` computes
 the same for the depot at the centre of the front cross aisle (a what-if; the
 profile keeps the depot at the front-left corner).
@@ -35,6 +38,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 
 import numpy as np
 import pytest
@@ -88,8 +92,9 @@ def test_wave(benchmark: BenchmarkFixture, say: Callable[[str], None], profile: 
     make, limit, target_s, target_e = PROFILES[profile]
     wave = make(seed, time_limit_s=limit)
     t = time.perf_counter()
-    fcfs_s, fcfs = plan_fcfs(wave, "s_shape"), plan_fcfs(wave)
+    fcfs_s, fcfs = plan_fcfs(wave, "traversal"), plan_fcfs(wave)  # the classic S-shape, and exact routing
     t_fcfs = time.perf_counter() - t
+    fcfs_walks = plan_fcfs(wave, "s_shape")  # S order, stops joined by shortest walks (the former baseline)
     t = time.perf_counter()
     constructive = plan_constructive(wave)
     t_constructive = time.perf_counter() - t
@@ -99,14 +104,16 @@ def test_wave(benchmark: BenchmarkFixture, say: Callable[[str], None], profile: 
     info = {
         "orders": wave.n_orders,
         "lines": len(wave.line_aisle),
-        "fcfs_s_shape_m": fcfs_s.total_distance,
+        "fcfs_traversal_m": fcfs_s.total_distance,
+        "fcfs_s_shape_walks_m": fcfs_walks.total_distance,
         "fcfs_exact_m": fcfs.total_distance,
         "constructive_m": constructive.total_distance,
         "ours_m": ours.total_distance,
         "carts_fcfs": len(fcfs.pick_lists),
         "carts_constructive": len(constructive.pick_lists),
         "carts_ours": len(ours.pick_lists),
-        "ours_vs_fcfs_s_shape": vs_s,
+        "ours_vs_fcfs_traversal": vs_s,
+        "ours_vs_fcfs_s_shape_walks": ours.total_distance / fcfs_walks.total_distance,
         "ours_vs_fcfs_exact": vs_e,
         "constructive_vs_fcfs_exact": constructive.total_distance / fcfs.total_distance,
         "runtime_s": runtime,
@@ -118,7 +125,8 @@ def test_wave(benchmark: BenchmarkFixture, say: Callable[[str], None], profile: 
     }
     benchmark.extra_info.update(info)
     say(
-        f"{profile:11s} seed {seed}: FCFS+S {fcfs_s.total_distance:9.0f}  FCFS+exact {fcfs.total_distance:9.0f}  "
+        f"{profile:11s} seed {seed}: FCFS+S {fcfs_s.total_distance:9.0f} (walks {fcfs_walks.total_distance:9.0f})  "
+        f"FCFS+exact {fcfs.total_distance:9.0f}  "
         f"constructive {constructive.total_distance:9.0f}  ours {ours.total_distance:9.0f}  "
         f"carts {len(fcfs.pick_lists)}/{len(constructive.pick_lists)}/{len(ours.pick_lists)}  "
         f"ours/FCFS+S {vs_s:.3f}{_met(vs_s, target_s)}  ours/FCFS+exact {vs_e:.3f}{_met(vs_e, target_e)}  "
@@ -173,19 +181,22 @@ def test_small_waves_against_the_optimum(benchmark: BenchmarkFixture, say: Calla
     assert min(gaps) > -1e-9
 
 
-@pytest.mark.skipif(os.environ.get("WMS_BENCH_WAVE_BOUND") != "1", reason="set WMS_BENCH_WAVE_BOUND=1 (≈ 40 s each)")
+@pytest.mark.skipif(os.environ.get("WMS_BENCH_WAVE_BOUND") != "1", reason="set WMS_BENCH_WAVE_BOUND=1 (≈ 20 s each)")
 @pytest.mark.benchmark(group="waves-bound")
 @pytest.mark.parametrize("seed", SEEDS)
 def test_b2b_lp_bound(benchmark: BenchmarkFixture, say: Callable[[str], None], seed: int) -> None:
-    from benchmarks.wave_bounds import lp_bound  # opt-in: enumerates millions of carts
+    from benchmarks.lp_pricing import lp_bound_priced  # opt-in: prices millions of carts
 
     depot_x = float(os.environ.get("WMS_BENCH_WAVE_DEPOT_X", "0"))  # what-if only; the profile's depot is at 0
     wave = b2b(seed, depot_x_m=depot_x)
-    found = benchmark.pedantic(lp_bound, args=(wave,), rounds=1, iterations=1)
-    bound = found["lp_bound"]
-    fcfs_s, fcfs = plan_fcfs(wave, "s_shape").total_distance, plan_fcfs(wave).total_distance
+    found = benchmark.pedantic(lp_bound_priced, args=(wave,), rounds=1, iterations=1)
+    assert found.converged, "an unconverged LP is no bound"
+    bound = found.lp_bound
+    fcfs_s, fcfs = plan_fcfs(wave, "traversal").total_distance, plan_fcfs(wave).total_distance
     ours = plan_wave(wave).total_distance
-    benchmark.extra_info.update(found, depot_x_m=depot_x, fcfs_s_shape_m=fcfs_s, fcfs_exact_m=fcfs, ours_m=ours)
+    benchmark.extra_info.update(
+        asdict(found), depot_x_m=depot_x, fcfs_traversal_m=fcfs_s, fcfs_exact_m=fcfs, ours_m=ours
+    )
     say(
         f"b2b seed {seed}, depot x {depot_x:g} m: FCFS+S {fcfs_s:.0f}, FCFS+exact {fcfs:.0f}, ours {ours:.0f}; "
         f"LP bound {bound:.0f} = {bound / fcfs_s:.3f} × FCFS+S, {bound / fcfs:.3f} × "

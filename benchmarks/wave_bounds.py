@@ -1,13 +1,10 @@
-"""A lower bound on the shortest wave: the LP relaxation of set partitioning over *every* cart.
+"""Every feasible cart of a wave, enumerated and routed: what exact set partitioning starts from.
 
-For a B2B-sized wave (100 orders, carts of 45 units: about two million
+For a B2B-sized wave (100 orders, carts of 45 units: one to seven million
 cart-sized order sets) every feasible cart is enumerated and routed exactly
-(numba, ~25 s), then the LP ``min Σ length[c] x[c] s.t. every order covered,
-x >= 0`` is solved by column generation with GLOP (pricing = scanning all
-carts' reduced costs, exact). Covering equals partitioning here: dropping an
-order from a cart never makes its route longer. The LP optimum bounds every
-batching from below, so it tells whether a target is attainable at all.
-With ``traversal=True`` every cart is measured by the classic S-shape walk
+(numba, ~25 s); ``set_partition`` proves optimal batchings over them, and the
+tests check the priced LP bound (``lp_pricing``, which enumerates nothing)
+against the LP over them. With ``traversal=True`` every cart is measured by the classic S-shape walk
 (:mod:`wms.picking.routing.traversal`) instead, as the publications' traversal
 results are (``set_partition`` and ``order_batching --traversal-check``); on one
 block dropping an order never lengthens that walk either.
@@ -17,7 +14,6 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
-from ortools.linear_solver import pywraplp
 
 from wms.picking.batching.carts import job_tuple
 from wms.picking.batching.jobs import make_jobs, select_orders
@@ -66,30 +62,6 @@ def _enumerate(lay, jb, max_units, max_orders, members, lengths, traversal=False
     return count
 
 
-@njit(cache=True)
-def _reduced_costs(members, lengths, duals):
-    out = lengths.copy()
-    for c in range(members.shape[0]):
-        for k in range(members.shape[1]):
-            if members[c, k] < 0:
-                break
-            out[c] -= duals[members[c, k]]
-    return out
-
-
-def _lp(members: np.ndarray, lengths: np.ndarray, cols: list[int], n: int) -> tuple[float, np.ndarray]:
-    solver = pywraplp.Solver.CreateSolver("GLOP")
-    x = [solver.NumVar(0, solver.infinity(), "") for _ in cols]
-    rows: list[list] = [[] for _ in range(n)]
-    for var, c in zip(x, cols, strict=True):
-        for j in members[c][members[c] >= 0]:
-            rows[j].append(var)
-    cons = [solver.Add(sum(r) >= 1) for r in rows]
-    solver.Minimize(sum(float(lengths[c]) * v for v, c in zip(x, cols, strict=True)))
-    solver.Solve()
-    return solver.Objective().Value(), np.array([c.dual_value() for c in cons])
-
-
 def all_carts(
     problem: BatchingProblem, traversal: bool = False, max_carts: int = MAX_CARTS
 ) -> tuple[int, np.ndarray, np.ndarray]:
@@ -104,20 +76,3 @@ def all_carts(
     if count >= max_carts:
         raise ValueError("too many carts to enumerate")
     return jobs.n, members[:count].copy(), lengths[:count].copy()
-
-
-def lp_bound(problem: BatchingProblem, max_rounds: int = 200, traversal: bool = False) -> dict[str, float]:
-    """The LP bound of the wave (orders split into pieces as the planner does) and how it was found."""
-    n, members, lengths = all_carts(problem, traversal)
-    cols = np.nonzero(members[:, 1] < 0)[0].tolist()  # single jobs
-    in_lp = set(cols)
-    value = np.inf
-    for _ in range(max_rounds):
-        value, duals = _lp(members, lengths, cols, n)
-        red = _reduced_costs(members, lengths, duals)
-        new = [int(c) for c in np.argsort(red)[:3000] if red[c] < -1e-6 and int(c) not in in_lp]
-        if not new:
-            break
-        cols += new
-        in_lp.update(new)
-    return {"lp_bound": float(value), "carts_enumerated": float(len(lengths)), "columns": float(len(cols))}

@@ -42,7 +42,7 @@ def _prepare(problem: BatchingProblem) -> tuple[np.ndarray, Jobs]:
 
 
 def plan_fcfs(problem: BatchingProblem, routing: str = "auto") -> WaveResult:
-    """First come, first served carts, each routed with ``routing`` (e.g. "s_shape" for the classic baseline)."""
+    """First come, first served carts, each routed with ``routing`` (e.g. "traversal" for the classic S-shape baseline)."""
     selected, jobs = _prepare(problem)
     carts = fcfs_carts(jobs.rank, jobs.group, jobs.units, jobs.volume, problem.capacity.limits())
     return wave_result(problem, jobs, carts, selected, "fcfs", routing=routing)

@@ -1,0 +1,241 @@
+"""The LP bound of a wave at any size: column generation with an exact pricer, nothing enumerated (issue 13).
+
+The LP is ``min Σ length·x`` over carts, every order on at least one cart (covering equals partitioning on
+one block: dropping an order never lengthens a route), at least ``min_carts`` carts (⌈units / cart units⌉,
+likewise volume and orders; the LP alone undercuts it), ``x >= 0``. Its optimum bounds every batching from
+below. ``wave_bounds.all_carts`` lists every cart and stops being possible at about 110 B2B orders; here the
+carts are priced instead:
+
+- The master is GLOP's LP, kept across rounds, started from every order alone on a cart (and any carts the
+  caller knows, e.g. the planner's).
+- The pricer goes depth first over order sets in increasing index order, within the cart's units, volume,
+  orders and carrier group, and cuts a branch when ``length(S) − π(S) − μ − gain ≥ −ε``: ``gain`` bounds the
+  duals the later orders could still add (the best ``slots`` positive duals among those that fit, and a
+  fractional knapsack on units). Routes on one block are exact and never shorten when an order joins, so
+  the cut loses no cart of negative reduced cost: a complete pass that finds none proves the LP optimal over
+  every cart.
+- Every complete pass also gives a valid bound before convergence (Farley's): with ``ρ`` the least reduced
+  cost of any cart, no batching is shorter than ``LP_restricted + n·min(0, ρ)`` (at most ``n`` carts).
+- A pass that reaches ``max_nodes`` cart lengths is incomplete: its carts still join the master, but it
+  proves nothing. ``lp_bound`` returns ``nan`` as the LP bound unless the last pass was complete and found
+  nothing; it never reports an unconverged value as a bound.
+
+Two-block layouts are refused: their cart lengths are heuristic tours, not exact routes, so neither the cut
+nor the bound would be valid.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+from ortools.linear_solver import pywraplp
+
+from wms.picking.batching.carts import job_tuple
+from wms.picking.batching.jobs import make_jobs, select_orders
+from wms.picking.batching.lengths import layout_tuple, points_length
+from wms.picking.batching.problem import BatchingProblem
+from wms.picking.routing.traversal import traversal_length
+
+EPS = 1e-6
+OUT = 4000  # carts one pass stores: a pass stops after the anchor that fills them (partial pricing)
+PER_ROUND = 2000  # carts added per round
+MAX_NODES = 20_000_000  # cart lengths one pass may compute
+
+
+@njit(cache=True)
+def _length(lay, aisle, y, traversal):
+    if traversal:
+        return traversal_length(lay[0], lay[1], lay[2], aisle, y)
+    return points_length(lay, aisle, y)
+
+
+@njit(cache=True)
+def _gain(jb, first, pi, slots, room_u, room_v, group, ratio, wts):
+    """An upper bound on the duals the orders ``first..n-1`` can still add to a cart with this room."""
+    nr = 0
+    for b in range(first, pi.shape[0]):
+        if pi[b] > 0 and jb[5][b] == group and jb[3][b] <= room_u + 1e-9 and jb[4][b] <= room_v + 1e-9:
+            ratio[nr], wts[nr] = pi[b], jb[3][b]
+            nr += 1
+    if nr == 0 or slots <= 0:
+        return 0.0
+    top = 0.0
+    by_pi = np.argsort(-ratio[:nr])
+    for t in range(min(slots, nr)):
+        top += ratio[by_pi[t]]
+    if room_u == np.inf:
+        return top
+    for t in range(nr):  # fractional knapsack on units: duals per unit, best first
+        ratio[t] /= max(wts[t], 1e-9)
+    by_ratio = np.argsort(-ratio[:nr])
+    left, knap = room_u, 0.0
+    for t in range(nr):
+        if left <= 0:
+            break
+        w = min(wts[by_ratio[t]], left)
+        knap += ratio[by_ratio[t]] * w
+        left -= w
+    return min(top, knap)
+
+
+@njit(cache=True)
+def _cart(jb, stack, k, ba, by):
+    m = 0
+    for q in range(k + 1):
+        for p in range(jb[0][stack[q]], jb[0][stack[q] + 1]):
+            ba[m], by[m] = jb[1][p], jb[2][p]
+            m += 1
+    return m
+
+
+@njit(cache=True)
+def price(lay, jb, cap, width, solo, pi, mu, start, max_nodes, traversal, out_members, out_len, out_rc):
+    """Carts of negative reduced cost, anchors (a cart's lowest order) from ``start`` on, cyclically.
+
+    Returns (carts stored, least reduced cost seen, lengths computed, anchors done). The pass stops after
+    the anchor that fills ``out_*`` or reaches ``max_nodes``; it is complete when every anchor is done.
+    """
+    n = pi.shape[0]
+    deepest = int(min(width, cap[0]))
+    ba = np.empty(jb[1].shape[0], dtype=np.int64)
+    by = np.empty(jb[1].shape[0])
+    stack = np.full(width + 1, -1, dtype=np.int64)
+    units, volume, dual, lens = np.zeros(width + 1), np.zeros(width + 1), np.zeros(width + 1), np.zeros(width + 1)
+    ratio, wts = np.empty(n), np.empty(n)
+    count, nodes, least = 0, 0, np.inf
+    for t in range(n):
+        if count >= out_members.shape[0] or nodes >= max_nodes:
+            return count, least, nodes, t
+        i = (start + t) % n
+        if pi[i] <= 0:
+            continue  # an order of dual 0 only lengthens a cart (alone it is a column of the master)
+        stack[0], units[0], volume[0], dual[0], lens[0] = i, jb[3][i], jb[4][i], pi[i], solo[i]
+        rc = solo[i] - pi[i] - mu
+        least = min(least, rc)
+        if rc < -EPS and count < out_members.shape[0]:
+            out_members[count, :] = -1
+            out_members[count, 0] = i
+            out_len[count], out_rc[count] = solo[i], rc
+            count += 1
+        k = 1  # stack[0..k-1] is the cart; stack[k] the order tried next at depth k
+        stack[1] = i
+        while k >= 1:
+            stack[k] += 1
+            a = stack[k]
+            if a >= n or k >= deepest:
+                k -= 1
+                continue
+            u, v = units[k - 1] + jb[3][a], volume[k - 1] + jb[4][a]
+            if pi[a] <= 0 or jb[5][a] != jb[5][i] or u > cap[1] + 1e-9 or v > cap[2] + 1e-9:
+                continue
+            gain = _gain(jb, a + 1, pi, deepest - k - 1, cap[1] - u, cap[2] - v, jb[5][i], ratio, wts)
+            if max(lens[k - 1], solo[a]) - dual[k - 1] - pi[a] - gain - mu >= -EPS:
+                continue  # no cart through this branch has a negative reduced cost
+            m = _cart(jb, stack, k, ba, by)
+            units[k], volume[k], dual[k] = u, v, dual[k - 1] + pi[a]
+            lens[k] = _length(lay, ba[:m], by[:m], traversal)
+            nodes += 1
+            rc = lens[k] - dual[k] - mu
+            least = min(least, rc)
+            if rc < -EPS and count < out_members.shape[0]:
+                out_members[count, :] = -1
+                out_members[count, : k + 1] = stack[: k + 1]
+                out_len[count], out_rc[count] = lens[k], rc
+                count += 1
+            if k + 1 < deepest:
+                stack[k + 1] = a
+                k += 1
+    return count, least, nodes, n
+
+
+@dataclass(frozen=True)
+class PricedBound:
+    lp_bound: float  # the LP optimum over every cart, nan unless proven (last pass complete, nothing found)
+    bound: float  # the best valid lower bound found (Farley's from any complete pass, or the LP), -inf if none
+    converged: bool
+    rounds: int
+    columns: int  # carts in the master at the end
+    lengths: int  # cart lengths the pricer computed in all
+
+
+def min_carts(n_jobs: int, units: float, volume: float, cap: np.ndarray) -> int:
+    need = [n_jobs / cap[0], units / cap[1], volume / cap[2]]
+    return max(1, *(math.ceil(q - 1e-9) for q in need if math.isfinite(q)))
+
+
+def lp_bound_priced(
+    problem: BatchingProblem,
+    traversal: bool = False,
+    carts: list[list[int]] | None = None,
+    max_rounds: int = 500,
+    max_nodes: int = MAX_NODES,
+) -> PricedBound:
+    """The LP bound of the wave (orders split into pieces as the planner does), by column generation."""
+    if problem.layout.blocks != 1:
+        raise ValueError("the priced LP bound needs a single-block layout (exact, monotone cart lengths)")
+    jobs = make_jobs(problem, select_orders(problem))
+    n = jobs.n
+    lay, jb = layout_tuple(problem.layout), job_tuple(jobs)
+    cap = np.array(problem.capacity.limits(), dtype=np.float64)
+    width = int(min(n, cap[0], cap[1] // max(jobs.units.min(), 1) if math.isfinite(cap[1]) else n))
+    lp = pywraplp.Solver.CreateSolver("GLOP")
+    inf = lp.infinity()
+    rows = [lp.Constraint(1.0, inf) for _ in range(n)]
+    count = lp.Constraint(float(min_carts(n, jobs.units.sum(), jobs.volume.sum(), cap)), inf)
+    objective = lp.Objective()
+    objective.SetMinimization()
+    seen: set[tuple[int, ...]] = set()
+
+    def add(cart: tuple[int, ...], length: float) -> bool:
+        if cart in seen:
+            return False
+        seen.add(cart)
+        var = lp.NumVar(0.0, inf, "")
+        objective.SetCoefficient(var, float(length))
+        count.SetCoefficient(var, 1.0)
+        for j in cart:
+            rows[j].SetCoefficient(var, 1.0)
+        return True
+
+    solo = np.array([_cart_length(lay, jb, [j], traversal) for j in range(n)])
+    for j in range(n):
+        add((j,), solo[j])
+    for cart in carts or []:
+        add(tuple(sorted(cart)), _cart_length(lay, jb, cart, traversal))
+    out = (np.full((OUT, width), -1, dtype=np.int64), np.zeros(OUT), np.zeros(OUT))
+    bound, total, converged, rounds, anchor, value = -np.inf, 0, False, 0, 0, float("nan")
+    while rounds < max_rounds:
+        rounds += 1
+        if lp.Solve() != pywraplp.Solver.OPTIMAL:
+            raise RuntimeError("GLOP did not solve the restricted LP to optimality")
+        value = objective.Value()
+        pi = np.array([r.dual_value() for r in rows])
+        mu = count.dual_value()
+        found, least, nodes, done = price(lay, jb, cap, width, solo, pi, mu, anchor, max_nodes, traversal, *out)
+        complete, anchor = done == n, (anchor + done) % n
+        total += nodes
+        if complete:
+            bound = max(bound, value + n * min(0.0, least))
+            if found == 0:
+                converged, bound = True, max(bound, value)
+                break
+        best = np.argsort(out[2][:found], kind="stable")[:PER_ROUND]
+        new = [add(tuple(sorted(int(j) for j in out[0][c] if j >= 0)), out[1][c]) for c in best.tolist()]
+        if not any(new):
+            break  # the pricer only found carts the master has: numerical trouble, unconverged
+    return PricedBound(
+        lp_bound=float(value) if converged else float("nan"),
+        bound=float(bound),
+        converged=converged,
+        rounds=rounds,
+        columns=len(seen),
+        lengths=total,
+    )
+
+
+def _cart_length(lay: tuple, jb: tuple, cart: list[int] | tuple[int, ...], traversal: bool) -> float:
+    pts = np.concatenate([np.arange(jb[0][j], jb[0][j + 1]) for j in cart])
+    return float(_length(lay, jb[1][pts], jb[2][pts], traversal))
