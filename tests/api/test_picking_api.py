@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.orders_helpers import order_body
+from tests.api.orders_helpers import order_body, receive
 from tests.api.picking_helpers import MILK_SHELF, TEA_BARCODE, TEA_MAIN, TEA_SPARE, floor, pick_all, scan, stock_at
-from tests.conftest import Api, Backend, make_token
+from tests.conftest import SMALL_LAYOUT, Api, Backend, make_token
 from tests.invariants import assert_reservations_consistent, assert_stock_invariants, snapshot
+from tests.unit.routing_reference import distance, from_depot
+from wms.inventory.layout import Layout
+
+LAYOUT = Layout(**SMALL_LAYOUT)
 
 
 def test_a_picker_picks_a_whole_list_and_delivers_the_cart(admin: Api, backend: Backend, client: TestClient) -> None:
@@ -238,3 +244,37 @@ def test_the_item_barcode_scans_as_well_as_the_sku(admin: Api, backend: Backend,
     pl = f.picker.post("/v1/pick-lists/claim", {"warehouse": "WH1"}, expect=200)
     done = f.picker.post(f"/v1/pick-lists/{pl['id']}/confirmations", scan(pl["next_stop"], sku=TEA_BARCODE))
     assert done["status"] == "picked" and done["stops"][0]["sku"] == "TEA"
+
+
+def test_a_short_pick_reroutes_the_rest_from_where_the_picker_stands(
+    admin: Api, backend: Backend, client: TestClient
+) -> None:
+    f = floor(admin, backend, client, [[("TEA", 8), ("MILK", 2)]])
+    receive(admin, "WH1", ("TEA", "T-FAR", None, 2, "A03-B019-L1-R"))  # deep in the aisle of TEA_MAIN
+    at = {loc["code"]: (loc["x_m"], loc["y_m"]) for loc in admin.all("/v1/warehouses/WH1/locations")}
+    pl = f.picker.post("/v1/pick-lists/claim", {"warehouse": "WH1"}, expect=200)
+    while pl["next_stop"]["sku"] != "TEA":
+        pl = f.picker.post(f"/v1/pick-lists/{pl['id']}/confirmations", scan(pl["next_stop"]))
+    short = pl["next_stop"]
+    after = f.picker.post(f"/v1/pick-lists/{pl['id']}/confirmations", scan(short, 1, reason="not_found"))
+    assert len(after["added_stop_ids"]) == 2  # 7 missing: 5 at TEA_SPARE, by the depot, 2 deep at T-FAR
+    stops = sorted(after["stops"], key=lambda s: s["seq"])
+    done = [s for s in stops if s["status"] != "open" and s["id"] != short["id"]] + [short]
+    todo = [s for s in stops if s["status"] == "open"]
+    assert after["next_stop"]["id"] == todo[0]["id"]
+
+    def path(first: tuple[float, float], rest: list[tuple[float, float]]) -> float:
+        legs = zip([first, *rest], rest, strict=False)
+        return sum(distance(LAYOUT, a, b) for a, b in legs) + from_depot(LAYOUT, rest[-1] if rest else first)
+
+    here = at[short["location"]]
+    rest = [at[s["location"]] for s in todo]
+    walked = from_depot(LAYOUT, at[done[0]["location"]]) + sum(
+        distance(LAYOUT, at[a["location"]], at[b["location"]]) for a, b in zip(done, done[1:], strict=False)
+    )
+    assert min(path(here, list(p)) for p in itertools.permutations(rest)) == pytest.approx(path(here, rest))
+    assert after["distance_m"] == pytest.approx(walked + path(here, rest))
+    done_list = pick_all(f.picker, after)
+    assert done_list["status"] == "picked" and done_list["distance_m"] == after["distance_m"]
+    assert_stock_invariants(backend.engine)
+    assert_reservations_consistent(backend.engine)

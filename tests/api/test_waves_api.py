@@ -353,3 +353,21 @@ def test_only_shipments_the_wave_takes_are_parted(admin: Api, backend: Backend) 
     wave = admin.post("/v1/waves", {"warehouse": "WH1", "cart": {"max_orders": 5}})
     assert wave["orders"] == [whole["id"]]
     assert len(shipments_of(short["id"])) == 1 and shipments_of(short["id"]) != merged
+
+
+def test_deadline_windows_keep_early_orders_off_late_carts(admin: Api) -> None:
+    where = stocked(admin)
+    due = ["2026-11-27T08:00:00+00:00", "2026-11-27T10:30:00+00:00", "2026-11-27T13:00:00+00:00"]
+    window_of = {}
+    for i in range(12):
+        body = order_body((SKUS[(i * 5) % len(SKUS)], 1), (SKUS[(i * 7 + 3) % len(SKUS)], 1), customer=f"D{i}")
+        order = admin.post("/v1/orders", {**body, "promised_ship_by": due[i % 3]})
+        window_of[order["id"]] = i % 3  # whole hours after the earliest deadline: 0, 2.5 and 5 → windows 0, 2, 5
+    admin.post("/v1/waves", {"warehouse": "WH1", "cart": {}, "deadline_window_min": 0}, expect=422)
+    wave = admin.post("/v1/waves", {"warehouse": "WH1", "cart": {"max_units": 8}, "deadline_window_min": 60})
+    check_wave(admin, wave, where, 8)
+    assert sorted(wave["orders"]) == sorted(window_of)
+    windows = [{window_of[o] for o in pl["orders"]} for pl in wave["pick_lists"]]
+    assert all(len(w) == 1 for w in windows)  # no cart mixes deadline windows
+    firsts = [min(w) for w in windows]
+    assert firsts == sorted(firsts)  # the carts of the earliest cut-off come first

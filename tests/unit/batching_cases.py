@@ -79,7 +79,7 @@ def set_partitions(items: list[int]) -> Iterator[list[list[int]]]:
 
 def fits(p: BatchingProblem, orders: list[int]) -> bool:
     n, u, v = p.capacity.limits()
-    group_ok = not p.group_by_carrier or len({int(p.carrier[o]) for o in orders}) == 1
+    group_ok = len({int(p.order_group[o]) for o in orders}) == 1
     return (
         len(orders) <= n and p.order_units[orders].sum() <= u and p.order_volume[orders].sum() <= v + 1e-9 and group_ok
     )
@@ -116,6 +116,8 @@ def check_wave(lay: Layout, p: BatchingProblem, result: WaveResult) -> None:
             carts_of[o] = carts_of.get(o, 0) + 1
         if p.group_by_carrier:
             assert len({int(p.carrier[o]) for o in pl.orders}) == 1, "carrier groups mixed on a cart"
+        if p.deadline_group is not None:
+            assert len({int(p.deadline_group[o]) for o in pl.orders}) == 1, "deadline groups mixed on a cart"
         walk = route_length(lay, points(lay, p, pl.lines))
         assert math.isclose(pl.length, walk, rel_tol=1e-9, abs_tol=TOL)
     in_wave = np.isin(p.line_order, list(selected))

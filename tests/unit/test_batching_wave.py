@@ -133,6 +133,28 @@ def test_carrier_groups_are_never_mixed(seed: int) -> None:
         check_wave(lay, p, result)
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_deadline_groups_are_never_mixed_and_early_carts_come_first(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    lay = layout(rng)
+    n = 30
+    carrier = rng.integers(0, 2, n)
+    base = problem(rng, lay, n, carrier=carrier, group_by_carrier=seed == 2)
+    deadline = (base.priority * 3) // n  # three cut-offs, the most urgent orders in the first
+    p = BatchingProblem(**{**base.__dict__, "deadline_group": deadline})
+    for result in (plan_wave(p, exact_jobs=0), plan_wave(p), plan_fcfs(p), plan_constructive(p)):
+        check_wave(lay, p, result)
+        tiers = [int(deadline[pl.orders[0]]) for pl in result.pick_lists]
+        assert tiers == sorted(tiers)  # every cart of an earlier cut-off is listed before the later ones
+
+
+def test_a_bad_deadline_group_is_rejected() -> None:
+    base = problem(np.random.default_rng(1), layout(np.random.default_rng(1)), 5)
+    for bad in (np.array([0, 1]), np.array([0, 0, -1, 0, 0])):
+        with pytest.raises(ValueError, match="deadline_group"):
+            BatchingProblem(**{**base.__dict__, "deadline_group": bad})
+
+
 def test_fcfs_closes_a_cart_only_when_the_next_order_does_not_fit() -> None:
     rng = np.random.default_rng(3)
     lay = layout(rng)

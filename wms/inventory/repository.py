@@ -239,3 +239,9 @@ def stock_and_ledger_totals(session: Session, warehouse_id: int) -> tuple[int, i
     rows = session.scalar(select(func.count()).where(StockMovement.warehouse_id == warehouse_id))
     assert on_hand is not None and ledger is not None and rows is not None
     return on_hand, ledger, rows
+
+
+def location_points(session: Session, location_ids: Iterable[int]) -> dict[int, tuple[int | None, float]]:
+    """(aisle, y_m) of each location: where it is walked to (the aisle is None off the aisles)."""
+    rows = session.execute(select(Location.id, Location.aisle, Location.y_m).where(Location.id.in_(list(location_ids))))
+    return {r.id: (r.aisle, r.y_m) for r in rows}

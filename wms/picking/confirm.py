@@ -33,6 +33,7 @@ from wms.picking.handheld import check_holder, locked
 from wms.picking.orm import PickList, PickListStop
 from wms.picking.pick_list_views import pick_list_detail
 from wms.picking.plain_picks import NotPlain, pick_plain
+from wms.picking.reroute import reroute_from
 from wms.picking.rules import ScanView, StopView, check_quantity, match_stop
 from wms.picking.short_picks import elsewhere, handle_shortfall, shortfall_places
 
@@ -66,6 +67,8 @@ def confirm(
         stop.picked_quantity, stop.short_reason = quantity, (cmd.reason if quantity < stop.quantity else None)
         stop.confirmed_at, stop.confirmed_by = utcnow(), actor
         s.flush()
+        if added:
+            reroute_from(s, pl, stop)
         if (
             s.scalar(
                 select(PickListStop.id)

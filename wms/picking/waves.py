@@ -52,6 +52,7 @@ class StartWave(Command):
     cart: Cart
     time_limit_s: Annotated[Number, Field(gt=0, le=120)] = 2.0
     group_by_carrier: StrictBool = False
+    deadline_window_min: Annotated[int, integer(ge=1, le=10_080)] | None = None
 
 
 def start_wave(cmd: StartWave, uow: UnitOfWork, actor: str, request_ref: str | None = None) -> tuple[int, int]:

@@ -40,7 +40,9 @@ def post_wave(
     """Releases the most urgent allocated orders of the warehouse (earliest ship-by, then first come, then
     fewer lines; up to `max_orders`) into a wave and plans its pick lists: one cart trip each within the
     `cart` limits, stops in walking order, `distance_m` by `layout.md`. An order is split across pick lists
-    only when it alone exceeds a cart; `group_by_carrier` keeps each pick list to one carrier. A customer's
+    only when it alone exceeds a cart; `group_by_carrier` keeps each pick list to one carrier;
+    `deadline_window_min` keeps each to one deadline window (whole minutes after the wave's earliest ship-by),
+    so a cart due at an early cut-off is not held back by orders due later. A customer's
     merged orders go together while all are allocated; one still waiting (short of stock, unconfirmed,
     unpaid) does not hold the others back: it moves to a shipment of its own, with what is reserved for it.
 

@@ -64,7 +64,7 @@ def _points(problem: BatchingProblem, lines: list[int]) -> np.ndarray:
 
 
 def make_jobs(problem: BatchingProblem, selected: np.ndarray) -> Jobs:
-    group = problem.carrier if problem.group_by_carrier and problem.carrier is not None else None
+    group = problem.order_group
     cols: dict[str, list] = {k: [] for k in ("order", "rank", "group", "units", "volume")}
     entries: list[list[tuple[int, int, float]]] = []
     for rank, o in enumerate(selected.tolist()):
@@ -72,7 +72,7 @@ def make_jobs(problem: BatchingProblem, selected: np.ndarray) -> Jobs:
             entries.append(piece)
             cols["order"].append(o)
             cols["rank"].append(rank)
-            cols["group"].append(0 if group is None else int(group[o]))
+            cols["group"].append(int(group[o]))
             cols["units"].append(float(sum(e[1] for e in piece)))
             cols["volume"].append(float(sum(e[2] for e in piece)))
     points = [_points(problem, [e[0] for e in piece]) for piece in entries]

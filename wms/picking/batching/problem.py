@@ -49,6 +49,7 @@ class BatchingProblem:
     capacity: CartCapacity
     carrier: np.ndarray | None = None  # (n_orders,) int64 carrier group id
     group_by_carrier: bool = False  # one carrier group per pick list
+    deadline_group: np.ndarray | None = None  # (n_orders,) int64 >= 0: orders of different groups never share a list
     max_wave_orders: int | None = None  # at most this many orders (the most urgent) in the wave
     time_limit_s: float = 2.0
     seed: int = 0
@@ -68,12 +69,25 @@ class BatchingProblem:
             raise ValueError("line units must be positive and volumes non-negative")
         if self.group_by_carrier and self.carrier is None:
             raise ValueError("grouping by carrier needs the carrier of every order")
+        if self.deadline_group is not None and (len(self.deadline_group) != n or np.any(self.deadline_group < 0)):
+            raise ValueError("deadline_group needs one non-negative entry per order")
         if self.time_limit_s <= 0 or self.workers < 1:
             raise ValueError("time_limit_s must be positive and workers at least 1")
 
     @property
     def n_orders(self) -> int:
         return len(self.order_start) - 1
+
+    @property
+    def order_group(self) -> np.ndarray:
+        """Every order's batching group: a pick list holds one group only (its carrier when grouping by
+        carrier, and its deadline group when there are any)."""
+        group = np.zeros(self.n_orders, dtype=np.int64)
+        if self.group_by_carrier and self.carrier is not None:
+            group = np.asarray(self.carrier, dtype=np.int64).copy()
+        if self.deadline_group is not None and self.n_orders:
+            group = group * (int(self.deadline_group.max()) + 1) + np.asarray(self.deadline_group, dtype=np.int64)
+        return group
 
     @property
     def line_order(self) -> np.ndarray:
@@ -102,6 +116,7 @@ class BatchingProblem:
         start = np.concatenate([[0], np.cumsum([len(o) for o in orders])]).astype(np.int64)
         col = list(zip(*lines, strict=True)) if lines else [(), (), (), ()]
         carrier = options.pop("carrier", None)
+        deadline_group = options.pop("deadline_group", None)
         return cls(
             order_start=start,
             line_aisle=np.array(col[0], dtype=np.int64),
@@ -114,6 +129,7 @@ class BatchingProblem:
             layout=layout,
             capacity=capacity,
             carrier=None if carrier is None else np.asarray(carrier, dtype=np.int64),
+            deadline_group=None if deadline_group is None else np.asarray(deadline_group, dtype=np.int64),
             **options,
         )
 
