@@ -25,6 +25,7 @@ from wms.picking.routing.heuristics import HEURISTICS
 from wms.picking.routing.local_search import improve
 from wms.picking.routing.multi_block import best_heuristic, solve_multi_block
 from wms.picking.routing.multi_block import warm_up as warm_up_multi_block
+from wms.picking.routing.paths import EXACT_POINTS, route_from
 from wms.picking.routing.points import unique_problem
 from wms.picking.routing.problem import LayoutArrays, Route, RoutingProblem
 from wms.picking.routing.single_block import solve_single_block
@@ -79,8 +80,17 @@ def _warm_up_blocks(blocks: int) -> None:
         warm_up_multi_block()
 
 
+def _warm_up_paths() -> None:
+    """The rest of a route after a short pick: exact (few points) and heuristic (many)."""
+    layout = LayoutArrays(np.arange(4) * 3.0, np.array([0.0, 30.0]), 1.5)
+    for n in (3, EXACT_POINTS + 2):
+        problem = RoutingProblem(np.arange(n, dtype=np.int64) % 4, np.arange(n) * 1.5 + 0.5, layout)
+        route_from(problem, (1, 10.0))
+
+
 WARM_UP_STEPS: tuple[tuple[str, Callable[[], None]], ...] = (
     ("routes through one block", lambda: _warm_up_blocks(1)),
+    ("the rest of a route after a short pick", _warm_up_paths),
     ("routes through two blocks", lambda: _warm_up_blocks(2)),
     ("routes through three or more blocks", lambda: _warm_up_blocks(3)),
 )
