@@ -14,7 +14,7 @@ import numpy as np
 from numba import njit
 
 from wms.picking.routing.distance import distance_matrix
-from wms.picking.routing.local_search import two_opt
+from wms.picking.routing.local_search import two_opt, walk_length
 from wms.picking.routing.problem import LayoutArrays
 from wms.picking.routing.single_block import single_block_length
 from wms.picking.routing.tour_states import TABLES
@@ -45,20 +45,10 @@ def _nearest_neighbour(d):
 
 
 @njit(cache=True)
-def tour_length(d, order):
-    n = d.shape[0] - 1
-    total, cur = 0.0, n
-    for k in range(order.shape[0]):
-        total += d[cur, order[k]]
-        cur = order[k]
-    return total + d[cur, n]
-
-
-@njit(cache=True)
 def heuristic_length(aisle_x, cross_y, depot_x, aisle, y):
     """Nearest neighbour + 2-opt over the distinct points (any number of blocks)."""
     d = distance_matrix(aisle_x, cross_y, depot_x, aisle, y)
-    return tour_length(d, two_opt(d, _nearest_neighbour(d)))
+    return walk_length(d, two_opt(d, _nearest_neighbour(d)), d.shape[0] - 1)
 
 
 @njit(cache=True)

@@ -18,11 +18,11 @@ EPS = 1e-9
 
 
 @njit(cache=True)
-def two_opt(d, order):
-    """2-opt local optimum of ``order`` over matrix ``d`` (depot = last index)."""
+def two_opt_from(d, order, first):
+    """2-opt local optimum of ``order`` walked from point ``first`` to the depot (last index), both ends fixed."""
     n = order.shape[0]
     tour = np.empty(n + 2, dtype=np.int64)
-    tour[0] = tour[n + 1] = d.shape[0] - 1
+    tour[0], tour[n + 1] = first, d.shape[0] - 1
     tour[1 : n + 1] = order
     improved = True
     while improved:
@@ -34,6 +34,22 @@ def two_opt(d, order):
                     tour[i : j + 1] = tour[i : j + 1][::-1].copy()
                     improved = True
     return tour[1 : n + 1].copy()
+
+
+@njit(cache=True)
+def two_opt(d, order):
+    """2-opt local optimum of the tour ``order`` over matrix ``d`` (depot = last index)."""
+    return two_opt_from(d, order, d.shape[0] - 1)
+
+
+@njit(cache=True)
+def walk_length(d, order, first):
+    """Length of ``first`` → ``order`` → depot (last index) over matrix ``d``; from the depot, a tour."""
+    total, cur = 0.0, first
+    for k in range(order.shape[0]):
+        total += d[cur, order[k]]
+        cur = order[k]
+    return total + d[cur, d.shape[0] - 1]
 
 
 def improve(problem: RoutingProblem, route: Route) -> Route:

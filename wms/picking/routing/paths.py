@@ -15,6 +15,7 @@ import numpy as np
 from numba import njit
 
 from wms.picking.routing.distance import distance_matrix
+from wms.picking.routing.local_search import two_opt_from, walk_length
 from wms.picking.routing.points import expand_order, unique_problem
 from wms.picking.routing.problem import Route, RoutingProblem
 
@@ -66,16 +67,6 @@ def path_held_karp(d, s):
 
 
 @njit(cache=True)
-def _path_length(d, s, order):
-    n = d.shape[0] - 1
-    total, cur = 0.0, s
-    for k in range(order.shape[0]):
-        total += d[cur, order[k]]
-        cur = order[k]
-    return total + d[cur, n]
-
-
-@njit(cache=True)
 def path_heuristic(d, s):
     """Nearest neighbour from s, then 2-opt reversals of inner segments (both ends fixed) until none helps."""
     n = d.shape[0] - 1
@@ -89,21 +80,8 @@ def path_heuristic(d, s):
             if not seen[j] and d[cur, j] < best:
                 best, nxt = d[cur, j], j
         order[k], seen[nxt], cur = nxt, True, nxt
-    m = n - 1
-    full = np.empty(m + 2, dtype=np.int64)  # s, order…, depot
-    full[0], full[m + 1] = s, n
-    full[1 : m + 1] = order
-    improved = True
-    while improved:
-        improved = False
-        for i in range(1, m):
-            for j in range(i + 1, m + 1):
-                a, b, c, e = full[i - 1], full[i], full[j], full[j + 1]
-                if d[a, c] + d[b, e] < d[a, b] + d[c, e] - 1e-9:
-                    full[i : j + 1] = full[i : j + 1][::-1].copy()
-                    improved = True
-    out = full[1 : m + 1].copy()
-    return out, _path_length(d, s, out)
+    out = two_opt_from(d, order, s)
+    return out, walk_length(d, out, s)
 
 
 def route_from(problem: RoutingProblem, start: tuple[int, float]) -> Route:
