@@ -4,4 +4,4 @@ from wms.kernel_cache import configure as _configure_kernel_cache
 
 __version__ = "0.1.0"
 
-_configure_kernel_cache()  # before any numba kernel is defined (no I/O: sets where numba caches)
+_configure_kernel_cache()  # before any numba kernel is defined: sets where numba caches (reads, never writes)

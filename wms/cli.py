@@ -66,7 +66,7 @@ def _warm_up_kernels(quiet_when_cached: bool = True) -> None:
     """Compile (first run) or load the routing and wave kernels, with a progress bar."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn  # noqa: PLC0415
 
-    from wms.kernel_cache import numba_cache_dir  # noqa: PLC0415
+    from wms.kernel_cache import kernels_dir  # noqa: PLC0415
     from wms.picking import kernels  # noqa: PLC0415
 
     columns = (TextColumn("[bold]kernels[/bold] {task.description}"), BarColumn(), TimeElapsedColumn())
@@ -80,10 +80,10 @@ def _warm_up_kernels(quiet_when_cached: bool = True) -> None:
     if done.compiled:
         typer.echo(
             f"routing and wave kernels compiled in {done.seconds:.0f} s, once for this install "
-            f"(cached in {numba_cache_dir()}; set WMS_NUMBA_CACHE_DIR to move it)"
+            f"(cached in {kernels_dir()}; set WMS_NUMBA_CACHE_DIR to move it)"
         )
     elif not quiet_when_cached:
-        typer.echo(f"routing and wave kernels loaded from {numba_cache_dir()} in {done.seconds:.1f} s")
+        typer.echo(f"routing and wave kernels loaded from {kernels_dir()} in {done.seconds:.1f} s")
 
 
 @app.command()

@@ -8,14 +8,27 @@ numba's own ``NUMBA_CACHE_DIR``, else ``$XDG_CACHE_HOME/wms/numba``, else
 before a kernel is defined, so ``wms/__init__.py`` applies it when the package
 is first imported; numba falls back to its own locations if the folder cannot
 be written.
+
+Numba notices when a kernel's own file changes, not when a kernel it calls in
+another module does: the old machine code would be loaded, stale (wrong
+results, or a crash). So the kernels live in a subfolder named by a digest of
+every source file that defines them (``wms/picking``): an upgrade that changes
+any of them compiles afresh into a new subfolder, and ``prune`` removes the
+subfolders no install has written to for ``KEEP_DAYS``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
+
+KERNEL_SOURCES = Path(__file__).resolve().parent / "picking"
+KEEP_DAYS = 14
 
 
 def numba_cache_dir() -> Path:
@@ -31,9 +44,27 @@ def numba_cache_dir() -> Path:
     return Path(base) / "wms" / "numba"
 
 
+def kernels_dir() -> Path:
+    """The subfolder of ``numba_cache_dir()`` for this exact source of the kernels."""
+    digest = hashlib.sha256()
+    for source in sorted(KERNEL_SOURCES.rglob("*.py")):
+        digest.update(source.relative_to(KERNEL_SOURCES).as_posix().encode() + b"\0" + source.read_bytes())
+    return numba_cache_dir() / f"kernels-{digest.hexdigest()[:16]}"
+
+
+def prune(now: float | None = None) -> list[Path]:
+    """Remove the kernel subfolders of other sources untouched for ``KEEP_DAYS``; returns them."""
+    current, cutoff = kernels_dir(), (now or time.time()) - KEEP_DAYS * 86400
+    stale = [p for p in current.parent.glob("kernels-*") if p != current and p.stat().st_mtime < cutoff]
+    for path in stale:
+        shutil.rmtree(path, ignore_errors=True)
+    return stale
+
+
 def configure() -> Path:
-    """Point numba (imported or not yet) at the cache folder; returns it."""
-    path = numba_cache_dir()
+    """Point numba (imported or not yet) at the kernels' cache folder; returns it."""
+    base, path = numba_cache_dir(), kernels_dir()
+    os.environ["WMS_NUMBA_CACHE_DIR"] = str(base)  # child processes start from the same folder, not from ``path``
     os.environ["NUMBA_CACHE_DIR"] = str(path)
     numba = sys.modules.get("numba")
     if numba is not None:

@@ -17,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+import wms.kernel_cache as kc
 from wms.kernel_cache import numba_cache_dir
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,3 +94,23 @@ def test_kernel_cache_is_a_per_user_folder_unless_configured(monkeypatch) -> Non
     assert numba_cache_dir() == Path("/srv/numba")
     monkeypatch.setenv("WMS_NUMBA_CACHE_DIR", "~/wms-kernels")
     assert numba_cache_dir() == Path("/home/ann/wms-kernels")
+
+
+def test_kernels_of_another_source_get_their_own_folder_and_old_ones_are_pruned(tmp_path: Path, monkeypatch) -> None:
+
+    sources = tmp_path / "picking"
+    (sources / "routing").mkdir(parents=True)
+    (sources / "routing" / "kernel.py").write_text("x = 1\n")
+    monkeypatch.setattr(kc, "KERNEL_SOURCES", sources)
+    monkeypatch.setenv("WMS_NUMBA_CACHE_DIR", str(tmp_path / "cache"))
+    first = kc.kernels_dir()
+    assert first.parent == tmp_path / "cache" and first == kc.kernels_dir()
+    (sources / "routing" / "kernel.py").write_text("x = 2\n")  # a callee changed: numba alone would not notice
+    second = kc.kernels_dir()
+    assert second != first and second.parent == first.parent
+    old, recent = first, first.parent / "kernels-0000000000000000"
+    for folder in (old, recent, second):
+        folder.mkdir(parents=True)
+    os.utime(old, (time.time() - 30 * 86400, time.time() - 30 * 86400))
+    assert kc.prune() == [old]
+    assert sorted(p.name for p in second.parent.iterdir()) == sorted([recent.name, second.name])

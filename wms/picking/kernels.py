@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from wms.kernel_cache import prune
+
 log = logging.getLogger(__name__)
 
 Step = tuple[str, Callable[[], object]]
@@ -75,6 +77,10 @@ def warm_up(on_step: Callable[[str, int, int], None] | None = None) -> WarmUp:
         step()
     if on_step:
         on_step("done", len(steps), len(steps))
+    try:
+        prune()  # other sources' compiled kernels, unused for long
+    except OSError:
+        log.warning("could not prune old kernel caches", exc_info=True)
     return WarmUp(time.perf_counter() - started, compiled_count() - before)
 
 

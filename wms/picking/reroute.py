@@ -5,7 +5,8 @@ old and new, are put in the order of the shortest path from the short stop's
 location to the depot (:func:`wms.picking.routing.paths.route_from`: exact up
 to its point limit), renumbered after every stop already confirmed, and
 ``distance_m`` becomes what the list's walk now is: depot → the confirmed
-stops (by sequence, the short one last) → that path.
+stops (in the order they were confirmed, the short one last) → that path.
+The wave's ``total_distance_m`` stays the planned total.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from wms.picking.routing.problem import LayoutArrays, RoutingProblem
 def reroute_from(s: Session, pl: PickList, at: PickListStop) -> None:
     """Re-sequence the open stops of ``pl`` from the location of stop ``at`` and update ``distance_m``."""
     stops = s.scalars(select(PickListStop).where(PickListStop.pick_list_id == pl.id).order_by(PickListStop.seq)).all()
-    done = [st for st in stops if st.status != "open" and st.id != at.id] + [at]
+    walked = [st for st in stops if st.status in ("picked", "short") and st.id != at.id]  # not cancelled ones
+    done = sorted(walked, key=lambda st: (st.confirmed_at is None, st.confirmed_at or 0, st.seq)) + [at]
     todo = [st for st in stops if st.status == "open"]
     ids = {st.location_id for st in stops}
     where = {i: (a, y) for i, (a, y) in location_points(s, ids).items() if a is not None}

@@ -72,6 +72,8 @@ def deadline_groups(urgent_first: list[Urgency], shipment_ids: list[int], window
 
     Shipments of different windows never share a pick list, so a cart due at an early carrier cut-off is
     not held back by orders due later (deadline-aware batching)."""
+    if not urgent_first:
+        return []
     first = urgent_first[0].deadline
     window = {u.id: int((u.deadline - first).total_seconds() // (60 * window_min)) for u in urgent_first}
     return [window[sid] for sid in shipment_ids]
