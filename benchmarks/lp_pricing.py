@@ -96,7 +96,8 @@ def price(lay, jb, cap, width, solo, pi, mu, start, max_nodes, traversal, out_me
     """Carts of negative reduced cost, anchors (a cart's lowest order) from ``start`` on, cyclically.
 
     Returns (carts stored, least reduced cost seen, lengths computed, anchors done). The pass stops after
-    the anchor that fills ``out_*`` or reaches ``max_nodes``; it is complete when every anchor is done.
+    the anchor that fills ``out_*``, or within the one that reaches ``max_nodes`` (not counted as done);
+    it is complete when every anchor is done.
     """
     n = pi.shape[0]
     deepest = int(min(width, cap[0]))
@@ -145,6 +146,8 @@ def price(lay, jb, cap, width, solo, pi, mu, start, max_nodes, traversal, out_me
                 out_members[count, : k + 1] = stack[: k + 1]
                 out_len[count], out_rc[count] = lens[k], rc
                 count += 1
+            if nodes >= max_nodes:
+                return count, least, nodes, t  # this anchor unfinished: the next pass starts it again
             if k + 1 < deepest:
                 stack[k + 1] = a
                 k += 1
@@ -224,7 +227,7 @@ def lp_bound_priced(
                 break
         best = np.argsort(out[2][:found], kind="stable")[:PER_ROUND]
         new = [add(tuple(sorted(int(j) for j in out[0][c] if j >= 0)), out[1][c]) for c in best.tolist()]
-        if not any(new):
+        if found and not any(new):
             break  # the pricer only found carts the master has: numerical trouble, unconverged
     return PricedBound(
         lp_bound=float(value) if converged else float("nan"),

@@ -13,8 +13,8 @@ Numba notices when a kernel's own file changes, not when a kernel it calls in
 another module does: the old machine code would be loaded, stale (wrong
 results, or a crash). So the kernels live in a subfolder named by a digest of
 every source file that defines them (``wms/picking``): an upgrade that changes
-any of them compiles afresh into a new subfolder, and ``prune`` removes the
-subfolders no install has written to for ``KEEP_DAYS``.
+any of them compiles afresh into a new subfolder, and ``prune`` (at every
+warm-up) marks the subfolder in use and removes those unused for ``KEEP_DAYS``.
 """
 
 from __future__ import annotations
@@ -32,9 +32,11 @@ KEEP_DAYS = 14
 
 
 def numba_cache_dir() -> Path:
-    explicit = os.environ.get("WMS_NUMBA_CACHE_DIR") or os.environ.get("NUMBA_CACHE_DIR")
-    if explicit:
+    if explicit := os.environ.get("WMS_NUMBA_CACHE_DIR"):
         return Path(explicit).expanduser()
+    if explicit := os.environ.get("NUMBA_CACHE_DIR"):
+        path = Path(explicit).expanduser()
+        return path.parent if path.name.startswith("kernels-") else path  # a wms parent process set it
     base = os.environ.get("XDG_CACHE_HOME")
     if not base:
         try:
@@ -47,14 +49,20 @@ def numba_cache_dir() -> Path:
 def kernels_dir() -> Path:
     """The subfolder of ``numba_cache_dir()`` for this exact source of the kernels."""
     digest = hashlib.sha256()
-    for source in sorted(KERNEL_SOURCES.rglob("*.py")):
+    sources = sorted(KERNEL_SOURCES.rglob("*.py")) or sorted(KERNEL_SOURCES.rglob("*.pyc"))  # sourceless installs
+    if not sources:
+        raise RuntimeError(f"no kernel sources under {KERNEL_SOURCES}")
+    for source in sources:
         digest.update(source.relative_to(KERNEL_SOURCES).as_posix().encode() + b"\0" + source.read_bytes())
     return numba_cache_dir() / f"kernels-{digest.hexdigest()[:16]}"
 
 
 def prune(now: float | None = None) -> list[Path]:
-    """Remove the kernel subfolders of other sources untouched for ``KEEP_DAYS``; returns them."""
+    """Mark this source's subfolder as used now, and remove those of other sources unused for ``KEEP_DAYS``
+    (every process that warms up marks its own, so an install still in use keeps its kernels)."""
     current, cutoff = kernels_dir(), (now or time.time()) - KEEP_DAYS * 86400
+    if current.is_dir():
+        os.utime(current)
     stale = [p for p in current.parent.glob("kernels-*") if p != current and p.stat().st_mtime < cutoff]
     for path in stale:
         shutil.rmtree(path, ignore_errors=True)
@@ -63,9 +71,8 @@ def prune(now: float | None = None) -> list[Path]:
 
 def configure() -> Path:
     """Point numba (imported or not yet) at the kernels' cache folder; returns it."""
-    base, path = numba_cache_dir(), kernels_dir()
-    os.environ["WMS_NUMBA_CACHE_DIR"] = str(base)  # child processes start from the same folder, not from ``path``
-    os.environ["NUMBA_CACHE_DIR"] = str(path)
+    path = kernels_dir()
+    os.environ["NUMBA_CACHE_DIR"] = str(path)  # child processes inherit it and take its parent as the base
     numba = sys.modules.get("numba")
     if numba is not None:
         numba.config.CACHE_DIR = str(path)

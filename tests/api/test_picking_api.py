@@ -8,13 +8,24 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.orders_helpers import order_body, receive
-from tests.api.picking_helpers import MILK_SHELF, TEA_BARCODE, TEA_MAIN, TEA_SPARE, floor, pick_all, scan, stock_at
+from tests.api.picking_helpers import (
+    MILK_SHELF,
+    TEA_BARCODE,
+    TEA_MAIN,
+    TEA_SPARE,
+    floor,
+    pick_all,
+    scan,
+    stock_at,
+    stock_floor,
+)
 from tests.conftest import SMALL_LAYOUT, Api, Backend, make_token
 from tests.invariants import assert_reservations_consistent, assert_stock_invariants, snapshot
 from tests.unit.routing_reference import distance, from_depot
 from wms.inventory.layout import Layout
 
 LAYOUT = Layout(**SMALL_LAYOUT)
+JAM_SHELF = "A02-B018-L1-L"
 
 
 def test_a_picker_picks_a_whole_list_and_delivers_the_cart(admin: Api, backend: Backend, client: TestClient) -> None:
@@ -249,18 +260,24 @@ def test_the_item_barcode_scans_as_well_as_the_sku(admin: Api, backend: Backend,
 def test_a_short_pick_reroutes_the_rest_from_where_the_picker_stands(
     admin: Api, backend: Backend, client: TestClient
 ) -> None:
-    f = floor(admin, backend, client, [[("TEA", 8), ("MILK", 2)]])
-    receive(admin, "WH1", ("TEA", "T-FAR", None, 2, "A03-B019-L1-R"))  # deep in the aisle of TEA_MAIN
+    stock_floor(admin)
+    admin.post("/v1/items", {"sku": "JAM", "name": "Jam"})
+    receive(admin, "WH1", ("TEA", "T-FAR", None, 2, "A03-B019-L1-R"), ("JAM", "J-1", None, 5, JAM_SHELF))
+    admin.post("/v1/orders", order_body(("TEA", 8), ("MILK", 2), ("JAM", 1), customer="C0"))
+    picker = Api(client, make_token(backend, "picker", "WH1"))
+    admin.post("/v1/waves", {"warehouse": "WH1", "cart": {"max_units": 50}})
     at = {loc["code"]: (loc["x_m"], loc["y_m"]) for loc in admin.all("/v1/warehouses/WH1/locations")}
-    pl = f.picker.post("/v1/pick-lists/claim", {"warehouse": "WH1"}, expect=200)
-    while pl["next_stop"]["sku"] != "TEA":
-        pl = f.picker.post(f"/v1/pick-lists/{pl['id']}/confirmations", scan(pl["next_stop"]))
-    short = pl["next_stop"]
-    after = f.picker.post(f"/v1/pick-lists/{pl['id']}/confirmations", scan(short, 1, reason="not_found"))
+    pl = picker.post("/v1/pick-lists/claim", {"warehouse": "WH1"}, expect=200)
+    planned = {st["sku"]: st for st in pl["stops"]}  # planned MILK, TEA, JAM; the picker takes JAM first
+    assert [st["sku"] for st in sorted(pl["stops"], key=lambda st: st["seq"])] == ["MILK", "TEA", "JAM"]
+    pl = picker.post(f"/v1/pick-lists/{pl['id']}/confirmations", scan(planned["JAM"]))
+    short = planned["TEA"]
+    after = picker.post(f"/v1/pick-lists/{pl['id']}/confirmations", scan(short, 1, reason="not_found"))
     assert len(after["added_stop_ids"]) == 2  # 7 missing: 5 at TEA_SPARE, by the depot, 2 deep at T-FAR
     stops = sorted(after["stops"], key=lambda s: s["seq"])
-    done = [s for s in stops if s["status"] != "open" and s["id"] != short["id"]] + [short]
+    done = [planned["JAM"], short]  # in the order confirmed
     todo = [s for s in stops if s["status"] == "open"]
+    assert {s["sku"] for s in todo} == {"MILK", "TEA"} and len(todo) == 3  # MILK, planned first, and the two added
     assert after["next_stop"]["id"] == todo[0]["id"]
 
     def path(first: tuple[float, float], rest: list[tuple[float, float]]) -> float:
@@ -274,7 +291,7 @@ def test_a_short_pick_reroutes_the_rest_from_where_the_picker_stands(
     )
     assert min(path(here, list(p)) for p in itertools.permutations(rest)) == pytest.approx(path(here, rest))
     assert after["distance_m"] == pytest.approx(walked + path(here, rest))
-    done_list = pick_all(f.picker, after)
+    done_list = pick_all(picker, after)
     assert done_list["status"] == "picked" and done_list["distance_m"] == after["distance_m"]
     assert_stock_invariants(backend.engine)
     assert_reservations_consistent(backend.engine)

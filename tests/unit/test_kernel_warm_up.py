@@ -92,6 +92,8 @@ def test_kernel_cache_is_a_per_user_folder_unless_configured(monkeypatch) -> Non
     assert numba_cache_dir() == Path("/var/cache/ann/wms/numba")
     monkeypatch.setenv("NUMBA_CACHE_DIR", "/srv/numba")
     assert numba_cache_dir() == Path("/srv/numba")
+    monkeypatch.setenv("NUMBA_CACHE_DIR", "/srv/numba/kernels-0123456789abcdef")  # as a wms parent sets it
+    assert numba_cache_dir() == Path("/srv/numba")
     monkeypatch.setenv("WMS_NUMBA_CACHE_DIR", "~/wms-kernels")
     assert numba_cache_dir() == Path("/home/ann/wms-kernels")
 
@@ -111,6 +113,9 @@ def test_kernels_of_another_source_get_their_own_folder_and_old_ones_are_pruned(
     old, recent = first, first.parent / "kernels-0000000000000000"
     for folder in (old, recent, second):
         folder.mkdir(parents=True)
-    os.utime(old, (time.time() - 30 * 86400, time.time() - 30 * 86400))
+    month_ago = time.time() - 30 * 86400
+    os.utime(old, (month_ago, month_ago))
+    os.utime(second, (month_ago, month_ago))  # the current one, however old, is in use: kept and marked
     assert kc.prune() == [old]
     assert sorted(p.name for p in second.parent.iterdir()) == sorted([recent.name, second.name])
+    assert second.stat().st_mtime > time.time() - 60

@@ -69,3 +69,20 @@ def test_many_points_take_the_heuristic_and_none_go_home_directly() -> None:
     assert got.length == pytest.approx(walk(layout, (5, 19.0), aisle[got.order], y[got.order]), abs=1e-9)
     empty = route_from(RoutingProblem(np.zeros(0, np.int64), np.zeros(0), layout), (5, 19.0))
     assert empty.length == pytest.approx(abs(layout.depot_x - layout.aisle_x[5]) + 19.0)
+
+
+def test_exact_up_to_the_limit_then_heuristic_never_shorter() -> None:
+    layout = LAYOUTS["one block"]
+    slots = [(a, y) for a in range(6) for y in (2.0, 9.5, 17.0)]  # 18 distinct points to choose from
+    lengths = {}
+    for n in (EXACT_POINTS, EXACT_POINTS + 1):
+        aisle = np.array([a for a, _ in slots[:n]], dtype=np.int64)
+        y = np.array([b for _, b in slots[:n]])
+        got = route_from(RoutingProblem(aisle, y, layout), (3, 12.0))
+        assert got.status == ("exact" if n == EXACT_POINTS else "heuristic")
+        assert got.length == pytest.approx(walk(layout, (3, 12.0), aisle[got.order], y[got.order]), abs=1e-9)
+        lengths[n] = got.length
+    a = np.concatenate([[3], [s[0] for s in slots[: EXACT_POINTS + 1]]]).astype(np.int64)
+    b = np.concatenate([[12.0], [s[1] for s in slots[: EXACT_POINTS + 1]]])
+    _, exact = path_held_karp(distance_matrix(layout.aisle_x, layout.cross_y, layout.depot_x, a, b), 0)
+    assert lengths[EXACT_POINTS + 1] >= exact - 1e-9

@@ -27,7 +27,7 @@ def reroute_from(s: Session, pl: PickList, at: PickListStop) -> None:
     walked = [st for st in stops if st.status in ("picked", "short") and st.id != at.id]  # not cancelled ones
     done = sorted(walked, key=lambda st: (st.confirmed_at is None, st.confirmed_at or 0, st.seq)) + [at]
     todo = [st for st in stops if st.status == "open"]
-    ids = {st.location_id for st in stops}
+    ids = {st.location_id for st in done + todo}  # a cancelled stop's location does not matter
     where = {i: (a, y) for i, (a, y) in location_points(s, ids).items() if a is not None}
     if len(where) < len(ids):
         return  # a stop off the aisles (not from a wave's layout): keep the sequence as it is
