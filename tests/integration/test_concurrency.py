@@ -21,7 +21,7 @@ SPOTS = ["A01-B001-L1-L", "A02-B005-L1-R", "A03-B015-L1-L"]
 
 
 def _setup(base: str, headers: dict[str, str]) -> None:
-    with httpx.Client(base_url=base, headers=headers) as c:
+    with httpx.Client(base_url=base, headers=headers, timeout=60) as c:  # httpx's 5 s default: a busy CI box
         assert c.post("/v1/warehouses", json={"code": "WH1", "name": "w", "layout": SMALL_LAYOUT}).status_code == 201
         assert c.post("/v1/items", json={"sku": "HOT", "name": "hot"}).status_code == 201
         lines = [
