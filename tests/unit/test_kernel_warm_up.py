@@ -103,7 +103,7 @@ def test_kernels_of_another_source_get_their_own_folder_and_old_ones_are_pruned(
     sources = tmp_path / "picking"
     (sources / "routing").mkdir(parents=True)
     (sources / "routing" / "kernel.py").write_text("x = 1\n")
-    monkeypatch.setattr(kc, "KERNEL_SOURCES", sources)
+    monkeypatch.setattr(kc, "KERNEL_SOURCES", (sources / "routing",))
     monkeypatch.setenv("WMS_NUMBA_CACHE_DIR", str(tmp_path / "cache"))
     first = kc.kernels_dir()
     assert first.parent == tmp_path / "cache" and first == kc.kernels_dir()
@@ -119,3 +119,8 @@ def test_kernels_of_another_source_get_their_own_folder_and_old_ones_are_pruned(
     assert kc.prune() == [old]
     assert sorted(p.name for p in second.parent.iterdir()) == sorted([recent.name, second.name])
     assert second.stat().st_mtime > time.time() - 60
+
+
+def test_every_kernel_is_in_the_sources_the_cache_folder_is_named_by() -> None:
+    with_kernels = {p for p in (ROOT / "wms").rglob("*.py") if "@njit" in p.read_text()}
+    assert with_kernels and all(any(p.is_relative_to(f) for f in kc.KERNEL_SOURCES) for p in with_kernels)
