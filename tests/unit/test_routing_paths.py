@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from wms.picking.routing.distance import distance_matrix
-from wms.picking.routing.paths import EXACT_POINTS, path_held_karp, path_heuristic, route_from
+from wms.picking.routing.held_karp import held_karp_path as path_held_karp
+from wms.picking.routing.paths import EXACT_POINTS, path_heuristic, route_from
 from wms.picking.routing.problem import LayoutArrays, RoutingProblem
 
 LAYOUTS = {

@@ -18,33 +18,47 @@ MAX_POINTS = 15  # distinct points; 2^15 · 15 states
 
 
 @njit(cache=True)
-def held_karp_order(d):
-    """Shortest depot → all points → depot order over matrix ``d`` (depot = last index), and its length."""
+def held_karp_path(d, s):
+    """Shortest path ``s`` → every other point → depot over matrix ``d`` (depot = last index): (the other
+    points in walking order, length). With ``s`` the depot it is the shortest tour."""
     n = d.shape[0] - 1
-    if n == 0:
-        return np.zeros(0, dtype=np.int64), 0.0
-    full = 1 << n
-    cost = np.full((full, n), np.inf)
-    parent = np.full((full, n), -1, dtype=np.int64)
-    for j in range(n):
-        cost[1 << j, j] = d[n, j]
+    others = np.empty(n - 1 if s < n else n, dtype=np.int64)
+    k = 0
+    for i in range(n):
+        if i != s:
+            others[k] = i
+            k += 1
+    m = others.shape[0]
+    if m == 0:
+        return np.zeros(0, dtype=np.int64), d[s, n]
+    full = 1 << m
+    cost = np.full((full, m), np.inf)
+    parent = np.full((full, m), -1, dtype=np.int64)
+    for j in range(m):
+        cost[1 << j, j] = d[s, others[j]]
     for mask in range(1, full):
-        for j in range(n):
+        for j in range(m):
             c = cost[mask, j]
             if c == np.inf:
                 continue
-            for k in range(n):
-                if (mask >> k) & 1:
+            for q in range(m):
+                if (mask >> q) & 1:
                     continue
-                nxt = mask | (1 << k)
-                if c + d[j, k] < cost[nxt, k]:
-                    cost[nxt, k] = c + d[j, k]
-                    parent[nxt, k] = j
+                nxt = mask | (1 << q)
+                if c + d[others[j], others[q]] < cost[nxt, q]:
+                    cost[nxt, q] = c + d[others[j], others[q]]
+                    parent[nxt, q] = j
     best, last = np.inf, -1
-    for j in range(n):
-        if cost[full - 1, j] + d[j, n] < best:
-            best, last = cost[full - 1, j] + d[j, n], j
-    return _walk_back(parent, full - 1, last, n), best
+    for j in range(m):
+        if cost[full - 1, j] + d[others[j], n] < best:
+            best, last = cost[full - 1, j] + d[others[j], n], j
+    return others[_walk_back(parent, full - 1, last, m)], best
+
+
+@njit(cache=True)
+def held_karp_order(d):
+    """Shortest depot → all points → depot order over matrix ``d`` (depot = last index), and its length."""
+    return held_karp_path(d, d.shape[0] - 1)
 
 
 @njit(cache=True)

@@ -3,8 +3,9 @@
 A short pick adds stops to a pick list that is half walked; the remaining
 stops are then visited from the picker's position, not from the depot. On
 any layout, the shortest such path through at most ``EXACT_POINTS`` distinct
-points is found exactly by a Held–Karp programme with a fixed start and the
-depot as the end; beyond that, nearest neighbour from the start, then 2-opt
+points is found exactly by the Held–Karp programme with a fixed start and the
+depot as the end (:func:`~wms.picking.routing.held_karp.held_karp_path`);
+beyond that, nearest neighbour from the start, then 2-opt
 moves that keep both ends (a heuristic; ``status`` says which). Lengths are
 layout.md walking distances (:mod:`distance`).
 """
@@ -15,55 +16,12 @@ import numpy as np
 from numba import njit
 
 from wms.picking.routing.distance import distance_matrix
+from wms.picking.routing.held_karp import held_karp_path
 from wms.picking.routing.local_search import two_opt_from, walk_length
 from wms.picking.routing.points import expand_order, unique_problem
 from wms.picking.routing.problem import Route, RoutingProblem
 
 EXACT_POINTS = 13  # distinct points up to which the path is exact (2^13 · 13 states)
-
-
-@njit(cache=True)
-def path_held_karp(d, s):
-    """Shortest path s → every other point → depot over matrix ``d`` (depot last): (order of the others, length)."""
-    n = d.shape[0] - 1
-    others = np.empty(n - 1, dtype=np.int64)
-    k = 0
-    for i in range(n):
-        if i != s:
-            others[k] = i
-            k += 1
-    m = n - 1
-    if m == 0:
-        return np.zeros(0, dtype=np.int64), d[s, n]
-    full = 1 << m
-    cost = np.full((full, m), np.inf)
-    parent = np.full((full, m), -1, dtype=np.int64)
-    for j in range(m):
-        cost[1 << j, j] = d[s, others[j]]
-    for mask in range(1, full):
-        for j in range(m):
-            c = cost[mask, j]
-            if c == np.inf:
-                continue
-            for q in range(m):
-                if (mask >> q) & 1:
-                    continue
-                nxt = mask | (1 << q)
-                if c + d[others[j], others[q]] < cost[nxt, q]:
-                    cost[nxt, q] = c + d[others[j], others[q]]
-                    parent[nxt, q] = j
-    best, last = np.inf, -1
-    for j in range(m):
-        if cost[full - 1, j] + d[others[j], n] < best:
-            best, last = cost[full - 1, j] + d[others[j], n], j
-    order = np.empty(m, dtype=np.int64)
-    mask, j = full - 1, last
-    for pos in range(m - 1, -1, -1):
-        order[pos] = others[j]
-        prev = parent[mask, j]
-        mask ^= 1 << j
-        j = prev
-    return order, best
 
 
 @njit(cache=True)
@@ -97,7 +55,7 @@ def route_from(problem: RoutingProblem, start: tuple[int, float]) -> Route:
     y = np.concatenate([[float(start[1])], unique.y]).astype(np.float64)
     lay = problem.layout
     d = distance_matrix(lay.aisle_x, lay.cross_y, float(lay.depot_x), aisle, y)
-    solve = path_held_karp if n <= EXACT_POINTS else path_heuristic
+    solve = held_karp_path if n <= EXACT_POINTS else path_heuristic
     order, length = solve(d, 0)
     return Route(
         order=expand_order(order - 1, inverse),
