@@ -26,7 +26,6 @@ nor the bound would be valid.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,6 +36,7 @@ from wms.picking.batching.carts import job_tuple
 from wms.picking.batching.jobs import make_jobs, select_orders
 from wms.picking.batching.lengths import layout_tuple, points_length
 from wms.picking.batching.problem import BatchingProblem
+from wms.picking.batching.search import max_members, min_carts
 from wms.picking.routing.traversal import traversal_length
 
 EPS = 1e-6
@@ -164,11 +164,6 @@ class PricedBound:
     lengths: int  # cart lengths the pricer computed in all
 
 
-def min_carts(n_jobs: int, units: float, volume: float, cap: np.ndarray) -> int:
-    need = [n_jobs / cap[0], units / cap[1], volume / cap[2]]
-    return max(1, *(math.ceil(q - 1e-9) for q in need if math.isfinite(q)))
-
-
 def lp_bound_priced(
     problem: BatchingProblem,
     traversal: bool = False,
@@ -183,11 +178,11 @@ def lp_bound_priced(
     n = jobs.n
     lay, jb = layout_tuple(problem.layout), job_tuple(jobs)
     cap = np.array(problem.capacity.limits(), dtype=np.float64)
-    width = int(min(n, cap[0], cap[1] // max(jobs.units.min(), 1) if math.isfinite(cap[1]) else n))
+    width = max_members(jobs, cap)
     lp = pywraplp.Solver.CreateSolver("GLOP")
     inf = lp.infinity()
     rows = [lp.Constraint(1.0, inf) for _ in range(n)]
-    count = lp.Constraint(float(min_carts(n, jobs.units.sum(), jobs.volume.sum(), cap)), inf)
+    count = lp.Constraint(float(min_carts(jobs, cap)), inf)
     objective = lp.Objective()
     objective.SetMinimization()
     seen: set[tuple[int, ...]] = set()
