@@ -22,13 +22,25 @@ from sqlalchemy.orm import Session
 
 
 def insert_rows(
-    session: Session, table: Table, rows: Sequence[Mapping[str, Any]], *, returning_ids: bool = False
+    session: Session,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    returning_ids: bool = False,
+    also_set: tuple[Table, Sequence[Mapping[str, Any]]] | None = None,
 ) -> list[int]:
-    """Insert ``rows`` (dicts with the same keys); with ``returning_ids`` their new ids, in row order."""
+    """Insert ``rows`` (dicts with the same keys); with ``returning_ids`` their new ids, in row order.
+    ``also_set=(other, changes)`` also runs ``set_columns(other, changes)``, in the same statement on PostgreSQL."""
+    if also_set is not None and not also_set[1]:
+        also_set = None
     if not rows:
+        if also_set is not None:
+            set_columns(session, *also_set)
         return []
     dialect = session.get_bind().dialect
     if dialect.name != "postgresql":
+        if also_set is not None:
+            set_columns(session, *also_set)
         stmt = insert(table)
         if returning_ids:
             return list(session.scalars(stmt.returning(table.c.id, sort_by_parameter_order=True), rows))
@@ -36,10 +48,58 @@ def insert_rows(
         return []
     sql, columns = _insert_plan(table, tuple(rows[0]), dialect)
     params = _arrays(columns, rows)
+    if also_set is not None:
+        other, changes = also_set
+        update_sql, update_columns = _set_plan(other, tuple(changes[0]), dialect, "s")
+        sql = f"WITH changed AS ({update_sql}) {sql}"
+        params |= _arrays(update_columns, changes, prefix="s")
     if not returning_ids:
         session.connection().exec_driver_sql(sql, params)
         return []
     return sorted(session.connection().exec_driver_sql(sql + " RETURNING id", params).scalars())
+
+
+def set_columns(session: Session, table: Table, changes: Sequence[Mapping[str, Any]]) -> None:
+    """Per row of ``table`` named by its ``id``, set the other columns each of ``changes`` gives (dicts with the
+    same keys, ``id`` among them): one statement for all rows."""
+    if not changes:
+        return
+    dialect = session.get_bind().dialect
+    if dialect.name != "postgresql":
+        names = [n for n in changes[0] if n != "id"]
+        stmt = update(table).where(table.c.id == bindparam("row_id")).values({n: bindparam(f"v_{n}") for n in names})
+        session.execute(stmt, [{"row_id": c["id"], **{f"v_{n}": c[n] for n in names}} for c in changes])
+        return
+    sql, columns = _set_plan(table, tuple(changes[0]), dialect, "s")
+    session.connection().exec_driver_sql(sql, _arrays(columns, changes, prefix="s"))
+
+
+def insert_family(
+    session: Session,
+    table: Table,
+    rows: Sequence[Mapping[str, Any]],
+    child_table: Table,
+    children: Sequence[Mapping[str, Any]],
+    *,
+    link: str,
+) -> tuple[list[int], list[int]]:
+    """Insert ``rows`` and their ``children``, each child naming its parent by position in ``rows`` (0, 1, …)
+    in its column ``link``, which is given the parent's id; returns the new ids of both, in row order. On
+    PostgreSQL one statement (data-modifying ``WITH``s); elsewhere two."""
+    if not rows:
+        return [], []
+    dialect = session.get_bind().dialect
+    if dialect.name != "postgresql" or not children:
+        parent_ids = insert_rows(session, table, rows, returning_ids=True)
+        linked = [{**c, link: parent_ids[c[link]]} for c in children]
+        return parent_ids, insert_rows(session, child_table, linked, returning_ids=True)
+    sql, columns, child_columns = _family_plan(table, tuple(rows[0]), child_table, tuple(children[0]), link, dialect)
+    params = {**_arrays(columns, rows), **_arrays(child_columns, children, prefix="c")}
+    ids: list[int] = []
+    child_ids: list[int] = []
+    for is_child, id_ in session.connection().exec_driver_sql(sql, params):
+        (child_ids if is_child else ids).append(id_)
+    return sorted(ids), sorted(child_ids)
 
 
 def add_to(
@@ -80,10 +140,79 @@ def add_to(
 _Column = tuple[str, bool, Callable[[Any], Any] | None]  # name, JSON?, the type's bind processor
 
 
+def insert_numbered(
+    session: Session, table: Table, rows: Sequence[Mapping[str, Any]], *, column: str, counter: str
+) -> None:
+    """PostgreSQL: insert ``rows`` with ``column`` numbered ``last - len(rows) + 1`` … ``last`` in row order,
+    where ``counter`` is a statement (SQL text taking ``%(n)s``, the number of rows) that advances a counter by
+    ``n`` and returns its new value as ``last``: both in one statement (a data-modifying ``WITH``)."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect
+    sql, columns = _numbered_plan(table, tuple(rows[0]), column, counter, dialect)
+    session.connection().exec_driver_sql(sql, {"n": len(rows), **_arrays(columns, rows)})
+
+
+@lru_cache(maxsize=64)
+def _numbered_plan(
+    table: Table, names: tuple[str, ...], column: str, counter: str, dialect: Dialect
+) -> tuple[str, tuple[_Column, ...]]:
+    source, columns = _unnest_plan(table, names, dialect)
+    quoted = ", ".join(f'"{n}"' for n in names)
+    sql = (
+        f'WITH c AS ({counter}) INSERT INTO "{table.name}" ("{column}", {quoted}) '
+        f"SELECT c.last - %(n)s + u.ordinal, {', '.join(f'u.{q}' for q in quoted.split(', '))} "
+        f"FROM c, {source} WITH ORDINALITY AS u({quoted}, ordinal) ORDER BY u.ordinal"
+    )
+    return sql, columns
+
+
 @lru_cache(maxsize=512)
 def _insert_plan(table: Table, names: tuple[str, ...], dialect: Dialect) -> tuple[str, tuple[_Column, ...]]:
     """The INSERT of ``names`` into ``table`` from one array per column, and how each column's values bind:
     made once per table, columns and dialect (type compilation and bind processors cost per call)."""
+    source, columns = _unnest_plan(table, names, dialect)
+    quoted = ", ".join(f'"{n}"' for n in names)
+    sql = (
+        f'INSERT INTO "{table.name}" ({quoted}) SELECT {quoted} FROM {source} '
+        f"WITH ORDINALITY AS u({quoted}, ordinal) ORDER BY ordinal"
+    )
+    return sql, columns
+
+
+@lru_cache(maxsize=64)
+def _set_plan(table: Table, names: tuple[str, ...], dialect: Dialect, prefix: str) -> tuple[str, tuple[_Column, ...]]:
+    source, columns = _unnest_plan(table, names, dialect, prefix)
+    quoted = ", ".join(f'"{n}"' for n in names)
+    changes = ", ".join(f'"{n}" = v."{n}"' for n in names if n != "id")
+    sql = f'UPDATE "{table.name}" SET {changes} FROM {source} AS v({quoted}) WHERE "{table.name}".id = v.id'
+    return sql, columns
+
+
+@lru_cache(maxsize=64)
+def _family_plan(
+    table: Table, names: tuple[str, ...], child_table: Table, child_names: tuple[str, ...], link: str, dialect: Dialect
+) -> tuple[str, tuple[_Column, ...], tuple[_Column, ...]]:
+    parents, columns = _insert_plan(table, names, dialect)
+    source, child_columns = _unnest_plan(child_table, child_names, dialect, prefix="c")
+    quoted = [f'"{n}"' for n in child_names]
+    picked = ", ".join("p.id" if n == link else f"u.{q}" for n, q in zip(child_names, quoted, strict=True))
+    sql = (
+        f"WITH ins AS ({parents} RETURNING id), "
+        "p AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k FROM ins), "
+        f'kids AS (INSERT INTO "{child_table.name}" ({", ".join(quoted)}) SELECT {picked} '
+        f'FROM {source} WITH ORDINALITY AS u({", ".join(quoted)}, ordinal) JOIN p ON p.k = u."{link}" '
+        "ORDER BY u.ordinal RETURNING id) "
+        "SELECT false, id FROM ins UNION ALL SELECT true, id FROM kids"
+    )
+    return sql, columns, child_columns
+
+
+def _unnest_plan(
+    table: Table, names: tuple[str, ...], dialect: Dialect, prefix: str = "p"
+) -> tuple[str, tuple[_Column, ...]]:
+    """``unnest(…)`` of one array per column of ``names`` (parameters ``{prefix}0``, ``{prefix}1``, …), and how
+    each column's values bind (``_arrays``)."""
     columns: list[_Column] = []
     arrays: list[str] = []
     for n, name in enumerate(names):
@@ -94,17 +223,12 @@ def _insert_plan(table: Table, names: tuple[str, ...], dialect: Dialect) -> tupl
         else:
             columns.append((name, False, col.type.bind_processor(dialect)))
             sql_type = col.type.compile(dialect=dialect)
-        arrays.append(f"CAST(%(p{n})b AS {sql_type}[])")
-    quoted = ", ".join(f'"{n}"' for n in names)
-    sql = (
-        f'INSERT INTO "{table.name}" ({quoted}) SELECT {quoted} FROM unnest({", ".join(arrays)}) '
-        f"WITH ORDINALITY AS u({quoted}, ordinal) ORDER BY ordinal"
-    )
-    return sql, tuple(columns)
+        arrays.append(f"CAST(%({prefix}{n})b AS {sql_type}[])")
+    return f"unnest({', '.join(arrays)})", tuple(columns)
 
 
-def _arrays(columns: Sequence[_Column], rows: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
-    """One parameter per column: its values as the column's type binds them."""
+def _arrays(columns: Sequence[_Column], rows: Sequence[Mapping[str, Any]], prefix: str = "p") -> dict[str, list[Any]]:
+    """One parameter per column (``{prefix}0``, …): its values as the column's type binds them."""
     params: dict[str, list[Any]] = {}
     for n, (name, is_json, process) in enumerate(columns):
         values = [r[name] for r in rows]
@@ -112,5 +236,5 @@ def _arrays(columns: Sequence[_Column], rows: Sequence[Mapping[str, Any]]) -> di
             values = [None if v is None else json.dumps(v) for v in values]
         elif process is not None:
             values = [process(v) for v in values]
-        params[f"p{n}"] = values
+        params[f"{prefix}{n}"] = values
     return params

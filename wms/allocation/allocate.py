@@ -27,10 +27,8 @@ from sqlalchemy.orm import Session
 from wms.allocation import shipments, stockpile
 from wms.allocation.orm import Allocation, Shipment, ShipmentLine
 from wms.allocation.stockpile import Free, ShipmentRef, Stockpile, Taken, take
-from wms.batches.lots import expiry_dates
-from wms.bulk import insert_rows
-from wms.inventory.repository import shelf_lives
-from wms.inventory.stock import Available, lock_available, lock_stock, reserve
+from wms.bulk import insert_family
+from wms.inventory.stock import Available, Dated, lock_available_dated, lock_stock, reserve
 
 
 @dataclass
@@ -127,7 +125,7 @@ def _order(d: Demand) -> stockpile.Order:
 
 def _load(session: Session, orders: Sequence[Demand], item_ids: list[int], *, merge: bool) -> Stockpile:
     """Lock what the orders may take: the shipments they may join (before stock), then the free stock of
-    their items, in id order; read the lots' expiry dates and the items' shelf lives."""
+    their items, in id order, with the lots' expiry dates and the items' shelf lives."""
     keys = sorted({o.merge_key for o in orders if o.paid}) if merge else []
     joinable: dict[str, dict[int, ShipmentRef]] = {}
     if keys:
@@ -139,13 +137,11 @@ def _load(session: Session, orders: Sequence[Demand], item_ids: list[int], *, me
         )
         for sid, key, wh in found:
             joinable.setdefault(key, {}).setdefault(wh, sid)  # the lowest id per warehouse
-    rows = lock_available(session, Available(tuple(item_ids))) if item_ids else []
+    free = lock_available_dated(session, Available(tuple(item_ids))) if item_ids else Dated([], {}, {})
     by_item: dict[int, list[Free]] = defaultdict(list)
-    for r in rows:
+    for r in free.rows:
         by_item[r.item_id].append(Free(r.id, r.warehouse_id, r.lot_id, r.available))
-    return Stockpile(
-        dict(by_item), expiry_dates(session, (r.lot_id for r in rows)), shelf_lives(session, item_ids), joinable
-    )
+    return Stockpile(dict(by_item), free.expiry, free.shelf_life_days, joinable)
 
 
 def _write(session: Session, pile: Stockpile, orders: Sequence[Demand], taken: Sequence[Taken]) -> None:
@@ -160,7 +156,12 @@ def _write(session: Session, pile: Stockpile, orders: Sequence[Demand], taken: S
     bookings = [(o, *b) for o, t in zip(orders, taken, strict=True) for b in t.bookings]
     if not bookings:
         return
-    line_ids = insert_rows(
+    per_stock: dict[int, int] = defaultdict(int)
+    for _, _, _, parts in bookings:
+        for stock_id, qty in parts:
+            per_stock[stock_id] += qty
+    reserve(session, per_stock.items())
+    insert_family(
         session,
         ShipmentLine.__table__,
         [
@@ -173,21 +174,13 @@ def _write(session: Session, pile: Stockpile, orders: Sequence[Demand], taken: S
             }
             for o, sh, line, parts in bookings
         ],
-        returning_ids=True,
-    )
-    per_stock: dict[int, int] = defaultdict(int)
-    for _, _, _, parts in bookings:
-        for stock_id, qty in parts:
-            per_stock[stock_id] += qty
-    reserve(session, per_stock.items())
-    insert_rows(
-        session,
         Allocation.__table__,
         [
-            {"shipment_line_id": lid, "stock_id": sid, "quantity": q}
-            for lid, (_, _, _, parts) in zip(line_ids, bookings, strict=True)
+            {"shipment_line_id": n, "stock_id": sid, "quantity": q}
+            for n, (_, _, _, parts) in enumerate(bookings)
             for sid, q in parts
         ],
+        link="shipment_line_id",
     )
 
 

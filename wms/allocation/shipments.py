@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from wms.allocation.orm import Shipment, ShipmentLine, ShipmentTransition
 from wms.allocation.shipment_states import FIRST, check_transition
-from wms.bulk import insert_rows
+from wms.bulk import insert_family, insert_rows
 from wms.db import core
 from wms.inventory.repository import warehouse_code_column
 from wms.orm import utcnow
@@ -44,19 +44,16 @@ def create_many(session: Session, specs: Sequence[tuple[int, str, str, str]], *,
     if not specs:
         return []
     now = utcnow()
-    ids = insert_rows(
+    ids, _ = insert_family(
         session,
         Shipment.__table__,
         [
             {"warehouse_id": w, "status": FIRST, "merge_key": key, "carrier": carrier, "created_at": now}
             for w, key, carrier, _ in specs
         ],
-        returning_ids=True,
-    )
-    insert_rows(
-        session,
         ShipmentTransition.__table__,
-        [_row(sid, None, FIRST, cause, actor, now) for sid, (*_, cause) in zip(ids, specs, strict=True)],
+        [_row(n, None, FIRST, cause, actor, now) for n, (*_, cause) in enumerate(specs)],
+        link="shipment_id",
     )
     return ids
 

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Integer, bindparam, event, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from wms.bulk import insert_rows
+from wms.bulk import insert_numbered, insert_rows
 from wms.events.catalog import EVENT_TYPES
 from wms.events.orm import OutboxCounter, OutboxEvent
 from wms.orm import utcnow
@@ -57,6 +57,9 @@ _TAKE_SEQS = (  # built once (every transaction with events runs it): only the c
 )
 
 
+_TAKE_SEQS_SQL = f'UPDATE "{_COUNTER.name}" SET last_seq = last_seq + %(n)s WHERE id = 1 RETURNING last_seq AS last'
+
+
 def _flush(session: Session) -> None:
     if session.in_nested_transaction():  # a SAVEPOINT released (SQLAlchemy says "commit"): not yet
         return
@@ -65,17 +68,14 @@ def _flush(session: Session) -> None:
         return
     session.info[_WROTE] = True
     session.flush()  # the rest of the transaction's writes first: the counter is locked for its last moment only
-    last = session.connection().execute(_TAKE_SEQS, {"n": len(pending)}).scalar_one()
     now = utcnow()
+    rows = [{"event_id": str(uuid.uuid4()), "type": t, "payload": p, "created_at": now} for t, p in pending]
+    if session.get_bind().dialect.name == "postgresql":  # the counter and the events in one statement
+        insert_numbered(session, OutboxEvent.__table__, rows, column="seq", counter=_TAKE_SEQS_SQL)
+        return
+    last = session.connection().execute(_TAKE_SEQS, {"n": len(pending)}).scalar_one()
     first = last - len(pending) + 1
-    insert_rows(
-        session,
-        OutboxEvent.__table__,
-        [
-            {"seq": first + i, "event_id": str(uuid.uuid4()), "type": t, "payload": p, "created_at": now}
-            for i, (t, p) in enumerate(pending)
-        ],
-    )
+    insert_rows(session, OutboxEvent.__table__, [{"seq": first + i, **row} for i, row in enumerate(rows)])
 
 
 def _discard(session: Session, *_: object) -> None:

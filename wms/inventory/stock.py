@@ -33,15 +33,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, bindparam, select, tuple_
 from sqlalchemy.orm import Session
 
+from wms.batches.lots import expiry_date_column, expiry_dates
 from wms.bulk import add_to
 from wms.db import IN_CHUNK, core, dialect_insert
 from wms.errors import Conflict
 from wms.inventory.orm import COUNT_ACTIVE, CycleCount, Item, Location, Stock
+from wms.inventory.repository import shelf_lives
 
 STOCK = Stock.__table__
 ROW = (Stock.id, Stock.warehouse_id, Stock.location_id, Stock.item_id, Stock.lot_id, Stock.on_hand, Stock.reserved)
@@ -177,6 +180,41 @@ def lock_unload(session: Session, warehouse_id: int, from_location_id: int, to_l
 def lock_available(session: Session, available: Available) -> list[Row]:
     """The stock an allocation may take, locked (``lock_stock``), with units still free once locked."""
     return lock_stock(session, available=available)
+
+
+@dataclass(frozen=True)
+class Dated:
+    """``lock_available``'s rows with what FEFO needs besides: each row's lot's expiry date and each item's
+    shelf life (days it must have left when it ships)."""
+
+    rows: list[Row]
+    expiry: dict[int, date | None]  # lot id → expiry date (None: the lot does not expire)
+    shelf_life_days: dict[int, int]  # item id → days
+
+
+_EXPIRY = expiry_date_column(Stock.lot_id)
+_SHELF_LIFE = select(Item.min_shelf_life_days).where(Item.id == Stock.item_id).scalar_subquery()
+
+
+def lock_available_dated(session: Session, available: Available) -> Dated:
+    """``lock_available``, with the expiry dates of the rows' lots and the shelf lives of their items: read by
+    the locking statement itself when it is the transaction's first stock lock, else in two reads after it."""
+    h = held(session)
+    if h.ids:
+        rows = lock_stock(session, available=available)
+        items = sorted({r.item_id for r in rows})
+        return Dated(rows, expiry_dates(session, (r.lot_id for r in rows)), shelf_lives(session, items))
+    read = session.execute(
+        _available(available, *ROW, _EXPIRY, _SHELF_LIFE).order_by(Stock.id).with_for_update(of=Stock)
+    )
+    rows, expiry, shelf = [], {}, {}
+    for *values, expires, days in read:
+        row = Row(*values)
+        rows.append(row)
+        expiry[row.lot_id] = expires
+        shelf[row.item_id] = days
+    _hold(h, {r.id for r in rows}, rows)
+    return Dated([r for r in rows if r.available > 0], expiry, shelf)
 
 
 def reserve(session: Session, amounts: Iterable[tuple[int, int]]) -> None:

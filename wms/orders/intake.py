@@ -23,7 +23,7 @@ from sqlalchemy import bindparam, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from wms.allocation.allocate import Demand, DemandLine, allocate_orders
-from wms.bulk import insert_rows
+from wms.bulk import insert_family, insert_rows
 from wms.errors import NotFound
 from wms.events.outbox import record
 from wms.inventory.repository import item_ids_by_sku
@@ -98,13 +98,13 @@ def _create(
         return []
     now = utcnow()
     rows = [order_values(c, now) for c in cmds]
-    ids = insert_rows(session, ORDERS, rows, returning_ids=True)
     line_rows = [
-        {"order_id": oid, "line_no": n, "item_id": items[ln.sku], "quantity": ln.quantity, "backordered": 0}
-        for oid, c in zip(ids, cmds, strict=True)
+        {"order_id": k, "line_no": n, "item_id": items[ln.sku], "quantity": ln.quantity, "backordered": 0}
+        for k, c in enumerate(cmds)
         for n, ln in enumerate(c.lines, start=1)
     ]
-    line_ids = iter(insert_rows(session, LINES, line_rows, returning_ids=True))
+    ids, all_line_ids = insert_family(session, ORDERS, rows, LINES, line_rows, link="order_id")
+    line_ids = iter(all_line_ids)
     story = _Story(session, actor, now)
     to_allocate: list[tuple[wf.Named, Demand]] = []
     for oid, c, row in zip(ids, cmds, rows, strict=True):
@@ -194,11 +194,10 @@ class _Story:
                 else:
                     problems.append(row)
                     record(s, "order.problem_flagged", payload)
-        insert_rows(s, OrderTransition.__table__, moves)
         insert_rows(s, OrderProblem.__table__, problems)
-        by_status: dict[str, list[int]] = defaultdict(list)
-        for oid, status in self.status.items():
-            if status != "unconfirmed":
-                by_status[status].append(oid)
-        for status, ids in sorted(by_status.items()):
-            s.execute(update(Order).where(Order.id.in_(ids)).values(status=status, updated_at=self.now))
+        statuses = [
+            {"id": oid, "status": status, "updated_at": self.now}
+            for oid, status in sorted(self.status.items())
+            if status != "unconfirmed"
+        ]
+        insert_rows(s, OrderTransition.__table__, moves, also_set=(ORDERS, statuses))
