@@ -21,13 +21,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import ColumnElement, false, func, select
+from sqlalchemy import ColumnElement, bindparam, false, func, select
 from sqlalchemy.orm import Session
 
 from wms.allocation import shipments, stockpile
 from wms.allocation.orm import Allocation, Shipment, ShipmentLine
 from wms.allocation.stockpile import Free, ShipmentRef, Stockpile, Taken, take
 from wms.bulk import insert_family
+from wms.db import core
 from wms.inventory.stock import Available, Dated, lock_available_dated, lock_stock, reserve
 
 
@@ -123,21 +124,23 @@ def _order(d: Demand) -> stockpile.Order:
     return stockpile.Order(d.order_id, d.paid, d.merge_key, d.carrier, d.ship_date)
 
 
+_JOINABLE = (  # built once: every allocation of a paid order runs it
+    select(Shipment.id, Shipment.merge_key, Shipment.warehouse_id)
+    .where(Shipment.merge_key.in_(bindparam("keys", expanding=True)), Shipment.status == "allocated")
+    .order_by(Shipment.id)
+    .with_for_update()
+)
+
+
 def _load(session: Session, orders: Sequence[Demand], item_ids: list[int], *, merge: bool) -> Stockpile:
     """Lock what the orders may take: the shipments they may join (before stock), then the free stock of
     their items, in id order, with the lots' expiry dates and the items' shelf lives."""
     keys = sorted({o.merge_key for o in orders if o.paid}) if merge else []
     joinable: dict[str, dict[int, ShipmentRef]] = {}
     if keys:
-        found = session.execute(
-            select(Shipment.id, Shipment.merge_key, Shipment.warehouse_id)
-            .where(Shipment.merge_key.in_(keys), Shipment.status == "allocated")
-            .order_by(Shipment.id)
-            .with_for_update()
-        )
-        for sid, key, wh in found:
+        for sid, key, wh in core(session).execute(_JOINABLE, {"keys": keys}):
             joinable.setdefault(key, {}).setdefault(wh, sid)  # the lowest id per warehouse
-    free = lock_available_dated(session, Available(tuple(item_ids))) if item_ids else Dated([], {}, {})
+    free = lock_available_dated(session, item_ids) if item_ids else Dated([], {}, {})
     by_item: dict[int, list[Free]] = defaultdict(list)
     for r in free.rows:
         by_item[r.item_id].append(Free(r.id, r.warehouse_id, r.lot_id, r.available))

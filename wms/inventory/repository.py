@@ -6,9 +6,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ScalarSelect, Select, SQLColumnExpression, func, or_, select
+from sqlalchemy import ScalarSelect, Select, SQLColumnExpression, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
+from wms.db import core
 from wms.errors import NotFound
 from wms.inventory.layout import Layout
 from wms.inventory.orm import Item, Location, Stock, StockMovement, Warehouse
@@ -72,8 +73,10 @@ def items_by_sku(session: Session, skus: Sequence[str]) -> dict[str, Item]:
 
 def item_ids_by_sku(session: Session, skus: Iterable[str]) -> dict[str, int]:
     """SKU → item id of the known ones of ``skus``."""
-    wanted = sorted(set(skus))
-    return {sku: id_ for sku, id_ in session.execute(select(Item.sku, Item.id).where(Item.sku.in_(wanted)))}
+    return {sku: id_ for sku, id_ in core(session).execute(_IDS_BY_SKU, {"skus": sorted(set(skus))})}
+
+
+_IDS_BY_SKU = select(Item.sku, Item.id).where(Item.sku.in_(bindparam("skus", expanding=True)))  # built once
 
 
 def item_ids(session: Session, skus: Iterable[str]) -> list[int]:

@@ -31,7 +31,7 @@ places created later, a cart or a packing station, are mostly one picker's own).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -196,17 +196,16 @@ _EXPIRY = expiry_date_column(Stock.lot_id)
 _SHELF_LIFE = select(Item.min_shelf_life_days).where(Item.id == Stock.item_id).scalar_subquery()
 
 
-def lock_available_dated(session: Session, available: Available) -> Dated:
-    """``lock_available``, with the expiry dates of the rows' lots and the shelf lives of their items: read by
-    the locking statement itself when it is the transaction's first stock lock, else in two reads after it."""
+def lock_available_dated(session: Session, item_ids: Sequence[int]) -> Dated:
+    """``lock_available(Available(item_ids))``, with the expiry dates of the rows' lots and the shelf lives of
+    their items: read by the locking statement itself when it is the transaction's first stock lock, else in
+    two reads after it."""
     h = held(session)
     if h.ids:
-        rows = lock_stock(session, available=available)
+        rows = lock_stock(session, available=Available(tuple(item_ids)))
         items = sorted({r.item_id for r in rows})
         return Dated(rows, expiry_dates(session, (r.lot_id for r in rows)), shelf_lives(session, items))
-    read = session.execute(
-        _available(available, *ROW, _EXPIRY, _SHELF_LIFE).order_by(Stock.id).with_for_update(of=Stock)
-    )
+    read = core(session).execute(_DATED, {"items": list(item_ids)})
     rows, expiry, shelf = [], {}, {}
     for *values, expires, days in read:
         row = Row(*values)
@@ -294,8 +293,8 @@ def _lookup(session: Session, places: list[Place]) -> list[tuple[tuple[int, int]
     return [((loc, lot), sid) for loc, lot, sid in rows]
 
 
-def _available(a: Available, *columns: Any) -> Select[Any]:
-    """``columns`` of the rows ``a`` describes."""
+def _available(a: Available, *columns: Any, items: Any = None) -> Select[Any]:
+    """``columns`` of the rows ``a`` describes (of the items ``items`` instead, a bind parameter, if given)."""
     held_back = select(CycleCount.location_id).where(
         CycleCount.reason == "short_pick", CycleCount.status.in_(COUNT_ACTIVE)
     )
@@ -304,7 +303,7 @@ def _available(a: Available, *columns: Any) -> Select[Any]:
         .select_from(Stock)
         .join(Location, Location.id == Stock.location_id)
         .where(
-            Stock.item_id.in_(a.item_ids),
+            Stock.item_id.in_(a.item_ids if items is None else items),
             Stock.on_hand > Stock.reserved,
             Location.kind == "storage",
             Stock.location_id.not_in(held_back),
@@ -315,6 +314,13 @@ def _available(a: Available, *columns: Any) -> Select[Any]:
     if a.exclude_location_id is not None:
         stmt = stmt.where(Stock.location_id != a.exclude_location_id)
     return stmt
+
+
+_DATED = (  # built once: every allocation runs it
+    _available(Available(()), *ROW, _EXPIRY, _SHELF_LIFE, items=bindparam("items", expanding=True))
+    .order_by(Stock.id)
+    .with_for_update(of=Stock)
+)
 
 
 def _out_of_order(new: list[int], top: int) -> None:

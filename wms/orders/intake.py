@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from wms.allocation.allocate import Demand, DemandLine, allocate_orders
 from wms.bulk import insert_family, insert_rows
+from wms.db import core
 from wms.errors import NotFound
 from wms.events.outbox import record
 from wms.inventory.repository import item_ids_by_sku
@@ -68,12 +69,18 @@ def taken_before(session: Session, keys: Sequence[Key]) -> set[Key]:
     """The keys of these that name an order that exists or an ERP message waiting for its order."""
     if not keys:
         return set()
-    wanted = sorted(set(keys))
-    orders = select(Order.channel, Order.external_id).where(tuple_(Order.channel, Order.external_id).in_(wanted))
-    waiting = select(PendingOrderMessage.channel, PendingOrderMessage.external_id).where(
-        tuple_(PendingOrderMessage.channel, PendingOrderMessage.external_id).in_(wanted)
+    return {(c, e) for c, e in core(session).execute(_TAKEN, {"keys": sorted(set(keys))})}
+
+
+_TAKEN = (  # built once: every push runs it
+    select(Order.channel, Order.external_id)
+    .where(tuple_(Order.channel, Order.external_id).in_(bindparam("keys", expanding=True)))
+    .union(
+        select(PendingOrderMessage.channel, PendingOrderMessage.external_id).where(
+            tuple_(PendingOrderMessage.channel, PendingOrderMessage.external_id).in_(bindparam("keys", expanding=True))
+        )
     )
-    return {(c, e) for c, e in session.execute(orders.union(waiting))}
+)
 
 
 def create_orders(session: Session, cmds: Sequence[PushOrder], policy: wf.Policy, actor: str) -> list[int | NotFound]:

@@ -19,7 +19,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from wms.allocation.floor import floor_shipments, set_carrier
-from wms.db import UnitOfWork, dialect_insert
+from wms.db import UnitOfWork, core, dialect_insert
 from wms.errors import Conflict, DomainError, NotFound
 from wms.events.domain import publish
 from wms.events.outbox import record
@@ -373,7 +373,10 @@ def _serialize_external_ids(s: Session, keys: Sequence[tuple[str, str]]) -> None
     if s.get_bind().dialect.name != "postgresql" or not keys:
         return
     locks = sorted({_lock_key(channel, external_id) for channel, external_id in keys})
-    s.execute(text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:ks AS bigint[])) AS k ORDER BY k"), {"ks": locks})
+    core(s).execute(_ADVISORY_LOCKS, {"ks": locks})
+
+
+_ADVISORY_LOCKS = text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:ks AS bigint[])) AS k ORDER BY k")
 
 
 def _lock_key(channel: str, external_id: str) -> int:
