@@ -159,15 +159,17 @@ def transition_many(
     if not heads:
         return now
     stamp = {"packed": {"packed_at": now}, "shipped": {"shipped_at": now}}.get(to, {})
-    session.execute(
-        update(Shipment).where(Shipment.id.in_([h.id for h in heads])).values(status=to, **stamp, **values),
-        execution_options={"synchronize_session": "evaluate"},  # a shipment the session holds sees it too
-    )
+    session.flush()  # what the session has pending goes first, as before an ORM update
     insert_rows(
         session,
         ShipmentTransition.__table__,
         [_row(h.id, h.status, to, cause, actor, now) for h, cause in zip(heads, causes, strict=True)],
+        also_set=(Shipment.__table__, [{"id": h.id, "status": to, **stamp, **values} for h in heads]),
     )
+    changed = {h.id for h in heads}
+    for held in list(session.identity_map.values()):  # a shipment the session holds reads the change again
+        if isinstance(held, Shipment) and held.id in changed:
+            session.expire(held)
     return now
 
 
