@@ -54,17 +54,22 @@ def test_values_are_written_as_given_in_row_order(backend: Backend, copies: int)
         factory = make_session_factory(backend.engine)
         with factory() as s:
             ids = insert_rows(s, PROBE, rows, returning_ids=True)
-            set_columns(s, PROBE, [{"id": ids[1], "n": 42, "s": "changed"}, {"id": ids[3], "n": None, "s": "x"}])
+            later = datetime(2027, 1, 2, 3, 4, 5, 6, tzinfo=UTC)
+            set_columns(
+                s,
+                PROBE,
+                [{"id": ids[1], "n": 42, "s": "changed", "at": later}, {"id": ids[3], "n": None, "s": "x", "at": None}],
+            )
             s.commit()
         with factory() as s:
             got = {r.id: r for r in s.execute(select(PROBE))}
         assert ids == sorted(ids) and len(got) == len(rows)
         for k, (id_, want) in enumerate(zip(ids, rows, strict=True)):
             row = got[id_]
-            n, text = {1: (42, "changed"), 3: (None, "x")}.get(k, (want["n"], want["s"]))
+            n, text, at = {1: (42, "changed", later), 3: (None, "x", None)}.get(k, (want["n"], want["s"], want["at"]))
             assert row.d == want["d"]  # each row where it belongs: the dates differ
             assert (row.s, row.j, row.n, row.d, row.b) == (text, want["j"], n, want["d"], want["b"])
-            assert row.at == (None if want["at"] is None else want["at"].astimezone(UTC))
+            assert row.at == (None if at is None else at.astimezone(UTC))
             if want["f"] is None or not math.isnan(want["f"]):
                 assert row.f == want["f"]
             elif backend.name == "sqlite":
