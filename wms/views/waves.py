@@ -3,6 +3,7 @@ and a page of summaries, newest first, without the pick lists."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -116,8 +117,11 @@ def wave_detail(s: Session, wave_id: int) -> dict[str, Any]:
         .where(PickList.wave_id == wave.id)
         .order_by(PickList.seq, PickListStop.seq)
     ).all()
+    by_list: dict[int, list[dict[str, Any]]] = defaultdict(list)  # one pass: linear in the wave's stops
+    for st in stops:
+        by_list[st.pick_list_id].append(dict(st._mapping))
     for pl in s.scalars(select(PickList).where(PickList.wave_id == wave.id).order_by(PickList.seq)):
-        mine = [dict(st._mapping) for st in stops if st.pick_list_id == pl.id]
+        mine = by_list.get(pl.id, [])
         body["pick_lists"].append(
             {
                 "id": pl.id,
