@@ -178,8 +178,8 @@ def _numbered_plan(
 
 @lru_cache(maxsize=512)
 def _insert_plan(table: Table, names: tuple[str, ...], dialect: Dialect, wide: bool) -> tuple[str, tuple[_Column, ...]]:
-    """The INSERT of ``names`` into ``table`` from one array per column, and how each column's values bind:
-    made once per table, columns and dialect (type compilation and bind processors cost per call)."""
+    """The INSERT of ``names`` into ``table`` from ``_unnest_plan``'s source, and how each column's values bind:
+    made once per table, columns, dialect and width (type compilation and bind processors cost per call)."""
     source, columns = _unnest_plan(table, names, dialect, "p", wide)
     quoted = ", ".join(f'"{n}"' for n in names)
     sql = (
