@@ -61,19 +61,36 @@ def _expire_leases(backend: Backend) -> None:
 def test_a_commit_whose_reply_was_lost_is_not_answered_nothing_was_done_and_a_retry_settles_it(
     admin: Api, warehouse: str, backend: Backend, reply_of_next_order_commit_lost: None
 ) -> None:
-    body = order_body(("A", 1), external_id="LOST-1")
+    """A resumable route (a bulk push), whose answer is stored after its work."""
+    bulk = {"orders": [order_body(("A", 1), external_id="LOST-1")]}
     headers = {**admin.headers, "Idempotency-Key": "lost-1"}
-    r = admin.client.post("/v1/orders", json=body, headers=headers)
+    r = admin.client.post("/v1/orders/bulk", json=bulk, headers=headers)
     assert r.status_code == 503 and r.json()["error"]["code"] == "outcome_unknown", r.text
     assert int(r.headers["Retry-After"]) > 0
     with backend.engine.connect() as conn:  # here the commit went through
         assert conn.execute(text("SELECT count(*) FROM orders WHERE external_id = 'LOST-1'")).scalar_one() == 1
-    busy = admin.client.post("/v1/orders", json=body, headers=headers)  # the first attempt's lease still runs
+    busy = admin.client.post("/v1/orders/bulk", json=bulk, headers=headers)  # the first attempt's lease still runs
     assert busy.status_code == 409 and busy.json()["error"]["code"] == "idempotency_in_progress"
     _expire_leases(backend)
-    again = admin.client.post("/v1/orders", json=body, headers=headers)
-    assert again.status_code == 200 and again.json()["external_id"] == "LOST-1"  # the order, once
+    again = admin.client.post("/v1/orders/bulk", json=bulk, headers=headers)
+    assert again.status_code == 200 and [e["result"] for e in again.json()["results"]] == ["existing"]  # once
     assert len(admin.all("/v1/orders", external_id="LOST-1")) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_a_pushed_order_whose_commit_reply_was_lost_is_answered_from_its_key(
+    admin: Api, warehouse: str, backend: Backend, reply_of_next_order_commit_lost: None
+) -> None:
+    """``POST /v1/orders`` is atomic: its answer commits with the order, so a lost reply is answered at once."""
+    body = order_body(("A", 1), external_id="LOST-2")
+    headers = {**admin.headers, "Idempotency-Key": "lost-2"}
+    r = admin.client.post("/v1/orders", json=body, headers=headers)
+    assert r.status_code == 201 and r.json()["external_id"] == "LOST-2", r.text
+    again = admin.client.post("/v1/orders", json=body, headers=headers)
+    assert again.status_code == 201 and again.json() == r.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert len(admin.all("/v1/orders", external_id="LOST-2")) == 1
 
 
 def _database_gone() -> OperationalError:
@@ -99,13 +116,16 @@ def test_a_bulk_push_whose_database_went_away_half_way_is_not_answered_nothing_w
     assert len(admin.all("/v1/orders")) == 2  # two were done: not "nothing was done"
 
 
-def test_a_push_whose_answer_could_not_be_read_back_is_not_answered_nothing_was_done(
+def test_a_push_whose_answer_could_not_be_read_is_undone_with_it(
     admin: Api, warehouse: str, backend: Backend, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The answer of ``POST /v1/orders`` is read in the push's own transaction: the database going away then
+    rolls the push back, so the answer says nothing was done, and nothing was."""
     monkeypatch.setattr(orders_router.order_views, "order_detail", lambda *_: (_ for _ in ()).throw(_database_gone()))
     r = admin.client.post("/v1/orders", json=order_body(("A", 1), external_id="R-1"), headers=admin.headers)
-    assert r.status_code == 503 and r.json()["error"]["code"] == "outcome_unknown", r.text
+    assert r.status_code == 503 and r.json()["error"]["code"] == "database_unavailable", r.text
     assert int(r.headers["Retry-After"]) > 0
+    assert admin.all("/v1/orders") == []
 
 
 def test_a_request_that_committed_nothing_is_still_database_unavailable(
@@ -114,7 +134,7 @@ def test_a_request_that_committed_nothing_is_still_database_unavailable(
     def gone(*_: object, **__: object) -> object:
         raise _database_gone()
 
-    monkeypatch.setattr(orders_router.services, "push_order", gone)
+    monkeypatch.setattr(orders_router.services, "push_order_then", gone)
     r = admin.client.post("/v1/orders", json=order_body(("A", 1), external_id="N-1"), headers=admin.headers)
     assert r.status_code == 503 and r.json()["error"]["code"] == "database_unavailable", r.text
     assert admin.all("/v1/orders") == []

@@ -210,11 +210,11 @@ same key with another body is a 409 `idempotency_key_reused`, and while the firs
 409 `idempotency_in_progress` with `Retry-After`. Only 2xx responses are kept: after a 4xx the same key may be
 sent again. If the service stopped after doing the work but before answering, the key is free again once the
 first request's lease ran out (`WMS_IDEMPOTENCY_LEASE_S`, 30 s by default): a retry then runs again on the
-operations whose work is safe to repeat (marked `x-idempotency-resumable`: pushing orders, ERP messages, a wave,
-cancelling, changing a carrier) and answers as usual; on the others it gets 409 `idempotency_response_lost` (the
-work was done once; look it up). Operations marked `x-idempotency-atomic` (confirming a pick, reporting a short
-pick, packing, shipping) store the key and the answer with their work, in one transaction: a retry always gets
-the first answer, at once. Keys are 1 to {MAX_KEY_LENGTH} characters (400 `invalid_idempotency_key`
+operations whose work is safe to repeat (marked `x-idempotency-resumable`: pushing orders in bulk, ERP messages,
+a wave, cancelling, changing a carrier) and answers as usual; on the others it gets 409 `idempotency_response_lost`
+(the work was done once; look it up). Operations marked `x-idempotency-atomic` (pushing an order, confirming a
+pick, reporting a short pick, packing, shipping) store the key and the answer with their work, in one
+transaction: a retry always gets the first answer, at once. Keys are 1 to {MAX_KEY_LENGTH} characters (400 `invalid_idempotency_key`
 otherwise), scoped to the token and kept `WMS_IDEMPOTENCY_TTL_HOURS` (48 h by default); use a new one, e.g. a
 UUID, for every new operation."""
 

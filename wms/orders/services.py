@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -35,6 +35,7 @@ from wms.orders.review import address_findings, ship_by
 from wms.orm import utcnow
 
 AFTER_SHIPPING = ("shipped", "completed", "refunding")
+T = TypeVar("T")
 
 
 CHUNK = 250  # new orders of a bulk push taken per transaction
@@ -42,10 +43,27 @@ CHUNK = 250  # new orders of a bulk push taken per transaction
 
 def push_order(cmd: PushOrder, uow: UnitOfWork, policy: wf.Policy, actor: str) -> tuple[int, bool]:
     """(order id, created). The same (channel, external_id) again returns the existing order."""
-    (result,) = push_orders([cmd], uow, policy, actor)
-    if isinstance(result, DomainError):
-        raise result
-    return result
+    return push_order_then(cmd, uow, policy, actor, lambda _, order_id, created: (order_id, created))
+
+
+def push_order_then(
+    cmd: PushOrder, uow: UnitOfWork, policy: wf.Policy, actor: str, then: Callable[[Session, int, bool], T]
+) -> T:
+    """``push_order``, then ``then(session, order_id, created)`` in the same transaction (the API reads its
+    answer there, so that the answer commits with the work): what it returns. A refused order raises its
+    error and nothing of it is done."""
+
+    def work(u: UnitOfWork) -> T:
+        (result,) = _push_chunk(u.session, [cmd], policy, actor)
+        if isinstance(result, DomainError):
+            raise result
+        order_id, created = result
+        return then(u.session, order_id, created)
+
+    try:
+        return uow.run(work)
+    except _Refused as refused:  # the one-order path refused it: its transaction rolled back
+        raise refused.error from None
 
 
 ChunkHook = Callable[[Session, int, list[tuple[int, bool] | DomainError]], None]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, select
+from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, exists, select
 from sqlalchemy.orm import Session
 
 from wms.allocation.orm import Allocation, Shipment, ShipmentLine
@@ -48,21 +48,15 @@ def order_detail(s: Session, order_id: int, warehouse: str | None = None) -> Row
     order = s.get(Order, order_id)
     if order is None:
         raise NotFound(f"order {order_id} not found", code="order_not_found")
-    problems = list(s.scalars(select(OrderProblem).where(OrderProblem.order_id == order.id).order_by(OrderProblem.id)))
-    lines = s.execute(
-        select(OrderLine, Item.sku)
-        .join(Item, Item.id == OrderLine.item_id)
-        .where(OrderLine.order_id == order.id)
-        .order_by(OrderLine.line_no)
-    ).all()
+    this = {"order_id": order.id}
+    problems = list(s.scalars(_PROBLEMS, this))
+    lines = s.execute(_LINES, this).all()
     shipments = shipments_of(s, order.id)
     allocated: dict[int, int] = defaultdict(int)
     for sh in shipments:
         for ln in sh["lines"]:
             allocated[ln["order_line_id"]] += ln["quantity"]
-    history = s.scalars(
-        select(OrderTransition).where(OrderTransition.order_id == order.id).order_by(OrderTransition.id)
-    ).all()
+    history = s.scalars(_HISTORY, this).all()
     return {
         **summary(order, [p.code for p in problems if p.resolved_at is None]),
         "ship_to": order.ship_to,
@@ -96,41 +90,20 @@ def order_detail(s: Session, order_id: int, warehouse: str | None = None) -> Row
 
 def shipments_of(s: Session, order_id: int) -> list[Row]:
     """The order's live shipments with this order's lines and their allocations."""
-    rows = s.execute(
-        select(
-            Shipment.id,
-            Shipment.status,
-            Warehouse.code,
-            ShipmentLine.id.label("sl_id"),
-            ShipmentLine.order_line_id,
-            ShipmentLine.quantity,
-            Item.sku,
-        )
-        .join(ShipmentLine, ShipmentLine.shipment_id == Shipment.id)
-        .join(Warehouse, Warehouse.id == Shipment.warehouse_id)
-        .join(Item, Item.id == ShipmentLine.item_id)
-        .where(ShipmentLine.order_id == order_id, Shipment.status != "cancelled")
-        .order_by(Shipment.id, ShipmentLine.id)
-    ).all()
+    rows = s.execute(_SHIPMENT_LINES, {"order_id": order_id}).all()
     allocs: dict[int, list[Row]] = defaultdict(list)
+    orders: dict[int, set[int]] = defaultdict(set)
     if rows:
-        for a in s.execute(
-            select(
-                Allocation.shipment_line_id, Location.code, Lot.code.label("lot"), Lot.expiry_date, Allocation.quantity
-            )
-            .join(Stock, Stock.id == Allocation.stock_id)
-            .join(Location, Location.id == Stock.location_id)
-            .join(Lot, Lot.id == Stock.lot_id)
-            .where(Allocation.shipment_line_id.in_([r.sl_id for r in rows]))
-            .order_by(Allocation.id)
-        ):
+        for a in s.execute(_ALLOCATIONS, {"lines": [r.sl_id for r in rows]}):
             allocs[a.shipment_line_id].append(
                 {"location": a.code, "lot": a.lot, "expiry_date": a.expiry_date, "quantity": a.quantity}
             )
+        for shipment_id, other in s.execute(_ORDERS_IN, {"shipments": sorted({r.id for r in rows})}):
+            orders[shipment_id].add(other)
     shipments: dict[int, Row] = {}
     for r in rows:
         sh = shipments.setdefault(
-            r.id, {"id": r.id, "warehouse": r.code, "status": r.status, "lines": [], "orders": _orders_in(s, r.id)}
+            r.id, {"id": r.id, "warehouse": r.code, "status": r.status, "lines": [], "orders": sorted(orders[r.id])}
         )
         sh["lines"].append(
             {"order_line_id": r.order_line_id, "sku": r.sku, "quantity": r.quantity, "allocations": allocs[r.sl_id]}
@@ -138,8 +111,45 @@ def shipments_of(s: Session, order_id: int) -> list[Row]:
     return list(shipments.values())
 
 
-def _orders_in(s: Session, shipment_id: int) -> list[int]:
-    return sorted(set(s.scalars(select(ShipmentLine.order_id).where(ShipmentLine.shipment_id == shipment_id))))
+# built once (every order's answer reads them): only the parameters change
+_ORDER: BindParameter[int] = bindparam("order_id")
+_PROBLEMS = select(OrderProblem).where(OrderProblem.order_id == _ORDER).order_by(OrderProblem.id)
+_LINES = (
+    select(OrderLine, Item.sku)
+    .join(Item, Item.id == OrderLine.item_id)
+    .where(OrderLine.order_id == _ORDER)
+    .order_by(OrderLine.line_no)
+)
+_HISTORY = select(OrderTransition).where(OrderTransition.order_id == _ORDER).order_by(OrderTransition.id)
+_SHIPMENT_LINES = (
+    select(
+        Shipment.id,
+        Shipment.status,
+        Warehouse.code,
+        ShipmentLine.id.label("sl_id"),
+        ShipmentLine.order_line_id,
+        ShipmentLine.quantity,
+        Item.sku,
+    )
+    .join(ShipmentLine, ShipmentLine.shipment_id == Shipment.id)
+    .join(Warehouse, Warehouse.id == Shipment.warehouse_id)
+    .join(Item, Item.id == ShipmentLine.item_id)
+    .where(ShipmentLine.order_id == _ORDER, Shipment.status != "cancelled")
+    .order_by(Shipment.id, ShipmentLine.id)
+)
+_ALLOCATIONS = (
+    select(Allocation.shipment_line_id, Location.code, Lot.code.label("lot"), Lot.expiry_date, Allocation.quantity)
+    .join(Stock, Stock.id == Allocation.stock_id)
+    .join(Location, Location.id == Stock.location_id)
+    .join(Lot, Lot.id == Stock.lot_id)
+    .where(Allocation.shipment_line_id.in_(bindparam("lines", expanding=True)))
+    .order_by(Allocation.id)
+)
+_ORDERS_IN = (  # the orders each shipment holds (merged orders share one)
+    select(ShipmentLine.shipment_id, ShipmentLine.order_id)
+    .where(ShipmentLine.shipment_id.in_(bindparam("shipments", expanding=True)))
+    .distinct()
+)
 
 
 def list_orders(

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Path, Query, Response
+from pydantic import TypeAdapter
+from sqlalchemy.orm import Session
 
 from wms.api.deps import AppSettings, Uow, WarehouseFilter, require
-from wms.api.idempotency import RESUMABLE_ROUTE
+from wms.api.idempotency import ATOMIC_ROUTE, RESUMABLE_ROUTE
 from wms.api.pagination import PageQuery, page_of
 from wms.api.routing import resource_router
 from wms.api.schemas.orders import (
@@ -46,15 +48,13 @@ def _detail(uow: UnitOfWork, order_id: int, principal: Principal) -> dict[str, A
 
 @router.post(
     "/orders",
-    openapi_extra=RESUMABLE_ROUTE,
+    openapi_extra=ATOMIC_ROUTE,
     status_code=201,
     response_model=OrderOut,
     summary="Push an order",
     responses={200: {"model": OrderOut, "description": "the order existed already"}},
 )
-def post_order(
-    body: PushOrder, uow: Uow, settings: AppSettings, principal: Intake, response: Response
-) -> dict[str, Any]:
+def post_order(body: PushOrder, uow: Uow, settings: AppSettings, principal: Intake) -> Response:
     """Takes an order from a sales channel. It is reviewed at once (an unclear address, a buyer message or a
     seller remark is a problem for a person, in `GET /v1/order-problems`); a paid order is then allocated FEFO
     across warehouses, merged with the same customer's paid orders to the same address and carrier, or split
@@ -65,10 +65,16 @@ def post_order(
     existing order, applying a payment (`paid: true`) or an address it carries. 404 `item_not_found` for an
     unknown SKU (`details.skus`); 422 `validation_error` for an order without lines.
     """
-    order_id, created = services.push_order(body, uow, Policy.from_settings(settings), principal.actor)
-    if not created:
-        response.status_code = 200
-    return _detail(uow, order_id, principal)
+
+    def answer(session: Session, order_id: int, created: bool) -> Response:  # read with the work, committed with it
+        detail = ORDER_OUT.validate_python(order_views.order_detail(session, order_id, principal.warehouse_code))
+        return Response(ORDER_OUT.dump_json(detail, by_alias=True), 201 if created else 200, media_type=JSON)
+
+    return services.push_order_then(body, uow, Policy.from_settings(settings), principal.actor, answer)
+
+
+ORDER_OUT = TypeAdapter(OrderOut)
+JSON = "application/json"
 
 
 @router.post(
