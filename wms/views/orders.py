@@ -92,14 +92,14 @@ def shipments_of(s: Session, order_id: int) -> list[Row]:
     """The order's live shipments with this order's lines and their allocations."""
     rows = s.execute(_SHIPMENT_LINES, {"order_id": order_id}).all()
     allocs: dict[int, list[Row]] = defaultdict(list)
-    orders: dict[int, set[int]] = defaultdict(set)
+    orders: dict[int, list[int]] = defaultdict(list)
     if rows:
         for a in s.execute(_ALLOCATIONS, {"lines": [r.sl_id for r in rows]}):
             allocs[a.shipment_line_id].append(
                 {"location": a.code, "lot": a.lot, "expiry_date": a.expiry_date, "quantity": a.quantity}
             )
         for shipment_id, other in s.execute(_ORDERS_IN, {"shipments": sorted({r.id for r in rows})}):
-            orders[shipment_id].add(other)
+            orders[shipment_id].append(other)  # each (shipment, order) once: the read is DISTINCT
     shipments: dict[int, Row] = {}
     for r in rows:
         sh = shipments.setdefault(
