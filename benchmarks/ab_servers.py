@@ -1,7 +1,8 @@
 """A/B of two checkouts of the service: `wms serve --workers 1` from each, on one fresh PostgreSQL database,
 both left to rest first (the numba warm-up), then interleaved rounds of the same requests (half `GET
 /v1/items?limit=5`, half `POST /v1/items` with an Idempotency-Key), one client. Prints each server's CPU per
-request (from /proc, its whole process tree) and the client's median latency per round, and B / A.
+request (from /proc, its whole process tree), the CPU of the database's PostgreSQL backends during its rounds
+(one server runs at a time, the other idles), and the client's median latency per round, and B / A.
 
     git worktree add /tmp/wms-a <rev>       # the other checkout (this one is B)
     python -m benchmarks.ab_servers /tmp/wms-a . --requests 300 --rounds 6
@@ -65,8 +66,29 @@ def _at_rest(proc: subprocess.Popen[bytes], base: str) -> None:
             return
 
 
-def _round(proc: subprocess.Popen[bytes], base: str, token: str, n: int) -> tuple[float, float]:
+class Backends:
+    """CPU seconds of the database's PostgreSQL backends (``/proc``), this one's own connection left out."""
+
+    def __init__(self, url: str) -> None:
+        self._engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        self._conn = self._engine.connect()
+
+    def cpu(self) -> dict[int, float]:
+        pids = self._conn.scalars(
+            text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        )
+        return {pid: cpu_s(pid) for pid in pids}
+
+    def close(self) -> None:
+        self._conn.close()
+        self._engine.dispose()
+
+
+def _round(
+    proc: subprocess.Popen[bytes], base: str, token: str, n: int, backends: Backends
+) -> tuple[float, float, float]:
     client = Client(base, token=token, timeout=30)
+    pg_before = backends.cpu()
     before, latencies = _tree_cpu(proc.pid), []
     for i in range(n):
         t0 = time.perf_counter()
@@ -79,7 +101,9 @@ def _round(proc: subprocess.Popen[bytes], base: str, token: str, n: int) -> tupl
         if status not in (200, 201):
             raise RuntimeError(f"{base} answered {status}")
     client.close()
-    return 1000 * (_tree_cpu(proc.pid) - before) / n, 1000 * statistics.median(latencies)
+    server = 1000 * (_tree_cpu(proc.pid) - before) / n
+    pg = 1000 * sum(cpu - pg_before.get(pid, 0.0) for pid, cpu in backends.cpu().items()) / n
+    return server, pg, 1000 * statistics.median(latencies)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -105,21 +129,29 @@ def main(argv: list[str] | None = None) -> int:
             servers[label] = _serve(tree.resolve(), url, logs / f"{name}_{label}.log")
         for proc, base in servers.values():
             _at_rest(proc, base)
-        figures: dict[str, dict[str, list[float]]] = {k: {"cpu": [], "p50": []} for k in servers}
+        figures: dict[str, dict[str, list[float]]] = {k: {"cpu": [], "pg": [], "p50": []} for k in servers}
+        backends = Backends(url)
         for r in range(args.rounds):
             for label in ("A", "B") if r % 2 == 0 else ("B", "A"):
-                cpu, p50 = _round(*servers[label], token, args.requests)
+                cpu, pg, p50 = _round(*servers[label], token, args.requests, backends)
                 figures[label]["cpu"].append(cpu)
+                figures[label]["pg"].append(pg)
                 figures[label]["p50"].append(p50)
+        backends.close()
         for label, f in figures.items():
             print(
                 f"{label}: server CPU ms/request {[round(x, 2) for x in f['cpu']]} median "
-                f"{statistics.median(f['cpu']):.2f}; client p50 ms {[round(x, 2) for x in f['p50']]} median "
+                f"{statistics.median(f['cpu']):.2f}; PostgreSQL CPU ms/request {[round(x, 2) for x in f['pg']]} "
+                f"median {statistics.median(f['pg']):.2f}; client p50 ms {[round(x, 2) for x in f['p50']]} median "
                 f"{statistics.median(f['p50']):.2f}"
             )
-        cpu = statistics.median(figures["B"]["cpu"]) / statistics.median(figures["A"]["cpu"])
-        p50 = statistics.median(figures["B"]["p50"]) / statistics.median(figures["A"]["p50"])
-        print(f"B / A: CPU per request {cpu:.3f}, client p50 {p50:.3f}")
+        ratio = {
+            k: statistics.median(figures["B"][k]) / statistics.median(figures["A"][k]) for k in ("cpu", "pg", "p50")
+        }
+        print(
+            f"B / A: server CPU per request {ratio['cpu']:.3f}, PostgreSQL CPU per request {ratio['pg']:.3f}, "
+            f"client p50 {ratio['p50']:.3f}"
+        )
         return 0
     finally:
         for proc, _ in servers.values():

@@ -151,14 +151,30 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
 
+def _read_bind(engine: Engine) -> Engine:
+    """The engine of reads. On PostgreSQL they run in autocommit: at READ COMMITTED every statement sees its
+    own snapshot in a transaction too, so a read loses nothing and saves two round trips (BEGIN, and COMMIT or
+    ROLLBACK) and the server a transaction. On SQLite a read-only transaction: a WAL snapshot, no write lock."""
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(**{READ_ONLY: True}, isolation_level="AUTOCOMMIT")
+    return engine.execution_options(**{READ_ONLY: True})
+
+
 def make_session_factory(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:
-    """Sessions for use cases; ``read_only`` ones never take SQLite's write lock."""
+    """Sessions for use cases; ``read_only`` ones never take SQLite's write lock, and on PostgreSQL run in
+    autocommit (``_read_bind``): what they write, they must not (a read-only unit of work commits at its end
+    all the same)."""
     from wms.events.outbox import install  # noqa: PLC0415 (events import the ORM base, not db)
 
-    bind = engine.execution_options(**{READ_ONLY: True}) if read_only else engine
-    factory = sessionmaker(bind=bind, expire_on_commit=False, autoflush=True)
+    factory = sessionmaker(bind=_read_bind(engine) if read_only else engine, expire_on_commit=False, autoflush=True)
     install(factory)
     return factory
+
+
+def point_reads(engine: Engine) -> Callable[[], Connection]:
+    """Connections for a read of one statement (every request's token), as a read session's: on PostgreSQL
+    one round trip (the read alone), on SQLite a read-only transaction. Use as ``with connect() as conn``."""
+    return _read_bind(engine).connect
 
 
 def core(session: Session) -> Connection:

@@ -35,7 +35,7 @@ from wms.api.routers import (
 from wms.api.scope import Settled
 from wms.api.webhook_docs import document_events
 from wms.config import Settings
-from wms.db import UnitOfWork, make_engine, make_session_factory
+from wms.db import UnitOfWork, make_engine, make_session_factory, point_reads
 from wms.events.relay import WebhookRelay
 from wms.jobs.dispatch import Sweeper, make_dispatcher
 from wms.jobs.leader import Leadership
@@ -110,6 +110,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine
     app.state.session_factory = session_factory
     app.state.read_session_factory = read_session_factory
+    app.state.point_reads = point_reads(engine)  # the guard's token read: one statement, no transaction
     app.state.settled = Settled()  # where pick lists, shipments, … are: read once per process (wms.api.scope)
     app.state.head_revision = head_revision()
     install_error_handlers(app)

@@ -16,6 +16,7 @@ from typing import Any, get_args
 
 from fastapi import Request
 from pydantic import BaseModel
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
@@ -60,9 +61,8 @@ class Guard:
 
     async def admit(self, request: Request) -> None:
         """Who calls and in which role: 401, 403 ``role_forbidden``, else the principal for the endpoint."""
-        factory = request.app.state.read_session_factory
         token = bearer_token(request.headers.get("authorization"))
-        request.state.principal = await run_in_threadpool(self._authenticate, factory, token)
+        request.state.principal = await run_in_threadpool(self._authenticate, request.app.state.point_reads, token)
 
     async def check_scope(self, request: Request) -> None:
         """What the request reaches, for a token limited to a warehouse: 403 ``warehouse_forbidden``."""
@@ -79,11 +79,11 @@ class Guard:
         body = await request.body() if self.body_fields else b""
         await run_in_threadpool(self._check, request.app.state.read_session_factory, principal, request, body, settled)
 
-    def _authenticate(self, factory: sessionmaker[Session], token: str | None) -> Principal:
+    def _authenticate(self, connect: Callable[[], Connection], token: str | None) -> Principal:
         if token is None:
             raise Unauthorized("missing bearer token", code="missing_token")
-        with factory() as session:
-            principal = authenticate(session, token)
+        with connect() as conn:
+            principal = authenticate(conn, token)
         if principal is None:
             raise Unauthorized("invalid or revoked token", code="invalid_token")
         if principal.role not in self.access.roles:
