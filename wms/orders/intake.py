@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, tuple_, update
+from sqlalchemy import bindparam, select, text, tuple_, update
 from sqlalchemy.orm import Session
 
 from wms.allocation.allocate import Demand, DemandLine, allocate_orders
@@ -69,9 +69,26 @@ def taken_before(session: Session, keys: Sequence[Key]) -> set[Key]:
     """The keys of these that name an order that exists or an ERP message waiting for its order."""
     if not keys:
         return set()
-    return {(c, e) for c, e in core(session).execute(_TAKEN, {"keys": sorted(set(keys))})}
+    wanted = sorted(set(keys))
+    conn = core(session)
+    if conn.dialect.name == "postgresql":
+        rows = conn.execute(_TAKEN_PG, {"channels": [c for c, _ in wanted], "ids": [e for _, e in wanted]})
+    else:
+        rows = conn.execute(_TAKEN, {"keys": wanted})
+    return {(c, e) for c, e in rows}
 
 
+def _joined(table: str) -> str:
+    return (
+        f'SELECT t.channel, t.external_id FROM "{table}" AS t '
+        "JOIN unnest(CAST(:channels AS VARCHAR[]), CAST(:ids AS VARCHAR[])) AS k(channel, external_id) "
+        "ON t.channel = k.channel AND t.external_id = k.external_id"
+    )
+
+
+# PostgreSQL: the keys as two arrays joined to the unique index, one plan whatever their number (a chunk's 250
+# keys as a row IN list were 500 parameters, planned as 250 index probes, ≈ 15 ms a chunk)
+_TAKEN_PG = text(f"{_joined(Order.__tablename__)} UNION {_joined(PendingOrderMessage.__tablename__)}")
 _TAKEN = (  # built once: every push runs it
     select(Order.channel, Order.external_id)
     .where(tuple_(Order.channel, Order.external_id).in_(bindparam("keys", expanding=True)))
