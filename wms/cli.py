@@ -170,14 +170,16 @@ def serve(
     log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)  # the service's own messages beside uvicorn's
     log_config["loggers"]["wms"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
     if workers == 1:
-        config = uvicorn.Config(create_app(settings, engine), host=host, port=port, log_config=log_config)
+        app = create_app(settings, engine, settle_heap=True)
+        config = uvicorn.Config(app, host=host, port=port, log_config=log_config)
         uvicorn.Server(config).run(sockets=[sock])
         return
     # each worker is a fresh (spawned) process that builds its own app, settings and engine from the same
-    # WMS_ environment (create_app() with no arguments); the socket is inherited, the schema is already up
+    # WMS_ environment (serving_app(): create_app() with no arguments); the socket is inherited, the schema
+    # is already up
     engine.dispose()
     config = uvicorn.Config(
-        "wms.api.app:create_app", factory=True, host=host, port=port, workers=workers, log_config=log_config
+        "wms.api.app:serving_app", factory=True, host=host, port=port, workers=workers, log_config=log_config
     )
     Multiprocess(config, sockets=[sock]).run()
 

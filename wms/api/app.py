@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -11,7 +12,7 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import Engine
 
-from wms import __version__
+from wms import __version__, heap
 from wms.api import health
 from wms.api.errors import install_error_handlers
 from wms.api.examples import add_examples
@@ -48,7 +49,14 @@ from wms.wiring import install as install_domain_events
 PURGE_INTERVAL_S = 3600.0  # expired Idempotency-Keys and old bulk push jobs go hourly (and at start)
 
 
-def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+def serving_app() -> FastAPI:
+    """The app of a ``wms serve`` worker process (uvicorn's factory): its heap settles once it has started."""
+    return create_app(settle_heap=True)
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None, *, settle_heap: bool = False) -> FastAPI:
+    """The service. ``settle_heap``: once the process has started (its kernels loaded), leave its long-lived
+    objects out of the garbage collector's full passes (``wms.heap``); for the processes ``wms serve`` runs."""
     install_domain_events()
     settings = settings or Settings()
     engine = engine or make_engine(settings)
@@ -71,6 +79,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         housekeeping = Periodic("housekeeping", PURGE_INTERVAL_S, housekeep, when=leader.held)
         leader.on_elected(housekeeping.wake)
         app.state.kernels = kernels.in_background()  # compiled once per install, loaded once per process
+        app.state.heap_settled = threading.Event()
+        if settle_heap:
+            heap.settle_when(app.state.kernels.wait, app.state.heap_settled)
         dispatcher = make_dispatcher(settings, session_factory)
         app.state.dispatcher = dispatcher
         sweeper = None

@@ -99,6 +99,10 @@ class BackgroundWarmUp:
         self._thread.start()
         return self
 
+    def wait(self) -> None:
+        """Until the warm-up has ended, ready or failed."""
+        self._thread.join()
+
     def _run(self) -> None:
         try:
             self.result = warm_up()
