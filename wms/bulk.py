@@ -56,7 +56,7 @@ def insert_rows(
         other, changes = also_set
         update_sql, update_columns = _set_plan(other, tuple(changes[0]), dialect, "s", _wide(changes))
         sql = f"WITH changed AS ({update_sql}) {sql}"
-        params |= _arrays(update_columns, changes, prefix="s", wide=_wide(changes))
+        params |= _set_params(update_columns, changes, "s")
     if not returning_ids:
         session.connection().exec_driver_sql(sql, params)
         return []
@@ -74,9 +74,8 @@ def set_columns(session: Session, table: Table, changes: Sequence[Mapping[str, A
         stmt = update(table).where(table.c.id == bindparam("row_id")).values({n: bindparam(f"v_{n}") for n in names})
         session.execute(stmt, [{"row_id": c["id"], **{f"v_{n}": c[n] for n in names}} for c in changes])
         return
-    wide = _wide(changes)
-    sql, columns = _set_plan(table, tuple(changes[0]), dialect, "s", wide)
-    session.connection().exec_driver_sql(sql, _arrays(columns, changes, prefix="s", wide=wide))
+    sql, columns = _set_plan(table, tuple(changes[0]), dialect, "s", _wide(changes))
+    session.connection().exec_driver_sql(sql, _set_params(columns, changes, "s"))
 
 
 def insert_family(
@@ -196,8 +195,19 @@ def _set_plan(
     source, columns = _unnest_plan(table, names, dialect, prefix, wide)
     quoted = ", ".join(f'"{n}"' for n in names)
     changes = ", ".join(f'"{n}" = v."{n}"' for n in names if n != "id")
-    sql = f'UPDATE "{table.name}" SET {changes} FROM {source} AS v({quoted}) WHERE "{table.name}".id = v.id'
+    # the ids again as an array: the planner takes a table source for 100 rows (json_to_recordset) or 10
+    # (unnest), and for a few hundred to tens of thousands of rows in the table chose to hash-join it with the
+    # whole table; ``id = ANY(ids)`` reads only the rows changed, through the primary key, at any size
+    sql = (
+        f'UPDATE "{table.name}" SET {changes} FROM {source} AS v({quoted}) '
+        f'WHERE "{table.name}".id = v.id AND "{table.name}".id = ANY(CAST(%({prefix}_ids)s AS BIGINT[]))'
+    )
     return sql, columns
+
+
+def _set_params(columns: Sequence[_Column], changes: Sequence[Mapping[str, Any]], prefix: str) -> dict[str, Any]:
+    """The parameters of ``_set_plan``'s statement for ``changes``."""
+    return _arrays(columns, changes, prefix=prefix, wide=_wide(changes)) | {f"{prefix}_ids": [c["id"] for c in changes]}
 
 
 @lru_cache(maxsize=64)

@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import ColumnElement, bindparam, false, func, select
+from sqlalchemy import ColumnElement, bindparam, false, func, select, union
 from sqlalchemy.orm import Session
 
 from wms.allocation import shipments, stockpile
@@ -194,11 +194,9 @@ def lock_for_reallocation(session: Session, order: Demand) -> None:
     then find every row held."""
     mine = select(ShipmentLine.shipment_id).where(ShipmentLine.order_id == order.order_id)
     live = Shipment.status != "cancelled"
-    session.execute(
-        select(Shipment.id)
-        .where((Shipment.id.in_(mine) & live) | _may_merge_into(order))
-        .order_by(Shipment.id)
-        .with_for_update()
+    joinable = select(Shipment.id).where(_may_merge_into(order))  # allocated, so live
+    session.execute(  # a union, not an OR: each side reads by its index (an OR read every shipment)
+        select(Shipment.id).where(Shipment.id.in_(union(mine, joinable)), live).order_by(Shipment.id).with_for_update()
     )
     holds = session.scalars(
         select(Allocation.stock_id)

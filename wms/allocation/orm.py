@@ -12,7 +12,10 @@ from wms.orm import Base, BigId, UTCDateTime, utcnow
 
 class Shipment(Base):
     __tablename__ = "shipments"
-    __table_args__ = (Index("ix_shipments_merge", "warehouse_id", "merge_key", "status"),)
+    __table_args__ = (
+        Index("ix_shipments_merge", "merge_key", "status"),  # the shipments an order may join
+        Index("ix_shipments_status_id", "status", "id"),  # what waits at a stage, oldest first
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"))

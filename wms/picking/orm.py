@@ -56,8 +56,8 @@ class PickListStop(Base):
     seq: Mapped[int]
     # the reservation the stop picks; None once a short pick took every unit of it away
     allocation_id: Mapped[int | None] = mapped_column(ForeignKey("allocations.id"), index=True)
-    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id"))
-    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"))
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id"), index=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
     location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
     lot_id: Mapped[int] = mapped_column(ForeignKey("lots.id"))

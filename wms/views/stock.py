@@ -25,8 +25,8 @@ def _filters(stmt: Select, warehouse: str | None, sku: str | None, location: str
         stmt = stmt.where(Warehouse.code == warehouse)
     if sku is not None:
         stmt = stmt.where(Item.sku == sku)
-    if location is not None:
-        stmt = stmt.where(Location.code == location)
+    if location is not None:  # a code is unique within its warehouse: the planner reads it by (warehouse, code)
+        stmt = stmt.where(Location.code == location, Location.warehouse_id == Warehouse.id)
     if lot is not None:
         stmt = stmt.where(Lot.code == lot)
     return stmt
