@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Exists, Select, SQLColumnExpression, Subquery, bindparam, func, select
+from sqlalchemy import BindParameter, Exists, Select, SQLColumnExpression, Subquery, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from wms.allocation.orm import Allocation, Shipment, ShipmentLine
@@ -16,7 +16,7 @@ from wms.batches.lots import expiry_date_column, lot_code_column
 from wms.inventory.repository import with_stock_place
 
 
-def order_ids_in_shipment(shipment_id: int) -> Select:
+def order_ids_in_shipment(shipment_id: int | BindParameter[int]) -> Select:
     """Subquery: the ids of the orders with lines in the shipment (for ``Order.id.in_(...)``)."""
     return select(ShipmentLine.order_id).where(ShipmentLine.shipment_id == shipment_id)
 

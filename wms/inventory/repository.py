@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import ScalarSelect, Select, SQLColumnExpression, bindparam, func, or_, select
@@ -39,12 +40,16 @@ def warehouse_by_id(session: Session, warehouse_id: int) -> Warehouse:
 def warehouse_code_of(session: Session, model: Any, row_id: int, not_found: NotFound) -> str:
     """The code of the warehouse a row of ``model`` (a table with ``warehouse_id``) is in; ``not_found``
     when there is no such row."""
-    code = session.scalar(
-        select(Warehouse.code).join(model, model.warehouse_id == Warehouse.id).where(model.id == row_id)
-    )
+    code = core(session).scalar(_warehouse_code_query(model), {"row_id": row_id})
     if code is None:
         raise not_found
     return code
+
+
+@lru_cache(maxsize=32)
+def _warehouse_code_query(model: Any) -> Select[str]:
+    """Built once per model: a warehouse-limited token's request about a resource asks it (``wms.api.scope``)."""
+    return select(Warehouse.code).join(model, model.warehouse_id == Warehouse.id).where(model.id == bindparam("row_id"))
 
 
 def location_by_code(session: Session, warehouse: Warehouse, code: str) -> Location:
@@ -109,12 +114,15 @@ def special_location_id(session: Session, warehouse_id: int, kind: str) -> int:
 
 def special_location(session: Session, warehouse_id: int, kind: str) -> tuple[int, str]:
     """``special_location_id`` with the location's code."""
-    found = session.execute(
-        select(Location.id, Location.code)
-        .where(Location.warehouse_id == warehouse_id, Location.kind == kind)
-        .order_by(Location.id)
-    ).one()
+    found = core(session).execute(_SPECIAL, {"warehouse_id": warehouse_id, "kind": kind}).one()
     return found.id, found.code
+
+
+_SPECIAL = (  # built once: every pack asks for the dock
+    select(Location.id, Location.code)
+    .where(Location.warehouse_id == bindparam("warehouse_id"), Location.kind == bindparam("kind"))
+    .order_by(Location.id)
+)
 
 
 def location_code(session: Session, location_id: int) -> str:

@@ -135,16 +135,16 @@ def lock_stock(
     new = wanted - h.ids
     if new and h.ids and min(new) < h.top:
         _out_of_order(sorted(new), h.top)
-    rows = [
-        Row(*r)
-        for r in session.execute(
-            select(*ROW).where(Stock.id.in_(sorted(wanted))).order_by(Stock.id).with_for_update(of=Stock)
-        )
-    ]
+    rows = [Row(*r) for r in core(session).execute(_LOCK_BY_ID, {"ids": sorted(wanted)})]
     _hold(h, wanted, rows)
     if available is not None:
         rows = [r for r in rows if r.id not in candidates or r.available > 0]
     return rows
+
+
+_LOCK_BY_ID = (  # built once: every pick, pack and move locks its rows by id
+    select(*ROW).where(Stock.id.in_(bindparam("ids", expanding=True))).order_by(Stock.id).with_for_update(of=Stock)
+)
 
 
 def _lock_available_first(session: Session, h: _Held, available: Available) -> list[Row]:

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from wms.allocation.queries import order_ids_in_shipment
-from wms.db import IN_CHUNK
+from wms.db import IN_CHUNK, core
 from wms.orders.orm import Order, OrderProblem, PendingOrderMessage
 from wms.orders.review import Urgency
 
@@ -75,21 +75,23 @@ class PackedOrder:
 
 def orders_to_pack(s: Session, shipment_id: int) -> list[PackedOrder]:
     """The orders with lines in the shipment, by id, as packing asks about them: one statement."""
-    unclear = select(OrderProblem.detail).where(
-        OrderProblem.order_id == Order.id, OrderProblem.code == "unclear_address", OrderProblem.resolved_at.is_(None)
+    return [PackedOrder(*r) for r in core(s).execute(_TO_PACK, {"shipment_id": shipment_id})]
+
+
+_UNCLEAR = select(OrderProblem.detail).where(
+    OrderProblem.order_id == Order.id, OrderProblem.code == "unclear_address", OrderProblem.resolved_at.is_(None)
+)
+_TO_PACK = (  # built once: every pack asks it
+    select(
+        Order.id,
+        Order.carrier,
+        Order.ship_to,
+        _UNCLEAR.exists().label("held"),
+        _UNCLEAR.limit(1).scalar_subquery().label("held_detail"),
     )
-    rows = s.execute(
-        select(
-            Order.id,
-            Order.carrier,
-            Order.ship_to,
-            unclear.exists().label("held"),
-            unclear.limit(1).scalar_subquery().label("held_detail"),
-        )
-        .where(Order.id.in_(order_ids_in_shipment(shipment_id)))
-        .order_by(Order.id)
-    )
-    return [PackedOrder(*r) for r in rows]
+    .where(Order.id.in_(order_ids_in_shipment(bindparam("shipment_id"))))
+    .order_by(Order.id)
+)
 
 
 def pending_messages(
