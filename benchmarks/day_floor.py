@@ -262,32 +262,30 @@ class Floor:
                     return
                 time.sleep(0.2)
                 continue
-            for sid, items in mine:
+            for sid in mine:
                 if truck == 0:
                     self._count(pack_and_ship(client, sid), 1)
-                elif pack(client, sid, items):
+                elif pack(client, sid):
                     dock.append(sid)
                     if len(dock) >= truck:
                         self._leave(client, dock)
                 else:
                     self._count(0, 1)
 
-    def _waiting_at_packing(self, client: Client, k: int) -> tuple[list[tuple[int, list[Any]]], bool]:
-        """The picked shipments of packer ``k`` (id modulo the packers), each with the items to scan, on the
-        first page of the picked ones that has any, and whether any shipment waits at packing at all: a page
-        may hold only the others'. The items come with the queue (``include=items``), as a packing station's
-        screen shows them, so packing a shipment is one request."""
+    def _waiting_at_packing(self, client: Client, k: int) -> tuple[list[int], bool]:
+        """The picked shipments of packer ``k`` (id modulo the packers) on the first page of the picked ones
+        that has any, and whether any shipment waits at packing at all: a page may hold only the others'."""
         cursor, waiting = "", False
         while True:
             status, _, page = client.call(
                 "GET /v1/shipments?status=picked",
                 "GET",
-                f"/v1/shipments?warehouse={WAREHOUSE}&status=picked&limit=100&include=items{cursor}",
+                f"/v1/shipments?warehouse={WAREHOUSE}&status=picked&limit=100{cursor}",
             )
             if status != 200:
                 raise RuntimeError(f"GET /v1/shipments?status=picked answered {status}")
             waiting = waiting or bool(page["items"])
-            mine = [(s["id"], s["items"]) for s in page["items"] if s["id"] % self.args.packers == k]
+            mine = [s["id"] for s in page["items"] if s["id"] % self.args.packers == k]
             if mine or not page["next_cursor"]:
                 return mine, waiting
             cursor = f"&cursor={page['next_cursor']}"

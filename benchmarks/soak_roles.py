@@ -184,15 +184,12 @@ def pack_and_ship(client: Client, shipment_id: int) -> bool:
     return status == 200
 
 
-def pack(client: Client, shipment_id: int, items: list[dict[str, Any]] | None = None) -> bool:
-    """Packs a picked shipment as it was picked (one parcel): it then waits at the dock; True if packed. The
-    ``items`` to scan come from the packing queue (``include=items``) when given, else from the shipment."""
-    if items is None:
-        status, _, detail = client.call("GET /v1/shipments/{id}", "GET", f"/v1/shipments/{shipment_id}")
-        if status != 200:
-            return False
-        items = detail["items"]
-    scan = [{"sku": i["sku"], "lot": i["lot"], "quantity": i["quantity"]} for i in items]
+def pack(client: Client, shipment_id: int) -> bool:
+    """Packs a picked shipment as it was picked (one parcel): it then waits at the dock; True if packed."""
+    status, _, detail = client.call("GET /v1/shipments/{id}", "GET", f"/v1/shipments/{shipment_id}")
+    if status != 200:
+        return False
+    scan = [{"sku": i["sku"], "lot": i["lot"], "quantity": i["quantity"]} for i in detail["items"]]
     status, _, _ = client.call(
         "POST /v1/shipments/{id}/pack",
         "POST",

@@ -59,6 +59,13 @@ def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
             )
             conn.execute(
                 text(
+                    "INSERT INTO shipment_lines (id, shipment_id, order_id, order_line_id, item_id, quantity) "
+                    "SELECT g, g, g, g, 1, 2 FROM generate_series(1, :n) g"
+                ),
+                {"n": N},
+            )
+            conn.execute(
+                text(
                     "INSERT INTO locations (id, warehouse_id, code, kind, x_m, y_m) "
                     "SELECT g, 1, 'L-' || g, 'storage', 0, 0 FROM generate_series(1, :n) g"
                 ),
@@ -135,7 +142,9 @@ def test_the_packing_queue_reads_what_waits_not_every_shipment(engine: Engine) -
         ),
     )
     assert len(got) == 101  # a page (and whether there is more), of the 600 newest
+    assert {(row["orders"], row["units"]) for _, row in got} == {(1, 2)}
     assert read["shipments"] <= 2 * len(got) and read["shipments blocks"] <= 20, read
+    assert read["shipment_lines"] <= 2 * len(got), read  # the page's lines, not every line before it
 
 
 def test_locking_an_order_for_reallocation_reads_its_own_and_its_merge_keys_shipments(engine: Engine) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from wms.allocation import shipments
@@ -35,33 +35,23 @@ def parcel_warehouse(s: Session, parcel_id: int) -> str:
 
 
 _LINES, _PARCELS = ShipmentLine.__table__, Parcel.__table__
-_ITEM_COLUMNS = (
-    _LINES.c.order_id,
-    Item.sku,
-    Lot.code.label("lot"),
-    Lot.expiry_date,
-    Location.code.label("location"),
-    Allocation.quantity,
-)
-
-
-def _items_of(shipment: ColumnElement[bool], *also: Any) -> Select:
-    """A shipment's items (``ShipmentItem``), in line and allocation order, for the shipments ``shipment`` picks."""
-    return (
-        select(*also, *_ITEM_COLUMNS)
-        .join(Allocation, Allocation.shipment_line_id == _LINES.c.id)
-        .join(Stock, Stock.id == Allocation.stock_id)
-        .join(Lot, Lot.id == Stock.lot_id)
-        .join(Item, Item.id == Stock.item_id)
-        .join(Location, Location.id == Stock.location_id)
-        .where(shipment)
-        .order_by(_LINES.c.id, Allocation.id)
+_ITEMS = (  # the queries of a shipment's detail, built once (packers read one per shipment): only the id changes
+    select(
+        _LINES.c.order_id,
+        Item.sku,
+        Lot.code.label("lot"),
+        Lot.expiry_date,
+        Location.code.label("location"),
+        Allocation.quantity,
     )
-
-
-# the queries of a shipment's detail, built once (packers read one per shipment): only the id changes
-_ITEMS = _items_of(_LINES.c.shipment_id == bindparam("shipment_id"))
-_ITEMS_OF_MANY = _items_of(_LINES.c.shipment_id.in_(bindparam("ids", expanding=True)), _LINES.c.shipment_id)
+    .join(Allocation, Allocation.shipment_line_id == _LINES.c.id)
+    .join(Stock, Stock.id == Allocation.stock_id)
+    .join(Lot, Lot.id == Stock.lot_id)
+    .join(Item, Item.id == Stock.item_id)
+    .join(Location, Location.id == Stock.location_id)
+    .where(_LINES.c.shipment_id == bindparam("shipment_id"))
+    .order_by(_LINES.c.id, Allocation.id)
+)
 _ORDERS = select(_LINES.c.order_id).where(_LINES.c.shipment_id == bindparam("shipment_id"))
 _PARCELS_OF = select(_PARCELS).where(_PARCELS.c.shipment_id == bindparam("shipment_id")).order_by(_PARCELS.c.seq)
 
@@ -80,18 +70,20 @@ def shipment_detail(s: Session, shipment_id: int) -> dict[str, Any]:
     )
 
 
+_ORDERS_OF = (
+    select(func.count(func.distinct(_LINES.c.order_id))).where(_LINES.c.shipment_id == Shipment.id).scalar_subquery()
+)
+_UNITS_OF = (
+    select(func.coalesce(func.sum(_LINES.c.quantity), 0)).where(_LINES.c.shipment_id == Shipment.id).scalar_subquery()
+)
+
+
 def shipment_summaries(
-    s: Session,
-    *,
-    warehouse: str | None,
-    status: str | None,
-    wave_id: int | None,
-    after_id: int,
-    limit: int,
-    with_items: bool = False,
+    s: Session, *, warehouse: str | None, status: str | None, wave_id: int | None, after_id: int, limit: int
 ) -> list[tuple[int, dict[str, Any]]]:
-    """Shipments for the packing station and the dock: what is waiting, oldest first; ``with_items``, each
-    with its items as ``shipment_detail`` lists them (one more statement for the page)."""
+    """Shipments for the packing station and the dock: what is waiting, oldest first. Each page's orders and
+    units are counted for its own shipments only (subqueries per row): a join with the lines, grouped, was
+    planned as a merge join that read the lines of every shipment before the page."""
     stmt = (
         select(
             Shipment.id,
@@ -101,13 +93,11 @@ def shipment_summaries(
             Shipment.wave_id,
             Shipment.packed_at,
             Shipment.shipped_at,
-            func.count(func.distinct(ShipmentLine.order_id)).label("orders"),
-            func.coalesce(func.sum(ShipmentLine.quantity), 0).label("units"),
+            _ORDERS_OF.label("orders"),
+            _UNITS_OF.label("units"),
         )
         .join(Warehouse, Warehouse.id == Shipment.warehouse_id)
-        .outerjoin(ShipmentLine, ShipmentLine.shipment_id == Shipment.id)
         .where(Shipment.id > after_id)
-        .group_by(Shipment.id, Warehouse.code)
         .order_by(Shipment.id)
         .limit(limit + 1)
     )
@@ -117,12 +107,4 @@ def shipment_summaries(
         stmt = stmt.where(Shipment.status == status)
     if wave_id is not None:
         stmt = stmt.where(Shipment.wave_id == wave_id)
-    rows = [(r.id, dict(r._mapping)) for r in s.execute(stmt)]
-    if with_items and rows:
-        items: dict[int, list[dict[str, Any]]] = {row_id: [] for row_id, _ in rows}
-        for r in core(s).execute(_ITEMS_OF_MANY, {"ids": list(items)}):
-            item = dict(r._mapping)
-            items[item.pop("shipment_id")].append(item)
-        for row_id, row in rows:
-            row["items"] = items[row_id]
-    return rows
+    return [(r.id, dict(r._mapping)) for r in s.execute(stmt)]

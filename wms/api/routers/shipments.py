@@ -34,9 +34,7 @@ def _detail(uow: UnitOfWork, shipment_id: int) -> dict[str, Any]:
     return uow.run(lambda u: shipment_detail(u.session, shipment_id), read_only=True)
 
 
-@router.get(
-    "/shipments", response_model=ShipmentSummaryPage, response_model_exclude_unset=True, summary="List shipments"
-)
+@router.get("/shipments", response_model=ShipmentSummaryPage, summary="List shipments")
 def list_shipments(
     uow: Uow,
     _: Reader,
@@ -44,20 +42,12 @@ def list_shipments(
     warehouse: WarehouseFilter,
     status: Literal["allocated", "released", "picked", "packed", "shipped", "cancelled"] | None = None,
     wave_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-    include: Literal["items"] | None = None,
 ) -> dict[str, Any]:
     """Shipments, oldest first, by warehouse, status and wave: what waits at the packing station
-    (`status=picked`) or at the dock (`status=packed`). With `include=items` each carries its `items` as
-    `GET /v1/shipments/{id}` lists them: a packing station's queue with what to scan, in one read."""
+    (`status=picked`) or at the dock (`status=packed`)."""
     rows = uow.run(
         lambda u: shipment_summaries(
-            u.session,
-            warehouse=warehouse,
-            status=status,
-            wave_id=wave_id,
-            after_id=page.after_id,
-            limit=page.limit,
-            with_items=include == "items",
+            u.session, warehouse=warehouse, status=status, wave_id=wave_id, after_id=page.after_id, limit=page.limit
         ),
         read_only=True,
     )

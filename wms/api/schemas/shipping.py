@@ -75,7 +75,6 @@ class ShipmentSummary(BaseModel):
     units: int
     packed_at: datetime | None
     shipped_at: datetime | None
-    items: list[ShipmentItem] | None = None  # with include=items only
 
 
 class ShipmentSummaryPage(Page[ShipmentSummary]):
