@@ -1,5 +1,5 @@
-"""What a request reads does not grow with the day: on PostgreSQL, with 20,000 shipments, pick-list stops and
-locations in the tables (statistics taken), the statements of the day's frequent requests read a handful of
+"""What a request reads does not grow with the day: on PostgreSQL, with 20,000 shipments, shipment lines,
+pick-list stops, locations and stock rows in the tables (statistics taken, in a database of this module's own), the statements of the day's frequent requests read a handful of
 rows of each, not the table. Each statement the work sends is run again under ``EXPLAIN ANALYZE`` (in a
 transaction rolled back) and the rows every plan node read from a table are added up: rows returned plus rows
 its filter removed, times its loops. A sequential scan, or an index walked in full with a filter, counts every
@@ -14,73 +14,92 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, Engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from tests.conftest import open_backend
+from tests.conftest import PG_SERVER_URL, RUN
 from wms.allocation.allocate import Demand, lock_for_reallocation
 from wms.allocation.orm import Shipment
 from wms.bulk import set_columns
+from wms.config import Settings
+from wms.db import make_engine
+from wms.migrate import upgrade
 from wms.picking.handheld import mark_picked_where_complete
 from wms.views.shipments import shipment_summaries
 from wms.views.stock import stock
 
 N = 20_000
-RELEASED = 5_000  # the one released shipment (its stop is open)
-ALLOCATED = {7_000, 7_001}  # two allocated shipments, merge key md5('7000'), md5('7001')
+RELEASED = 5_000  # the one released shipment (its stop is open); 7,000 and 7,001 are allocated
 
 
 @pytest.fixture(scope="module")
-def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    """The session's PostgreSQL database with N rows in each table read below (foreign keys not checked while
-    filling: the rows only need to be there)."""
-    with open_backend(request, "postgresql", tmp_path_factory.mktemp("scale")) as backend:
-        with backend.engine.begin() as conn:
-            conn.execute(text("SET LOCAL session_replication_role = replica"))
-            conn.execute(
-                text("INSERT INTO warehouses (id, code, name, layout, created_at) VALUES (1, 'WH1', 'w', '{}', now())")
-            )
-            conn.execute(
-                text(
-                    "INSERT INTO shipments (id, warehouse_id, status, merge_key, carrier, created_at) "
-                    "SELECT g, 1, CASE WHEN g = :released THEN 'released' WHEN g IN (7000, 7001) THEN 'allocated' "
-                    "WHEN g > :n - 600 THEN 'picked' ELSE 'shipped' END, md5(g::text), 'dhl', now() "
-                    "FROM generate_series(1, :n) g"
-                ),
-                {"n": N, "released": RELEASED},
-            )
-            conn.execute(
-                text(
-                    "INSERT INTO pick_list_stops (id, pick_list_id, seq, shipment_id, order_id, location_id, item_id, "
-                    "lot_id, quantity, status) SELECT g, g / 10 + 1, g % 10, g, g, g, 1, 1, 1, "
-                    "CASE WHEN g = :released THEN 'open' ELSE 'picked' END FROM generate_series(1, :n) g"
-                ),
-                {"n": N, "released": RELEASED},
-            )
-            conn.execute(
-                text(
-                    "INSERT INTO shipment_lines (id, shipment_id, order_id, order_line_id, item_id, quantity) "
-                    "SELECT g, g, g, g, 1, 2 FROM generate_series(1, :n) g"
-                ),
-                {"n": N},
-            )
-            conn.execute(
-                text(
-                    "INSERT INTO locations (id, warehouse_id, code, kind, x_m, y_m) "
-                    "SELECT g, 1, 'L-' || g, 'storage', 0, 0 FROM generate_series(1, :n) g"
-                ),
-                {"n": N},
-            )
-            conn.execute(
-                text(
-                    "INSERT INTO stock (id, warehouse_id, location_id, item_id, lot_id, on_hand, reserved) "
-                    "SELECT g, 1, g, 1, g, 1, 0 FROM generate_series(1, :n) g"
-                ),
-                {"n": N},
-            )
-        with backend.engine.connect() as conn:
-            conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
-        yield backend.engine
+def engine() -> Iterator[Engine]:
+    """A PostgreSQL database of this module's own (other tests on this worker empty the shared one between
+    these) with N rows in each table read below (foreign keys not checked while filling: the rows only need to
+    be there)."""
+    name = f"wms_test_{RUN}_scale"
+    admin = create_engine(PG_SERVER_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = make_engine(Settings(database_url=make_url(PG_SERVER_URL).set(database=name).render_as_string(False)))
+    try:
+        upgrade(engine)
+        _fill(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _fill(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(text("SET LOCAL session_replication_role = replica"))
+        conn.execute(
+            text("INSERT INTO warehouses (id, code, name, layout, created_at) VALUES (1, 'WH1', 'w', '{}', now())")
+        )
+        conn.execute(
+            text(
+                "INSERT INTO shipments (id, warehouse_id, status, merge_key, carrier, created_at) "
+                "SELECT g, 1, CASE WHEN g = :released THEN 'released' WHEN g IN (7000, 7001) THEN 'allocated' "
+                "WHEN g > :n - 600 THEN 'picked' ELSE 'shipped' END, md5(g::text), 'dhl', now() "
+                "FROM generate_series(1, :n) g"
+            ),
+            {"n": N, "released": RELEASED},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO pick_list_stops (id, pick_list_id, seq, shipment_id, order_id, location_id, item_id, "
+                "lot_id, quantity, status) SELECT g, g / 10 + 1, g % 10, g, g, g, 1, 1, 1, "
+                "CASE WHEN g = :released THEN 'open' ELSE 'picked' END FROM generate_series(1, :n) g"
+            ),
+            {"n": N, "released": RELEASED},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO shipment_lines (id, shipment_id, order_id, order_line_id, item_id, quantity) "
+                "SELECT g, g, g, g, 1, 2 FROM generate_series(1, :n) g"
+            ),
+            {"n": N},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO locations (id, warehouse_id, code, kind, x_m, y_m) "
+                "SELECT g, 1, 'L-' || g, 'storage', 0, 0 FROM generate_series(1, :n) g"
+            ),
+            {"n": N},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO stock (id, warehouse_id, location_id, item_id, lot_id, on_hand, reserved) "
+                "SELECT g, 1, g, 1, g, 1, 0 FROM generate_series(1, :n) g"
+            ),
+            {"n": N},
+        )
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
 
 
 def rows_read(engine: Engine, work: Callable[[Session], Any]) -> Counter[str]:
