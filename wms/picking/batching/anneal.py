@@ -26,12 +26,12 @@ from wms.picking.batching.local_search import insert_length, move_job, swap_jobs
 POOL_SLACK = 0.05
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _accept(delta, temp):
     return delta < -EPS or np.random.random() < np.exp(-delta / temp)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _relocate(lay, jb, st, cap, buf, cache, j, b, temp, work, pool):
     a = st[0][j]
     if not fits(jb, st, cap, b, -1, j):
@@ -47,13 +47,13 @@ def _relocate(lay, jb, st, cap, buf, cache, j, b, temp, work, pool):
     return delta
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _keep(pool, st, a, b):
     record(pool, st, a)
     record(pool, st, b)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _swap(lay, jb, st, cap, buf, j, i, temp, work, pool):
     a, b = st[0][j], st[0][i]
     if not (fits(jb, st, cap, b, i, j) and fits(jb, st, cap, a, j, i)):
@@ -70,7 +70,7 @@ def _swap(lay, jb, st, cap, buf, j, i, temp, work, pool):
     return delta
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def anneal(lay, jb, st, best, cap, buf, cache, nbr_start, nbr, t_start, t_end, w_start, w_end, budget, work, pool):
     """Annealing steps from ``st`` until ``work[0]`` reaches ``budget``; returns the best length."""
     n = st[0].shape[0]

@@ -39,7 +39,7 @@ def cell_index(lay: tuple, jb: tuple) -> tuple:
     return cell_start, cell_job.astype(np.int64), gid, band, BANDS, reach
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def box_cells(ix, aisle_x, g, a, y, radius, out):
     """Fill ``out`` with the cells of group g within |dx| + |dy| <= radius of (aisle a, y); returns how many."""
     band, n_bands = ix[3], ix[4]

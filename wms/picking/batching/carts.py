@@ -46,13 +46,13 @@ def buffers(jobs: Jobs) -> tuple[np.ndarray, np.ndarray]:
     return np.empty(n, dtype=np.int64), np.empty(n)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def copy_carts(src, dst):
     dst[0][:], dst[1][:, :], dst[2][:], dst[3][:], dst[4][:] = src[0], src[1], src[2], src[3], src[4]
     dst[5][:], dst[6][:], dst[7][:], dst[8][:] = src[5], src[6], src[7], src[8]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _put(jb, buf, j, n):
     for p in range(jb[0][j], jb[0][j + 1]):
         buf[0][n], buf[1][n] = jb[1][p], jb[2][p]
@@ -60,7 +60,7 @@ def _put(jb, buf, j, n):
     return n
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def length_with(lay, jb, st, buf, c, skip, add, work):
     """Length of cart c (-1: a new cart) without job ``skip`` and with job ``add`` (-1: none)."""
     n = 0
@@ -75,7 +75,7 @@ def length_with(lay, jb, st, buf, c, skip, add, work):
     return points_length(lay, buf[0][:n], buf[1][:n])
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def union_length(lay, jb, st, buf, c1, c2, work):
     n = 0
     for c in (c1, c2):
@@ -85,7 +85,7 @@ def union_length(lay, jb, st, buf, c1, c2, work):
     return points_length(lay, buf[0][:n], buf[1][:n])
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def fits(jb, st, cap, c, skip, add):
     """Can cart c (-1: a new cart) take job ``add`` once ``skip`` has left it (-1: none)?"""
     if c < 0:
@@ -103,7 +103,7 @@ def fits(jb, st, cap, c, skip, add):
     )
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def merge_fits(st, cap, c1, c2):
     size = st[2][c1] + st[2][c2]
     return (
@@ -115,7 +115,7 @@ def merge_fits(st, cap, c1, c2):
     )
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def add_job(jb, st, c, j):
     k = st[2][c]
     st[1][c, k], st[7][j], st[0][j] = j, k, c
@@ -126,7 +126,7 @@ def add_job(jb, st, c, j):
     st[8][c] += 1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def remove_job(jb, st, j):
     c, k = st[0][j], st[7][j]
     last = st[2][c] - 1
@@ -143,7 +143,7 @@ def remove_job(jb, st, j):
     return c
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def free_cart(st):
     for c in range(st[2].shape[0]):
         if st[2][c] == 0:
@@ -151,6 +151,6 @@ def free_cart(st):
     return -1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def total_length(st):
     return st[6][st[2] > 0].sum()

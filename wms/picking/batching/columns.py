@@ -22,7 +22,7 @@ def new_pool(n_jobs: int, size: int = POOL_SIZE) -> tuple[np.ndarray, np.ndarray
     return (np.zeros((size, max(1, (n_jobs + 63) // 64)), dtype=np.uint64), np.zeros(size), np.zeros(1, dtype=np.int64))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def record(pool, st, c):
     """Add cart c of ``st`` (with its stored length) to the pool."""
     if st[2][c] == 0:
@@ -37,7 +37,7 @@ def record(pool, st, c):
     count[0] += 1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def record_with(pool, st, c, skip, add, length):
     """Add cart c without job ``skip`` and with job ``add`` (-1: none) of the given length."""
     masks, lengths, count = pool
@@ -57,7 +57,7 @@ def record_with(pool, st, c, skip, add, length):
         count[0] += 1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def record_all(pool, st):
     for c in range(st[2].shape[0]):
         record(pool, st, c)

@@ -42,7 +42,7 @@ def fcfs_carts(
     return carts
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def seed_carts(lay, jb, st, cap, buf, seed_order, solo, k_eval, rule, work, nbr_start, nbr, ix, cells, sp, everyone):
     """Fill carts one by one (ids 0, 1, …) with the seed algorithm; returns the number of carts.
 

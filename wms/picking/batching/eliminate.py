@@ -22,7 +22,7 @@ from wms.picking.batching.local_search import bump
 TABU = 7
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _lightest(st):
     best, c_best = np.inf, -1
     for c in range(st[2].shape[0]):
@@ -31,7 +31,7 @@ def _lightest(st):
     return c_best
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _best_fit(jb, st, cap, j, skip_cart):
     """The cart with room for j that is fullest afterwards (random ties), or -1."""
     best, cart = np.inf, -1
@@ -43,7 +43,7 @@ def _best_fit(jb, st, cap, j, skip_cart):
     return cart
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _fits_without_two(jb, st, cap, c, e1, e2, j):
     if st[5][c] != jb[5][j]:
         return False
@@ -53,7 +53,7 @@ def _fits_without_two(jb, st, cap, c, e1, e2, j):
     return size <= cap[0] and units <= cap[1] + EPS and volume <= cap[2] + EPS
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _ejection(jb, st, cap, j, tabu_until, step, skip_cart):
     """(cart, e1, e2) whose removal makes room for j with the fewest ejected units (e2 = -1: one job)."""
     best, cart, o1, o2 = np.inf, -1, -1, -1
@@ -78,7 +78,7 @@ def _ejection(jb, st, cap, j, tabu_until, step, skip_cart):
     return cart, o1, o2
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def eliminate_cart(jb, st, cap, max_steps, work):
     """Try to empty the lightest cart into the others; True on success. Lengths are left stale (-1)."""
     c0 = _lightest(st)

@@ -28,7 +28,7 @@ def layout_tuple(layout: LayoutArrays) -> tuple:
     return (np.ascontiguousarray(layout.aisle_x, dtype=np.float64), cross_y, float(layout.depot_x), *TABLES)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _nearest_neighbour(d):
     """Tour order from the depot (last index), always to the nearest unvisited point."""
     n = d.shape[0] - 1
@@ -44,14 +44,14 @@ def _nearest_neighbour(d):
     return order
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def heuristic_length(aisle_x, cross_y, depot_x, aisle, y):
     """Nearest neighbour + 2-opt over the distinct points (any number of blocks)."""
     d = distance_matrix(aisle_x, cross_y, depot_x, aisle, y)
     return walk_length(d, two_opt(d, _nearest_neighbour(d)), d.shape[0] - 1)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def points_length(lay, aisle, y):
     """Length of a cart visiting these pick points (exact on one block)."""
     aisle_x, cross_y, depot_x, vt, ht, fin, hf, hb = lay
@@ -76,7 +76,7 @@ def walk(aisle_x, cross_y, depot_x, a1, y1, a2, y2):
     return best
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def job_lengths(lay, point_start, point_aisle, point_y):
     """Length of each job picked alone."""
     n = point_start.shape[0] - 1

@@ -42,19 +42,19 @@ def new_cache(n_jobs: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     )
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def seed_rng(seed):
     """Seed numba's random generator (the one every kernel of this package draws from)."""
     np.random.seed(seed)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def bump(st, work, c):
     work[1] += 1
     st[8][c] = work[1]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def insert_length(lay, jb, st, buf, cache, c, j, work):
     """Length of cart c with job j added (cached per cart version)."""
     s = c % CACHE
@@ -65,7 +65,7 @@ def insert_length(lay, jb, st, buf, cache, c, j, work):
     return length
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def wake(st, active, rev_start, rev, c):
     """Activate the jobs of cart c and every job that has one of them as a candidate."""
     for k in range(st[2][c]):
@@ -75,7 +75,7 @@ def wake(st, active, rev_start, rev, c):
             active[rev[r]] = True
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def move_job(jb, st, j, c, length_to, length_from, work):
     """Move job j to cart c (-1: a new cart); the new lengths of both carts are given. Returns (from, to)."""
     a = remove_job(jb, st, j)
@@ -89,7 +89,7 @@ def move_job(jb, st, j, c, length_to, length_from, work):
     return a, c
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def swap_jobs(jb, st, j, i, length_j_side, length_i_side, work):
     """Exchange jobs j and i between their carts; j's new cart gets ``length_j_side``."""
     a, b = remove_job(jb, st, j), remove_job(jb, st, i)
@@ -101,7 +101,7 @@ def swap_jobs(jb, st, j, i, length_j_side, length_i_side, work):
     return a, b
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def best_move(lay, jb, st, cap, buf, cache, nbr_start, nbr, solo, j, work):
     """The best improving relocate / swap of job j: (delta, kind 0 relocate / 1 swap, cart or job, length(s))."""
     a = st[0][j]
@@ -127,7 +127,7 @@ def best_move(lay, jb, st, cap, buf, cache, nbr_start, nbr, solo, j, work):
     return best, kind, arg, l1, l2
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def descend(lay, jb, st, cap, buf, cache, nbr_start, nbr, rev_start, rev, solo, active, budget, work):
     """Apply best improving job moves until no active job has one (or the budget is spent)."""
     n = st[0].shape[0]
@@ -151,7 +151,7 @@ def descend(lay, jb, st, cap, buf, cache, nbr_start, nbr, rev_start, rev, solo, 
     return improved
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def merge_carts(lay, jb, st, cap, buf, nbr_start, nbr, rev_start, rev, active, budget, work):
     """Merge two carts (found through candidate lists) whenever one route is shorter than two."""
     merged = False
@@ -184,7 +184,7 @@ def merge_carts(lay, jb, st, cap, buf, nbr_start, nbr, rev_start, rev, active, b
     return merged
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def local_search(lay, jb, st, cap, buf, cache, nbr_start, nbr, rev_start, rev, solo, active, budget, work):
     """Job moves and cart merges until neither improves (or the budget is spent)."""
     while work[0] < budget:

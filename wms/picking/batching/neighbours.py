@@ -29,7 +29,7 @@ from wms.picking.batching.buckets import box_cells
 from wms.picking.batching.lengths import walk
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _directed(aisle_x, cross_y, start, pa, py, i, j):
     total = 0.0
     for p in range(start[i], start[i + 1]):
@@ -40,18 +40,18 @@ def _directed(aisle_x, cross_y, start, pa, py, i, j):
     return total
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def proxy(aisle_x, cross_y, start, pa, py, i, j):
     n = start[i + 1] - start[i] + start[j + 1] - start[j]
     return (_directed(aisle_x, cross_y, start, pa, py, i, j) + _directed(aisle_x, cross_y, start, pa, py, j, i)) / n
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _kth(dist, n, k):
     return np.partition(dist[:n].copy(), k - 1)[k - 1]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _round(lay, jb, ix, cells, i, radius, seen, found, dist, n, quota, used):
     """Visit the jobs in the cells within ``radius`` of i's points; returns (jobs found, every job seen)."""
     aisle_x, cross_y, start, pa, py = lay[0], lay[1], jb[0], jb[1], jb[2]
@@ -76,7 +76,7 @@ def _round(lay, jb, ix, cells, i, radius, seen, found, dist, n, quota, used):
     return n, complete
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def nearest_jobs(lay, jb, ix, cells, k, visits):
     """(J, k) nearest jobs of the same group, nearest first (-1 pads), and the radius up to which each row is exact."""
     n_jobs = jb[0].shape[0] - 1

@@ -123,7 +123,7 @@ def partition(s: Search, carts: list[list[int]]) -> tuple[list[list[int]], list[
     return [c for c in carts if c], [l for c, l in zip(carts, lengths, strict=True) if c]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def load_carts(jb, st, cart, lengths, work):
     """Fill the empty carts ``st``: job j on cart ``cart[j]``, cart c of length ``lengths[c]``."""
     for j in range(cart.shape[0]):

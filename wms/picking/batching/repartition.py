@@ -22,7 +22,7 @@ from wms.picking.batching.local_search import bump, wake
 MAX_JOBS = 14
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _subset_lengths(lay, jb, cap, buf, jobs, max_members, work):
     """Length of every subset of ``jobs`` that fits one cart (inf for the others)."""
     n = jobs.shape[0]
@@ -53,7 +53,7 @@ def _subset_lengths(lay, jb, cap, buf, jobs, max_members, work):
     return length
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _best_partition(length):
     """(total, choice) of the cheapest partition of the full set; choice[S] = the cart taken from S."""
     full = length.shape[0] - 1
@@ -74,7 +74,7 @@ def _best_partition(length):
     return best[full], choice
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def optimal_carts(lay, jb, cap, buf, jobs, max_members, work):
     """The optimal carts of ``jobs`` (at most MAX_JOBS): (total length, cart of each job 0..k-1)."""
     length = _subset_lengths(lay, jb, cap, buf, jobs, max_members, work)
@@ -90,7 +90,7 @@ def optimal_carts(lay, jb, cap, buf, jobs, max_members, work):
     return total, cart
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def repartition(lay, jb, st, cap, buf, carts, active, rev_start, rev, work):
     """Re-partition the jobs of ``carts`` optimally; True if that shortened them."""
     n = 0
@@ -124,7 +124,7 @@ def repartition(lay, jb, st, cap, buf, carts, active, rev_start, rev, work):
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def partner_carts(st, nbr_start, nbr, c, k, max_jobs, links):
     """Cart c and up to k - 1 carts most linked to it by candidate lists (at most max_jobs jobs in all).
 
@@ -157,7 +157,7 @@ def partner_carts(st, nbr_start, nbr, c, k, max_jobs, links):
     return np.array(carts, dtype=np.int64)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def repartition_pass(lay, jb, st, cap, buf, nbr_start, nbr, rev_start, rev, k, active, budget, work):
     """One repartition around every cart in random order; returns how many improved."""
     improved = 0

@@ -50,7 +50,7 @@ def seed_pool(jb: tuple, ix: tuple) -> tuple:
     )
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _enter(lay, jb, st, sp, c, j):
     """Job j joins cart c's pool: its proxy against the cart's points and the depot."""
     aisle_x, cross_y, depot_x, pa, py = lay[0], lay[1], lay[2], jb[1], jb[2]
@@ -68,7 +68,7 @@ def _enter(lay, jb, st, sp, c, j):
     sp[4][0] += 1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def open_pool(lay, jb, st, sp, c, everyone):
     """A new pool for cart c (just opened with its seed); ``everyone``: every unassigned job is in it."""
     sp[4][0] = 0
@@ -78,7 +78,7 @@ def open_pool(lay, jb, st, sp, c, everyone):
                 _enter(lay, jb, st, sp, c, j)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def join(lay, jb, st, sp, nbr_start, nbr, c, q):
     """Job q has just joined cart c: lower the pool's proxies by q's points, drop placed jobs, add q's candidates."""
     aisle_x, cross_y, pa, py = lay[0], lay[1], jb[1], jb[2]
@@ -101,7 +101,7 @@ def join(lay, jb, st, sp, nbr_start, nbr, c, q):
             _enter(lay, jb, st, sp, c, j)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def pool_candidates(jb, st, cap, sp, c, k_eval):
     """Up to k_eval jobs of the pool that fit cart c, nearest first (ties: lower job index)."""
     found = np.empty(sp[4][0], dtype=np.int64)
@@ -116,7 +116,7 @@ def pool_candidates(jb, st, cap, sp, c, k_eval):
     return found[order]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _smallest(st, order, end, ptr, g):
     """The unassigned job of group g first in ``order`` (by units or by volume), -1 if none: ptr only moves on."""
     while ptr[g] < end and st[0][order[ptr[g]]] >= 0:
@@ -124,7 +124,7 @@ def _smallest(st, order, end, ptr, g):
     return order[ptr[g]] if ptr[g] < end else -1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _room_for_some(jb, st, cap, sp, g, c):
     """False when no unassigned job of group g can fit cart c: none left, or the one with fewest units or
     least volume is too big, or the cart is full by orders."""
@@ -138,7 +138,7 @@ def _room_for_some(jb, st, cap, sp, g, c):
     )
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def widen(lay, jb, st, cap, ix, cells, sp, c, most):
     """Add up to ``most`` unassigned jobs that fit cart c from the buckets around its points, nearest rounds first."""
     aisle_x, pa, py = lay[0], jb[1], jb[2]

@@ -18,7 +18,7 @@ from numba import njit
 from wms.picking.routing.problem import RoutingProblem
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def point_distance(aisle_x, cross_y, a1, y1, a2, y2):
     """Shortest walk between pick points (aisle a1, y1) and (aisle a2, y2)."""
     x1 = aisle_x[a1]
@@ -33,13 +33,13 @@ def point_distance(aisle_x, cross_y, a1, y1, a2, y2):
     return best
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def depot_distance(aisle_x, depot_x, a, y):
     """Depot (depot_x, 0) → pick point (aisle a, y)."""
     return abs(depot_x - aisle_x[a]) + y
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def distance_matrix(aisle_x, cross_y, depot_x, aisle, y):
     """(n + 1, n + 1) walking distances between the n points; the depot is index n."""
     n = aisle.shape[0]
@@ -51,7 +51,7 @@ def distance_matrix(aisle_x, cross_y, depot_x, aisle, y):
     return d
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def route_length(aisle_x, cross_y, depot_x, aisle, y, order):
     """Depot → points ``order[0], order[1], …`` → depot (0 for an empty order)."""
     m = order.shape[0]

@@ -17,7 +17,7 @@ from wms.picking.routing.problem import Route, RoutingProblem
 MAX_POINTS = 15  # distinct points; 2^15 · 15 states
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def held_karp_path(d, s):
     """Shortest path ``s`` → every other point → depot over matrix ``d`` (depot = last index): (the other
     points in walking order, length). With ``s`` the depot it is the shortest tour."""
@@ -55,13 +55,13 @@ def held_karp_path(d, s):
     return others[_walk_back(parent, full - 1, last, m)], best
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def held_karp_order(d):
     """Shortest depot → all points → depot order over matrix ``d`` (depot = last index), and its length."""
     return held_karp_path(d, d.shape[0] - 1)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _walk_back(parent, mask, last, n):
     order = np.empty(n, dtype=np.int64)
     j = last

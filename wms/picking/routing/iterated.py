@@ -29,7 +29,7 @@ EPS = 1e-9
 OR_SEGMENT = 3  # longest stretch Or-opt moves
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def tour_cost(d, t):
     """Length of the closed tour ``t`` over ``d``."""
     total = 0.0
@@ -38,7 +38,7 @@ def tour_cost(d, t):
     return total
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def nearest(d, k):
     """(m, k) array: for every node its ``k`` nearest other nodes, nearest first (ties by index)."""
     m = d.shape[0]
@@ -54,7 +54,7 @@ def nearest(d, k):
     return near
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _push(stack, queued, top, x):
     if not queued[x]:
         queued[x] = True
@@ -63,7 +63,7 @@ def _push(stack, queued, top, x):
     return top
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _reverse(t, pos, i, j):
     while i < j:
         t[i], t[j] = t[j], t[i]
@@ -72,7 +72,7 @@ def _reverse(t, pos, i, j):
         j -= 1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _two_opt_at(d, t, pos, near, a, stack, queued, top):
     """First 2-opt move that joins ``a`` to a near node; (top, moved)."""
     n = t.shape[0] - 2
@@ -95,7 +95,7 @@ def _two_opt_at(d, t, pos, near, a, stack, queued, top):
     return top, False
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _move(t, pos, i, length, k, flip):
     """Cut t[i : i + length] out and put it after t[k] (reversed if ``flip``), in place."""
     seg = t[i : i + length].copy()
@@ -113,7 +113,7 @@ def _move(t, pos, i, length, k, flip):
         pos[t[x]] = x
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _or_next_to(d, t, pos, s, c, stack, queued, top):
     """First Or-opt move of a stretch with end ``s`` to beside ``c``, either way round; (top, moved)."""
     n = t.shape[0] - 2
@@ -142,7 +142,7 @@ def _or_next_to(d, t, pos, s, c, stack, queued, top):
     return top, False
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _or_opt_at(d, t, pos, near, a, stack, queued, top):
     """First Or-opt move that puts a stretch ending at ``a`` beside a near node, or vice versa.
 
@@ -161,7 +161,7 @@ def _or_opt_at(d, t, pos, near, a, stack, queued, top):
     return top, False
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _descend(d, t, pos, near, stack, queued, top):
     """Apply improving moves around active nodes until none is left active."""
     while top > 0:
@@ -173,7 +173,7 @@ def _descend(d, t, pos, near, stack, queued, top):
             top, moved = _or_opt_at(d, t, pos, near, a, stack, queued, top)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _positions(t):
     pos = np.empty(t.shape[0] - 1, dtype=np.int64)
     for i in range(t.shape[0] - 1):
@@ -181,7 +181,7 @@ def _positions(t):
     return pos
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def local_optimum(d, t, near):
     """A copy of ``t`` improved by 2-opt and Or-opt until no move over ``near`` shortens it."""
     t = t.copy()
@@ -196,7 +196,7 @@ def local_optimum(d, t, near):
     return t
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _cuts(m, u):
     """Three distinct sorted cut positions in 1..m from three uniforms in [0, 1)."""
     a = 1 + int(u[0] * m)
@@ -216,7 +216,7 @@ def _cuts(m, u):
     return lo, hi, c
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def kicks(d, near, current, best, u):
     """One double-bridge kick + local search per row of ``u`` (three uniforms each); (current, best)."""
     n = current.shape[0] - 2

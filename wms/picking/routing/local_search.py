@@ -17,7 +17,7 @@ from wms.picking.routing.problem import Route, RoutingProblem
 EPS = 1e-9
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def two_opt_from(d, order, first):
     """2-opt local optimum of ``order`` walked from point ``first`` to the depot (last index), both ends fixed."""
     n = order.shape[0]
@@ -36,13 +36,13 @@ def two_opt_from(d, order, first):
     return tour[1 : n + 1].copy()
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def two_opt(d, order):
     """2-opt local optimum of the tour ``order`` over matrix ``d`` (depot = last index)."""
     return two_opt_from(d, order, d.shape[0] - 1)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def walk_length(d, order, first):
     """Length of ``first`` → ``order`` → depot (last index) over matrix ``d``; from the depot, a tour."""
     total, cur = 0.0, first

@@ -24,7 +24,7 @@ from wms.picking.routing.problem import Route, RoutingProblem
 EXACT_POINTS = 13  # distinct points up to which the path is exact (2^13 · 13 states)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def path_heuristic(d, s):
     """Nearest neighbour from s, then 2-opt reversals of inner segments (both ends fixed) until none helps."""
     n = d.shape[0] - 1

@@ -39,7 +39,7 @@ from wms.picking.routing.tour_states import (
 from wms.picking.routing.tour_walk import first_visits, tour_edges
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _distinct(aisle, y):
     """Points sorted by (aisle, y) as ``perm``, and where each distinct point starts in it."""
     o1 = np.argsort(y, kind="mergesort")
@@ -55,7 +55,7 @@ def _distinct(aisle, y):
     return perm, starts[: m + 1]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _columns(aisle_x, depot_x, depth, ua, uy):
     """Per column (aisles and the depot's virtual column, by x): x, interior points, cross-aisle points."""
     n_cols = aisle_x.shape[0] + 1
@@ -81,7 +81,7 @@ def _columns(aisle_x, depot_x, depth, ua, uy):
     return pd, col_x, p_lo, p_hi, front_pt, back_pt
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _vertical_costs(depth, uy, virtual, p_lo, p_hi):
     """Length of each aisle option per column (inf where not allowed), and the largest inner gap."""
     n_cols = p_lo.shape[0]
@@ -107,7 +107,7 @@ def _vertical_costs(depth, uy, virtual, p_lo, p_hi):
     return cost, gap_at
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _sweep(vcost, col_x, fr, br, vt, ht, hf, hb):
     """Forward pass: cheapest partial tour per (column, state) and how it was reached."""
     n_cols, n_states, n_h = vcost.shape[0], vt.shape[0], hf.shape[0]
@@ -132,7 +132,7 @@ def _sweep(vcost, col_x, fr, br, vt, ht, hf, hb):
     return cost, back
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _best_choices(cost, back, vcost, fr, br, vt, fin):
     """Optimal length and, per column, the aisle option and the cross-aisle option to its right."""
     last = cost.shape[0] - 1
@@ -151,7 +151,7 @@ def _best_choices(cost, back, vcost, fr, br, vt, fin):
     return best, vch, hch
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _point_of_vertex(front_pt, back_pt, n_points):
     n_cols = front_pt.shape[0]
     vp = np.full(2 * n_cols + n_points, -1, dtype=np.int64)
@@ -161,7 +161,7 @@ def _point_of_vertex(front_pt, back_pt, n_points):
     return vp
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _expand(unique_order, perm, starts):
     order = np.empty(perm.shape[0], dtype=np.int64)
     m = 0
@@ -172,7 +172,7 @@ def _expand(unique_order, perm, starts):
     return order[:m]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _optimise(aisle_x, depth, depot_x, aisle, y, vt, ht, fin, hf, hb):
     """The dynamic programme up to its optimal choices (shared by the route and the length-only kernel)."""
     perm, starts = _distinct(aisle, y)
@@ -203,7 +203,7 @@ def _optimise(aisle_x, depth, depot_x, aisle, y, vt, ht, fin, hf, hb):
     )
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def single_block_kernel(aisle_x, depth, depot_x, aisle, y, vt, ht, fin, hf, hb):
     """(order over the points, optimal length) for a single block of the given depth."""
     perm, starts, n, depot_col, p_lo, p_hi, front_pt, back_pt, gap_at, best, vch, hch = _optimise(
@@ -215,7 +215,7 @@ def single_block_kernel(aisle_x, depth, depot_x, aisle, y, vt, ht, fin, hf, hb):
     return _expand(walk, perm, starts), best
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def single_block_length(aisle_x, depth, depot_x, aisle, y, vt, ht, fin, hf, hb):
     """The optimal length alone (no walk), for callers that compare many pick lists (order batching)."""
     if aisle.shape[0] == 0:
@@ -223,7 +223,7 @@ def single_block_length(aisle_x, depth, depot_x, aisle, y, vt, ht, fin, hf, hb):
     return _optimise(aisle_x, depth, depot_x, aisle, y, vt, ht, fin, hf, hb)[9]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _invalid(aisle_x, depth, aisle, y):
     """0 if the points lie in the block's aisles and the aisles run left to right, else an error code."""
     for a in range(1, aisle_x.shape[0]):

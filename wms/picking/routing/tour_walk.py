@@ -18,7 +18,7 @@ from numba import njit
 from wms.picking.routing.tour_states import V_BOTTOM, V_DOUBLE, V_NONE, V_SINGLE, V_TOP
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _segment_copies(v, seg, k, gap):
     """Copies of aisle segment ``seg`` (0 = front end to first pick, k = last pick to back end)."""
     if v == V_NONE:
@@ -34,7 +34,7 @@ def _segment_copies(v, seg, k, gap):
     return 0 if seg == gap else 2  # V_GAP
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _aisle_edges(c, v, lo, hi, gap, n_cols, eu, ev, ne):
     k = hi - lo
     for seg in range(k + 1):
@@ -46,7 +46,7 @@ def _aisle_edges(c, v, lo, hi, gap, n_cols, eu, ev, ne):
     return ne
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def tour_edges(vch, hch, p_lo, p_hi, gap_at, hf, hb, n_points):
     """Edges (eu[i], ev[i]) of the tour subgraph, one per copy."""
     n_cols = vch.shape[0]
@@ -66,7 +66,7 @@ def tour_edges(vch, hch, p_lo, p_hi, gap_at, hf, hb, n_points):
     return eu[:ne], ev[:ne]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _adjacency(eu, ev, n_vertices):
     """CSR incidence lists: the edges of vertex v are adj[offs[v]:offs[v + 1]]."""
     offs = np.zeros(n_vertices + 1, dtype=np.int64)
@@ -85,7 +85,7 @@ def _adjacency(eu, ev, n_vertices):
     return offs, adj
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def first_visits(eu, ev, n_vertices, start, vertex_point, n_points):
     """Points (``vertex_point[v]`` ≥ 0) in first-visit order of an Euler circuit from ``start``."""
     offs, adj = _adjacency(eu, ev, n_vertices)

@@ -61,7 +61,7 @@ def _to(wx, wy, m, x, y):
     return m + 1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def traversal_walk(aisle_x, cross_y, depot_x, aisle, y):
     """Corner points (x, y) of the S-shape walk, from the depot back to it (one point if nothing to pick)."""
     n_aisles, n_blocks, n = aisle_x.shape[0], cross_y.shape[0] - 1, aisle.shape[0]
@@ -139,7 +139,7 @@ def traversal_walk(aisle_x, cross_y, depot_x, aisle, y):
     return wx[:m], wy[:m]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def traversal_length(aisle_x, cross_y, depot_x, aisle, y):
     """Length of the S-shape walk: the sum of |Δx| + |Δy| between its consecutive corners."""
     wx, wy = traversal_walk(aisle_x, cross_y, depot_x, aisle, y)

@@ -39,7 +39,7 @@ OK, DEPOT_OUTSIDE, POINT_OUTSIDE, NO_TOUR, MISSED_POINT = range(5)  # the kernel
 # ---- problem → step costs ----
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _depot_place(aisle_x, depot_x):
     """(aisle the depot stands on, or -1; aisle left of the front edge holding it, or -1; status)."""
     n = aisle_x.shape[0]
@@ -51,7 +51,7 @@ def _depot_place(aisle_x, depot_x):
     return -1, np.searchsorted(aisle_x, depot_x) - 1, OK
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _classify(n_aisles, cross_y, aisle, y, depot_aisle):
     """Vertex of each point, required cross-aisle vertices per aisle (bit k: vertex k), the distinct interior ys
     sorted by (aisle, y) and where each (aisle, block) starts among them; the first point off the layout or -1."""
@@ -91,7 +91,7 @@ def _classify(n_aisles, cross_y, aisle, y, depot_aisle):
     return node, required, uy[: u + 1], seg_start, -1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _segment_costs(uy, lo, hi, y_lo, y_hi, out):
     """Cost of each segment option (NONE, FULL1, FULL2, GAP, LOW, HIGH) for the points lo … hi - 1."""
     span, inf = y_hi - y_lo, np.inf
@@ -108,7 +108,7 @@ def _segment_costs(uy, lo, hi, y_lo, y_hi, out):
     out[3], out[4], out[5] = gap, 2 * (uy[hi - 1] - y_lo), 2 * (y_hi - uy[lo])
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _step_costs(aisle_x, cross_y, depot_x, uy, seg_start, gap_aisle):
     """Cost of each vertical option (aisle j, 36) and horizontal option (aisle j → j + 1, 45); inf: not allowed."""
     n_aisles = aisle_x.shape[0]
@@ -140,7 +140,7 @@ def _step_costs(aisle_x, cross_y, depot_x, uy, seg_start, gap_aisle):
 # ---- the programme ----
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _allowed(step, j, out):
     """Options of step ``j`` with a finite cost, in increasing order, into ``out``; how many."""
     k = 0
@@ -151,7 +151,7 @@ def _allowed(step, j, out):
     return k
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _dp(v_next, h_next, h_mask, h_start, h_option, v_cost, h_cost, required):
     """Cheapest tour over the aisles; returns (length, per aisle its vertical and its horizontal option).
 
@@ -201,7 +201,7 @@ def _dp(v_next, h_next, h_mask, h_start, h_option, v_cost, h_cost, required):
     return cost[n_states - 1], choice
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def two_block_kernel(aisle_x, cross_y, depot_x, aisle, y, v_next, h_next, h_mask, h_start, h_option):
     """(order over the points, its layout.md length, status, first point off the layout or -1)."""
     n, n_aisles = aisle.shape[0], aisle_x.shape[0]

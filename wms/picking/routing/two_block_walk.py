@@ -45,7 +45,7 @@ def _path(eu, ev, ne, start, lo, hi, end, base, times):
     return ne
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _largest_gap(uy, lo, hi):
     """Index of the first point above the largest gap between points lo … hi - 1 (the first such gap)."""
     best, at = -1.0, lo + 1
@@ -55,7 +55,7 @@ def _largest_gap(uy, lo, hi):
     return at
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def tour_edges(choice, uy, seg_start, gap_aisle):
     """Edges (eu[i], ev[i]) of the optimal multigraph of the chosen options, one per copy."""
     n_aisles = choice.shape[0]
@@ -97,7 +97,7 @@ def tour_edges(choice, uy, seg_start, gap_aisle):
     return eu[:ne], ev[:ne]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def visiting_order(eu, ev, n_nodes, depot, node):
     """Points (point i at vertex ``node[i]``) by their vertex's first visit from the depot, ties by index;
     and whether the walk misses one."""
@@ -108,7 +108,7 @@ def visiting_order(eu, ev, n_nodes, depot, node):
     return np.argsort(keys, kind="mergesort"), keys.shape[0] > 0 and keys.max() == n_nodes
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _block_sum(a, lo, n):
     """numpy's sum of at most 128 numbers a[lo:lo + n]: 8-way unrolled beyond 7."""
     if n < 8:
@@ -129,7 +129,7 @@ def _block_sum(a, lo, n):
     return res
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def pairwise_sum(a):
     """numpy's ``a.sum()`` of a float64 vector to the last bit: blocks of at most 128 summed pairwise.
 
@@ -160,7 +160,7 @@ def pairwise_sum(a):
     return sums[0]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def walk_length(aisle_x, cross_y, depot_x, aisle, y, order):
     """layout.md walk depot → points in ``order`` → depot, summed as the numpy expression it replaces."""
     m = order.shape[0]
