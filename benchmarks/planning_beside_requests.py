@@ -21,8 +21,9 @@ import statistics
 import threading
 import time
 
-from benchmarks.wave_instances import PROFILES
+from benchmarks.wave_instances import ecommerce
 from wms.picking.batching import plan_wave
+from wms.picking.batching.problem import BatchingProblem
 from wms.picking.kernels import dispatchers, warm_up
 
 ANSWER = {"id": 1234, "status": "claimed", "stops": [{"id": i, "sku": f"SKU-{i}", "quantity": 2} for i in range(8)]}
@@ -39,12 +40,12 @@ def spin(until: threading.Event | float) -> tuple[int, float]:
     return count, longest
 
 
-def beside_planner(wave: object) -> tuple[float, int, float]:
+def beside_planner(wave: BatchingProblem) -> tuple[float, int, float]:
     """Plan in a thread while spinning here: (planning seconds, iterations, longest gap)."""
     done = threading.Event()
 
     def plan() -> None:
-        plan_wave(wave)  # type: ignore[arg-type]
+        plan_wave(wave)
         done.set()
 
     started = time.perf_counter()
@@ -66,7 +67,7 @@ def main() -> None:
     kernels = dispatchers()
     releasing = sum(bool(k.targetoptions.get("nogil")) for k in kernels)
     print(f"kernels releasing the GIL: {releasing} of {len(kernels)}")
-    wave = PROFILES["ecommerce"](args.seed, n_orders=args.orders, time_limit_s=args.limit)
+    wave = ecommerce(args.seed, n_orders=args.orders, time_limit_s=args.limit)
     fractions, stalls = [], []
     for r in range(args.rounds):
         seconds, beside, stall = beside_planner(wave)
