@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import routing as fastapi_routing
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
@@ -19,6 +20,7 @@ from tests.conftest import Api, Backend, open_backend
 from tests.invariants import assert_reservations_consistent, assert_stock_invariants, snapshot
 from wms.api import idempotency
 from wms.api.routers import picking as picking_router
+from wms.api.routing import ResourceRoute
 from wms.api.schemas.picking import ConfirmationResult
 
 PLAIN_BUDGET = 8  # statements of a plain pick's transaction, the last stop of a list included
@@ -142,3 +144,47 @@ def test_a_short_pick_is_one_transaction_too(admin: Api, backend: Backend, clien
 def _ledger_rows(backend: Backend) -> int:
     with backend.engine.connect() as conn:
         return conn.execute(text("SELECT count(*) FROM stock_movements")).scalar_one()
+
+
+def test_an_atomic_answer_is_rendered_once(
+    admin: Api, backend: Backend, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The answer stored with the key is the one sent: FastAPI does not validate and render it again."""
+    f = floor(admin, backend, client, [[("TEA", 3), ("MILK", 2)]])
+    pl = f.picker.post("/v1/pick-lists/claim", {"warehouse": "WH1"}, expect=200)
+    rendered: list[str] = []
+    real_render, real_serialize = ResourceRoute.render_answer, fastapi_routing.serialize_response
+
+    def render(route: ResourceRoute, result: object) -> tuple[int, bytes]:
+        rendered.append("stored")
+        return real_render(route, result)
+
+    async def serialize(*args: Any, **kwargs: Any) -> Any:
+        rendered.append("fastapi")
+        return await real_serialize(*args, **kwargs)
+
+    monkeypatch.setattr(ResourceRoute, "render_answer", render)
+    monkeypatch.setattr(fastapi_routing, "serialize_response", serialize)
+    stop = pl["next_stop"]
+    r = client.post(
+        f"/v1/pick-lists/{pl['id']}/confirmations",
+        json=scan(stop),
+        headers={**f.picker.headers, "Idempotency-Key": "s-4"},
+    )
+    assert r.status_code == 201 and r.headers["content-type"] == "application/json"
+    assert rendered == ["stored"]
+    answer = r.json()
+    assert answer["confirmed_stop_id"] == stop["id"]
+    # as FastAPI renders it without a key (the next stop, confirmed without one)
+    rendered.clear()
+    plain = client.post(
+        f"/v1/pick-lists/{pl['id']}/confirmations", json=scan(answer["next_stop"]), headers=f.picker.headers
+    )
+    assert plain.status_code == 201 and rendered == ["fastapi"]
+    assert plain.json().keys() == answer.keys()
+    replay = client.post(
+        f"/v1/pick-lists/{pl['id']}/confirmations",
+        json=scan(stop),
+        headers={**f.picker.headers, "Idempotency-Key": "s-4"},
+    )
+    assert replay.status_code == 201 and replay.content == r.content

@@ -38,7 +38,7 @@ from collections.abc import Callable, Coroutine
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request, Response
 from fastapi.datastructures import DefaultPlaceholder
@@ -83,12 +83,15 @@ class Claim:
     render: Callable[[object], tuple[int, bytes]] | None = None
     ttl: timedelta | None = None
     answer: bytes | None = None
+    answer_status: int = 200
 
     @property
     def ref(self) -> str:
         """An id of this request for the records it creates (the same on every retry with the key)."""
         return hashlib.sha256(f"{self.scope}\n{self.key}".encode()).hexdigest()
 
+
+T = TypeVar("T")
 
 _current: ContextVar[Claim | None] = ContextVar("idempotency_claim", default=None)
 
@@ -175,6 +178,7 @@ def answer_hook() -> Callable[[Session, object], None] | None:
     render, ttl = claim.render, claim.ttl or timedelta(0)
 
     def hook(session: Session, result: object) -> None:
+        claim.answer = None  # a retried transaction's answer is its own
         status, body = render(result)
         if not 200 <= status < 300:
             return
@@ -184,9 +188,18 @@ def answer_hook() -> Callable[[Session, object], None] | None:
         stored = session.connection().execute(_statements(session).answer, row).first()
         if stored is None:
             raise Conflict("a request with this Idempotency-Key is being processed", code=IN_PROGRESS)
-        claim.claimed, claim.answer = True, body
+        claim.claimed, claim.answer, claim.answer_status = True, body, status
 
     return hook
+
+
+def stored_answer(result: T) -> T | Response:
+    """What an atomic route's endpoint returns: the answer its work stored with the key (``answer_hook``),
+    as a response, so that it is rendered once; ``result`` itself when nothing was stored (no key)."""
+    claim = _current.get()
+    if claim is None or claim.answer is None:
+        return result
+    return Response(claim.answer, status_code=claim.answer_status, media_type="application/json")
 
 
 def _renew(session: Session, claim: Claim, now: datetime) -> None:

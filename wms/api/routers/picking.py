@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, Response
 
 from wms.api.deps import RowId, Uow, WarehouseFilter, require
-from wms.api.idempotency import ATOMIC_ROUTE
+from wms.api.idempotency import ATOMIC_ROUTE, stored_answer
 from wms.api.pagination import PageQuery, page_of
 from wms.api.routing import resource_router
 from wms.api.schemas.picking import ConfirmationResult, PickListSummaryPage, PickListView
@@ -81,7 +81,7 @@ def get_pick_list(pick_list_id: RowId, uow: Uow, _: FloorLead) -> dict[str, Any]
     summary="Confirm a pick by scan",
     openapi_extra=ATOMIC_ROUTE,
 )
-def post_confirmation(pick_list_id: RowId, body: Confirm, uow: Uow, principal: Picker) -> dict[str, Any]:
+def post_confirmation(pick_list_id: RowId, body: Confirm, uow: Uow, principal: Picker) -> dict[str, Any] | Response:
     """Confirms an open stop with what was scanned: `location`, `sku` (or the item's barcode), `lot` and
     `quantity`; `stop_id` pins the stop when one location serves several. The units move onto the cart, still
     reserved for their shipment. Another lot at the same location is accepted when FEFO allows it for the
@@ -94,7 +94,7 @@ def post_confirmation(pick_list_id: RowId, body: Confirm, uow: Uow, principal: P
     `wrong_lot`, `lot_not_allowed`, `lot_not_available`, `over_pick`; 422 `short_reason_required`; 409
     `pick_list_not_claimed`, 403 `pick_list_of_another_picker`.
     """
-    return confirm(pick_list_id, body, uow, principal.actor, supervisor=principal.role == "admin")
+    return stored_answer(confirm(pick_list_id, body, uow, principal.actor, supervisor=principal.role == "admin"))
 
 
 @router.post(
@@ -104,11 +104,11 @@ def post_confirmation(pick_list_id: RowId, body: Confirm, uow: Uow, principal: P
     summary="Report a short pick",
     openapi_extra=ATOMIC_ROUTE,
 )
-def post_short_pick(pick_list_id: RowId, body: ShortPick, uow: Uow, principal: Picker) -> dict[str, Any]:
+def post_short_pick(pick_list_id: RowId, body: ShortPick, uow: Uow, principal: Picker) -> dict[str, Any] | Response:
     """Nothing of a stop could be picked: the same as a confirmation of zero units, with its `reason`
     (`not_found`, `damaged`, `expired`). The missing units are accounted for at once and looked for
     elsewhere; a `pick_list.short_pick` event tells the ERP. Errors as for confirmations."""
-    return confirm(pick_list_id, body, uow, principal.actor, supervisor=principal.role == "admin")
+    return stored_answer(confirm(pick_list_id, body, uow, principal.actor, supervisor=principal.role == "admin"))
 
 
 @router.post("/pick-lists/{pick_list_id}/deliver", response_model=PickListView, summary="Deliver the cart to packing")

@@ -8,7 +8,7 @@ from fastapi import BackgroundTasks, Depends, Query, Response
 
 from wms.api.deps import AppSettings, RowId, Uow, WarehouseFilter, require
 from wms.api.errors import status_of
-from wms.api.idempotency import ATOMIC_ROUTE
+from wms.api.idempotency import ATOMIC_ROUTE, stored_answer
 from wms.api.pagination import PageQuery, page_of
 from wms.api.routing import resource_router
 from wms.api.schemas.shipping import ReturnOut, ShipManyOut, ShipmentOut, ShipmentSummaryPage
@@ -68,7 +68,7 @@ def get_shipment(shipment_id: RowId, uow: Uow, _: Reader) -> dict[str, Any]:
     summary="Pack a shipment into parcels",
     openapi_extra=ATOMIC_ROUTE,
 )
-def post_pack(shipment_id: RowId, body: Pack, uow: Uow, settings: AppSettings, principal: Floor) -> dict[str, Any]:
+def post_pack(shipment_id: RowId, body: Pack, uow: Uow, settings: AppSettings, principal: Floor) -> dict[str, Any] | Response:
     """Checks the scanned `items` (SKU, lot, quantity, in any order) against what was picked for the
     shipment, closes its `parcels` and labels them: the carrier is the order's, or for `auto` the first
     fitting `WMS_CARRIER_RULES` rule; each parcel gets a tracking number and label URLs (`label_pdf_url`,
@@ -79,7 +79,9 @@ def post_pack(shipment_id: RowId, body: Pack, uow: Uow, settings: AppSettings, p
     shipment (`details.missing`, `details.unexpected`), `shipment_not_picked` before its cart is delivered,
     `address_unclear` while an order's corrected address awaits review, `no_carrier` when no rule fits.
     """
-    return pack(shipment_id, body, uow, principal.actor, settings.carrier_rules, settings.default_carrier)
+    return stored_answer(
+        pack(shipment_id, body, uow, principal.actor, settings.carrier_rules, settings.default_carrier)
+    )
 
 
 @router.post(
@@ -88,7 +90,7 @@ def post_pack(shipment_id: RowId, body: Pack, uow: Uow, settings: AppSettings, p
     summary="Ship packed shipments together (a truck leaves the dock)",
     openapi_extra=ATOMIC_ROUTE,
 )
-def post_ship_many(body: ShipMany, uow: Uow, principal: Floor) -> dict[str, Any]:
+def post_ship_many(body: ShipMany, uow: Uow, principal: Floor) -> dict[str, Any] | Response:
     """The packed shipments of `warehouse` that a truck takes leave the dock together: the `shipment_ids`
     given (1 to 500), or every packed shipment of `carrier` waiting there (oldest first, at most 500).
     Each shipment leaves as `POST /v1/shipments/{id}/ship` would make it leave (its stock out of the
@@ -105,7 +107,7 @@ def post_ship_many(body: ShipMany, uow: Uow, principal: Floor) -> dict[str, Any]
     `Idempotency-Key` gets the first answer; without it, shipped shipments are refused as
     `shipment_already_shipped`.
     """
-    return ship_many(body, uow, principal.actor, _departures)
+    return stored_answer(ship_many(body, uow, principal.actor, _departures))
 
 
 def _departures(departures: list[Departure]) -> dict[str, Any]:
@@ -139,14 +141,14 @@ def _departures(departures: list[Departure]) -> dict[str, Any]:
     summary="Ship a packed shipment",
     openapi_extra=ATOMIC_ROUTE,
 )
-def post_ship(shipment_id: RowId, uow: Uow, principal: Floor) -> dict[str, Any]:
+def post_ship(shipment_id: RowId, uow: Uow, principal: Floor) -> dict[str, Any] | Response:
     """The packed shipment leaves the dock: its stock leaves the warehouse (`shipped` in the ledger), its
     orders with nothing else open become `shipped`, and a `shipment.shipped` event carries the tracking
     numbers to the ERP. A truckload leaves in one call with `POST /v1/shipments/ship`.
 
     Shipping again is a 409 `shipment_already_shipped`; before packing a 409 `shipment_not_packed`.
     """
-    return ship(shipment_id, uow, principal.actor)
+    return stored_answer(ship(shipment_id, uow, principal.actor))
 
 
 def _label(uow: UnitOfWork, parcel_id: int, suffix: str) -> Response:
