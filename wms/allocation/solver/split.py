@@ -10,6 +10,7 @@ sum of preference ranks). What no warehouse set can fill is backordered.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import combinations
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -69,7 +70,57 @@ def solve_split(problem: SplitProblem) -> SplitResult:
     pair = _whole_pair(fill, avail, ranks)
     if pair is not None:  # two warehouses, every line whole from one of them: optimal (one cannot ship it)
         return SplitResult("fast_path", pair, backorder)
+    if n_wh <= ENUMERATED_WAREHOUSES:
+        return SplitResult("optimal", _fewest_warehouses(fill, avail, ranks), backorder)
     return _solve_cp_sat(problem, fill, avail, ranks, backorder)
+
+
+ENUMERATED_WAREHOUSES = 10  # up to this many warehouses, every set is tried (≤ 1,023); CP-SAT beyond
+
+
+def _fewest_warehouses(fill: np.ndarray, avail: np.ndarray, ranks: np.ndarray) -> np.ndarray:
+    """The optimum by enumeration: the sets of warehouses by size, the first size with a set that covers every
+    line (that is the fewest shipments). Within a set the lines are independent: a line takes the fewest
+    warehouses whose units reach its fill, the largest first (the fewest split lines; every warehouse of a
+    smallest set is then used, else a smaller set would cover). Among the sets of that size, the fewest split
+    lines, then the smallest rank sum, then the lowest ranks, then the lowest indices. Each line's units go to
+    its warehouses largest first (better rank on a tie), the last taking what is left."""
+    n_wh, n_lines = avail.shape
+    for size in range(1, n_wh + 1):
+        best: tuple[tuple[int, int, list[int]], tuple[int, ...], np.ndarray] | None = None
+        for chosen in combinations(range(n_wh), size):
+            sub = avail[list(chosen)]
+            if np.any(sub.sum(axis=0) < fill):
+                continue
+            # per line, its warehouses of the set from the most units down (better rank first on a tie)
+            order = np.lexsort((ranks[list(chosen)][:, None].repeat(n_lines, axis=1), -sub), axis=0)
+            reach = np.take_along_axis(sub, order, axis=0).cumsum(axis=0)
+            count = np.where(fill > 0, (reach < fill).sum(axis=0) + 1, 0)
+            key = (
+                int(np.maximum(count - 1, 0).sum()),
+                int(ranks[list(chosen)].sum()),
+                sorted(int(ranks[w]) for w in chosen),
+            )
+            if best is None or key < best[0]:
+                best = (key, chosen, _units(fill, sub, order, count))
+        if best is not None:
+            q = np.zeros_like(avail)
+            q[list(best[1])] = best[2]
+            return q
+    raise RuntimeError("no set of warehouses covers the order")  # cannot happen: fill ≤ Σ avail
+
+
+def _units(fill: np.ndarray, sub: np.ndarray, order: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """(set size, L) units per warehouse of the set: each line's first ``count`` warehouses in ``order`` take
+    all they have, the last of them what is left."""
+    q = np.zeros_like(sub)
+    for line in range(sub.shape[1]):
+        left = int(fill[line])
+        for k in range(int(count[line])):
+            w = int(order[k, line])
+            q[w, line] = min(int(sub[w, line]), left)
+            left -= q[w, line]
+    return q
 
 
 def _whole_pair(fill: np.ndarray, avail: np.ndarray, ranks: np.ndarray) -> np.ndarray | None:
