@@ -71,20 +71,19 @@ def _one_warehouse(
 ) -> SplitPlan | None:
     """The answer of ``solve_split``'s first two cases in plain Python (most orders: nothing available, or
     one warehouse ships all that can be shipped), without building its arrays; None for the others."""
-    have = {w: {i: max(usable[w].get(i, 0), 0) for i in item_ids} for w in warehouses}
-    fill = {i: min(demand[i], sum(have[w][i] for w in warehouses)) for i in item_ids}
+    fill: dict[int, int] = {}
+    for i in item_ids:
+        total = sum(max(usable[w].get(i, 0), 0) for w in warehouses)
+        fill[i] = min(demand[i], total)
     backordered = {i: demand[i] - fill[i] for i in item_ids}
     if not any(fill.values()):
         return SplitPlan("nothing_available", {}, backordered)
-    whole = [
-        (0 if w in mergeable else 1 + k, k)
-        for k, w in enumerate(warehouses)
-        if all(have[w][i] >= fill[i] for i in item_ids)
-    ]
-    if not whole:
-        return None
-    best = warehouses[min(whole)[1]]  # as solve_split ranks them: mergeable first, then by id
-    return SplitPlan("fast_path", {best: {i: fill[i] for i in item_ids if fill[i]}}, backordered)
+    # as solve_split ranks them: mergeable first, then by id; the first that ships everything wins
+    for w in sorted(warehouses, key=lambda w: (w not in mergeable, w)):  # warehouses: in id order
+        have = usable[w]
+        if all(max(have.get(i, 0), 0) >= fill[i] for i in item_ids):
+            return SplitPlan("fast_path", {w: {i: fill[i] for i in item_ids if fill[i]}}, backordered)
+    return None
 
 
 def spread(
