@@ -68,7 +68,9 @@ def get_shipment(shipment_id: RowId, uow: Uow, _: Reader) -> dict[str, Any]:
     summary="Pack a shipment into parcels",
     openapi_extra=ATOMIC_ROUTE,
 )
-def post_pack(shipment_id: RowId, body: Pack, uow: Uow, settings: AppSettings, principal: Floor) -> dict[str, Any] | Response:
+def post_pack(
+    shipment_id: RowId, body: Pack, uow: Uow, settings: AppSettings, principal: Floor
+) -> dict[str, Any] | Response:
     """Checks the scanned `items` (SKU, lot, quantity, in any order) against what was picked for the
     shipment, closes its `parcels` and labels them: the carrier is the order's, or for `auto` the first
     fitting `WMS_CARRIER_RULES` rule; each parcel gets a tracking number and label URLs (`label_pdf_url`,
