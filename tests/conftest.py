@@ -49,9 +49,9 @@ class Backend:
         return UnitOfWork(make_session_factory(self.engine), self.settings.db_retry_attempts)
 
 
-@pytest.fixture(scope="session")
-def pg_database() -> Iterator[str]:
-    name = f"wms_test_{RUN}"
+@contextmanager
+def own_pg_database(name: str) -> Iterator[str]:
+    """A PostgreSQL database of this name, migrated, dropped at the end: its URL."""
     admin = create_engine(PG_SERVER_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -65,6 +65,12 @@ def pg_database() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    with own_pg_database(f"wms_test_{RUN}") as url:
+        yield url
 
 
 @pytest.fixture

@@ -14,17 +14,15 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.orm import Session
 
-from tests.conftest import PG_SERVER_URL, RUN
+from tests.conftest import RUN, own_pg_database
 from wms.allocation.allocate import Demand, lock_for_reallocation
 from wms.allocation.orm import Shipment
 from wms.bulk import set_columns
 from wms.config import Settings
 from wms.db import make_engine
-from wms.migrate import upgrade
 from wms.picking.handheld import mark_picked_where_complete
 from wms.views.shipments import shipment_summaries
 from wms.views.stock import stock
@@ -38,20 +36,13 @@ def engine() -> Iterator[Engine]:
     """A PostgreSQL database of this module's own (other tests on this worker empty the shared one between
     these) with N rows in each table read below (foreign keys not checked while filling: the rows only need to
     be there)."""
-    name = f"wms_test_{RUN}_scale"
-    admin = create_engine(PG_SERVER_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = make_engine(Settings(database_url=make_url(PG_SERVER_URL).set(database=name).render_as_string(False)))
-    try:
-        upgrade(engine)
-        _fill(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with own_pg_database(f"wms_test_{RUN}_scale") as url:
+        engine = make_engine(Settings(database_url=url))
+        try:
+            _fill(engine)
+            yield engine
+        finally:
+            engine.dispose()
 
 
 def _fill(engine: Engine) -> None:

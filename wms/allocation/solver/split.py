@@ -87,25 +87,22 @@ def _fewest_warehouses(fill: np.ndarray, avail: np.ndarray, ranks: np.ndarray) -
     its warehouses largest first (better rank on a tie), the last taking what is left."""
     n_wh, n_lines = avail.shape
     for size in range(1, n_wh + 1):
-        best: tuple[tuple[int, int, list[int]], tuple[int, ...], np.ndarray] | None = None
+        best: tuple[tuple[int, int, list[int]], list[int], np.ndarray] | None = None
         for chosen in combinations(range(n_wh), size):
-            sub = avail[list(chosen)]
+            rows = list(chosen)
+            sub = avail[rows]
             if np.any(sub.sum(axis=0) < fill):
                 continue
             # per line, its warehouses of the set from the most units down (better rank first on a tie)
-            order = np.lexsort((ranks[list(chosen)][:, None].repeat(n_lines, axis=1), -sub), axis=0)
+            order = np.lexsort((np.broadcast_to(ranks[rows][:, None], sub.shape), -sub), axis=0)
             reach = np.take_along_axis(sub, order, axis=0).cumsum(axis=0)
             count = np.where(fill > 0, (reach < fill).sum(axis=0) + 1, 0)
-            key = (
-                int(np.maximum(count - 1, 0).sum()),
-                int(ranks[list(chosen)].sum()),
-                sorted(int(ranks[w]) for w in chosen),
-            )
+            key = (int(np.maximum(count - 1, 0).sum()), int(ranks[rows].sum()), sorted(int(r) for r in ranks[rows]))
             if best is None or key < best[0]:
-                best = (key, chosen, _units(fill, sub, order, count))
+                best = (key, rows, _units(fill, sub, order, count))
         if best is not None:
             q = np.zeros_like(avail)
-            q[list(best[1])] = best[2]
+            q[best[1]] = best[2]
             return q
     raise RuntimeError("no set of warehouses covers the order")  # cannot happen: fill ≤ Σ avail
 
