@@ -7,12 +7,14 @@ import math
 import numpy as np
 import pytest
 
-from benchmarks.lp_pricing import lp_bound_priced
+from benchmarks.lp_pricing import later_orders, lp_bound_priced, neighbour_orders, pair_lengths, price
 from benchmarks.order_batching import DATA, read_instance, to_problem
 from benchmarks.set_partition import Master
 from benchmarks.wave_bounds import all_carts
 from wms.picking.batching import plan_wave
+from wms.picking.batching.carts import job_tuple
 from wms.picking.batching.jobs import make_jobs, select_orders
+from wms.picking.batching.lengths import layout_tuple
 from wms.picking.batching.problem import BatchingProblem, CartCapacity
 from wms.picking.routing.problem import LayoutArrays
 
@@ -92,3 +94,43 @@ def test_two_blocks_are_refused() -> None:
     )
     with pytest.raises(ValueError, match="single-block"):
         lp_bound_priced(two)
+
+
+def test_neighbour_orders_are_the_symmetric_lists_within_a_group() -> None:
+    start = np.array([0, 2, 3, 4, 5])
+    nbr = np.array([1, 3, 2, 0, 1])  # 0 → 1, 3; 1 → 2; 2 → 0; 3 → 1
+    cs, cand = neighbour_orders(start, nbr, np.array([0, 0, 0, 1]))  # job 3 in another group
+    assert [cand[cs[i] : cs[i + 1]].tolist() for i in range(4)] == [[1, 2], [2], [], []]
+
+
+@pytest.mark.parametrize("seed, carriers", [(5, 1), (6, 2)])
+def test_pricing_over_neighbourhoods_finds_exactly_the_negative_carts_within_them(seed: int, carriers: int) -> None:
+    """Against every feasible cart: with random duals, the carts of negative reduced cost whose orders are all
+    candidates of their first order, no other, each with its exact length; with ``later_orders``, all of them."""
+    problem = random_problem(seed, 14, carriers)
+    jobs = make_jobs(problem, select_orders(problem))
+    n, members, lengths = all_carts(problem)
+    lay, jb = layout_tuple(problem.layout), job_tuple(jobs)
+    cap = np.array(problem.capacity.limits(), dtype=np.float64)
+    solo = np.array([lengths[(members[:, 0] == j) & (members[:, 1] < 0)][0] for j in range(n)])
+    rng = np.random.default_rng(seed)
+    pi, mu = solo * rng.uniform(0.3, 0.9, n), 1.5
+    near = np.array([rng.choice(np.delete(np.arange(n), j), 4, replace=False) for j in range(n)])
+    for cs, cand in (neighbour_orders(np.arange(0, 4 * n + 1, 4), near.ravel(), jobs.group), later_orders(jobs.group)):
+        floor = pair_lengths(lay, jb, cs, cand, False)
+        out = (np.full((5000, int(cap[0])), -1, dtype=np.int64), np.zeros(5000), np.zeros(5000))
+        found, _, _, done = price(lay, jb, cap, int(cap[0]), solo, pi, mu, 0, 10**9, False, cs, cand, floor, *out)
+        assert done == n and found < 5000
+        got = {tuple(sorted(int(j) for j in out[0][c] if j >= 0)): out[1][c] for c in range(found)}
+        want = {}
+        for row, length in zip(members, lengths, strict=True):
+            cart = tuple(sorted(int(j) for j in row if j >= 0))
+            allowed = set(cand[cs[cart[0]] : cs[cart[0] + 1]].tolist())
+            if (
+                len({int(jobs.group[j]) for j in cart}) == 1
+                and all(j in allowed for j in cart[1:])
+                and length - pi[list(cart)].sum() - mu < -1e-6
+            ):
+                want[cart] = length
+        assert got.keys() == want.keys() and len(want) >= 5 and any(len(c) > 2 for c in want)
+        assert all(got[c] == pytest.approx(want[c], abs=1e-9) for c in want)
