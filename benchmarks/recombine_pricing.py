@@ -28,7 +28,7 @@ import numpy as np
 
 import wms.picking.batching.improve as improve_module
 import wms.picking.batching.search as search_module
-from benchmarks.lp_pricing import CoveringMaster, neighbour_orders, pair_lengths, price
+from benchmarks.lp_pricing import CoveringMaster, later_orders, neighbour_orders, pair_lengths, price
 from benchmarks.order_batching import DATA, read_instance, references, to_problem
 from wms.picking.batching import plan_wave
 from wms.picking.batching.columns import distinct_columns, members, record_all
@@ -49,7 +49,7 @@ def add_to_pool(pool: tuple[np.ndarray, np.ndarray, np.ndarray], jobs: list[int]
     count[0] += 1
 
 
-def price_into_pool(s: Search, st: tuple, max_lengths: int) -> dict[str, float]:
+def price_into_pool(s: Search, st: tuple, max_lengths: int, every_order: bool = False) -> dict[str, float]:
     """Column generation over the neighbourhoods; the carts it finds join ``s.pool``. Returns its figures."""
     record_all(s.pool, st)
     masks, lengths = distinct_columns(s.pool)
@@ -61,7 +61,8 @@ def price_into_pool(s: Search, st: tuple, max_lengths: int) -> dict[str, float]:
         add(tuple(np.nonzero(row)[0].tolist()), length)
     for j in range(n):
         add((j,), cart_length(s, [j]))
-    cs, cand = neighbour_orders(s.nbr_start, s.nbr, np.asarray(s.jb[5]))
+    group = np.asarray(s.jb[5])
+    cs, cand = later_orders(group) if every_order else neighbour_orders(s.nbr_start, s.nbr, group)
     floor = pair_lengths(s.lay, s.jb, cs, cand, False)
     spent, rounds, converged, value = len(floor), 0, False, float("nan")
     out = (np.full((4 * PER_ROUND, s.members), -1, dtype=np.int64), np.zeros(4 * PER_ROUND), np.zeros(4 * PER_ROUND))
@@ -99,11 +100,11 @@ def price_into_pool(s: Search, st: tuple, max_lengths: int) -> dict[str, float]:
 _ORIGINAL = improve_module.recombine
 
 
-def patched(max_lengths: int, figures: dict[str, float]) -> Callable[..., float]:
+def patched(max_lengths: int, figures: dict[str, float], every_order: bool) -> Callable[..., float]:
     """The planner's recombination, preceded by the pricing (its figures into ``figures``)."""
 
     def recombine(s: Search, st: tuple, deterministic_s: float, seed: int, workers: int = 1) -> float:
-        figures.update(price_into_pool(s, st, max_lengths))
+        figures.update(price_into_pool(s, st, max_lengths, every_order))
         return _ORIGINAL(s, st, deterministic_s, seed, workers)
 
     return recombine
@@ -132,6 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--anneal-share", type=float, default=0.35, help="ANNEAL_SHARE_RECOMBINING with pricing")
     p.add_argument("--recombine-share", type=float, default=0.2, help="RECOMBINE_SHARE (CP-SAT) with pricing")
     p.add_argument("--pricing-lengths", type=int, default=150_000, help="cart lengths the pricing may compute")
+    p.add_argument("--every-order", action="store_true", help="price over every later order, not neighbourhoods")
     args = p.parse_args(argv)
     ref = references()
     print(
@@ -144,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         best = float(ref[k]["optimal_best"])
         today, cpu_today = plan(problem)
         figures: dict[str, float] = {}
-        improve_module.recombine = patched(args.pricing_lengths, figures)
+        improve_module.recombine = patched(args.pricing_lengths, figures, args.every_order)
         try:
             priced, cpu_priced = plan(
                 problem, ANNEAL_SHARE_RECOMBINING=args.anneal_share, RECOMBINE_SHARE=args.recombine_share
