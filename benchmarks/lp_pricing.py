@@ -136,9 +136,10 @@ def price(
 
     The other orders of anchor i's carts are its candidates ``cand[cs[i]:cs[i + 1]]`` (ascending, above i, of
     its carrier group: ``later_orders`` for every cart, or a neighbourhood); ``floor[t]`` is the length of the
-    cart {i, cand[t]}, a floor for every cart holding both (``pair_lengths``). Returns (carts stored, least reduced cost seen, lengths computed, anchors done). The pass stops after
-    the anchor that fills ``out_*``, or within the one that reaches ``max_nodes`` (not counted as done);
-    it is complete when every anchor is done.
+    cart {i, cand[t]}, a floor for every cart holding both (``pair_lengths``). Returns (carts stored, least
+    reduced cost seen, lengths computed, anchors done). The pass stops after the anchor that fills ``out_*``,
+    or within the one that reaches ``max_nodes`` (not counted as done); it is complete when every anchor is
+    done.
     """
     n = pi.shape[0]
     deepest = int(min(width, cap[0]))
