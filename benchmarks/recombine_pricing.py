@@ -22,18 +22,14 @@ deterministic work only, so the figures do not depend on the machine's load), CP
 from __future__ import annotations
 
 import argparse
-import time
 from collections.abc import Callable
 
 import numpy as np
 
 import wms.picking.batching.improve as improve_module
-import wms.picking.batching.search as search_module
 from benchmarks.lp_pricing import CoveringMaster, later_orders, neighbour_orders, pair_lengths, price
-from benchmarks.order_batching import DATA, read_instance, references, to_problem
-from wms.picking.batching import plan_wave
+from benchmarks.order_batching import DATA, plan_budget_only, read_instance, references, to_problem
 from wms.picking.batching.columns import distinct_columns, members, record_all
-from wms.picking.batching.problem import BatchingProblem
 from wms.picking.batching.recombine import cart_length
 from wms.picking.batching.search import Search
 
@@ -111,23 +107,6 @@ def patched(max_lengths: int, figures: dict[str, float], every_order: bool) -> C
     return recombine
 
 
-def plan(problem: BatchingProblem, **shares: float) -> tuple[float, float]:
-    """(total distance, CPU s) of ``plan_wave`` with the module shares given, the wall-clock guard off."""
-    saved = {name: getattr(search_module, name) for name in shares}
-    guard = search_module.SEARCH_SHARE
-    try:
-        for name, value in shares.items():
-            setattr(search_module, name, value)
-        search_module.SEARCH_SHARE = 1e6
-        started = time.process_time()
-        total = plan_wave(problem).total_distance
-        return total, time.process_time() - started
-    finally:
-        for name, value in saved.items():
-            setattr(search_module, name, value)
-        search_module.SEARCH_SHARE = guard
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--instances", default="0,1,2,3,4,5,6,7,8,9")
@@ -145,11 +124,11 @@ def main(argv: list[str] | None = None) -> int:
     for k in [int(x) for x in args.instances.split(",")]:
         problem = to_problem(read_instance((DATA / f"70s-100-45-{k}.txt").read_text()))
         best = float(ref[k]["optimal_best"])
-        today, cpu_today = plan(problem)
+        today, cpu_today = plan_budget_only(problem)
         figures: dict[str, float] = {}
         improve_module.recombine = patched(args.pricing_lengths, figures, args.every_order)
         try:
-            priced, cpu_priced = plan(
+            priced, cpu_priced = plan_budget_only(
                 problem, ANNEAL_SHARE_RECOMBINING=args.anneal_share, RECOMBINE_SHARE=args.recombine_share
             )
         finally:
