@@ -30,7 +30,6 @@ import wms.picking.batching.improve as improve_module
 from benchmarks.lp_pricing import CoveringMaster, later_orders, neighbour_orders, pair_lengths, price
 from benchmarks.order_batching import DATA, plan_budget_only, read_instance, references, to_problem
 from wms.picking.batching.columns import distinct_columns, members, record_all
-from wms.picking.batching.recombine import cart_length
 from wms.picking.batching.search import Search
 
 PER_ROUND = 500  # priced carts added to the master per round
@@ -57,7 +56,7 @@ def price_into_pool(s: Search, st: tuple, max_lengths: int, every_order: bool = 
     for row, length in zip(inc, lengths.tolist(), strict=True):
         add(tuple(np.nonzero(row)[0].tolist()), length)
     for j in range(n):
-        add((j,), cart_length(s, [j]))
+        add((j,), float(s.solo[j]))
     group = np.asarray(s.jb[5])
     cs, cand = later_orders(group) if every_order else neighbour_orders(s.nbr_start, s.nbr, group)
     floor = pair_lengths(s.lay, s.jb, cs, cand, False)
