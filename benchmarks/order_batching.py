@@ -10,7 +10,8 @@ is one unit; a cart holds ``capacity`` articles; orders arrive in file order (FC
 
 Each instance is planned twice: as a user's ``POST /v1/waves`` would be (the work budget of the time limit with
 the wall-clock guard on, so a loaded machine cuts it short), and with the guard off (``plan_budget_only``: the
-deterministic work budget alone, the same on any machine), each with its CPU time.
+deterministic work budget alone, the same on any machine), each with its CPU time. ``--busy N`` runs N
+busy loops beside it (other processes at the same priority), the loaded machine the guard is for.
 
 Our LP bound is ``lp_pricing.lp_bound_priced``: the LP over every cart (at least ⌈units / 45⌉ carts) by
 column generation with an exact pricer, reported only when converged.
@@ -23,15 +24,20 @@ lists (``route(…, "traversal")``) and must give the same total.
 
     python -m benchmarks.order_batching                    # the 10 instances of 70s-100-45, 2 s each
     python -m benchmarks.order_batching --instances 0,3 --time-limit-s 5
+    python -m benchmarks.order_batching --no-lp-bound --busy 3   # three busy loops on the cores beside it
     python -m benchmarks.order_batching --traversal-check --instances 1,2
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import re
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -162,24 +168,42 @@ def _bound(problem: BatchingProblem, skip: bool) -> tuple[float, float]:
     return found.lp_bound, time.process_time() - t0
 
 
+@contextlib.contextmanager
+def busy_loops(n: int) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """``n`` processes spinning on the CPU while the block runs (killed and reaped after it)."""
+    loops = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(n)]
+    try:
+        yield loops
+    finally:
+        for loop in loops:
+            loop.kill()
+            loop.wait()
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--instances", default="0,1,2,3,4,5,6,7,8,9", help="instance numbers of 70s-100-45")
     p.add_argument("--time-limit-s", type=float, default=2.0)
     p.add_argument("--traversal-check", action="store_true", help="optimal batching under traversal routing")
     p.add_argument("--no-lp-bound", action="store_true", help="skip our LP bound (column generation, 5-30 s each)")
+    p.add_argument("--busy", type=int, default=0, help="busy loops running beside the planner (a loaded machine)")
     args = p.parse_args(argv)
     ref = references()
     instances = [int(x) for x in args.instances.split(",")]
     if args.traversal_check:
         return traversal_check(instances, ref)
+    with busy_loops(args.busy):
+        return _compare(instances, ref, args)
+
+
+def _compare(instances: list[int], ref: dict[int, dict[str, str]], args: argparse.Namespace) -> int:
     print(
         "| instance | FCFS + traversal | FCFS + S-shape | FCFS + exact | ours | published optimum (proven) "
         "| ours ÷ optimum - 1 | plan CPU s | ours, work budget only | ÷ optimum - 1 | CPU s | our LP bound "
         "| bound ÷ optimum - 1 | bound CPU s |"
     )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    gaps, budget_gaps = [], []
+    gaps, budget_gaps, cpus = [], [], []
     for k in instances:
         problem = to_problem(read_instance((DATA / f"70s-100-45-{k}.txt").read_text()), time_limit_s=args.time_limit_s)
         traversal = plan_fcfs(problem, "traversal").total_distance
@@ -188,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.process_time()
         ours = plan_wave(problem).total_distance
         cpu = time.process_time() - t0
+        cpus.append(cpu)
         budget, budget_cpu = plan_budget_only(problem)
         best = float(ref[k]["optimal_best"])
         gaps.append(ours / best - 1)
@@ -201,7 +226,10 @@ def main(argv: list[str] | None = None) -> int:
             f"{100 * budget_gaps[-1]:+.2f} % | {budget_cpu:.1f} | {bound:,.1f} | "
             f"{100 * (bound / best - 1):+.2f} % | {bound_cpu:.0f} |"
         )
-    print(f"\nmean gap {100 * float(np.mean(gaps)):+.2f} %, worst {100 * max(gaps):+.2f} % ({len(gaps)} instances)")
+    print(
+        f"\nmean gap {100 * float(np.mean(gaps)):+.2f} %, worst {100 * max(gaps):+.2f} % ({len(gaps)} instances, "
+        f"CPU {min(cpus):.1f}-{max(cpus):.1f} s, {args.busy} busy loops beside)"
+    )
     print(
         f"work budget only (the wall-clock guard off): mean {100 * float(np.mean(budget_gaps)):+.2f} %, "
         f"worst {100 * max(budget_gaps):+.2f} %"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.order_batching import DATA, LAYOUT, read_instance, references, to_problem
+from benchmarks.order_batching import DATA, LAYOUT, busy_loops, read_instance, references, to_problem
 
 TEXT = "Order 0\tnumber of articles 2\n0\tAisle 3\tLocation 0\n1\tAisle 18\tLocation 44\nOrder 1\tnumber of articles 1\n0\tAisle 0\tLocation 7\n"
 
@@ -49,3 +49,9 @@ def test_the_shipped_instances_and_their_references() -> None:
         assert len(orders) == 100
         assert all(5 <= len(o) <= 25 for o in orders)  # the class: 5-25 articles an order
         to_problem(orders)  # every article inside the warehouse
+
+
+def test_busy_loops_run_during_the_block_and_are_gone_after() -> None:
+    with busy_loops(2) as loops:
+        assert len(loops) == 2 and all(loop.poll() is None for loop in loops)
+    assert all(loop.poll() is not None for loop in loops)

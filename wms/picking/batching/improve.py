@@ -1,7 +1,9 @@
 """The improvement pipeline: descent, annealing, cart elimination, polishing.
 
 1. ``anneal`` for ``FIRST_SHARE`` of the annealing budget (:mod:`anneal`),
-   temperatures relative to the mean cart length.
+   temperatures relative to the mean cart length. On a busy machine both
+   annealing runs stop early enough to leave the steps after them their
+   reserve (``Search.annealing_over``, :mod:`search`).
 2. If there are more carts than the lower bound (units, volume, orders per
    cart), ``eliminate`` tries to empty the lightest cart of the best solution by
    an ejection chain (:mod:`eliminate`); the rest of the budget anneals that
@@ -65,11 +67,11 @@ def descend(s: Search, st: tuple) -> None:
 
 
 def anneal_for(s: Search, st: tuple, best: tuple, work: float, t_start: float, t_end: float) -> None:
-    """Anneal ``st`` for ``work`` cart lengths in chunks, checking the clock between them."""
+    """Anneal ``st`` for ``work`` cart lengths in chunks, checking the clock between them (``annealing_over``)."""
     w0 = int(s.work[0])
     w1 = w0 + max(int(work), 0)
     chunk = max((w1 - w0) // 20, 1)
-    while s.work[0] < w1 and not s.out_of_time():
+    while s.work[0] < w1 and not s.annealing_over():
         anneal(
             s.lay,
             s.jb,

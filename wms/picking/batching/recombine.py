@@ -22,8 +22,6 @@ The new carts replace the wave only when their recomputed total is shorter.
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 from numba import njit
 from ortools.linear_solver import pywraplp
@@ -147,9 +145,7 @@ def recombine(
     current = {tuple(sorted(st[1][c, : st[2][c]].tolist())) for c in np.nonzero(st[2] > 0)[0]}
     hint = np.array([tuple(np.nonzero(row)[0].tolist()) in current for row in inc])
     keep = promising(inc, lengths, hint, COLUMNS_PER_JOB * len(s.solo) if max_columns is None else max_columns)
-    chosen, cut = cover(
-        inc[keep], lengths[keep], hint[keep], seed, workers, deterministic_s, s.deadline - time.perf_counter()
-    )
+    chosen, cut = cover(inc[keep], lengths[keep], hint[keep], seed, workers, deterministic_s, s.remaining_s())
     s.timed_out = s.timed_out or cut
     carts, new_lengths = partition(s, [np.nonzero(inc[keep[c]])[0].tolist() for c in chosen])
     saving = total_length(st) - sum(new_lengths)

@@ -11,12 +11,20 @@ Runs are therefore reproducible for a seed: the same work, the same random
 draws, whatever the machine's speed. The wall clock is a guard only: when the
 deadline passes first, the search stops at the next check and the result says
 ``time_limit`` (then a rerun may differ).
+
+On a busy machine the guard would cut the last steps, the most valuable per
+second. So the annealing stops early enough to leave the steps after it
+(polishing, recombination) ``RESERVE_SHARE`` of the time limit in CPU at the
+pace the search has had so far (wall seconds per CPU second of its thread):
+less annealing, but the recombination of what it met. On an idle core the
+annealing ends on its budget well before that point, so nothing changes.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -41,6 +49,13 @@ RECOMBINE_MAX_JOBS = 200  # waves up to this many jobs end with a recombination 
 MAX_WORK_PER_JOB = 2000  # annealing work never exceeds this many cart lengths per job
 RECOMBINE_SHARE = 0.15  # of the time limit, as CP-SAT's deterministic time for the recombination
 SEARCH_SHARE = 0.92  # of the time limit, the wall-clock guard of the search (the rest: routing the pick lists)
+RESERVE_SHARE = 0.2  # of the time limit, CPU kept for polishing and recombination after the annealing
+RESERVE_SHARE_SOLO = 0.05  # the same on waves not recombined (polishing only)
+
+
+def thread_clock() -> tuple[float, float]:
+    """(wall, this thread's CPU) seconds: the pace of a search is their ratio."""
+    return time.perf_counter(), time.thread_time()
 
 
 def min_carts(jobs: Jobs, cap: np.ndarray) -> int:
@@ -110,16 +125,36 @@ class Search:
     work: np.ndarray = field(default_factory=lambda: np.zeros(2, dtype=np.int64))
     timed_out: bool = False
     recombined: float = 0.0  # metres the recombination saved
+    reserve_s: float = 0.0  # CPU seconds the steps after the annealing keep (RESERVE_SHARE)
+    clock: Callable[[], tuple[float, float]] = thread_clock
+    clock0: tuple[float, float] = (0.0, 0.0)  # the clock when the search was made
 
     def new_carts(self) -> tuple:
         return empty_carts(len(self.solo), self.members)
 
+    def remaining_s(self) -> float:
+        """Wall seconds left before the guard."""
+        return self.deadline - self.clock()[0]
+
     def out_of_time(self) -> bool:
-        self.timed_out = self.timed_out or time.perf_counter() > self.deadline
+        self.timed_out = self.timed_out or self.remaining_s() < 0
         return self.timed_out
 
+    def pace(self) -> float:
+        """Wall seconds per CPU second of this thread since the search was made (at least 1)."""
+        wall, cpu = self.clock()
+        spent = cpu - self.clock0[1]
+        return max(1.0, (wall - self.clock0[0]) / spent) if spent > 0 else 1.0
 
-def make_search(problem: BatchingProblem, jobs: Jobs, started: float) -> Search:
+    def annealing_over(self) -> bool:
+        """The guard passed, or the reserve at the pace so far needs what wall-clock time is left."""
+        return self.out_of_time() or self.pace() * self.reserve_s > self.remaining_s()
+
+
+def make_search(
+    problem: BatchingProblem, jobs: Jobs, started: float, clock: Callable[[], tuple[float, float]] = thread_clock
+) -> Search:
+    clock0 = clock()
     lay = layout_tuple(problem.layout)
     jb = job_tuple(jobs)
     cap = np.array(problem.capacity.limits())
@@ -152,4 +187,7 @@ def make_search(problem: BatchingProblem, jobs: Jobs, started: float) -> Search:
         recombine_s=RECOMBINE_SHARE * problem.time_limit_s if recombining else 0.0,
         seed=problem.seed,
         workers=problem.workers,
+        reserve_s=(RESERVE_SHARE if recombining else RESERVE_SHARE_SOLO) * problem.time_limit_s,
+        clock=clock,
+        clock0=clock0,
     )
