@@ -25,6 +25,7 @@ lists (``route(…, "traversal")``) and must give the same total.
     python -m benchmarks.order_batching                    # the 10 instances of 70s-100-45, 2 s each
     python -m benchmarks.order_batching --instances 0,3 --time-limit-s 5
     python -m benchmarks.order_batching --no-lp-bound --busy 3   # three busy loops on the cores beside it
+    python -m benchmarks.order_batching --seeds 5               # the work budget's gap for planner seeds 1-5
     python -m benchmarks.order_batching --traversal-check --instances 1,2
 """
 
@@ -168,6 +169,29 @@ def _bound(problem: BatchingProblem, skip: bool) -> tuple[float, float]:
     return found.lp_bound, time.process_time() - t0
 
 
+def seed_spread(instances: list[int], ref: dict[int, dict[str, str]], seeds: int, time_limit_s: float) -> int:
+    """The gap of the work budget alone (the guard off) for planner seeds 1..``seeds``: one seed's mean and
+    worst over the instances is one draw of the annealing's random walk, not the planner's quality."""
+    gaps = np.zeros((seeds, len(instances)))
+    print(f"| instance | {' | '.join(f'seed {s + 1}' for s in range(seeds))} | mean over seeds |")
+    print("|---:|" + "---:|" * (seeds + 1))
+    for i, k in enumerate(instances):
+        orders = read_instance((DATA / f"70s-100-45-{k}.txt").read_text())
+        best = float(ref[k]["optimal_best"])
+        for s in range(seeds):
+            total, _ = plan_budget_only(to_problem(orders, time_limit_s=time_limit_s, seed=s + 1))
+            gaps[s, i] = 100 * (total / best - 1)
+        cells = " | ".join(f"{g:+.2f} %" for g in gaps[:, i])
+        print(f"| {k} | {cells} | {gaps[:, i].mean():+.2f} % |", flush=True)
+    for s in range(seeds):
+        print(f"seed {s + 1}: mean {gaps[s].mean():+.2f} %, worst {gaps[s].max():+.2f} %")
+    print(
+        f"all {gaps.size} plans: mean {gaps.mean():+.2f} %; worst plan {gaps.max():+.2f} %; "
+        f"worst instance (mean over seeds) {gaps.mean(axis=0).max():+.2f} %"
+    )
+    return 0
+
+
 @contextlib.contextmanager
 def busy_loops(n: int) -> Iterator[list[subprocess.Popen[bytes]]]:
     """``n`` processes spinning on the CPU while the block runs (killed and reaped after it)."""
@@ -187,11 +211,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--traversal-check", action="store_true", help="optimal batching under traversal routing")
     p.add_argument("--no-lp-bound", action="store_true", help="skip our LP bound (column generation, 5-30 s each)")
     p.add_argument("--busy", type=int, default=0, help="busy loops running beside the planner (a loaded machine)")
+    p.add_argument("--seeds", type=int, default=0, help="instead: the work budget's gap for planner seeds 1..N")
     args = p.parse_args(argv)
     ref = references()
     instances = [int(x) for x in args.instances.split(",")]
     if args.traversal_check:
         return traversal_check(instances, ref)
+    if args.seeds:
+        return seed_spread(instances, ref, args.seeds, args.time_limit_s)
     with busy_loops(args.busy):
         return _compare(instances, ref, args)
 
