@@ -56,6 +56,7 @@ def _busy_search(slowdown: float, seed: int) -> tuple[Search, tuple, WorkClock]:
     s.anneal_budget = int(0.5 * s.deadline / COST)
     s.reserve_s = 0.2 * p.time_limit_s
     s.recombine_s = 0.05  # CP-SAT's deterministic time, as on a 2 s wave
+    s.pricing_lengths = 0  # the pricing before the recombination: its own work is not the subject here
     return s, st, clock
 
 

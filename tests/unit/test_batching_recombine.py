@@ -11,12 +11,14 @@ import pytest
 from tests.unit.batching_cases import brute_force, layout, problem
 from wms.picking.batching import CartCapacity
 from wms.picking.batching.carts import add_job, copy_carts, empty_carts, total_length
+from wms.picking.batching.column_generation import price_into_pool
 from wms.picking.batching.columns import (
     distinct_columns,
     members,
     new_pool,
     record,
     record_all,
+    record_jobs,
 )
 from wms.picking.batching.improve import construct, improve
 from wms.picking.batching.jobs import make_jobs, select_orders
@@ -144,3 +146,32 @@ def test_recombination_over_every_cart_is_the_brute_force_optimum(seed: int) -> 
     _check_state(s, st)
     assert math.isclose(total_length(st), brute_force(p), abs_tol=1e-6)
     assert math.isclose(saving, start - total_length(st), abs_tol=1e-6)
+
+
+def test_a_cart_recorded_by_its_jobs_reads_back() -> None:
+    pool = new_pool(130, size=4)
+    record_jobs(pool, np.array([0, 63, 64, 129]), 5.0)
+    masks, lengths = distinct_columns(pool)
+    assert [np.nonzero(row)[0].tolist() for row in members(masks, 130)] == [[0, 63, 64, 129]]
+    assert lengths.tolist() == [5.0]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_priced_carts_join_the_pool_feasible_and_exactly_measured(seed: int) -> None:
+    """Column generation over the neighbourhoods (before the recombination) converges on a small wave and
+    adds carts; every cart in the pool then fits a cart and has its exact route length."""
+    rng = np.random.default_rng(500 + seed)
+    lay = layout(rng)
+    n = 40
+    options = {"carrier": rng.integers(0, 2, n), "group_by_carrier": True} if seed % 2 else {}
+    p = problem(rng, lay, n, max_lines=4, capacity=CartCapacity(max_orders=5, max_units=10, max_volume=4.0), **options)
+    s, st = _search(p, seed)
+    record_all(s.pool, st)
+    before = len(distinct_columns(s.pool)[1])
+    figures = price_into_pool(s, st, 2_000_000)
+    masks, lengths = distinct_columns(s.pool)
+    assert figures["converged"] == 1.0 and len(lengths) > before
+    for row, length in zip(members(masks, len(s.solo)), lengths.tolist(), strict=True):  # jobs: orders or pieces
+        jobs = np.nonzero(row)[0].tolist()
+        assert _fits(s, jobs)
+        assert math.isclose(length, _length(s, jobs), abs_tol=1e-9)

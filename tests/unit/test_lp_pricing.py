@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from benchmarks.lp_pricing import later_orders, lp_bound_priced, neighbour_orders, pair_lengths, price
+from benchmarks.lp_pricing import lp_bound_priced
 from benchmarks.order_batching import DATA, read_instance, to_problem
 from benchmarks.set_partition import Master
 from benchmarks.wave_bounds import all_carts
@@ -15,6 +15,7 @@ from wms.picking.batching import plan_wave
 from wms.picking.batching.carts import job_tuple
 from wms.picking.batching.jobs import make_jobs, select_orders
 from wms.picking.batching.lengths import layout_tuple
+from wms.picking.batching.pricing import later_orders, neighbour_orders, pair_lengths, price
 from wms.picking.batching.problem import BatchingProblem, CartCapacity
 from wms.picking.routing.problem import LayoutArrays
 

@@ -57,6 +57,17 @@ def record_with(pool, st, c, skip, add, length):
         count[0] += 1
 
 
+def record_jobs(pool: tuple[np.ndarray, np.ndarray, np.ndarray], jobs: np.ndarray, length: float) -> None:
+    """Add the cart holding ``jobs`` of the given length (plain numpy: a few thousand calls a wave, at most)."""
+    masks, lengths, count = pool
+    r = int(count[0] % masks.shape[0])
+    masks[r, :] = 0
+    jobs = np.asarray(jobs, dtype=np.uint64)
+    np.bitwise_or.at(masks[r], (jobs >> np.uint64(6)).astype(np.int64), np.uint64(1) << (jobs & np.uint64(63)))
+    lengths[r] = length
+    count[0] += 1
+
+
 @njit(cache=True, nogil=True)
 def record_all(pool, st):
     for c in range(st[2].shape[0]):

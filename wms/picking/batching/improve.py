@@ -12,7 +12,9 @@
    move shortens the wave, :mod:`local_search`), then exact re-partitions of
    neighbouring carts (:mod:`repartition`) while they help.
 4. On a small wave, ``recombine`` the carts met on the way (:mod:`recombine`:
-   set covering over the column pool), then descend once more.
+   set covering over the column pool; on one block the pool is first completed
+   by column generation over each job's neighbours, :mod:`column_generation`),
+   then descend once more.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import numpy as np
 
 from wms.picking.batching.anneal import anneal
 from wms.picking.batching.carts import copy_carts, length_with, total_length
+from wms.picking.batching.column_generation import price_into_pool
 from wms.picking.batching.columns import record_all
 from wms.picking.batching.construct import seed_carts
 from wms.picking.batching.eliminate import eliminate_cart
@@ -156,6 +159,8 @@ def improve(s: Search, st: tuple) -> tuple:
         anneal_for(s, st, best, rest, T_SECOND * scale, T_END * scale)
     polish(s, best)
     if s.recombine_s > 0 and not s.out_of_time():
+        if s.pricing_lengths > 0:
+            price_into_pool(s, best, s.pricing_lengths)
         s.recombined = recombine(s, best, s.recombine_s, s.seed, s.workers)
         if s.recombined > 0:
             descend(s, best)

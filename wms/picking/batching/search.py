@@ -6,7 +6,12 @@ fixed cost model of this code on the reference machine (``length_cost_us``),
 at most ``MAX_WORK_PER_JOB`` per job.
 Waves of at most ``RECOMBINE_MAX_JOBS`` jobs end with a recombination
 (:mod:`recombine`), whose CP-SAT gets ``RECOMBINE_SHARE`` of the time limit
-as deterministic time, paid for by a smaller annealing share.
+as deterministic time, paid for by a smaller annealing share. On one block,
+when a cart holds at most ``PRICING_MAX_MEMBERS`` jobs, column generation
+first completes its pool (:mod:`column_generation`, at most
+``PRICING_LENGTHS_PER_S`` cart lengths per second of the limit; the shares
+``*_PRICING``). On e-commerce waves (carts of 12-24 small orders) the pricer's
+search costs twice the CPU and was measured worse, so those are not priced.
 Runs are therefore reproducible for a seed: the same work, the same random
 draws, whatever the machine's speed. The wall clock is a guard only: when the
 deadline passes first, the search stops at the next check and the result says
@@ -45,11 +50,15 @@ MIN_VISITS = 4  # times N_CANDIDATES, whatever the points
 EXACT_SETUP_PAIRS = 5e6  # (jobs × points a job)² up to which the set-up compares all pairs (below)
 ANNEAL_SHARE = 0.6  # of the time limit, as work (cart lengths) for the annealing
 ANNEAL_SHARE_RECOMBINING = 0.5  # the same when the wave is recombined (the rest pays the recombination)
+ANNEAL_SHARE_PRICING = 0.35  # … and when its recombination is priced first (the rest pays both)
 RECOMBINE_MAX_JOBS = 200  # waves up to this many jobs end with a recombination (its LP stays small)
 MAX_WORK_PER_JOB = 2000  # annealing work never exceeds this many cart lengths per job
 RECOMBINE_SHARE = 0.15  # of the time limit, as CP-SAT's deterministic time for the recombination
+RECOMBINE_SHARE_PRICING = 0.2  # the same when the recombination is priced first
+PRICING_LENGTHS_PER_S = 75_000  # cart lengths per second of the limit the pricing may compute (0: never priced)
+PRICING_MAX_MEMBERS = 10  # priced only when a cart holds at most this many jobs (B2B-like: few, large orders)
 SEARCH_SHARE = 0.92  # of the time limit, the wall-clock guard of the search (the rest: routing the pick lists)
-RESERVE_SHARE = 0.2  # of the time limit, CPU kept for polishing and recombination after the annealing
+RESERVE_SHARE = 0.3  # of the time limit, CPU kept for polishing, pricing and recombination after the annealing
 RESERVE_SHARE_SOLO = 0.05  # the same on waves not recombined (polishing only)
 
 
@@ -126,6 +135,7 @@ class Search:
     timed_out: bool = False
     recombined: float = 0.0  # metres the recombination saved
     reserve_s: float = 0.0  # CPU seconds the steps after the annealing keep (RESERVE_SHARE)
+    pricing_lengths: int = 0  # cart lengths the pricing before the recombination may compute, 0 = none
     clock: Callable[[], tuple[float, float]] = thread_clock
     clock0: tuple[float, float] = (0.0, 0.0)  # the clock when the search was made
 
@@ -163,7 +173,11 @@ def make_search(
     near, _ = nearest_jobs(lay, jb, ix, cells, k, visits(jobs, k))
     nbr_start, nbr, rev_start, rev = candidate_lists(near)
     recombining = jobs.n <= RECOMBINE_MAX_JOBS
-    share = ANNEAL_SHARE_RECOMBINING if recombining else ANNEAL_SHARE
+    members = max_members(jobs, cap)
+    pricing = (
+        recombining and problem.layout.blocks == 1 and members <= PRICING_MAX_MEMBERS and PRICING_LENGTHS_PER_S > 0
+    )
+    share = ANNEAL_SHARE_PRICING if pricing else ANNEAL_SHARE_RECOMBINING if recombining else ANNEAL_SHARE
     budget = min(share * problem.time_limit_s * 1e6 / length_cost_us(problem, jobs, cap), MAX_WORK_PER_JOB * jobs.n)
     return Search(
         lay=lay,
@@ -179,15 +193,17 @@ def make_search(
         exact_setup=exact_setup(jobs),
         cells=cells,
         cache=new_cache(jobs.n),
-        members=max_members(jobs, cap),
+        members=members,
         lower_bound=min_carts(jobs, cap),
         anneal_budget=int(budget),
         deadline=started + SEARCH_SHARE * problem.time_limit_s,
         pool=new_pool(jobs.n, POOL_SIZE if recombining else 1),
-        recombine_s=RECOMBINE_SHARE * problem.time_limit_s if recombining else 0.0,
+        recombine_s=(RECOMBINE_SHARE_PRICING if pricing else RECOMBINE_SHARE if recombining else 0.0)
+        * problem.time_limit_s,
         seed=problem.seed,
         workers=problem.workers,
         reserve_s=(RESERVE_SHARE if recombining else RESERVE_SHARE_SOLO) * problem.time_limit_s,
+        pricing_lengths=int(PRICING_LENGTHS_PER_S * problem.time_limit_s) if pricing else 0,
         clock=clock,
         clock0=clock0,
     )
