@@ -19,7 +19,7 @@ deadline passes first, the search stops at the next check and the result says
 
 On a busy machine the guard would cut the last steps, the most valuable per
 second. So the annealing stops early enough to leave the steps after it
-(polishing, recombination) ``RESERVE_SHARE`` of the time limit in CPU at the
+(polishing, pricing, recombination) ``RESERVE_SHARE`` of the time limit in CPU at the
 pace the search has had so far (wall seconds per CPU second of its thread):
 less annealing, but the recombination of what it met. On an idle core the
 annealing ends on its budget well before that point, so nothing changes.
