@@ -13,6 +13,7 @@ import pytest
 from tests.unit.batching_cases import layout, problem
 from wms.picking.batching import CartCapacity
 from wms.picking.batching import improve as improve_module
+from wms.picking.batching.column_generation import price_into_pool
 from wms.picking.batching.improve import FIRST_SHARE, construct, improve
 from wms.picking.batching.jobs import make_jobs, select_orders
 from wms.picking.batching.local_search import seed_rng
@@ -113,3 +114,15 @@ def test_on_an_idle_machine_the_reserve_changes_nothing(seed: int) -> None:
     assert not s.timed_out
     assert int(s.work[0]) == int(free.work[0]) >= FIRST_SHARE * s.anneal_budget
     assert [a[0].tolist(), a[6].tolist()] == [b[0].tolist(), b[6].tolist()]
+
+
+@pytest.mark.parametrize(("recombination_share", "priced"), [(0.3, False), (0.2, True)])
+def test_the_pricing_leaves_the_recombination_its_time(recombination_share: float, priced: bool) -> None:
+    """Half the wall time is left at pace 2: the pricing runs only when the recombination's deterministic time,
+    at that pace, fits in what is left."""
+    s, st, clock = _busy_search(slowdown=2.0, seed=0)
+    clock.base -= int(0.25 * s.deadline / COST)  # a quarter of the deadline in CPU spent: half of it in wall time
+    assert s.pace() == pytest.approx(2.0) and s.remaining_s() == pytest.approx(0.5 * s.deadline)
+    s.recombine_s = recombination_share * s.deadline
+    figures = price_into_pool(s, st, 1_000_000)
+    assert (figures["rounds"] > 0) == priced
