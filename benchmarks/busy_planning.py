@@ -1,8 +1,8 @@
 """The planner on a busy machine: the gap to the published optimum with the wall-clock guard on, with and
 without the reserve for the steps after the annealing (issue 13, "quality that holds on a busy machine").
 
-``wms.picking.batching.search.RESERVE_SHARE``: the annealing stops early enough to leave polishing and the
-recombination that much of the time limit in CPU at the pace the search has had (wall per CPU second of its
+``wms.picking.batching.search.RESERVE_SHARE``: the annealing stops early enough to leave polishing, pricing and
+the recombination that much of the time limit in CPU at the pace the search has had (wall per CPU second of its
 thread). ``0`` is the planner without it (the guard then cuts whatever step is running: on a loaded machine
 the recombination). Every instance of 70s-100-45 is planned with both, alternating which goes first, for
 ``--rounds`` rounds, with ``--busy`` busy loops (other processes at the same priority) beside the planner,
@@ -15,27 +15,20 @@ and once with the work budget alone (the guard off: the result of an idle machin
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 
 import wms.picking.batching.search as search_module
-from benchmarks.order_batching import DATA, busy_loops, plan_budget_only, read_instance, references, to_problem
-from wms.picking.batching import plan_wave
-from wms.picking.batching.problem import BatchingProblem
+from benchmarks.order_batching import (
+    DATA,
+    busy_loops,
+    plan_budget_only,
+    plan_cpu,
+    read_instance,
+    references,
+    to_problem,
+)
 from wms.picking.kernels import warm_up
-
-
-def plan_with_reserve(problem: BatchingProblem, reserve: float) -> tuple[float, float, float]:
-    """(total distance, CPU s, wall s) of ``plan_wave`` with ``RESERVE_SHARE = reserve``, the guard on."""
-    saved = search_module.RESERVE_SHARE
-    search_module.RESERVE_SHARE = reserve
-    try:
-        cpu, wall = time.process_time(), time.perf_counter()
-        total = plan_wave(problem).total_distance
-        return total, time.process_time() - cpu, time.perf_counter() - wall
-    finally:
-        search_module.RESERVE_SHARE = saved
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
             for r in range(args.rounds):
                 order = list(variants) if (k + r) % 2 == 0 else list(reversed(variants))
                 for name in order:
-                    total, cpu, _ = plan_with_reserve(problem, variants[name])
+                    total, cpu = plan_cpu(problem, RESERVE_SHARE=variants[name])
                     mine[name].append((total / best - 1, cpu))
             budget, _ = plan_budget_only(problem)
             cells = []

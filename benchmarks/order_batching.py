@@ -106,21 +106,30 @@ def to_problem(
     )
 
 
-def plan_budget_only(problem: BatchingProblem, **shares: float) -> tuple[float, float]:
-    """(total distance, CPU s) of ``plan_wave`` with the module shares given, the wall-clock guard off."""
-    saved = {name: getattr(search_module, name) for name in shares}
-    guard = search_module.SEARCH_SHARE
+@contextlib.contextmanager
+def search_settings(**values: float) -> Iterator[None]:
+    """The module constants of ``wms.picking.batching.search`` given (shares, limits) while the block runs."""
+    saved = {name: getattr(search_module, name) for name in values}
     try:
-        for name, value in shares.items():
+        for name, value in values.items():
             setattr(search_module, name, value)
-        search_module.SEARCH_SHARE = 1e6
-        started = time.process_time()
-        total = plan_wave(problem).total_distance
-        return total, time.process_time() - started
+        yield
     finally:
         for name, value in saved.items():
             setattr(search_module, name, value)
-        search_module.SEARCH_SHARE = guard
+
+
+def plan_cpu(problem: BatchingProblem, **settings: float) -> tuple[float, float]:
+    """(total distance, CPU s) of ``plan_wave`` with the ``search_settings`` given."""
+    with search_settings(**settings):
+        started = time.process_time()
+        total = plan_wave(problem).total_distance
+        return total, time.process_time() - started
+
+
+def plan_budget_only(problem: BatchingProblem, **shares: float) -> tuple[float, float]:
+    """(total distance, CPU s) of ``plan_wave`` with the module shares given, the wall-clock guard off."""
+    return plan_cpu(problem, **shares, SEARCH_SHARE=1e6)
 
 
 def references(path: Path = DATA / "reference-100-45.csv") -> dict[int, dict[str, str]]:
